@@ -1,0 +1,66 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from mobility.accounts.models import CostCentre
+
+User = get_user_model()
+
+
+class RegisterInput(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    display_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+
+
+class TokenInput(serializers.Serializer):
+    token = serializers.CharField(max_length=1000)
+
+
+class EmailInput(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class LoginInput(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=200)
+    new_password = serializers.CharField(write_only=True)
+
+
+class ProfileOutput(serializers.ModelSerializer):
+    roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "phone", "email_verified", "roles", "cost_centre", "date_joined"]
+        read_only_fields = fields
+
+
+class ProfileUpdateInput(serializers.Serializer):
+    display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    phone = serializers.RegexField(r"^[0-9 +()/-]{0,40}$", max_length=40, required=False, allow_blank=True)
+
+
+class LoginOutput(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()
+    user = ProfileOutput()
+
+
+class RolesInput(serializers.Serializer):
+    is_member = serializers.BooleanField(required=False)
+    is_town_staff = serializers.BooleanField(required=False)
+    is_operator = serializers.BooleanField(required=False)
+    cost_centre = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+
+class CostCentreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CostCentre
+        fields = ["id", "code", "name", "active"]
+        read_only_fields = ["id"]

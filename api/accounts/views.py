@@ -1,0 +1,183 @@
+"""Registration, login (app tokens), e-mail verification, password reset, profile, roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.signals import user_logged_in
+from drf_spectacular.utils import extend_schema
+from knox.models import get_token_model
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.permissions import IsOperator, IsTownStaff
+from api.schema import error_responses
+from api.throttles import AuthRateThrottle
+from mobility.accounts import services
+from mobility.accounts.models import CostCentre
+from mobility.errors import Forbidden, ValidationFailed
+
+from . import serializers as s
+
+User = get_user_model()
+AuthToken = get_token_model()
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=s.RegisterInput, responses={201: s.ProfileOutput, **error_responses(400, 409, 429)})
+    def post(self, request):
+        data = s.RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return Response(s.ProfileOutput(user).data, status=status.HTTP_201_CREATED)
+
+
+class VerifyEmailView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=s.TokenInput, responses={200: s.ProfileOutput, **error_responses(400, 429)})
+    def post(self, request):
+        data = s.TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_verify_email(token=data.validated_data["token"])
+        return Response(s.ProfileOutput(user).data)
+
+
+class ResendVerificationView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=s.EmailInput, responses={202: None, **error_responses(400, 429)})
+    def post(self, request):
+        data = s.EmailInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_resend_verification(email=data.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class LoginView(APIView):
+    """Exchange e-mail and password for an app token (hashed at rest, expiring)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=s.LoginInput, responses={200: s.LoginOutput, **error_responses(400, 403, 429)})
+    def post(self, request):
+        data = s.LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request, email=data.validated_data["email"].lower(), password=data.validated_data["password"]
+        )
+        if user is None:
+            raise ValidationFailed("E-mail address or password is wrong.", code="invalid_credentials")
+        if not user.email_verified:
+            raise Forbidden("Please verify your e-mail address first.", code="email_not_verified")
+        instance, token = AuthToken.objects.create(user)
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return Response({"token": token, "expiry": instance.expiry, "user": s.ProfileOutput(user).data})
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None, **error_responses(401)})
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    @extend_schema(request=None, responses={204: None, **error_responses(401)})
+    def post(self, request):
+        request.user.auth_token_set.all().delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=s.EmailInput, responses={202: None, **error_responses(400, 429)})
+    def post(self, request):
+        data = s.EmailInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(email=data.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=s.PasswordResetConfirmInput, responses={204: None, **error_responses(400, 429)})
+    def post(self, request):
+        data = s.PasswordResetConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.ProfileOutput, **error_responses(401)})
+    def get(self, request):
+        return Response(s.ProfileOutput(request.user).data)
+
+    @extend_schema(request=s.ProfileUpdateInput, responses={200: s.ProfileOutput, **error_responses(400, 401)})
+    def patch(self, request):
+        data = s.ProfileUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        for field, value in data.validated_data.items():
+            setattr(user, field, value)
+        user.save(update_fields=[*data.validated_data.keys(), "is_staff"])
+        return Response(s.ProfileOutput(user).data)
+
+
+class UserListView(generics.ListAPIView):
+    """Operator: all accounts."""
+
+    permission_classes = [IsOperator]
+    serializer_class = s.ProfileOutput
+    queryset = User.objects.select_related("cost_centre").order_by("id")
+
+
+class UserDetailView(generics.RetrieveAPIView):
+    permission_classes = [IsOperator]
+    serializer_class = s.ProfileOutput
+    queryset = User.objects.select_related("cost_centre")
+
+
+class UserRolesView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(request=s.RolesInput, responses={200: s.ProfileOutput, **error_responses(400, 401, 403, 404)})
+    def patch(self, request, pk: int):
+        data = s.RolesInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        user = services.user_update_roles(user_id=pk, cost_centre_code=values.pop("cost_centre", None), **values)
+        return Response(s.ProfileOutput(user).data)
+
+
+class CostCentreListView(generics.ListCreateAPIView):
+    """Staff read the cost centres; the operator creates them."""
+
+    serializer_class = s.CostCentreSerializer
+    queryset = CostCentre.objects.order_by("code")
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsOperator()]
+        return [IsTownStaff()]

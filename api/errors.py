@@ -1,0 +1,111 @@
+"""One error body everywhere: ``{"error": {"code", "message", "fields"}}``.
+
+``exception_handler`` covers DRF views (domain errors, DRF's own exceptions, Django's 404
+and permission errors); ``handler404``/``handler500`` cover everything outside DRF.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+
+from mobility.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+# DRF exception class -> stable code; a subclass inherits its parent's code.
+_DRF_CODES: list[tuple[type[Exception], str]] = [
+    (drf_exceptions.ValidationError, "validation_error"),
+    (drf_exceptions.ParseError, "malformed_request"),
+    (drf_exceptions.NotAuthenticated, "not_authenticated"),
+    (drf_exceptions.AuthenticationFailed, "authentication_failed"),
+    (drf_exceptions.PermissionDenied, "permission_denied"),
+    (drf_exceptions.NotFound, "not_found"),
+    (drf_exceptions.MethodNotAllowed, "method_not_allowed"),
+    (drf_exceptions.NotAcceptable, "not_acceptable"),
+    (drf_exceptions.UnsupportedMediaType, "unsupported_media_type"),
+    (drf_exceptions.Throttled, "throttled"),
+]
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten_detail(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {str(key): _flatten_detail(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten_detail(item) for item in detail]
+    return str(detail)
+
+
+def _code_for(exc: Exception) -> str:
+    for cls, code in _DRF_CODES:
+        if isinstance(exc, cls):
+            return code
+    return "error"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        for header, value in exc.headers.items():
+            response[header] = value
+        return response
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    if not isinstance(exc, drf_exceptions.APIException):
+        logger.exception("unhandled error in %s", context.get("view"))
+        return Response(
+            error_body("internal_error", "An unexpected error occurred."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    code = _code_for(exc)
+    if isinstance(exc, drf_exceptions.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = _flatten_detail(detail)
+            non_field = fields.pop("non_field_errors", None)
+            message = "; ".join(non_field) if non_field else "The request is not valid."
+            if non_field:
+                fields["non_field_errors"] = non_field
+        else:
+            fields = {}
+            items = _flatten_detail(detail if isinstance(detail, list) else [detail])
+            message = "; ".join(items) or "The request is not valid."
+        body = error_body(code, message, fields)
+    else:
+        body = error_body(code, str(exc.detail))
+    response = Response(body, status=exc.status_code)
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        response["WWW-Authenticate"] = auth_header
+    wait = getattr(exc, "wait", None)
+    if wait is not None:
+        response["Retry-After"] = str(int(wait) + 1)
+    return response
+
+
+def handler404(request, exception=None) -> JsonResponse:
+    return JsonResponse(error_body("not_found", "No such resource."), status=404)
+
+
+def handler500(request) -> JsonResponse:
+    return JsonResponse(error_body("internal_error", "An unexpected error occurred."), status=500)
+
+
+def handler403(request, exception=None) -> JsonResponse:
+    return JsonResponse(error_body("permission_denied", "You may not do this."), status=403)
+
+
+def handler400(request, exception=None) -> JsonResponse:
+    return JsonResponse(error_body("bad_request", "The request is not valid."), status=400)

@@ -1,0 +1,45 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.schema import error_responses
+from mobility.notifications.models import Notification
+from mobility.notifications.services import notification_mark_read, notifications_mark_all_read
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "payload", "created_at", "read_at"]
+
+
+class NotificationListView(generics.ListAPIView):
+    """The signed-in user's notifications, newest first; ``?unread=true`` for unread only."""
+
+    serializer_class = NotificationOutput
+
+    def get_queryset(self):
+        queryset = Notification.objects.filter(user=self.request.user)
+        if self.request.query_params.get("unread") in {"1", "true", "yes"}:
+            queryset = queryset.filter(read_at__isnull=True)
+        return queryset
+
+
+class NotificationReadView(APIView):
+    @extend_schema(request=None, responses={200: NotificationOutput, **error_responses(401, 404)})
+    def post(self, request, pk: int):
+        notification = notification_mark_read(user=request.user, notification_id=pk)
+        return Response(NotificationOutput(notification).data)
+
+
+class NotificationReadAllView(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("ReadAllOutput", {"marked": serializers.IntegerField()}),
+            **error_responses(401),
+        },
+    )
+    def post(self, request):
+        return Response({"marked": notifications_mark_all_read(user=request.user)})

@@ -1,0 +1,13 @@
+"""Everything under /api/v1/. Each app's endpoints live in api/<app>/urls.py."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("", include("api.accounts.urls")),
+    path("", include("api.notifications.urls")),
+    path("", include("api.gtfs.urls")),
+    path("", include("api.rides.urls")),
+    path("", include("api.carsharing.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

@@ -1,0 +1,98 @@
+"""Users and their roles.
+
+Roles are flags, because one person can hold several: every registered user is a
+*resident*; *member* (car-sharing, approved by staff), *staff* (town-hall employee with a
+cost centre) and *operator* (runs the platform) are added on top. Django's own ``is_staff``
+only opens the admin site and follows from the staff and operator roles.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", "Resident"
+    MEMBER = "member", "Car-sharing member"
+    STAFF = "staff", "Town-hall staff"
+    OPERATOR = "operator", "Operator"
+
+
+class CostCentre(models.Model):
+    """A town-hall budget line that official trips are charged to (Kostenstelle)."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_operator", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("email_verified", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True)
+    display_name = models.CharField(max_length=80, blank=True, help_text="Shown to other users")
+    phone = models.CharField(max_length=40, blank=True, help_text="Shared only after a confirmed booking")
+    email_verified = models.BooleanField(default=False)
+    is_member = models.BooleanField(default=False)
+    is_town_staff = models.BooleanField(default=False)
+    is_operator = models.BooleanField(default=False)
+    cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May log in to the admin site (derived from roles)")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.display_name or f"user #{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.lower()
+        self.is_staff = self.is_superuser or self.is_town_staff or self.is_operator
+        super().save(*args, **kwargs)
+
+    @property
+    def roles(self) -> list[str]:
+        roles = [Role.RESIDENT.value]
+        if self.is_member:
+            roles.append(Role.MEMBER.value)
+        if self.is_town_staff:
+            roles.append(Role.STAFF.value)
+        if self.is_operator:
+            roles.append(Role.OPERATOR.value)
+        return roles
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles

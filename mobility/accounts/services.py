@@ -1,0 +1,156 @@
+"""Registration, e-mail verification, password reset and role changes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+
+from mobility.errors import Conflict, NotFound, ValidationFailed
+
+from .models import CostCentre, User
+
+_VERIFY_SALT = "mobility.accounts.verify-email"
+
+
+def _validate_password(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            "The password is too weak.", code="weak_password", fields={"password": list(exc.messages)}
+        ) from exc
+
+
+def email_verification_token(*, user: User) -> str:
+    """A signed, expiring token naming the user and the address being verified."""
+    return signing.dumps({"uid": user.pk, "email": user.email}, salt=_VERIFY_SALT)
+
+
+def _send_verification(user: User) -> None:
+    token = email_verification_token(user=user)
+    send_mail(
+        "Bitte bestätigen Sie Ihre E-Mail-Adresse",
+        f"Ihr Bestätigungscode: {token}\n\n{settings.FRONTEND_URL}/verify-email?token={token}",
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, display_name: str = "") -> User:
+    """Create a resident account and send the verification e-mail after commit."""
+    email = User.objects.normalize_email(email).lower()
+    candidate = User(email=email, display_name=display_name)
+    _validate_password(password, candidate)
+    if User.objects.filter(email=email).exists():
+        raise Conflict("An account with this e-mail address exists.", code="email_taken")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, display_name=display_name)
+    except IntegrityError as exc:  # a parallel registration won the race
+        raise Conflict("An account with this e-mail address exists.", code="email_taken") from exc
+    transaction.on_commit(lambda: _send_verification(user))
+    return user
+
+
+def user_verify_email(*, token: str) -> User:
+    max_age = settings.EMAIL_VERIFICATION_MAX_AGE.total_seconds()
+    try:
+        data = signing.loads(token, salt=_VERIFY_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise ValidationFailed("The verification link has expired.", code="token_expired") from exc
+    except signing.BadSignature as exc:
+        raise ValidationFailed("The verification link is not valid.", code="token_invalid") from exc
+    user = User.objects.filter(pk=data.get("uid"), email=data.get("email")).first()
+    if user is None:
+        raise ValidationFailed("The verification link is not valid.", code="token_invalid")
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified", "is_staff"])
+    return user
+
+
+def user_resend_verification(*, email: str) -> None:
+    user = User.objects.filter(email=email.lower(), email_verified=False, is_active=True).first()
+    if user is not None:
+        _send_verification(user)
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link if the account exists; say nothing either way (no account probing)."""
+    user = User.objects.filter(email=email.lower(), is_active=True).first()
+    if user is None:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    send_mail(
+        "Passwort zurücksetzen",
+        f"uid={uid} token={token}\n\n{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}",
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uid)))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValidationFailed("The reset link is not valid.", code="token_invalid") from exc
+    user = User.objects.select_for_update().filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise ValidationFailed("The reset link is not valid or has expired.", code="token_invalid")
+    _validate_password(new_password, user)
+    user.set_password(new_password)
+    # A reset proves control of the address.
+    user.email_verified = True
+    user.save()
+    # Every app token dies with the old password.
+    user.auth_token_set.all().delete()
+    return user
+
+
+@transaction.atomic
+def user_update_roles(
+    *,
+    user_id: int,
+    is_member: bool | None = None,
+    is_town_staff: bool | None = None,
+    is_operator: bool | None = None,
+    cost_centre_code: str | None = None,
+) -> User:
+    """Operator-only: grant or revoke roles. Staff need a cost centre."""
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    if is_member is not None:
+        user.is_member = is_member
+    if is_town_staff is not None:
+        user.is_town_staff = is_town_staff
+    if is_operator is not None:
+        user.is_operator = is_operator
+    if cost_centre_code is not None:
+        if cost_centre_code == "":
+            user.cost_centre = None
+        else:
+            centre = CostCentre.objects.filter(code=cost_centre_code, active=True).first()
+            if centre is None:
+                raise ValidationFailed(
+                    "Unknown cost centre.", code="unknown_cost_centre", fields={"cost_centre": [cost_centre_code]}
+                )
+            user.cost_centre = centre
+    if user.is_town_staff and user.cost_centre is None:
+        raise ValidationFailed(
+            "Town-hall staff need a cost centre.",
+            code="cost_centre_required",
+            fields={"cost_centre": ["required for staff"]},
+        )
+    user.save()
+    return user

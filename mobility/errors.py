@@ -1,0 +1,69 @@
+"""Domain errors with stable codes.
+
+Services raise these; the API layer turns every one of them into the single error body
+``{"error": {"code", "message", "fields"}}`` with the status given here. Codes are part of
+the public API: never rename one, add a new one instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refused operation. ``code`` is stable, ``message`` is for people."""
+
+    status_code = 400
+    default_code = "invalid_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, Any] | None = None,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.fields = fields or {}
+        if status_code is not None:
+            self.status_code = status_code
+        self.headers = headers or {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+    default_code = "validation_error"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_code = "not_found"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    default_code = "permission_denied"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (an overlap, a full trip, a lock)."""
+
+    status_code = 409
+    default_code = "conflict"
+
+
+class Unprocessable(DomainError):
+    status_code = 422
+    default_code = "unprocessable"
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    default_code = "service_unavailable"

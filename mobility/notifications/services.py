@@ -1,0 +1,72 @@
+"""``notify``: store a notification and push it to the user's open WebSockets.
+
+The push happens after the surrounding transaction commits, so a rolled-back booking never
+announces itself. Pushing is best effort: the stored row is the record, a socket that is not
+open simply reads it later from ``/api/v1/notifications/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def user_group_name(user_id: int) -> str:
+    """The channel-layer group every WebSocket of this user joins."""
+    return f"user-{user_id}"
+
+
+def notification_as_message(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "payload": notification.payload,
+        "created_at": notification.created_at.isoformat(),
+        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+    }
+
+
+def _push(user_id: int, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            user_group_name(user_id), {"type": "notification.message", "notification": message}
+        )
+    except Exception:  # the stored notification stays; a push failure must not break the caller
+        logger.exception("could not push notification to user %s", user_id)
+
+
+def notify(user, kind: str, payload: dict[str, Any] | None = None) -> Notification:
+    """Store a notification for ``user`` and push it after commit."""
+    notification = Notification.objects.create(user=user, kind=kind, payload=payload or {})
+    message = notification_as_message(notification)
+    user_id = notification.user_id
+    transaction.on_commit(lambda: _push(user_id, message))
+    return notification
+
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    from mobility.errors import NotFound
+
+    notification = Notification.objects.filter(user=user, pk=notification_id).first()
+    if notification is None:
+        raise NotFound("No such notification.", code="notification_not_found")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,12 @@
+"""Test settings: the production settings module with fast hashing and eager Celery."""
+
+from mobility.settings import *  # noqa: F403
+from mobility.settings import BASE_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+AUTH_THROTTLE_RATE = "1000/min"
+MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
+DATA_DIR = BASE_DIR / "var" / "test-data"
