@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("api.gtfs.urls")),
     path("", include("api.rides.urls")),
     path("", include("api.carsharing.urls")),
+    path("", include("api.journeys.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

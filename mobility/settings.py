@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "gtfs",
     "rides",
     "carsharing",
+    "journeys",
     "api",
 ]
 
