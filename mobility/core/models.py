@@ -24,3 +24,13 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class DemoLoad(models.Model):
+    """Which app's demo data is in this database, so ``manage.py demo`` runs each loader once."""
+
+    app_label = models.CharField(max_length=100, unique=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"demo: {self.app_label}"
