@@ -49,3 +49,24 @@ class TokenAuthMiddleware:
 
 def WebSocketAuthStack(inner):  # noqa: N802 (reads like the Channels stacks)
     return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+
+
+class BrowserOriginValidator:
+    """Checks the ``Origin`` of browser sockets against ALLOWED_HOSTS.
+
+    Browsers always send ``Origin`` on WebSockets, so a foreign page cannot ride on a user's
+    session cookie. Native apps usually send none and authenticate with their token; they are
+    let through. A socket with a foreign origin is refused before the handshake (HTTP 403).
+    """
+
+    def __init__(self, inner):
+        from channels.security.websocket import AllowedHostsOriginValidator
+
+        self.inner = inner
+        self.checked = AllowedHostsOriginValidator(inner)
+
+    async def __call__(self, scope, receive, send):
+        has_origin = any(name == b"origin" for name, _ in scope.get("headers", []))
+        if has_origin:
+            return await self.checked(scope, receive, send)
+        return await self.inner(scope, receive, send)
