@@ -1,0 +1,342 @@
+"""Input and output serializers for the car-sharing API (one pair per operation)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from carsharing.models import (
+    BaseLoadBlock,
+    Membership,
+    PaymentRecord,
+    Propulsion,
+    Reservation,
+    Station,
+    Tariff,
+    Vehicle,
+    VehicleType,
+)
+
+# --- fleet ---------------------------------------------------------------------------------------
+
+
+class StationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Station
+        fields = ["id", "name", "lat", "lon", "address", "access_notes"]
+        read_only_fields = fields
+
+
+class StationInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    address = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+    access_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class VehicleTypeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = VehicleType
+        fields = ["id", "name", "seats", "propulsion", "range_km"]
+        read_only_fields = fields
+
+
+class VehicleTypeInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    seats = serializers.IntegerField(min_value=1, max_value=60)
+    propulsion = serializers.ChoiceField(choices=Propulsion.choices)
+    range_km = serializers.IntegerField(min_value=1, max_value=5000)
+
+
+class VehicleOutput(serializers.ModelSerializer):
+    vehicle_type = VehicleTypeOutput(read_only=True)
+    station = StationOutput(read_only=True)
+
+    class Meta:
+        model = Vehicle
+        fields = ["id", "plate", "vehicle_type", "station", "in_service", "odometer_km"]
+        read_only_fields = fields
+
+
+class VehicleInput(serializers.Serializer):
+    plate = serializers.CharField(max_length=20)
+    vehicle_type = serializers.PrimaryKeyRelatedField(queryset=VehicleType.objects.all())
+    station = serializers.PrimaryKeyRelatedField(queryset=Station.objects.all())
+    in_service = serializers.BooleanField(required=False, default=True)
+
+
+class VehicleUpdateInput(serializers.Serializer):
+    station = serializers.PrimaryKeyRelatedField(queryset=Station.objects.all(), required=False)
+    in_service = serializers.BooleanField(required=False)
+
+
+class TariffOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Tariff
+        fields = [
+            "id",
+            "vehicle_type",
+            "per_hour_cents",
+            "daily_cap_cents",
+            "per_km_cents",
+            "included_km",
+            "vat_rate_bp",
+        ]
+        read_only_fields = fields
+
+
+class TariffInput(serializers.Serializer):
+    vehicle_type = serializers.PrimaryKeyRelatedField(queryset=VehicleType.objects.all())
+    per_hour_cents = serializers.IntegerField(min_value=0, max_value=100_000)
+    daily_cap_cents = serializers.IntegerField(min_value=0, max_value=1_000_000)
+    per_km_cents = serializers.IntegerField(min_value=0, max_value=10_000)
+    included_km = serializers.IntegerField(min_value=0, max_value=10_000, required=False, default=0)
+    vat_rate_bp = serializers.IntegerField(min_value=0, max_value=10_000, required=False, default=1900)
+
+
+# --- availability and prices ----------------------------------------------------------------------
+
+
+class WindowQuery(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": "must be after start"})
+        if (attrs["end"] - attrs["start"]).days > 31:
+            raise serializers.ValidationError({"end": "at most 31 days after start"})
+        return attrs
+
+
+class SearchQuery(WindowQuery):
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
+    lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    radius_km = serializers.FloatField(min_value=0, max_value=500, required=False, default=10.0)
+
+
+class IntervalOutput(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class AvailabilityOutput(serializers.Serializer):
+    vehicle = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    busy = IntervalOutput(many=True)
+    free = IntervalOutput(many=True)
+
+
+class SearchResultOutput(serializers.Serializer):
+    vehicle = VehicleOutput()
+    distance_km = serializers.FloatField(allow_null=True)
+
+
+class QuoteInput(serializers.Serializer):
+    vehicle = serializers.IntegerField(min_value=1)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    km = serializers.IntegerField(min_value=0, max_value=100_000, required=False, default=0)
+
+
+class QuoteOutput(serializers.Serializer):
+    vehicle = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    km = serializers.IntegerField()
+    time_cents = serializers.IntegerField()
+    distance_cents = serializers.IntegerField()
+    total_cents = serializers.IntegerField()
+    vat_cents = serializers.IntegerField(help_text="VAT contained in total_cents")
+    vat_rate_bp = serializers.IntegerField(help_text="VAT rate in basis points")
+
+
+# --- members ----------------------------------------------------------------------------------------
+
+
+class MembershipApplyInput(serializers.Serializer):
+    licence_number = serializers.RegexField(r"^[A-Za-z0-9 -]{4,40}$", max_length=40)
+    licence_expiry = serializers.DateField()
+
+
+class MembershipOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "user",
+            "licence_number",
+            "licence_expiry",
+            "status",
+            "applied_at",
+            "checked_at",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+
+class MembershipDecisionInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+
+# --- reservations -------------------------------------------------------------------------------
+
+
+class ReservationCreateInput(serializers.Serializer):
+    vehicle = serializers.IntegerField(min_value=1)
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class OfficialTripInput(ReservationCreateInput):
+    purpose = serializers.CharField(max_length=200)
+    cost_centre = serializers.CharField(max_length=32, required=False, help_text="Code; default: your own")
+
+
+class PaymentRecordOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PaymentRecord
+        fields = ["id", "kind", "status", "amount_cents", "captured_cents", "created_at"]
+        read_only_fields = fields
+
+
+class ReservationOutput(serializers.ModelSerializer):
+    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    payments = PaymentRecordOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Reservation
+        fields = [
+            "id",
+            "vehicle",
+            "kind",
+            "status",
+            "billing",
+            "start",
+            "end",
+            "blocked_until",
+            "held_until",
+            "cost_centre",
+            "purpose",
+            "base_load_block",
+            "released",
+            "estimate_cents",
+            "actual_cents",
+            "fee_cents",
+            "checked_in_at",
+            "returned_at",
+            "odometer_start_km",
+            "odometer_end_km",
+            "energy_level_pct",
+            "damage_report",
+            "payments",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ExtendInput(serializers.Serializer):
+    end = serializers.DateTimeField()
+
+
+class CheckInInput(serializers.Serializer):
+    odometer_km = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+
+
+class CheckOutInput(serializers.Serializer):
+    odometer_km = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    energy_level_pct = serializers.IntegerField(min_value=0, max_value=100)
+    damage_report = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class SettleInput(serializers.Serializer):
+    extra_cents = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, default=0)
+    note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+
+class ReleaseInput(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+# --- base load and reports --------------------------------------------------------------------------
+
+
+class BaseLoadBlockInput(serializers.Serializer):
+    vehicle = serializers.IntegerField(min_value=1)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7), min_length=1, max_length=7
+    )
+    start_time = serializers.TimeField()
+    end_time = serializers.TimeField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    cost_centre = serializers.CharField(max_length=32)
+    purpose = serializers.CharField(max_length=200)
+
+
+class BaseLoadBlockOutput(serializers.ModelSerializer):
+    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    weekdays = serializers.ListField(child=serializers.IntegerField())
+
+    class Meta:
+        model = BaseLoadBlock
+        fields = [
+            "id",
+            "vehicle",
+            "weekdays",
+            "start_time",
+            "end_time",
+            "valid_from",
+            "valid_until",
+            "cost_centre",
+            "purpose",
+        ]
+        read_only_fields = fields
+
+
+class MaterialiseOutput(serializers.Serializer):
+    days = serializers.IntegerField()
+    reservations = serializers.IntegerField()
+    days_partly_taken = serializers.IntegerField()
+
+
+class UtilisationQuery(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM (local time)")
+
+
+class UtilisationRowOutput(serializers.Serializer):
+    vehicle = serializers.IntegerField()
+    plate = serializers.CharField()
+    hours_total = serializers.FloatField()
+    hours_official = serializers.FloatField()
+    hours_member = serializers.FloatField()
+    hours_idle = serializers.FloatField()
+    share_official = serializers.FloatField()
+    share_member = serializers.FloatField()
+    share_idle = serializers.FloatField()
+
+
+# --- card payments --------------------------------------------------------------------------------
+
+
+class CardSetupOutput(serializers.Serializer):
+    setup_intent = serializers.CharField()
+    client_secret = serializers.CharField()
+    customer_reference = serializers.UUIDField()
+
+
+class CardSaveInput(serializers.Serializer):
+    setup_intent = serializers.RegexField(r"^seti_[A-Za-z0-9_]+$", max_length=100)
+
+
+class CardOutput(serializers.Serializer):
+    customer_reference = serializers.UUIDField(source="reference")
+    card_last4 = serializers.CharField()
+
+
+class WebhookOutput(serializers.Serializer):
+    received = serializers.BooleanField()
+    duplicate = serializers.BooleanField()

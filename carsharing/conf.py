@@ -1,0 +1,36 @@
+"""Car-sharing settings: ``getattr(settings, NAME, default)`` read at call time (tests override)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+_DEFAULTS: dict[str, object] = {
+    "CARSHARING_GRID_MINUTES": 15,  # starts and ends lie on this grid (minutes past the hour, UTC)
+    "CARSHARING_MIN_MINUTES": 30,
+    "CARSHARING_MAX_MINUTES": 7 * 24 * 60,
+    "CARSHARING_MEMBER_HORIZON_DAYS": 30,  # members book at most this far ahead
+    "CARSHARING_OFFICIAL_HORIZON_DAYS": 180,  # official trips may be booked further ahead
+    "CARSHARING_BUFFER_MINUTES": 15,  # cleaning/charging gap after every reservation
+    "CARSHARING_HOLD_MINUTES": 15,  # a held reservation expires unless confirmed within this
+    "CARSHARING_NO_SHOW_GRACE_MINUTES": 30,  # no check-in this long after start: no-show
+    "CARSHARING_FREE_CANCEL_HOURS": 24,  # cancelling earlier than this before start is free
+    "CARSHARING_LATE_CANCEL_PERCENT": 50,  # fee in percent of the estimate when cancelling later
+    "CARSHARING_LATE_RETURN_FEE_CENTS": 1000,  # flat fee for a late return (plus the extra time)
+    "CARSHARING_RELEASE_NOTICE_HOURS": 24,  # base-load hours may be released at least this far ahead
+    "CARSHARING_BASE_LOAD_WEEKS": 8,  # materialise base-load blocks this many weeks ahead
+    "CARSHARING_CURRENCY": "eur",
+    "CARSHARING_ESTIMATE_KM": 30,  # kilometres assumed for the estimate that is authorised on the card
+}
+
+
+def get(name: str):
+    """The setting ``name`` (one of the keys above) from Django settings, else its default."""
+    return getattr(settings, name, _DEFAULTS[name])
+
+
+def payments_enabled() -> bool:
+    return bool(getattr(settings, "PAYMENTS_ENABLED", False) and getattr(settings, "STRIPE_SECRET_KEY", ""))
+
+
+def payments_fallback() -> str:
+    return getattr(settings, "PAYMENTS_FALLBACK", "invoice")

@@ -1,0 +1,98 @@
+"""Booking rules and the reservation state machine. Pure: no Django, raises ``PolicyViolation``.
+
+All datetimes are timezone-aware; grid alignment is checked on UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+
+class PolicyViolation(Exception):
+    """A broken rule. ``code`` is stable and becomes the API error code."""
+
+    def __init__(self, message: str, code: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+@dataclass(frozen=True)
+class WindowRules:
+    grid_minutes: int
+    min_minutes: int
+    max_minutes: int
+    horizon_days: int
+
+
+def check_window(start: datetime, end: datetime, now: datetime, rules: WindowRules) -> None:
+    """Raise unless ``[start, end)`` is on the grid, long enough, short enough and within the horizon."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise PolicyViolation("Times need a timezone.", "naive_datetime", "start")
+    for name, value in (("start", start), ("end", end)):
+        if _epoch_us(value) % (rules.grid_minutes * 60_000_000) != 0:
+            raise PolicyViolation(f"{name} must lie on the {rules.grid_minutes}-minute grid.", "off_grid", name)
+    if end <= start:
+        raise PolicyViolation("end must be after start.", "invalid_window", "end")
+    minutes = int((end - start).total_seconds() // 60)
+    if minutes < rules.min_minutes:
+        raise PolicyViolation(f"A reservation lasts at least {rules.min_minutes} minutes.", "too_short", "end")
+    if minutes > rules.max_minutes:
+        raise PolicyViolation(f"A reservation lasts at most {rules.max_minutes} minutes.", "too_long", "end")
+    if start < now:
+        raise PolicyViolation("start lies in the past.", "start_in_past", "start")
+    if start > now + timedelta(days=rules.horizon_days):
+        raise PolicyViolation(
+            f"Reservations may start at most {rules.horizon_days} days ahead.", "beyond_horizon", "start"
+        )
+
+
+# The state machine: which status may follow which. Time-based moves (expired, no_show) and
+# pre-emption are transitions like any other and are checked the same way.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "held": frozenset({"confirmed", "cancelled", "expired", "preempted"}),
+    "confirmed": frozenset({"active", "cancelled", "no_show", "preempted", "released"}),
+    "active": frozenset({"returned"}),
+    "returned": frozenset({"settled"}),
+    "settled": frozenset(),
+    "cancelled": frozenset(),
+    "expired": frozenset(),
+    "no_show": frozenset(),
+    "preempted": frozenset(),
+    "released": frozenset(),
+}
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def check_transition(current: str, target: str) -> None:
+    if not can_transition(current, target):
+        raise PolicyViolation(
+            f"A reservation that is {current} cannot become {target}.", "invalid_transition", "status"
+        )
+
+
+def ceil_to_grid(value: datetime, grid_minutes: int) -> datetime:
+    """The first grid instant at or after ``value`` (UTC epoch grid)."""
+    step = grid_minutes * 60_000_000
+    remainder = _epoch_us(value) % step
+    if remainder == 0:
+        return value
+    return value + timedelta(microseconds=step - remainder)
+
+
+def floor_to_grid(value: datetime, grid_minutes: int) -> datetime:
+    """The last grid instant at or before ``value`` (UTC epoch grid)."""
+    return value - timedelta(microseconds=_epoch_us(value) % (grid_minutes * 60_000_000))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _epoch_us(value: datetime) -> int:
+    """Microseconds since the Unix epoch, exact (no float rounding)."""
+    return (value - _EPOCH) // timedelta(microseconds=1)

@@ -1,0 +1,123 @@
+"""Car-sharing fixtures: a small fleet, an approved member, grid-aligned times, localstripe.
+
+``localstripe`` starts the real localstripe server (PyPI) as a subprocess once per session
+on a free port; ``stripe_on`` points the settings at it for one test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from carsharing.domain.policy import ceil_to_grid
+from carsharing.models import Membership, MembershipStatus, Station, Tariff, Vehicle, VehicleType
+from tests.factories import UserFactory
+
+
+def aligned(hours_ahead: float = 24, *, now: datetime | None = None) -> datetime:
+    """A 15-minute grid instant about ``hours_ahead`` hours after now."""
+    base = ceil_to_grid(now or timezone.now(), 15)
+    return base + timedelta(minutes=int(hours_ahead * 60) // 15 * 15)
+
+
+@pytest.fixture
+def fleet(db):
+    station = Station.objects.create(name="Rathaus", lat=51.0, lon=12.0, address="Markt 1")
+    far = Station.objects.create(name="Dorfplatz", lat=51.2, lon=12.3, address="Dorfstr. 3")
+    ev = VehicleType.objects.create(name="Kleinwagen E", seats=4, propulsion="electric", range_km=250)
+    Tariff.objects.create(vehicle_type=ev, per_hour_cents=400, daily_cap_cents=4000, per_km_cents=20, included_km=50)
+    cars = [
+        Vehicle.objects.create(plate="LD-E 1", vehicle_type=ev, station=station),
+        Vehicle.objects.create(plate="LD-E 2", vehicle_type=ev, station=station),
+        Vehicle.objects.create(plate="LD-E 3", vehicle_type=ev, station=far),
+    ]
+    return {"stations": [station, far], "type": ev, "vehicles": cars}
+
+
+def make_member(email: str = "carla@example.org", *, expiry: date | None = None):
+    user = UserFactory(email=email, display_name=email.split("@")[0], is_member=True)
+    Membership.objects.create(
+        user=user,
+        licence_number="B072RRE2I55",
+        licence_expiry=expiry or date.today() + timedelta(days=3 * 365),
+        status=MembershipStatus.APPROVED,
+        checked_at=timezone.now(),
+        decided_at=timezone.now(),
+    )
+    return user
+
+
+@pytest.fixture
+def carla(db):
+    return make_member()
+
+
+@pytest.fixture
+def dora(db):
+    return make_member("dora@example.org")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """A real localstripe server for the whole session; yields its base URL."""
+    pytest.importorskip("localstripe")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{base}/v1/customers", headers={"Authorization": "Bearer sk_test_x"}, timeout=1)
+            break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("localstripe did not start") from None
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+WEBHOOK_SECRET = "whsec_test_carsharing"
+
+
+@pytest.fixture
+def stripe_on(settings, localstripe):
+    settings.STRIPE_SECRET_KEY = "sk_test_carsharing"
+    settings.STRIPE_API_BASE = localstripe
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.PAYMENTS_ENABLED = True
+    return localstripe
+
+
+def save_card(user, card: str = "pm_card_visa") -> None:
+    """What Stripe.js does in the browser, then the app's save step: a confirmed SetupIntent."""
+    import stripe
+    from django.conf import settings
+
+    from carsharing import services
+
+    started = services.payment_setup_start(user=user)
+    client = stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
+    client.v1.setup_intents.confirm(started["setup_intent"], params={"payment_method": card})
+    services.payment_method_save(user=user, setup_intent_id=started["setup_intent"])
