@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 urlpatterns = [
     path("", include("api.accounts.urls")),
     path("", include("api.notifications.urls")),
+    path("", include("api.privacy.urls")),
     path("", include("api.gtfs.urls")),
     path("", include("api.rides.urls")),
     path("", include("api.carsharing.urls")),

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "mobility.accounts",
     "mobility.notifications",
     "mobility.core",
+    "mobility.privacy",
     "gtfs",
     "rides",
     "carsharing",
@@ -164,7 +165,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Berlin"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "privacy-retention": {"task": "privacy.run_retention", "schedule": 24 * 60 * 60},
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -250,6 +253,14 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # e.g. a localstripe server in tes
 PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY)
 # Without Stripe: "refuse" member bookings with a clear error, or record them as "invoice".
 PAYMENTS_FALLBACK = env_str("PAYMENTS_FALLBACK", "invoice")
+
+# --- Privacy --------------------------------------------------------------------------------
+# Retention per category in days, e.g. "ride_exact_places=14,notifications=90"; the rules and
+# their defaults are listed by `manage.py privacy_retention --dry-run`.
+PRIVACY_RETENTION_DAYS = {
+    key.strip(): int(value)
+    for key, value in (item.split("=", 1) for item in env_list("PRIVACY_RETENTION"))
+}
 
 # --- Security (production) ------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

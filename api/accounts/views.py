@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.signals import user_logged_in
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.models import get_token_model
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -17,6 +17,7 @@ from api.throttles import AuthRateThrottle
 from mobility.accounts import services
 from mobility.accounts.models import CostCentre
 from mobility.errors import Forbidden, ValidationFailed
+from mobility.privacy.services import personal_data_access_record
 
 from . import serializers as s
 
@@ -154,9 +155,26 @@ class UserListView(generics.ListAPIView):
 
 
 class UserDetailView(generics.RetrieveAPIView):
+    """Operator: one account. Every view is recorded in the access audit log (``?reason=``)."""
+
     permission_classes = [IsOperator]
     serializer_class = s.ProfileOutput
     queryset = User.objects.select_related("cost_centre")
+
+    @extend_schema(parameters=[OpenApiParameter("reason", str, description="Why the profile is viewed (audit log)")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self):
+        user = super().get_object()
+        personal_data_access_record(
+            actor=self.request.user,
+            subject=user,
+            what="profile",
+            reason=self.request.query_params.get("reason", "account administration"),
+            path=self.request.path,
+        )
+        return user
 
 
 class UserRolesView(APIView):

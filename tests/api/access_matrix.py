@@ -89,3 +89,16 @@ ROWS = [
     # The schema is public.
     Endpoint("GET", "schema", expect(200, 200, 200, 200, 200)),
 ]
+
+ROWS += [
+    Endpoint("GET", "me-data-export", expect(401, 200, 200, 200, 200)),
+    # The persona's factory password is the default one.
+    Endpoint(
+        "POST",
+        "me-erasure",
+        expect(401, 200, 200, 200, 200),
+        data=lambda ctx: {"password": "correct-horse-battery-staple"},
+    ),
+    Endpoint("POST", "user-erasure", expect(401, 403, 403, 403, 200), kwargs=lambda ctx: {"pk": ctx.bob.pk}),
+    Endpoint("GET", "privacy-access-log", expect(401, 403, 403, 403, 200)),
+]

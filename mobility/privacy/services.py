@@ -1,0 +1,60 @@
+"""Export (Art. 15/20), erasure (Art. 17) and the access audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from mobility.accounts.models import User
+from mobility.errors import NotFound
+
+from .models import ErasureRecord, PersonalDataAccess
+from .registry import privacy_modules
+
+
+def personal_data_export(*, user: User) -> dict[str, Any]:
+    """Everything the platform holds about ``user``, one section per app."""
+    data: dict[str, Any] = {"generated_at": timezone.now().isoformat(), "user_id": user.pk}
+    for label, module in privacy_modules():
+        exporter = getattr(module, "export_personal_data", None)
+        if exporter is not None:
+            data[label] = exporter(user)
+    return data
+
+
+@transaction.atomic
+def user_erase(*, user_id: int, requested_by_subject: bool = True) -> ErasureRecord:
+    """Erase a person's account: every app erases or replaces its personal fields.
+
+    Bookings and payments stay for statistics and bookkeeping, without the person. Runs in
+    one transaction: either everything is erased or nothing is.
+    """
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None or ErasureRecord.objects.filter(subject_ref=user_id).exists():
+        raise NotFound("No such account.", code="user_not_found")
+    summary: dict[str, Any] = {}
+    # The accounts app goes last: the others still see the user's fields while they erase.
+    modules = sorted(privacy_modules(), key=lambda item: item[0] == "accounts")
+    for label, module in modules:
+        eraser = getattr(module, "erase_personal_data", None)
+        if eraser is not None:
+            summary[label] = eraser(user)
+    return ErasureRecord.objects.create(subject_ref=user_id, requested_by_subject=requested_by_subject, summary=summary)
+
+
+def personal_data_access_record(*, actor: User, subject: User, what: str, reason: str, path: str = "") -> None:
+    """Log that ``actor`` (staff or operator) viewed ``subject``'s personal data."""
+    if actor.pk == subject.pk:
+        return
+    role = "operator" if actor.is_operator else "staff" if actor.is_town_staff else "other"
+    PersonalDataAccess.objects.create(
+        actor=actor,
+        actor_role=role,
+        subject=subject,
+        subject_ref=subject.pk,
+        what=what[:100],
+        reason=(reason or "not given")[:200],
+        path=path[:300],
+    )
