@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "mobility.notifications",
     "mobility.core",
     "mobility.privacy",
+    "mobility.stats",
     "gtfs",
     "rides",
     "carsharing",
