@@ -1003,7 +1003,7 @@ def payment_method_save(*, user, setup_intent_id: str) -> StripeCustomer:
         raise Conflict("The card has not been confirmed yet.", code="setup_not_succeeded")
     method = payments.payment_method_retrieve(intent.payment_method)
     customer.default_payment_method = method.id
-    card = method.get("card") or {}
+    card = method.to_dict().get("card") or {}
     customer.card_last4 = (card.get("last4") or "")[:4]
     customer.save(update_fields=["default_payment_method", "card_last4"])
     return customer
