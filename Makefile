@@ -10,11 +10,16 @@ WORKERS ?= 1
 .PHONY: install run test lint format bench demo clean
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@echo "Creating the virtual environment $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
 
+# pip's output goes to var/install.log; on failure its end is shown.
 $(STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	@mkdir -p var
+	@echo "Installing the project and its dependencies (log: var/install.log)"
+	@( $(PY) -m pip install --disable-pip-version-check --upgrade pip \
+	   && $(PY) -m pip install --disable-pip-version-check -e '.[test]' ) > var/install.log 2>&1 \
+	   || (tail -n 40 var/install.log; echo "Installation failed, see var/install.log"; exit 1)
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -23,10 +28,10 @@ run: install
 	@mkdir -p var
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py demo --port $(PORT)
-	$(PY) -m uvicorn mobility.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	@$(PY) -m uvicorn mobility.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
