@@ -1,0 +1,613 @@
+"""RAPTOR journey planning on a compiled ``Timetable`` (pure Python + numpy, no Django).
+
+Times are seconds since midnight of the timetable's service day, walking distances are
+walking metres (straight line × detour factor), see ``journeys.domain.timetable``.
+
+Semantics (the test oracle implements the same, independently):
+
+* A journey is: an access walk (or none), then 1…K+1 vehicle trips, each followed by a
+  transfer, then an egress walk. Boarding at a stop needs a *board time* ≤ the trip's
+  departure there: the departure time plus the access walk for the first trip; after a trip
+  that arrived at stop ``q`` at ``t``: ``t + min transfer time of q`` at ``q`` itself, or
+  ``t + footpath seconds`` at a stop reached by one footpath (no chained walks).
+* The arrival of a journey is the vehicle arrival at an egress stop plus its egress walk.
+  For a stop-to-stop query the origin's access is the stop itself (0 s) plus the footpaths
+  leaving it, and the egress is the destination itself plus the footpaths into it.
+* ``max_transfers`` = K allows K+1 trips (RAPTOR rounds). The result is the Pareto set over
+  (arrival, number of trips): round k's earliest arrival is kept if it beats every round < k.
+  A walk-only journey (0 trips) is part of the set when the walk is within ``max_walk_m``.
+
+The implementation processes one round for *all* routes at once: for every route position
+whose stop improved in the previous round, one ``np.searchsorted`` over ``dep_key`` gives the
+earliest catchable trip; a segmented running minimum along each route (routes never overtake)
+gives the trip in use at each later position; the arrivals are gathered and reduced per stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .timetable import INF_TIME, KEY_STRIDE, Timetable
+
+DEFAULT_MAX_TRANSFERS = 4
+DEFAULT_MAX_WALK_M = 1000.0
+
+
+# --------------------------------------------------------------------------------------------
+# Public data types
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """An origin or destination: a stop index, or a WGS84 coordinate (degrees)."""
+
+    stop: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    @classmethod
+    def at_stop(cls, stop: int) -> Place:
+        return cls(stop=int(stop))
+
+    @classmethod
+    def at(cls, lat: float, lon: float) -> Place:
+        return cls(lat=float(lat), lon=float(lon))
+
+    @property
+    def is_stop(self) -> bool:
+        return self.stop is not None
+
+
+@dataclass(frozen=True)
+class WalkLeg:
+    """Walking; ``from_stop``/``to_stop`` are stop indices, ``None`` for the query coordinate."""
+
+    from_stop: int | None
+    to_stop: int | None
+    depart: int  # seconds of the service day
+    arrive: int
+    walk_m: float  # walking metres
+    kind: str = "walk"
+
+
+@dataclass(frozen=True)
+class TransitLeg:
+    """One vehicle trip from ``board_stop`` to ``alight_stop`` (stop indices)."""
+
+    trip_id: str
+    route_id: str
+    service_day_offset: int  # -1: yesterday's service running after midnight, 0 today, +1 tomorrow
+    board_stop: int
+    alight_stop: int
+    board_stop_id: str
+    alight_stop_id: str
+    depart: int  # seconds of the service day
+    arrive: int
+    trip_instance: int  # index into Timetable.inst_trip
+    kind: str = "transit"
+
+
+Leg = WalkLeg | TransitLeg
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A journey: departure/arrival in seconds of the service day, transfers = trips − 1."""
+
+    departure: int
+    arrival: int
+    transfers: int
+    trips: int
+    walk_m: float
+    legs: tuple[Leg, ...]
+
+    @property
+    def duration_s(self) -> int:
+        return self.arrival - self.departure
+
+
+# --------------------------------------------------------------------------------------------
+# The search
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Round:
+    veh: np.ndarray  # vehicle arrival improved in this round (INF otherwise)
+    veh_pos: np.ndarray  # alighting position
+    veh_rank: np.ndarray  # trip rank within the route
+    veh_board_pos: np.ndarray
+    veh_board_round: np.ndarray  # round of the board label used
+    board_src: np.ndarray  # for board labels set in this round: the stop alighted at (-1 none)
+
+
+@dataclass
+class _Search:
+    tt: Timetable
+    depart: int
+    access: dict[int, tuple[int, float]]  # stop -> (seconds, walking metres)
+    egress: dict[int, tuple[int, float]]
+    target: list[int]  # best target arrival with <= k trips, k = 0..rounds
+    target_stop: list[int]  # egress stop of round k (-1 if round k did not improve)
+    rounds: list[_Round] = field(default_factory=list)
+
+
+def _access_arrays(access: dict[int, tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    stops = np.fromiter(access.keys(), dtype=np.int64, count=len(access))
+    secs = np.fromiter((v[0] for v in access.values()), dtype=np.int64, count=len(access))
+    return stops, secs
+
+
+def _run(
+    tt: Timetable,
+    access: dict[int, tuple[int, float]],
+    egress: dict[int, tuple[int, float]],
+    depart: int,
+    max_trips: int,
+    walk_only: int | None,
+    fp_ok: np.ndarray | None,
+) -> _Search:
+    """Run RAPTOR rounds 1..max_trips; ``walk_only`` is the walk-only arrival (or None)."""
+    n = tt.n_stops
+    inf = INF_TIME
+    best_board = np.full(n, inf, dtype=np.int64)
+    board_round = np.full(n, -1, dtype=np.int64)
+    best_veh = np.full(n, inf, dtype=np.int64)
+    acc_stops, acc_secs = _access_arrays(access)
+    eg_stops, eg_secs = _access_arrays(egress)
+    if len(acc_stops):
+        best_board[acc_stops] = depart + acc_secs
+        board_round[acc_stops] = 0
+    marked = np.zeros(n, dtype=bool)
+    marked[acc_stops] = True
+    target_best = inf if walk_only is None else np.int64(walk_only)
+    search = _Search(tt, depart, access, egress, [int(target_best)], [-1])
+    search.rounds.append(_Round(*([None] * 5), board_src=np.full(n, -1, dtype=np.int64)))  # type: ignore[arg-type]
+
+    pos_stop = tt.pos_stop
+    pos_route = tt.pos_route
+    ntrips = tt.pos_ntrips
+    col = tt.pos_col_start
+    stride = np.int64(int(ntrips.max()) + 1 if len(pos_stop) else 1)
+    route_end = tt.route_pos_start[1:]
+    can_board, can_alight = tt.pos_can_board, tt.pos_can_alight
+    times_arr, dep_key, time_base = tt.times_arr, tt.dep_key, tt.time_base
+
+    # per-round records for journey reconstruction, allocated once
+    veh_all = np.full((max_trips + 1, n), inf, dtype=np.int64)
+    rec = np.full((5, max_trips + 1, n), -1, dtype=np.int64)
+    for k in range(1, max_trips + 1):
+        if not marked.any():
+            break
+        # 1. positions where a stop improved last round and boarding is allowed (ascending)
+        mp = np.flatnonzero(marked[pos_stop] & can_board)
+        veh = veh_all[k]
+        rnd = _Round(veh, rec[0, k], rec[1, k], rec[2, k], rec[3, k], rec[4, k])
+        if len(mp):
+            # active segments: from each route's first marked position to the route's end
+            mroute = pos_route[mp]
+            new_route = np.empty(len(mp), dtype=bool)
+            new_route[0] = True
+            np.not_equal(mroute[1:], mroute[:-1], out=new_route[1:])
+            group = np.cumsum(new_route) - 1
+            seg_first = mp[new_route]
+            seg_len = route_end[mroute[new_route]] - seg_first
+            seg_off = np.cumsum(seg_len) - seg_len
+            total = int(seg_off[-1] + seg_len[-1])
+            seg_of = np.repeat(np.arange(len(seg_first), dtype=np.int64), seg_len)
+            idx = seg_first[seg_of] + (np.arange(total, dtype=np.int64) - seg_off[seg_of])
+            # 2. earliest catchable trip at each marked position (one searchsorted for all)
+            b = best_board[pos_stop[mp]]
+            rel = np.maximum(b - time_base, 0)  # marked labels are finite, far below KEY_STRIDE
+            nt = ntrips[idx]
+            e = nt.copy()
+            e[seg_off[group] + (mp - seg_first[group])] = np.searchsorted(dep_key, mp * KEY_STRIDE + rel) - col[mp]
+            # 3. trip in use at each later position: running minimum of e within the segment
+            shift = seg_of * stride
+            cum = np.minimum.accumulate(e - shift) + shift
+            cur = np.empty_like(cum)
+            cur[1:] = cum[:-1]
+            cur[seg_off] = nt[seg_off]
+            vloc = np.flatnonzero((cur < nt) & can_alight[idx])
+            vidx = idx[vloc]
+            arr = times_arr[col[vidx] + cur[vloc]]
+            vstop = pos_stop[vidx]
+            keep = arr < np.minimum(best_veh[vstop], target_best)
+            vloc, vidx, arr, vstop = vloc[keep], vidx[keep], arr[keep], vstop[keep]
+            if len(vidx):
+                np.minimum.at(veh, vstop, arr)
+                win = arr == veh[vstop]
+                wloc, wstop = vloc[win], vstop[win]
+                # boarding position: the last position before j where the trip in use got earlier
+                last_flag = np.maximum.accumulate(np.where(e < cur, np.arange(total, dtype=np.int64), -1))
+                bpos = idx[last_flag[wloc - 1]]
+                rnd.veh_pos[wstop] = idx[wloc]
+                rnd.veh_rank[wstop] = cur[wloc]
+                rnd.veh_board_pos[wstop] = bpos
+                rnd.veh_board_round[wstop] = board_round[pos_stop[bpos]]
+        imp = np.flatnonzero(veh < inf)
+        t_imp = veh[imp]
+        best_veh[imp] = t_imp
+        # 3. target
+        if len(eg_stops):
+            vals = veh[eg_stops] + eg_secs
+            j = int(np.argmin(vals))
+            if vals[j] < target_best:
+                target_best = vals[j]
+                search.target_stop.append(int(eg_stops[j]))
+            else:
+                search.target_stop.append(-1)
+        else:
+            search.target_stop.append(-1)
+        search.target.append(int(target_best))
+        # 4. transfers: same stop (minimum transfer time) and one footpath
+        starts = tt.fp_start[imp]
+        counts = tt.fp_start[imp + 1] - starts
+        total = int(counts.sum())
+        if total:
+            rep = np.repeat(np.arange(len(imp)), counts)
+            fi = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+            if fp_ok is not None:
+                ok = fp_ok[fi]
+                rep, fi = rep[ok], fi[ok]
+            dst = np.concatenate([imp, tt.fp_to[fi].astype(np.int64)])
+            tim = np.concatenate([t_imp + tt.stop_transfer_s[imp], t_imp[rep] + tt.fp_seconds[fi]])
+            src = np.concatenate([imp, imp[rep]])
+        else:
+            dst, tim, src = imp, t_imp + tt.stop_transfer_s[imp], imp
+        keep = tim < np.minimum(best_board[dst], target_best)
+        dst, tim, src = dst[keep], tim[keep], src[keep]
+        newb = np.full(n, inf, dtype=np.int64)
+        np.minimum.at(newb, dst, tim)
+        marked = newb < inf
+        if len(dst):
+            win = tim == newb[dst]
+            rnd.board_src[dst[win]] = src[win]
+            best_board[marked] = newb[marked]
+            board_round[marked] = k
+        search.rounds.append(rnd)
+    while len(search.target) < max_trips + 1:
+        search.target.append(int(target_best))
+        search.target_stop.append(-1)
+    return search
+
+
+# --------------------------------------------------------------------------------------------
+# Access, egress and journey reconstruction
+# --------------------------------------------------------------------------------------------
+
+
+def _fp_from(tt: Timetable) -> np.ndarray:
+    cached = getattr(tt, "_fp_from_cache", None)
+    if cached is None:
+        cached = np.repeat(np.arange(tt.n_stops, dtype=np.int64), np.diff(tt.fp_start))
+        tt._fp_from_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _endpoint_walks(tt: Timetable, place: Place, max_walk_m: float, outgoing: bool) -> dict[int, tuple[int, float]]:
+    """Stops reachable on foot from (outgoing) or to (not outgoing) a place: stop -> (s, m)."""
+    if place.is_stop:
+        stop = int(place.stop)  # type: ignore[arg-type]
+        if not 0 <= stop < tt.n_stops:
+            raise ValueError(f"stop index {stop} out of range")
+        walks: dict[int, tuple[int, float]] = {stop: (0, 0.0)}
+        if outgoing:
+            a, b = tt.fp_start[stop], tt.fp_start[stop + 1]
+            idx = np.arange(a, b)
+            others = tt.fp_to[idx]
+        else:
+            idx = np.flatnonzero(tt.fp_to == stop)
+            others = _fp_from(tt)[idx]
+        for o, i in zip(others.tolist(), idx.tolist(), strict=True):
+            if tt.fp_metres[i] <= max_walk_m and o not in walks:
+                walks[o] = (int(tt.fp_seconds[i]), float(tt.fp_metres[i]))
+        return walks
+    if place.lat is None or place.lon is None:
+        raise ValueError("a place needs a stop or a coordinate")
+    stops, metres = tt.stops_near(place.lat, place.lon, max_walk_m)
+    secs = tt.walk_seconds(metres)
+    return {int(s): (int(t), float(m)) for s, t, m in zip(stops, secs, metres, strict=True)}
+
+
+def _direct_walk(tt: Timetable, origin: Place, destination: Place, max_walk_m: float) -> tuple[int, float] | None:
+    """Walk-only option (seconds, metres) if within ``max_walk_m``."""
+    if origin.is_stop and destination.is_stop:
+        if origin.stop == destination.stop:
+            return 0, 0.0
+        to, secs, metres = tt.footpaths_from(int(origin.stop))  # type: ignore[arg-type]
+        hit = np.flatnonzero(to == destination.stop)
+        if len(hit) and metres[hit[0]] <= max_walk_m:
+            return int(secs[hit[0]]), float(metres[hit[0]])
+        return None
+
+    def coord(p: Place) -> tuple[float, float]:
+        if p.is_stop:
+            return float(tt.stop_lat[p.stop]), float(tt.stop_lon[p.stop])
+        return float(p.lat), float(p.lon)  # type: ignore[arg-type]
+
+    (la1, lo1), (la2, lo2) = coord(origin), coord(destination)
+    metres = tt.walk_m(la1, lo1, la2, lo2)
+    if metres > max_walk_m:
+        return None
+    return int(tt.walk_seconds(metres)), metres
+
+
+def _fp_metres(tt: Timetable, a: int, b: int) -> float:
+    to, _secs, metres = tt.footpaths_from(a)
+    hit = np.flatnonzero(to == b)
+    return float(metres[hit[0]]) if len(hit) else 0.0
+
+
+def _reconstruct(search: _Search, k: int, origin_is_stop: bool, dest_is_stop: bool) -> list[Leg]:
+    """Legs (forward in the search's timetable) of the round-k journey to the target."""
+    tt = search.tt
+    stop = search.target_stop[k]
+    legs: list[Leg] = []
+    eg_secs, eg_m = search.egress[stop]
+    rnd = search.rounds[k]
+    t_alight = int(rnd.veh[stop])
+    if eg_secs > 0 or not dest_is_stop:
+        legs.append(WalkLeg(stop, None if not dest_is_stop else _dest_stop(search), t_alight, t_alight + eg_secs, eg_m))
+    r = k
+    while True:
+        rnd = search.rounds[r]
+        pos = int(rnd.veh_pos[stop])
+        rank = int(rnd.veh_rank[stop])
+        bpos = int(rnd.veh_board_pos[stop])
+        bround = int(rnd.veh_board_round[stop])
+        route = int(tt.pos_route[pos])
+        inst = int(tt.route_trips[tt.route_trip_start[route] + rank])
+        bstop = int(tt.pos_stop[bpos])
+        t_board = int(tt.times_dep[tt.pos_col_start[bpos] + rank])
+        t_arr = int(tt.times_arr[tt.pos_col_start[pos] + rank])
+        trip = int(tt.inst_trip[inst])
+        legs.append(
+            TransitLeg(
+                trip_id=tt.trip_ids[trip],
+                route_id=tt.trip_route_ids[trip],
+                service_day_offset=int(tt.inst_day[inst]),
+                board_stop=bstop,
+                alight_stop=stop,
+                board_stop_id=tt.stop_ids[bstop],
+                alight_stop_id=tt.stop_ids[stop],
+                depart=t_board,
+                arrive=t_arr,
+                trip_instance=inst,
+            )
+        )
+        if bround == 0:
+            acc_secs, acc_m = search.access[bstop]
+            if acc_secs > 0 or not origin_is_stop:
+                origin_stop = _origin_stop(search) if origin_is_stop else None
+                legs.append(WalkLeg(origin_stop, bstop, t_board - acc_secs, t_board, acc_m))
+            break
+        src = int(search.rounds[bround].board_src[bstop])
+        t_src = int(search.rounds[bround].veh[src])
+        if src != bstop:
+            secs = _fp_seconds(tt, src, bstop)
+            legs.append(WalkLeg(src, bstop, t_src, t_src + secs, _fp_metres(tt, src, bstop)))
+        stop, r = src, bround
+    legs.reverse()
+    return legs
+
+
+def _fp_seconds(tt: Timetable, a: int, b: int) -> int:
+    to, secs, _m = tt.footpaths_from(a)
+    hit = np.flatnonzero(to == b)
+    return int(secs[hit[0]])
+
+
+def _origin_stop(search: _Search) -> int:
+    return next(s for s, (secs, _m) in search.access.items() if secs == 0)
+
+
+def _dest_stop(search: _Search) -> int:
+    return next(s for s, (secs, _m) in search.egress.items() if secs == 0)
+
+
+def _journey(legs: list[Leg]) -> Journey:
+    trips = sum(isinstance(leg, TransitLeg) for leg in legs)
+    return Journey(
+        departure=legs[0].depart,
+        arrival=legs[-1].arrive,
+        transfers=max(0, trips - 1),
+        trips=trips,
+        walk_m=round(sum(leg.walk_m for leg in legs if isinstance(leg, WalkLeg)), 1),
+        legs=tuple(legs),
+    )
+
+
+def _flip(legs: list[Leg], fwd: Timetable) -> list[Leg]:
+    """Turn legs found in the reversed timetable into forward legs."""
+    out: list[Leg] = []
+    for leg in reversed(legs):
+        if isinstance(leg, WalkLeg):
+            out.append(WalkLeg(leg.to_stop, leg.from_stop, -leg.arrive, -leg.depart, leg.walk_m))
+        else:
+            out.append(
+                TransitLeg(
+                    trip_id=leg.trip_id,
+                    route_id=leg.route_id,
+                    service_day_offset=leg.service_day_offset,
+                    board_stop=leg.alight_stop,
+                    alight_stop=leg.board_stop,
+                    board_stop_id=leg.alight_stop_id,
+                    alight_stop_id=leg.board_stop_id,
+                    depart=-leg.arrive,
+                    arrive=-leg.depart,
+                    trip_instance=leg.trip_instance,
+                )
+            )
+    return out
+
+
+def _fp_mask(tt: Timetable, max_transfer_walk_m: float | None) -> np.ndarray | None:
+    if max_transfer_walk_m is None or max_transfer_walk_m >= tt.config.max_transfer_walk_m:
+        return None
+    return tt.fp_metres <= max_transfer_walk_m
+
+
+def _check(max_transfers: int, max_walk_m: float) -> None:
+    if not 0 <= max_transfers <= 10:
+        raise ValueError("max_transfers must be between 0 and 10")
+    if max_walk_m < 0:
+        raise ValueError("max_walk_m must not be negative")
+
+
+def _pareto(
+    search: _Search, walk: tuple[int, float] | None, origin: Place, destination: Place, start_time: int
+) -> list[list[Leg]]:
+    found: list[list[Leg]] = []
+    if walk is not None:
+        o = origin.stop if origin.is_stop else None
+        d = destination.stop if destination.is_stop else None
+        found.append([WalkLeg(o, d, start_time, start_time + walk[0], walk[1])])
+    for k in range(1, len(search.target)):
+        if search.target[k] < search.target[k - 1] and search.target_stop[k] >= 0:
+            found.append(_reconstruct(search, k, origin.is_stop, destination.is_stop))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def earliest_arrival(
+    tt: Timetable,
+    origin: Place,
+    destination: Place,
+    depart_at: int,
+    *,
+    max_transfers: int = DEFAULT_MAX_TRANSFERS,
+    max_walk_m: float = DEFAULT_MAX_WALK_M,
+    max_transfer_walk_m: float | None = None,
+) -> list[Journey]:
+    """Pareto-optimal journeys over (arrival, trips) leaving at or after ``depart_at``.
+
+    ``depart_at`` in seconds of the service day; ``max_walk_m`` limits the access and the egress
+    walk (walking metres each); ``max_transfer_walk_m`` optionally limits walks between stops
+    below the compiled footpath limit. Sorted by number of trips (fastest last).
+    """
+    _check(max_transfers, max_walk_m)
+    access = _endpoint_walks(tt, origin, max_walk_m, outgoing=True)
+    egress = _endpoint_walks(tt, destination, max_walk_m, outgoing=False)
+    walk = _direct_walk(tt, origin, destination, max_walk_m)
+    walk_only = None if walk is None else depart_at + walk[0]
+    search = _run(tt, access, egress, depart_at, max_transfers + 1, walk_only, _fp_mask(tt, max_transfer_walk_m))
+    return [_journey(legs) for legs in _pareto(search, walk, origin, destination, depart_at)]
+
+
+def latest_departure(
+    tt: Timetable,
+    origin: Place,
+    destination: Place,
+    arrive_by: int,
+    *,
+    max_transfers: int = DEFAULT_MAX_TRANSFERS,
+    max_walk_m: float = DEFAULT_MAX_WALK_M,
+    max_transfer_walk_m: float | None = None,
+) -> list[Journey]:
+    """Pareto-optimal journeys over (departure, trips) arriving at or before ``arrive_by``.
+
+    Reverse RAPTOR: an earliest-arrival search on ``tt.reversed()`` from the destination at
+    ``-arrive_by``. Sorted by number of trips (latest departure last).
+    """
+    _check(max_transfers, max_walk_m)
+    rev = tt.reversed()
+    access = _endpoint_walks(tt, destination, max_walk_m, outgoing=False)
+    egress = _endpoint_walks(tt, origin, max_walk_m, outgoing=True)
+    walk = _direct_walk(tt, origin, destination, max_walk_m)
+    walk_only = None if walk is None else -arrive_by + walk[0]
+    search = _run(rev, access, egress, -arrive_by, max_transfers + 1, walk_only, _fp_mask(rev, max_transfer_walk_m))
+    journeys = []
+    for legs in _pareto(search, walk, destination, origin, -arrive_by):
+        journeys.append(_journey(_flip(legs, tt)))
+    return journeys
+
+
+def range_query(
+    tt: Timetable,
+    origin: Place,
+    destination: Place,
+    window_start: int,
+    window_end: int,
+    *,
+    max_transfers: int = DEFAULT_MAX_TRANSFERS,
+    max_walk_m: float = DEFAULT_MAX_WALK_M,
+    max_transfer_walk_m: float | None = None,
+) -> list[Journey]:
+    """All Pareto-optimal journeys over (departure ↑, arrival ↓, trips ↓) departing in a window.
+
+    Runs an earliest-arrival search for each distinct time at which a trip can be boarded
+    from the origin within ``[window_start, window_end]`` (rRAPTOR without label reuse) and
+    keeps the non-dominated journeys, sorted by departure.
+    """
+    _check(max_transfers, max_walk_m)
+    if window_end < window_start:
+        raise ValueError("window_end before window_start")
+    access = _endpoint_walks(tt, origin, max_walk_m, outgoing=True)
+    starts: set[int] = {window_start}
+    for stop, (secs, _m) in access.items():
+        a, b = tt.stop_pos_start[stop], tt.stop_pos_start[stop + 1]
+        for p in tt.stop_pos[a:b].tolist():
+            if not tt.pos_can_board[p]:
+                continue
+            c0 = tt.pos_col_start[p]
+            deps = tt.times_dep[c0 : c0 + tt.pos_ntrips[p]] - secs
+            starts.update(deps[(deps >= window_start) & (deps <= window_end)].tolist())
+    candidates: list[Journey] = []
+    for t in sorted(starts, reverse=True):
+        candidates.extend(
+            earliest_arrival(
+                tt,
+                origin,
+                destination,
+                t,
+                max_transfers=max_transfers,
+                max_walk_m=max_walk_m,
+                max_transfer_walk_m=max_transfer_walk_m,
+            )
+        )
+    kept: list[Journey] = []
+    seen: set[tuple[int, int, int]] = set()
+    for j in candidates:
+        if j.departure < window_start or j.departure > window_end:
+            continue
+        key = (j.departure, j.arrival, j.trips)
+        if key in seen:
+            continue
+        dominated = any(
+            o.departure >= j.departure
+            and o.arrival <= j.arrival
+            and o.trips <= j.trips
+            and (o.departure, o.arrival, o.trips) != key
+            for o in candidates
+            if window_start <= o.departure <= window_end
+        )
+        if not dominated:
+            seen.add(key)
+            kept.append(j)
+    kept.sort(key=lambda j: (j.departure, j.trips))
+    return kept
+
+
+def earliest_arrival_by_trips(
+    tt: Timetable, origin_stop: int, destination_stop: int, depart_at: int, *, max_transfers: int = 4
+) -> list[int | None]:
+    """Earliest arrival at a stop with at most k trips, for k = 0..max_transfers+1 (None: none).
+
+    The raw RAPTOR labels (used by tests and the benchmark); k = 0 is the walk-only option.
+    """
+    origin, destination = Place.at_stop(origin_stop), Place.at_stop(destination_stop)
+    inf_walk = float("inf")
+    access = _endpoint_walks(tt, origin, inf_walk, outgoing=True)
+    egress = _endpoint_walks(tt, destination, inf_walk, outgoing=False)
+    walk = _direct_walk(tt, origin, destination, inf_walk)
+    walk_only = None if walk is None else depart_at + walk[0]
+    search = _run(tt, access, egress, depart_at, max_transfers + 1, walk_only, None)
+    return [None if t >= INF_TIME else int(t) for t in search.target]
