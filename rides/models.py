@@ -1,1 +1,214 @@
-from django.db import models  # noqa: F401
+"""Ride-sharing: road graphs, meeting points, offers, requests and seat bookings.
+
+The database is the source of truth; the matcher's in-memory index (``rides.matching_index``)
+is rebuilt from these rows. Coordinates are WGS84 degrees, durations seconds, distances
+metres, money euro cents. Exact coordinates of offers, requests and bookings are private:
+the API shows them to others only rounded or as a meeting point (``rides.privacy``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+
+class RoadGraph(models.Model):
+    """An imported road graph; its arrays live in ``path`` (a directory of ``.npy`` files)."""
+
+    name = models.SlugField(max_length=80, unique=True)
+    path = models.CharField(max_length=500)
+    source_file = models.CharField(max_length=500, blank=True)
+    node_count = models.PositiveIntegerField()
+    edge_count = models.PositiveIntegerField()
+    bbox = models.JSONField(help_text="[min_lon, min_lat, max_lon, max_lat]")
+    active = models.BooleanField(default=True, help_text="The active graph is used for new offers and requests")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeetingPointKind(models.TextChoices):
+    MITFAHRBANK = "mitfahrbank", "Mitfahrbank"
+    STOP = "stop", "Bus stop"
+    PARKING = "parking", "Park and ride"
+
+
+class MeetingPoint(models.Model):
+    """A public place curated by the municipality where riders wait (e.g. a Mitfahrbank)."""
+
+    name = models.CharField(max_length=120)
+    lat = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    lon = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    kind = models.CharField(max_length=20, choices=MeetingPointKind.choices, default=MeetingPointKind.MITFAHRBANK)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfferStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+
+
+class RideOffer(models.Model):
+    """A driver's ride, once or recurring on weekdays (bit 0 = Monday) until an end date."""
+
+    driver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_offers")
+    graph = models.ForeignKey(RoadGraph, on_delete=models.PROTECT, related_name="offers")
+    origin_lat = models.FloatField()
+    origin_lon = models.FloatField()
+    origin_meeting_point = models.ForeignKey(
+        MeetingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    destination_lat = models.FloatField()
+    destination_lon = models.FloatField()
+    destination_meeting_point = models.ForeignKey(
+        MeetingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    origin_node = models.PositiveIntegerField()
+    destination_node = models.PositiveIntegerField()
+    departure = models.DateTimeField(help_text="First departure; recurring rides repeat its local time of day")
+    seats = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(8)])
+    cost_share_cents = models.PositiveIntegerField(default=0)
+    max_detour_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(0), MaxValueValidator(60)]
+    )
+    recurrence_weekdays = models.PositiveSmallIntegerField(
+        default=0, help_text="Bit mask, bit 0 = Monday … bit 6 = Sunday; 0 = a single ride"
+    )
+    recurrence_until = models.DateField(null=True, blank=True)
+    recurrence_exceptions = models.JSONField(default=list, blank=True, help_text="ISO dates without a ride")
+    distance_m = models.FloatField()
+    duration_s = models.FloatField()
+    polyline = models.TextField(help_text="Google encoded polyline of the driver's own route")
+    status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["departure", "id"]
+        indexes = [models.Index(fields=["status", "departure"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1) & Q(seats__lte=8), name="ride_offer_seats_range"),
+            models.CheckConstraint(condition=Q(max_detour_minutes__lte=60), name="ride_offer_detour_range"),
+            models.CheckConstraint(condition=Q(recurrence_weekdays__lte=127), name="ride_offer_weekdays_mask"),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer #{self.pk} by {self.driver}"
+
+
+class PickupMode(models.TextChoices):
+    DOOR = "door", "At the door"
+    MEETING_POINT = "meeting_point", "At a meeting point"
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class RideRequest(models.Model):
+    """A rider looking for a ride within a time window."""
+
+    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_requests")
+    graph = models.ForeignKey(RoadGraph, on_delete=models.PROTECT, related_name="requests")
+    origin_lat = models.FloatField()
+    origin_lon = models.FloatField()
+    destination_lat = models.FloatField()
+    destination_lon = models.FloatField()
+    earliest_departure = models.DateTimeField()
+    latest_arrival = models.DateTimeField()
+    seats = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(8)])
+    pickup_mode = models.CharField(max_length=20, choices=PickupMode.choices, default=PickupMode.DOOR)
+    max_walk_m = models.PositiveIntegerField(default=500, validators=[MaxValueValidator(3000)])
+    status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["earliest_departure", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latest_arrival__gt=F("earliest_departure")), name="ride_request_window_order"
+            ),
+            models.CheckConstraint(condition=Q(seats__gte=1) & Q(seats__lte=8), name="ride_request_seats_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"request #{self.pk} by {self.rider}"
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+#: Bookings that hold seats: a request holds its seats until the driver answers.
+SEAT_HOLDING = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+
+
+class RideBooking(models.Model):
+    """A rider's seats on one occurrence of an offer, with the promised pickup and drop-off."""
+
+    offer = models.ForeignKey(RideOffer, on_delete=models.CASCADE, related_name="bookings")
+    occurrence_date = models.DateField(help_text="Local date of the ride (recurring offers)")
+    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_bookings")
+    request = models.ForeignKey(RideRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
+    seats = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(8)])
+    pickup_lat = models.FloatField()
+    pickup_lon = models.FloatField()
+    pickup_node = models.PositiveIntegerField()
+    pickup_meeting_point = models.ForeignKey(
+        MeetingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dropoff_lat = models.FloatField()
+    dropoff_lon = models.FloatField()
+    dropoff_node = models.PositiveIntegerField()
+    dropoff_meeting_point = models.ForeignKey(
+        MeetingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pickup_time = models.DateTimeField()
+    dropoff_time = models.DateTimeField()
+    walk_m = models.FloatField(default=0)
+    added_s = models.FloatField(help_text="Extra driving seconds this rider caused when booked")
+    status = models.CharField(max_length=12, choices=BookingStatus.choices, default=BookingStatus.REQUESTED)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pickup_time", "id"]
+        indexes = [models.Index(fields=["offer", "occurrence_date", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(seats__gte=1) & Q(seats__lte=8), name="ride_booking_seats_range"),
+            models.CheckConstraint(condition=Q(dropoff_time__gte=F("pickup_time")), name="ride_booking_time_order"),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""), name="ride_booking_cancel_has_reason"
+            ),
+            # One live booking per rider and ride occurrence.
+            models.UniqueConstraint(
+                fields=["offer", "occurrence_date", "rider"],
+                condition=Q(status__in=["requested", "confirmed"]),
+                name="ride_booking_one_live_per_rider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"booking #{self.pk} ({self.status})"

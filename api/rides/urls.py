@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("rides/meeting-points/", views.MeetingPointListView.as_view(), name="ride-meeting-point-list"),
+    path("rides/offers/", views.OfferListCreateView.as_view(), name="ride-offer-list"),
+    path("rides/offers/<int:pk>/", views.OfferDetailView.as_view(), name="ride-offer-detail"),
+    path("rides/offers/<int:pk>/cancel/", views.OfferCancelView.as_view(), name="ride-offer-cancel"),
+    path("rides/requests/", views.RequestListCreateView.as_view(), name="ride-request-list"),
+    path("rides/requests/<int:pk>/", views.RequestDetailView.as_view(), name="ride-request-detail"),
+    path("rides/requests/<int:pk>/matches/", views.RequestMatchesView.as_view(), name="ride-request-matches"),
+    path("rides/requests/<int:pk>/cancel/", views.RequestCancelView.as_view(), name="ride-request-cancel"),
+    path("rides/bookings/", views.BookingListCreateView.as_view(), name="ride-booking-list"),
+    path("rides/bookings/<int:pk>/", views.BookingDetailView.as_view(), name="ride-booking-detail"),
+    path("rides/bookings/<int:pk>/accept/", views.BookingAcceptView.as_view(), name="ride-booking-accept"),
+    path("rides/bookings/<int:pk>/decline/", views.BookingDeclineView.as_view(), name="ride-booking-decline"),
+    path("rides/bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="ride-booking-cancel"),
+]

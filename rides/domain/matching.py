@@ -37,6 +37,9 @@ import numpy as np
 from .roadgraph import RoadGraph
 
 INF = math.inf
+#: Slack for float rounding in time comparisons (seconds): sums of edge times along
+#: different but equal paths differ in the last bits, and a zero detour must stay zero.
+EPS_S = 1e-6
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def best_insertion(
         leg_i = stops[i + 1].offset_s - stops[i].offset_s
         pickup_off = stops[i].offset_s + to_p[i]
         pickup_time = plan.departure_s + pickup_off
-        if not pickup_time >= query.earliest_departure_s + pickup.walk_s:
+        if not pickup_time >= query.earliest_departure_s + pickup.walk_s - EPS_S:
             continue
         for j in range(i, m):
             if any(stops[k].load_after + query.seats > plan.capacity for k in range(i, j + 1)):
@@ -182,15 +185,15 @@ def best_insertion(
                 dq = to_q[j] + from_q[j + 1] - leg_j
                 added = dp + dq
                 dropoff_off = stops[j].offset_s + dp + to_q[j]
-            if not added <= budget:
+            if not added <= budget + EPS_S:
                 continue
             dropoff_time = plan.departure_s + dropoff_off
-            if not dropoff_time + dropoff.walk_s <= query.latest_arrival_s:
+            if not dropoff_time + dropoff.walk_s <= query.latest_arrival_s + EPS_S:
                 continue
             late = False
             for k in range(i + 1, m + 1):
                 delay = dp if k <= j else added
-                if stops[k].offset_s + delay > stops[k].latest_offset_s:
+                if stops[k].offset_s + delay > stops[k].latest_offset_s + EPS_S:
                     late = True
                     break
             if late:
@@ -338,7 +341,7 @@ class OfferIndex:
             from_p = graph.times_from(pickup.node, limit=limit_from_p)
             tp = to_p[o]
             pickup_time = dep + tp
-            early_ok = pickup_time >= ed + pickup.walk_s
+            early_ok = pickup_time >= ed + pickup.walk_s - EPS_S
             for dropoff in query.dropoffs:
                 p_to_q = float(from_p[dropoff.node])
                 if not math.isfinite(p_to_q):
@@ -346,7 +349,7 @@ class OfferIndex:
                 tq = from_q[dropoff.node][d]
                 added = tp + p_to_q + tq - direct
                 dropoff_time = pickup_time + p_to_q
-                ok = early_ok & (added <= budget) & (dropoff_time + dropoff.walk_s <= la)
+                ok = early_ok & (added <= budget + EPS_S) & (dropoff_time + dropoff.walk_s <= la + EPS_S)
                 for k in np.flatnonzero(ok).tolist():
                     slot = int(simple_slots[k])
                     _keep_best(
@@ -495,15 +498,26 @@ def oracle_matches(graph: RoadGraph, plans: Iterable[OfferPlan], query: RideQuer
     return ranked(found.values())
 
 
-def insert_rider(plan: OfferPlan, match: Match, seats: int, tolerance_s: float) -> OfferPlan:
-    """The plan after a confirmed booking: the rider's stops inserted, later stops delayed.
+def insert_rider(
+    plan: OfferPlan,
+    match: Match,
+    seats: int,
+    tolerance_s: float,
+    *,
+    promised_pickup_s: float | None = None,
+    promised_dropoff_s: float | None = None,
+) -> OfferPlan:
+    """The plan after a booking: the rider's stops inserted, later stops delayed.
 
-    The rider's own stops get ``latest_offset_s`` = promised offset + ``tolerance_s``.
+    The rider's own stops get ``latest_offset_s`` = promised time + ``tolerance_s``; the
+    promise defaults to the match's times (POSIX seconds).
     """
     stops = plan.stops
     i, j = match.pickup_leg, match.dropoff_leg
     pickup_off = match.pickup_time_s - plan.departure_s
     dropoff_off = match.dropoff_time_s - plan.departure_s
+    pickup_latest = (match.pickup_time_s if promised_pickup_s is None else promised_pickup_s) - plan.departure_s
+    dropoff_latest = (match.dropoff_time_s if promised_dropoff_s is None else promised_dropoff_s) - plan.departure_s
     result: list[PlannedStop] = []
     for k, stop in enumerate(stops):
         if k <= i:
@@ -515,9 +529,11 @@ def insert_rider(plan: OfferPlan, match: Match, seats: int, tolerance_s: float) 
         load = stop.load_after + (seats if i < k <= j else 0)
         result.append(PlannedStop(stop.node, offset, load, stop.latest_offset_s))
         if k == i:
-            result.append(PlannedStop(match.pickup.node, pickup_off, stop.load_after + seats, pickup_off + tolerance_s))
+            result.append(
+                PlannedStop(match.pickup.node, pickup_off, stop.load_after + seats, pickup_latest + tolerance_s)
+            )
         if k == j:
-            result.append(PlannedStop(match.dropoff.node, dropoff_off, stop.load_after, dropoff_off + tolerance_s))
+            result.append(PlannedStop(match.dropoff.node, dropoff_off, stop.load_after, dropoff_latest + tolerance_s))
     return OfferPlan(
         key=plan.key,
         departure_s=plan.departure_s,
@@ -526,3 +542,77 @@ def insert_rider(plan: OfferPlan, match: Match, seats: int, tolerance_s: float) 
         direct_s=plan.direct_s,
         stops=result,
     )
+
+
+def match_plan(graph: RoadGraph, plan: OfferPlan, query: RideQuery) -> Match | None:
+    """The best insertion of ``query`` into one plan, with full Dijkstras (for booking time)."""
+    nodes = [s.node for s in plan.stops]
+    from_q = {q.node: graph.times_from(q.node) for q in query.dropoffs}
+    to_q = {q.node: graph.times_to(q.node) for q in query.dropoffs}
+    found: dict[Hashable, Match] = {}
+    for pickup in query.pickups:
+        to_p, from_p = graph.times_to(pickup.node), graph.times_from(pickup.node)
+        for dropoff in query.dropoffs:
+            _keep_best(
+                found,
+                best_insertion(
+                    plan,
+                    query,
+                    pickup,
+                    dropoff,
+                    to_p=to_p[nodes],
+                    from_p=from_p[nodes],
+                    to_q=to_q[dropoff.node][nodes],
+                    from_q=from_q[dropoff.node][nodes],
+                    p_to_q=float(from_p[dropoff.node]),
+                ),
+            )
+    return found.get(plan.key)
+
+
+@dataclass(frozen=True)
+class HeldSeats:
+    """A booking that holds seats: its nodes, seats and promised times (POSIX seconds)."""
+
+    pickup_node: int
+    dropoff_node: int
+    seats: int
+    pickup_time_s: float
+    dropoff_time_s: float
+
+
+def plan_with_riders(graph: RoadGraph, plan: OfferPlan, held: Iterable[HeldSeats], tolerance_s: float) -> OfferPlan:
+    """Re-insert the riders who hold seats, in booking order, keeping their promises.
+
+    Each rider's stops get ``latest_offset_s`` = promised time + tolerance. A rider who no
+    longer fits (only possible after the graph changed) still holds the seats: the plan's
+    capacity shrinks instead, so seats are never handed out twice.
+    """
+    for booking in held:
+        query = RideQuery(
+            [Access(booking.pickup_node)],
+            [Access(booking.dropoff_node)],
+            earliest_departure_s=-INF,
+            latest_arrival_s=booking.dropoff_time_s + tolerance_s,
+            seats=booking.seats,
+        )
+        match = match_plan(graph, plan, query)
+        if match is None:
+            plan = OfferPlan(
+                key=plan.key,
+                departure_s=plan.departure_s,
+                capacity=max(plan.capacity - booking.seats, 0),
+                max_detour_s=plan.max_detour_s,
+                direct_s=plan.direct_s,
+                stops=plan.stops,
+            )
+            continue
+        plan = insert_rider(
+            plan,
+            match,
+            booking.seats,
+            tolerance_s,
+            promised_pickup_s=booking.pickup_time_s,
+            promised_dropoff_s=booking.dropoff_time_s,
+        )
+    return plan

@@ -1,0 +1,296 @@
+"""Ride-sharing input and output serializers, with the privacy rules.
+
+Before a booking is confirmed nobody but the owner sees an exact position: others get the
+meeting point, or the position rounded to a ~500 m grid (``exact: false``), never the route
+polyline, never a name or phone number. After the driver confirms, driver and rider see each
+other's exact pickup and contact details.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from rides import conf
+from rides.domain.privacy import coarse_position
+from rides.domain.recurrence import mask_weekdays
+from rides.models import BookingStatus, MeetingPoint, MeetingPointKind, PickupMode, RideBooking, RideOffer, RideRequest
+
+
+# -- input --------------------------------------------------------------------------------------
+class PlaceInputSerializer(serializers.Serializer):
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    meeting_point = serializers.IntegerField(required=False, help_text="A meeting point id instead of coordinates")
+
+    def validate(self, attrs):
+        if "meeting_point" not in attrs and ("lat" not in attrs or "lon" not in attrs):
+            raise serializers.ValidationError("Give lat and lon, or a meeting_point.")
+        return attrs
+
+
+class OfferCreateSerializer(serializers.Serializer):
+    origin = PlaceInputSerializer()
+    destination = PlaceInputSerializer()
+    departure = serializers.DateTimeField()
+    seats = serializers.IntegerField(min_value=1, max_value=8)
+    cost_share_cents = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
+    max_detour_minutes = serializers.IntegerField(min_value=0, max_value=60, default=15)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), default=list, help_text="0 = Monday … 6 = Sunday"
+    )
+    recurrence_until = serializers.DateField(required=False, allow_null=True, default=None)
+    recurrence_exceptions = serializers.ListField(child=serializers.DateField(), default=list, max_length=400)
+
+
+class RequestCreateSerializer(serializers.Serializer):
+    origin = PlaceInputSerializer()
+    destination = PlaceInputSerializer()
+    earliest_departure = serializers.DateTimeField()
+    latest_arrival = serializers.DateTimeField()
+    seats = serializers.IntegerField(min_value=1, max_value=8, default=1)
+    pickup_mode = serializers.ChoiceField(choices=PickupMode.choices, default=PickupMode.DOOR)
+    max_walk_m = serializers.IntegerField(min_value=0, max_value=3000, default=500)
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    request = serializers.IntegerField(help_text="Your ride request")
+    offer = serializers.IntegerField()
+    occurrence_date = serializers.DateField(help_text="The local date of the ride")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+# -- output -------------------------------------------------------------------------------------
+class MeetingPointSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=MeetingPointKind.choices)
+
+    class Meta:
+        model = MeetingPoint
+        fields = ["id", "name", "kind", "lat", "lon"]
+
+
+class PlaceSerializer(serializers.Serializer):
+    """A position as the viewer may see it."""
+
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    exact = serializers.BooleanField(help_text="false: rounded to about 500 m")
+    meeting_point = MeetingPointSerializer(allow_null=True)
+
+
+class ContactSerializer(serializers.Serializer):
+    display_name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+def place(lat: float, lon: float, point: MeetingPoint | None, *, exact: bool) -> dict:
+    if point is not None:
+        return {"lat": point.lat, "lon": point.lon, "exact": True, "meeting_point": MeetingPointSerializer(point).data}
+    if exact:
+        return {"lat": lat, "lon": lon, "exact": True, "meeting_point": None}
+    c_lat, c_lon = coarse_position(lat, lon, conf.privacy_grid_m())
+    return {"lat": c_lat, "lon": c_lon, "exact": False, "meeting_point": None}
+
+
+def contact(user) -> dict:
+    return {"display_name": user.display_name, "phone": user.phone}
+
+
+class OfferSerializer(serializers.ModelSerializer):
+    """An offer; ``context["user"]`` and ``context["confirmed_offers"]`` decide what is exact."""
+
+    origin = serializers.SerializerMethodField()
+    destination = serializers.SerializerMethodField()
+    weekdays = serializers.SerializerMethodField()
+    polyline = serializers.SerializerMethodField()
+    driver = serializers.SerializerMethodField()
+    is_mine = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RideOffer
+        fields = [
+            "id",
+            "is_mine",
+            "driver",
+            "origin",
+            "destination",
+            "departure",
+            "seats",
+            "cost_share_cents",
+            "max_detour_minutes",
+            "weekdays",
+            "recurrence_until",
+            "recurrence_exceptions",
+            "distance_m",
+            "duration_s",
+            "polyline",
+            "status",
+            "created_at",
+        ]
+
+    def _sees_exact(self, offer: RideOffer) -> bool:
+        user = self.context.get("user")
+        if user is None:
+            return False
+        return offer.driver_id == user.pk or offer.pk in self.context.get("confirmed_offers", set())
+
+    @extend_schema_field(PlaceSerializer)
+    def get_origin(self, offer: RideOffer) -> dict:
+        return place(offer.origin_lat, offer.origin_lon, offer.origin_meeting_point, exact=self._sees_exact(offer))
+
+    @extend_schema_field(PlaceSerializer)
+    def get_destination(self, offer: RideOffer) -> dict:
+        return place(
+            offer.destination_lat, offer.destination_lon, offer.destination_meeting_point, exact=self._sees_exact(offer)
+        )
+
+    def get_weekdays(self, offer: RideOffer) -> list[int]:
+        return mask_weekdays(offer.recurrence_weekdays)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_polyline(self, offer: RideOffer) -> str | None:
+        return offer.polyline if self._sees_exact(offer) else None
+
+    @extend_schema_field(ContactSerializer(allow_null=True))
+    def get_driver(self, offer: RideOffer) -> dict | None:
+        return contact(offer.driver) if self._sees_exact(offer) else None
+
+    def get_is_mine(self, offer: RideOffer) -> bool:
+        user = self.context.get("user")
+        return bool(user and offer.driver_id == user.pk)
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    """A request, shown only to its rider (exact)."""
+
+    class Meta:
+        model = RideRequest
+        fields = [
+            "id",
+            "origin_lat",
+            "origin_lon",
+            "destination_lat",
+            "destination_lon",
+            "earliest_departure",
+            "latest_arrival",
+            "seats",
+            "pickup_mode",
+            "max_walk_m",
+            "status",
+            "created_at",
+        ]
+
+
+class MatchSerializer(serializers.Serializer):
+    """A fitting ride for the rider's own request (so the pickup place is the rider's own)."""
+
+    offer = serializers.SerializerMethodField()
+    occurrence_date = serializers.DateField()
+    pickup = serializers.SerializerMethodField()
+    dropoff = serializers.SerializerMethodField()
+    pickup_time = serializers.DateTimeField()
+    dropoff_time = serializers.DateTimeField()
+    detour_s = serializers.SerializerMethodField()
+    walk_m = serializers.SerializerMethodField()
+
+    @extend_schema_field(OfferSerializer)
+    def get_offer(self, item) -> dict:
+        return OfferSerializer(item.offer, context=self.context).data
+
+    @extend_schema_field(PlaceSerializer)
+    def get_pickup(self, item) -> dict:
+        return place(item.pickup_lat, item.pickup_lon, item.pickup_point, exact=True)
+
+    @extend_schema_field(PlaceSerializer)
+    def get_dropoff(self, item) -> dict:
+        return place(item.dropoff_lat, item.dropoff_lon, item.dropoff_point, exact=True)
+
+    def get_detour_s(self, item) -> float:
+        return round(item.match.added_s, 1)
+
+    def get_walk_m(self, item) -> float:
+        return round(item.match.walk_m, 1)
+
+
+class RequestWithMatchesSerializer(serializers.Serializer):
+    request = RequestSerializer()
+    matches = MatchSerializer(many=True)
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking for one of its two parties; exact places and contacts once confirmed."""
+
+    offer = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField()
+    pickup = serializers.SerializerMethodField()
+    dropoff = serializers.SerializerMethodField()
+    rider = serializers.SerializerMethodField()
+    driver = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RideBooking
+        fields = [
+            "id",
+            "role",
+            "offer",
+            "occurrence_date",
+            "seats",
+            "status",
+            "pickup",
+            "dropoff",
+            "pickup_time",
+            "dropoff_time",
+            "walk_m",
+            "added_s",
+            "rider",
+            "driver",
+            "cancel_reason",
+            "created_at",
+        ]
+
+    def _user(self):
+        return self.context["user"]
+
+    def _is_rider(self, booking: RideBooking) -> bool:
+        return booking.rider_id == self._user().pk
+
+    def _confirmed(self, booking: RideBooking) -> bool:
+        return booking.status == BookingStatus.CONFIRMED
+
+    @extend_schema_field(OfferSerializer)
+    def get_offer(self, booking: RideBooking) -> dict:
+        confirmed = {booking.offer_id} if self._confirmed(booking) else set()
+        return OfferSerializer(booking.offer, context={"user": self._user(), "confirmed_offers": confirmed}).data
+
+    @extend_schema_field(serializers.ChoiceField(choices=["rider", "driver"]))
+    def get_role(self, booking: RideBooking) -> str:
+        return "rider" if self._is_rider(booking) else "driver"
+
+    @extend_schema_field(PlaceSerializer)
+    def get_pickup(self, booking: RideBooking) -> dict:
+        exact = self._is_rider(booking) or self._confirmed(booking)
+        return place(booking.pickup_lat, booking.pickup_lon, booking.pickup_meeting_point, exact=exact)
+
+    @extend_schema_field(PlaceSerializer)
+    def get_dropoff(self, booking: RideBooking) -> dict:
+        exact = self._is_rider(booking) or self._confirmed(booking)
+        return place(booking.dropoff_lat, booking.dropoff_lon, booking.dropoff_meeting_point, exact=exact)
+
+    @extend_schema_field(ContactSerializer(allow_null=True))
+    def get_rider(self, booking: RideBooking) -> dict | None:
+        if self._is_rider(booking) or self._confirmed(booking):
+            return contact(booking.rider)
+        return None
+
+    @extend_schema_field(ContactSerializer(allow_null=True))
+    def get_driver(self, booking: RideBooking) -> dict | None:
+        if not self._is_rider(booking) or self._confirmed(booking):
+            return contact(booking.offer.driver)
+        return None

@@ -1,0 +1,242 @@
+"""Ride-sharing endpoints: offers, requests with matches, bookings. One small view per operation."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.idempotency import IDEMPOTENCY_HEADER, idempotent
+from api.permissions import IsResident
+from api.schema import error_responses
+from mobility.errors import NotFound
+from rides import selectors, services
+from rides.models import BookingStatus, MeetingPoint
+from rides.services import Place
+
+from . import serializers as s
+
+
+def _place(data: dict) -> Place:
+    return Place(lat=data.get("lat"), lon=data.get("lon"), meeting_point_id=data.get("meeting_point"))
+
+
+def _confirmed_offers(user) -> set[int]:
+    return set(user.ride_bookings.filter(status=BookingStatus.CONFIRMED).values_list("offer_id", flat=True).distinct())
+
+
+def _offer_context(user) -> dict:
+    return {"user": user, "confirmed_offers": _confirmed_offers(user)}
+
+
+class MeetingPointListView(generics.ListAPIView):
+    """Public list of the municipality's meeting points (Mitfahrbänke, stops)."""
+
+    permission_classes = [AllowAny]
+    serializer_class = s.MeetingPointSerializer
+    queryset = MeetingPoint.objects.filter(active=True)
+
+
+class OfferListCreateView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={200: s.OfferSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        """Your own offers."""
+        offers = selectors.offers_for_user(user=request.user).select_related("driver")
+        return Response(s.OfferSerializer(offers, many=True, context=_offer_context(request.user)).data)
+
+    @extend_schema(
+        request=s.OfferCreateSerializer, responses={201: s.OfferSerializer, **error_responses(400, 401, 403, 422, 503)}
+    )
+    def post(self, request):
+        """Offer a ride; the route is computed now and waiting riders are notified."""
+        data = s.OfferCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        offer = services.offer_create(
+            driver=request.user,
+            origin=_place(v["origin"]),
+            destination=_place(v["destination"]),
+            departure=v["departure"],
+            seats=v["seats"],
+            cost_share_cents=v["cost_share_cents"],
+            max_detour_minutes=v["max_detour_minutes"],
+            weekdays=v["weekdays"],
+            recurrence_until=v["recurrence_until"],
+            recurrence_exceptions=v["recurrence_exceptions"],
+        )
+        return Response(s.OfferSerializer(offer, context=_offer_context(request.user)).data, status=201)
+
+
+class OfferDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.OfferSerializer, **error_responses(401, 404)})
+    def get(self, request, pk: int):
+        """An offer; others see only meeting points or rounded places until a booking is confirmed."""
+        offer = selectors.offers_visible_to(user=request.user).filter(pk=pk).first()
+        if offer is None:
+            raise NotFound("No such offer.", code="offer_not_found")
+        return Response(s.OfferSerializer(offer, context=_offer_context(request.user)).data)
+
+
+class OfferCancelView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.ReasonSerializer, responses={200: s.OfferSerializer, **error_responses(401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        data = s.ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer = services.offer_cancel(driver=request.user, offer_id=pk, reason=data.validated_data["reason"])
+        return Response(s.OfferSerializer(offer, context=_offer_context(request.user)).data)
+
+
+class RequestListCreateView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={200: s.RequestSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        """Your own ride requests."""
+        return Response(s.RequestSerializer(selectors.requests_for_user(user=request.user), many=True).data)
+
+    @extend_schema(
+        request=s.RequestCreateSerializer,
+        responses={201: s.RequestWithMatchesSerializer, **error_responses(400, 401, 403, 422, 503)},
+    )
+    def post(self, request):
+        """Look for a ride: the request is stored and the fitting offers come back, ranked."""
+        data = s.RequestCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        ride_request = services.request_create(
+            rider=request.user,
+            origin=_place(v["origin"]),
+            destination=_place(v["destination"]),
+            earliest_departure=v["earliest_departure"],
+            latest_arrival=v["latest_arrival"],
+            seats=v["seats"],
+            pickup_mode=v["pickup_mode"],
+            max_walk_m=v["max_walk_m"],
+        )
+        matches = selectors.request_matches(request=ride_request)
+        body = {
+            "request": s.RequestSerializer(ride_request).data,
+            "matches": s.MatchSerializer(matches, many=True, context=_offer_context(request.user)).data,
+        }
+        return Response(body, status=201)
+
+
+def _own_request(user, pk: int):
+    ride_request = selectors.requests_for_user(user=user).filter(pk=pk).select_related("graph").first()
+    if ride_request is None:
+        raise NotFound("No such request.", code="request_not_found")
+    return ride_request
+
+
+class RequestDetailView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={200: s.RequestSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        return Response(s.RequestSerializer(_own_request(request.user, pk)).data)
+
+
+class RequestMatchesView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={200: s.MatchSerializer(many=True), **error_responses(401, 403, 404, 503)})
+    def get(self, request, pk: int):
+        """The rides that fit this request now, best first."""
+        matches = selectors.request_matches(request=_own_request(request.user, pk))
+        return Response(s.MatchSerializer(matches, many=True, context=_offer_context(request.user)).data)
+
+
+class RequestCancelView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(request=None, responses={200: s.RequestSerializer, **error_responses(401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        return Response(s.RequestSerializer(services.request_cancel(rider=request.user, request_id=pk)).data)
+
+
+class BookingListCreateView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={200: s.BookingSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        """Bookings where you are the rider or the driver."""
+        bookings = selectors.bookings_for_user(user=request.user)
+        return Response(s.BookingSerializer(bookings, many=True, context={"user": request.user}).data)
+
+    @extend_schema(
+        request=s.BookingCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.BookingSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
+    )
+    @idempotent
+    def post(self, request):
+        """Ask for seats on a ride that fits your request; the seats are held until the driver answers."""
+        data = s.BookingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        booking = services.booking_create(
+            rider=request.user, request_id=v["request"], offer_id=v["offer"], occurrence_date=v["occurrence_date"]
+        )
+        return Response(
+            s.BookingSerializer(booking, context={"user": request.user}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class BookingDetailView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={200: s.BookingSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        booking = selectors.bookings_for_user(user=request.user).filter(pk=pk).first()
+        if booking is None:
+            raise NotFound("No such booking.", code="booking_not_found")
+        return Response(s.BookingSerializer(booking, context={"user": request.user}).data)
+
+
+class BookingAcceptView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(request=None, responses={200: s.BookingSerializer, **error_responses(401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        """The driver confirms a requested booking."""
+        booking = services.booking_accept(driver=request.user, booking_id=pk)
+        return Response(s.BookingSerializer(booking, context={"user": request.user}).data)
+
+
+class BookingDeclineView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.ReasonSerializer, responses={200: s.BookingSerializer, **error_responses(401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """The driver declines a requested booking."""
+        data = s.ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.booking_decline(driver=request.user, booking_id=pk, reason=data.validated_data["reason"])
+        return Response(s.BookingSerializer(booking, context={"user": request.user}).data)
+
+
+class BookingCancelView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.RequiredReasonSerializer,
+        responses={200: s.BookingSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        """Rider or driver cancels, with a reason."""
+        data = s.RequiredReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.booking_cancel(user=request.user, booking_id=pk, reason=data.validated_data["reason"])
+        return Response(s.BookingSerializer(booking, context={"user": request.user}).data)

@@ -1,0 +1,51 @@
+"""Ride-sharing settings, each overridable in Django settings or the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def graph_dir() -> Path:
+    """Where road-graph caches are written: ``RIDES_GRAPH_DIR`` or ``DATA_DIR/roadgraphs``."""
+    configured = getattr(settings, "RIDES_GRAPH_DIR", None) or os.environ.get("RIDES_GRAPH_DIR")
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "roadgraphs"
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, _env_float(name, default)))
+
+
+def max_snap_m() -> float:
+    """A place farther than this (metres) from any road of the graph is refused."""
+    return _setting("RIDES_MAX_SNAP_M", 1000.0)
+
+
+def match_horizon_days() -> int:
+    """How many days ahead recurring offers are expanded into rides to match."""
+    return int(_setting("RIDES_MATCH_HORIZON_DAYS", 14))
+
+
+def promise_tolerance_s() -> float:
+    """How much later than promised a confirmed rider may be picked up or dropped off."""
+    return _setting("RIDES_PROMISE_TOLERANCE_MIN", 5.0) * 60.0
+
+
+def walk_speed_mps() -> float:
+    return _setting("RIDES_WALK_SPEED_MPS", 1.2)
+
+
+def privacy_grid_m() -> float:
+    """Others see exact positions only rounded to a grid of this size (metres)."""
+    return _setting("RIDES_PRIVACY_GRID_M", 500.0)
+
+
+def max_matches() -> int:
+    return int(_setting("RIDES_MAX_MATCHES", 50))

@@ -1,0 +1,446 @@
+"""Ride-sharing writes: import graphs, post offers and requests, book, accept, cancel.
+
+Seats are held from the moment a rider asks (status ``requested``), not only once the
+driver accepts: the rider then knows the seat is kept while the driver decides, and the
+driver can accept every request they see without a second race. Overbooking is prevented by
+locking the offer row (``select_for_update``) and re-planning the ride from the bookings in
+the database inside that lock, so parallel requests for the same ride are serialised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from mobility.notifications.services import notify
+
+from . import conf
+from .domain.matching import insert_rider, match_plan
+from .domain.recurrence import weekday_mask
+from .domain.roadgraph import RoadGraph, RoadGraphError, encode_polyline
+from .matching_index import (
+    active_graph_model,
+    bump_version,
+    load_graph,
+    occurrence_departure,
+    occurrence_plan,
+    offer_occurrences,
+    reset,
+)
+from .models import (
+    SEAT_HOLDING,
+    BookingStatus,
+    MeetingPoint,
+    OfferStatus,
+    PickupMode,
+    RequestStatus,
+    RideBooking,
+    RideOffer,
+    RideRequest,
+)
+from .models import RoadGraph as RoadGraphModel
+from .selectors import ride_query_for_request
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place given by the user: coordinates, or a meeting point id (which wins)."""
+
+    lat: float | None = None
+    lon: float | None = None
+    meeting_point_id: int | None = None
+
+
+# -- road graphs ------------------------------------------------------------------------------
+def roadgraph_import(
+    *, path: Path, name: str, activate: bool = True, progress: Callable[[int], None] | None = None
+) -> RoadGraphModel:
+    """Build the graph from an OSM file, write its cache and record it (replacing a same-named one)."""
+    try:
+        graph = RoadGraph.from_osm(Path(path), name=name, progress=progress)
+    except RoadGraphError as exc:
+        raise ValidationFailed(str(exc), code="osm_unreadable") from exc
+    directory = conf.graph_dir() / name
+    graph.save(directory)
+    with transaction.atomic():
+        model, _ = RoadGraphModel.objects.update_or_create(
+            name=name,
+            defaults={
+                "path": str(directory),
+                "source_file": str(path),
+                "node_count": graph.node_count,
+                "edge_count": graph.edge_count,
+                "bbox": graph.bbox(),
+                "active": activate,
+            },
+        )
+        if activate:
+            RoadGraphModel.objects.exclude(pk=model.pk).update(active=False)
+        bump_version()
+    reset()
+    return model
+
+
+def meeting_point_create(*, name: str, lat: float, lon: float, kind: str = "mitfahrbank") -> MeetingPoint:
+    """A municipality-curated meeting point."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationFailed("Coordinates out of range.", code="invalid_coordinates")
+    point = MeetingPoint.objects.create(name=name, lat=lat, lon=lon, kind=kind)
+    bump_version()
+    return point
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _resolve_place(place: Place, field: str) -> tuple[float, float, MeetingPoint | None]:
+    if place.meeting_point_id is not None:
+        point = MeetingPoint.objects.filter(pk=place.meeting_point_id, active=True).first()
+        if point is None:
+            raise ValidationFailed(
+                "Unknown meeting point.", code="meeting_point_not_found", fields={field: ["Unknown meeting point."]}
+            )
+        return point.lat, point.lon, point
+    if place.lat is None or place.lon is None:
+        raise ValidationFailed(
+            "Give coordinates or a meeting point.", code="place_missing", fields={field: ["Required."]}
+        )
+    return float(place.lat), float(place.lon), None
+
+
+def _snap(graph: RoadGraph, lat: float, lon: float, field: str) -> int:
+    node, distance = graph.nearest_node(lat, lon)
+    if distance > conf.max_snap_m():
+        raise Unprocessable(
+            f"This place is {distance:.0f} m from the nearest road of the ride-sharing area.",
+            code="outside_road_network",
+            fields={field: ["Outside the area served by ride-sharing."]},
+        )
+    return node
+
+
+# -- offers -----------------------------------------------------------------------------------
+@transaction.atomic
+def offer_create(
+    *,
+    driver,
+    origin: Place,
+    destination: Place,
+    departure: datetime,
+    seats: int,
+    cost_share_cents: int = 0,
+    max_detour_minutes: int = 15,
+    weekdays: list[int] | None = None,
+    recurrence_until: date | None = None,
+    recurrence_exceptions: list[date] | None = None,
+) -> RideOffer:
+    """Post a ride; computes the driver's route and then looks for waiting requests (after commit)."""
+    if departure <= timezone.now():
+        raise ValidationFailed("The departure lies in the past.", code="departure_in_past", fields={"departure": []})
+    if not 1 <= seats <= 8:
+        raise ValidationFailed("Offer between 1 and 8 seats.", code="invalid_seats", fields={"seats": []})
+    if not 0 <= max_detour_minutes <= 60:
+        raise ValidationFailed("The detour must be 0 to 60 minutes.", code="invalid_detour")
+    try:
+        mask = weekday_mask(weekdays or [])
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), code="invalid_weekdays", fields={"weekdays": [str(exc)]}) from exc
+    local_departure_day = timezone.localtime(departure).date()
+    if recurrence_until and recurrence_until < local_departure_day:
+        raise ValidationFailed("The end date lies before the first ride.", code="invalid_recurrence")
+    if mask and not recurrence_until:
+        raise ValidationFailed("A recurring ride needs an end date.", code="invalid_recurrence")
+    if recurrence_until and recurrence_until > local_departure_day + timedelta(days=366):
+        raise ValidationFailed("Recurring rides end within a year.", code="invalid_recurrence")
+    graph_model = active_graph_model()
+    graph = load_graph(graph_model)
+    o_lat, o_lon, o_point = _resolve_place(origin, "origin")
+    d_lat, d_lon, d_point = _resolve_place(destination, "destination")
+    o_node = _snap(graph, o_lat, o_lon, "origin")
+    d_node = _snap(graph, d_lat, d_lon, "destination")
+    if o_node == d_node:
+        raise ValidationFailed("Origin and destination are the same place.", code="same_origin_destination")
+    route = graph.route(o_node, d_node)
+    offer = RideOffer.objects.create(
+        driver=driver,
+        graph=graph_model,
+        origin_lat=o_lat,
+        origin_lon=o_lon,
+        origin_meeting_point=o_point,
+        destination_lat=d_lat,
+        destination_lon=d_lon,
+        destination_meeting_point=d_point,
+        origin_node=o_node,
+        destination_node=d_node,
+        departure=departure,
+        seats=seats,
+        cost_share_cents=cost_share_cents,
+        max_detour_minutes=max_detour_minutes,
+        recurrence_weekdays=mask,
+        recurrence_until=recurrence_until if mask else None,
+        recurrence_exceptions=sorted({d.isoformat() for d in recurrence_exceptions or []}),
+        distance_m=route.distance_m,
+        duration_s=route.duration_s,
+        polyline=encode_polyline(graph.path_shape(route.nodes)),
+    )
+    bump_version()
+    offer_id = offer.pk
+    transaction.on_commit(lambda: _schedule_offer_matching(offer_id))
+    return offer
+
+
+def _schedule_offer_matching(offer_id: int) -> None:
+    from .tasks import offer_match_waiting_requests
+
+    try:
+        offer_match_waiting_requests.delay(offer_id)
+    except Exception:  # a broker outage must not fail the post; riders still find the offer themselves
+        logger.exception("could not schedule matching for offer %s", offer_id)
+
+
+@transaction.atomic
+def offer_cancel(*, driver, offer_id: int, reason: str) -> RideOffer:
+    """Cancel a ride (every occurrence); riders holding seats are told why."""
+    offer = RideOffer.objects.select_for_update().filter(pk=offer_id, driver=driver).first()
+    if offer is None:
+        raise NotFound("No such offer.", code="offer_not_found")
+    if offer.status != OfferStatus.ACTIVE:
+        raise Conflict("The offer is not active.", code="offer_not_active")
+    reason = (reason or "").strip() or "cancelled by the driver"
+    offer.status = OfferStatus.CANCELLED
+    offer.save(update_fields=["status", "updated_at"])
+    for booking in offer.bookings.filter(status__in=SEAT_HOLDING).select_related("rider"):
+        booking.status = BookingStatus.CANCELLED
+        booking.cancel_reason = reason[:300]
+        booking.cancelled_by = driver
+        booking.save(update_fields=["status", "cancel_reason", "cancelled_by", "updated_at"])
+        _reopen_request(booking)
+        notify(booking.rider, "ride_booking_cancelled", {"booking": booking.pk, "offer": offer.pk, "reason": reason})
+    bump_version()
+    return offer
+
+
+# -- requests ---------------------------------------------------------------------------------
+@transaction.atomic
+def request_create(
+    *,
+    rider,
+    origin: Place,
+    destination: Place,
+    earliest_departure: datetime,
+    latest_arrival: datetime,
+    seats: int = 1,
+    pickup_mode: str = PickupMode.DOOR,
+    max_walk_m: int = 500,
+) -> RideRequest:
+    """Record what a rider is looking for; matching offers are read with ``request_matches``."""
+    if latest_arrival <= earliest_departure:
+        raise ValidationFailed(
+            "The latest arrival must be after the earliest departure.",
+            code="invalid_time_window",
+            fields={"latest_arrival": ["Must be after earliest_departure."]},
+        )
+    if latest_arrival - earliest_departure > timedelta(hours=24):
+        raise ValidationFailed("The time window may span at most 24 hours.", code="invalid_time_window")
+    if latest_arrival <= timezone.now():
+        raise ValidationFailed("The time window lies in the past.", code="window_in_past")
+    if not 1 <= seats <= 8:
+        raise ValidationFailed("Ask for 1 to 8 seats.", code="invalid_seats", fields={"seats": []})
+    if pickup_mode not in PickupMode.values:
+        raise ValidationFailed("Unknown pickup mode.", code="invalid_pickup_mode")
+    if not 0 <= max_walk_m <= 3000:
+        raise ValidationFailed("Walking distance must be 0 to 3000 m.", code="invalid_walk")
+    graph_model = active_graph_model()
+    graph = load_graph(graph_model)
+    o_lat, o_lon, _ = _resolve_place(origin, "origin")
+    d_lat, d_lon, _ = _resolve_place(destination, "destination")
+    if _snap(graph, o_lat, o_lon, "origin") == _snap(graph, d_lat, d_lon, "destination"):
+        raise ValidationFailed("Origin and destination are the same place.", code="same_origin_destination")
+    request = RideRequest.objects.create(
+        rider=rider,
+        graph=graph_model,
+        origin_lat=o_lat,
+        origin_lon=o_lon,
+        destination_lat=d_lat,
+        destination_lon=d_lon,
+        earliest_departure=earliest_departure,
+        latest_arrival=latest_arrival,
+        seats=seats,
+        pickup_mode=pickup_mode,
+        max_walk_m=max_walk_m,
+    )
+    return request
+
+
+@transaction.atomic
+def request_cancel(*, rider, request_id: int) -> RideRequest:
+    request = RideRequest.objects.select_for_update().filter(pk=request_id, rider=rider).first()
+    if request is None:
+        raise NotFound("No such request.", code="request_not_found")
+    if request.status == RequestStatus.CANCELLED:
+        raise Conflict("The request is already cancelled.", code="request_not_open")
+    request.status = RequestStatus.CANCELLED
+    request.save(update_fields=["status"])
+    return request
+
+
+def _reopen_request(booking: RideBooking) -> None:
+    if booking.request_id is None:
+        return
+    still_live = (
+        RideBooking.objects.filter(request_id=booking.request_id, status__in=SEAT_HOLDING)
+        .exclude(pk=booking.pk)
+        .exists()
+    )
+    if not still_live:
+        RideRequest.objects.filter(pk=booking.request_id, status=RequestStatus.BOOKED).update(status=RequestStatus.OPEN)
+
+
+# -- bookings ---------------------------------------------------------------------------------
+@transaction.atomic
+def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: date) -> RideBooking:
+    """A rider asks for seats on one ride; the seats are held until the driver answers.
+
+    The offer row is locked and the ride re-planned from the seat-holding bookings in the
+    database, so concurrent requests cannot overbook any leg or break a promise.
+    """
+    request = RideRequest.objects.filter(pk=request_id, rider=rider).first()
+    if request is None:
+        raise NotFound("No such request.", code="request_not_found")
+    if request.status != RequestStatus.OPEN:
+        raise Conflict("The request is not open.", code="request_not_open")
+    offer = RideOffer.objects.select_for_update().filter(pk=offer_id).first()
+    if offer is None or offer.status != OfferStatus.ACTIVE:
+        raise NotFound("No such ride offer.", code="offer_not_found")
+    if offer.driver_id == rider.pk:
+        raise ValidationFailed("You cannot book your own ride.", code="own_offer")
+    if offer.graph_id != request.graph_id:
+        raise Unprocessable("The offer and the request use different road graphs.", code="graph_mismatch")
+    if occurrence_date not in offer_occurrences(offer, occurrence_date, occurrence_date):
+        raise ValidationFailed(
+            "The ride does not take place on this date.",
+            code="not_an_occurrence",
+            fields={"occurrence_date": ["No ride on this date."]},
+        )
+    if occurrence_departure(offer, occurrence_date) <= timezone.now():
+        raise Conflict("This ride has already left.", code="ride_departed")
+    holding = list(offer.bookings.filter(occurrence_date=occurrence_date, status__in=SEAT_HOLDING))
+    if any(b.rider_id == rider.pk for b in holding):
+        raise Conflict("You already hold seats on this ride.", code="already_booked")
+    graph = load_graph(offer.graph)
+    plan = occurrence_plan(graph, offer, occurrence_date, holding)
+    query = ride_query_for_request(graph, request)
+    match = match_plan(graph, plan, query)
+    if match is None:
+        free = offer.seats - sum(b.seats for b in holding)
+        code = "seats_unavailable" if free < request.seats else "ride_does_not_fit"
+        raise Conflict(
+            "Not enough free seats on this ride." if code == "seats_unavailable" else "This ride no longer fits.",
+            code=code,
+        )
+    tz = timezone.get_current_timezone()
+    pickup_point = match.pickup.label if isinstance(match.pickup.label, int) else None
+    dropoff_point = match.dropoff.label if isinstance(match.dropoff.label, int) else None
+    booking = RideBooking.objects.create(
+        offer=offer,
+        occurrence_date=occurrence_date,
+        rider=rider,
+        request=request,
+        seats=request.seats,
+        pickup_lat=float(graph.lat[match.pickup.node]),
+        pickup_lon=float(graph.lon[match.pickup.node]),
+        pickup_node=match.pickup.node,
+        pickup_meeting_point_id=pickup_point,
+        dropoff_lat=float(graph.lat[match.dropoff.node]),
+        dropoff_lon=float(graph.lon[match.dropoff.node]),
+        dropoff_node=match.dropoff.node,
+        dropoff_meeting_point_id=dropoff_point,
+        pickup_time=datetime.fromtimestamp(match.pickup_time_s, tz),
+        dropoff_time=datetime.fromtimestamp(match.dropoff_time_s, tz),
+        walk_m=match.walk_m,
+        added_s=match.added_s,
+    )
+    # Sanity: the plan with this rider must still be consistent (the insertion is exact).
+    insert_rider(plan, match, request.seats, conf.promise_tolerance_s())
+    notify(
+        offer.driver,
+        "ride_booking_requested",
+        {"booking": booking.pk, "offer": offer.pk, "date": occurrence_date.isoformat(), "seats": booking.seats},
+    )
+    bump_version()
+    return booking
+
+
+def _booking_for_driver(driver, booking_id: int) -> RideBooking:
+    booking = (
+        RideBooking.objects.select_for_update()
+        .select_related("offer", "rider")
+        .filter(pk=booking_id, offer__driver=driver)
+        .first()
+    )
+    if booking is None:
+        raise NotFound("No such booking.", code="booking_not_found")
+    return booking
+
+
+@transaction.atomic
+def booking_accept(*, driver, booking_id: int) -> RideBooking:
+    """The driver confirms; both parties now see each other's exact pickup and contact."""
+    booking = _booking_for_driver(driver, booking_id)
+    if booking.status != BookingStatus.REQUESTED:
+        raise Conflict(f"The booking is {booking.status}.", code="booking_not_pending")
+    booking.status = BookingStatus.CONFIRMED
+    booking.save(update_fields=["status", "updated_at"])
+    if booking.request_id:
+        RideRequest.objects.filter(pk=booking.request_id).update(status=RequestStatus.BOOKED)
+    notify(booking.rider, "ride_booking_confirmed", {"booking": booking.pk, "offer": booking.offer_id})
+    bump_version()
+    return booking
+
+
+@transaction.atomic
+def booking_decline(*, driver, booking_id: int, reason: str = "") -> RideBooking:
+    """The driver declines a pending request; its seats are free again."""
+    booking = _booking_for_driver(driver, booking_id)
+    if booking.status != BookingStatus.REQUESTED:
+        raise Conflict(f"The booking is {booking.status}.", code="booking_not_pending")
+    booking.status = BookingStatus.DECLINED
+    booking.cancel_reason = (reason or "").strip()[:300]
+    booking.save(update_fields=["status", "cancel_reason", "updated_at"])
+    notify(booking.rider, "ride_booking_declined", {"booking": booking.pk, "reason": booking.cancel_reason})
+    bump_version()
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, user, booking_id: int, reason: str) -> RideBooking:
+    """Either party cancels a pending or confirmed booking, giving a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Please give a reason.", code="reason_required", fields={"reason": ["Required."]})
+    booking = RideBooking.objects.select_for_update().select_related("offer", "rider").filter(pk=booking_id).first()
+    if booking is None or user.pk not in (booking.rider_id, booking.offer.driver_id):
+        raise NotFound("No such booking.", code="booking_not_found")
+    if booking.status not in SEAT_HOLDING:
+        raise Conflict(f"The booking is {booking.status}.", code="booking_not_active")
+    booking.status = BookingStatus.CANCELLED
+    booking.cancel_reason = reason[:300]
+    booking.cancelled_by = user
+    booking.save(update_fields=["status", "cancel_reason", "cancelled_by", "updated_at"])
+    _reopen_request(booking)
+    other = booking.offer.driver if user.pk == booking.rider_id else booking.rider
+    notify(other, "ride_booking_cancelled", {"booking": booking.pk, "offer": booking.offer_id, "reason": reason})
+    bump_version()
+    return booking
+
+
+def ensure_party(user, booking: RideBooking) -> None:
+    if user.pk not in (booking.rider_id, booking.offer.driver_id):
+        raise Forbidden("Not your booking.", code="not_a_party")

@@ -1,0 +1,99 @@
+"""Shared helpers for ride tests: a real road graph (Herrenberg) and a matching trip on it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+
+from django.utils import timezone
+
+from rides import matching_index
+from rides.domain.roadgraph import RoadGraph
+from rides.models import RoadGraph as RoadGraphModel
+from tests.conftest import shared_file
+
+HERRENBERG = "osm/herrenberg-minimal.osm.pbf"
+
+
+@cache
+def _herrenberg_dir() -> Path:
+    graph = RoadGraph.from_osm(shared_file(HERRENBERG), name="herrenberg")
+    directory = Path(tempfile.gettempdir()) / f"rides-tests-{os.getpid()}" / "herrenberg"
+    return graph.save(directory)
+
+
+def herrenberg_graph() -> RoadGraph:
+    return RoadGraph.load(_herrenberg_dir())
+
+
+def herrenberg_row() -> RoadGraphModel:
+    """A ``RoadGraph`` row (active) for the Herrenberg graph; skips if the file is missing."""
+    graph = herrenberg_graph()
+    matching_index.reset()
+    return RoadGraphModel.objects.create(
+        name="herrenberg",
+        path=str(_herrenberg_dir()),
+        node_count=graph.node_count,
+        edge_count=graph.edge_count,
+        bbox=graph.bbox(),
+        active=True,
+    )
+
+
+@dataclass
+class Trip:
+    """A driver's trip west->east across Herrenberg and a rider's trip along it."""
+
+    origin: tuple[float, float]
+    destination: tuple[float, float]
+    pickup: tuple[float, float]
+    dropoff: tuple[float, float]
+    departure: datetime
+
+    def place(self, which: str) -> dict:
+        lat, lon = getattr(self, which)
+        return {"lat": lat, "lon": lon}
+
+    def offer_body(self, **extra) -> dict:
+        body = {
+            "origin": self.place("origin"),
+            "destination": self.place("destination"),
+            "departure": self.departure.isoformat(),
+            "seats": 3,
+        }
+        body.update(extra)
+        return body
+
+    def request_body(self, **extra) -> dict:
+        body = {
+            "origin": self.place("pickup"),
+            "destination": self.place("dropoff"),
+            "earliest_departure": (self.departure - timedelta(minutes=30)).isoformat(),
+            "latest_arrival": (self.departure + timedelta(hours=2)).isoformat(),
+            "seats": 1,
+        }
+        body.update(extra)
+        return body
+
+
+def tomorrow_at(hour: int, minute: int = 0) -> datetime:
+    day = timezone.localdate() + timedelta(days=1)
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def trip() -> Trip:
+    graph = herrenberg_graph()
+    o = int(graph.lon.argmin())
+    d = int(graph.lon.argmax())
+    route = graph.route(o, d)
+    nodes = route.nodes
+    p, q = int(nodes[len(nodes) // 4]), int(nodes[3 * len(nodes) // 4])
+
+    def at(n: int) -> tuple[float, float]:
+        return float(graph.lat[n]), float(graph.lon[n])
+
+    return Trip(origin=at(o), destination=at(d), pickup=at(p), dropoff=at(q), departure=tomorrow_at(8))
