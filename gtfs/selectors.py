@@ -1,0 +1,350 @@
+"""Read side: feeds, stops, routes, trips and calendar-aware departures.
+
+Only active versions are visible. Times in results are aware datetimes in the agency's
+time zone; stop times are converted with ``domain.times`` (service day "noon minus 12 h").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+
+from mobility.errors import NotFound, ValidationFailed
+
+from .domain.names import fold  # noqa: F401  (re-exported for the API)
+from .domain.times import gtfs_time_to_datetime, service_day_reference
+from .models import CalendarDate, Feed, FeedKind, FeedVersion, Route, Service, Stop, StopTime, Trip
+
+EARTH_RADIUS_M = 6_371_000.0
+WEEKDAY_FIELDS = Service.WEEKDAYS
+
+
+def active_version_ids(*, kind: str | None = None) -> list[int]:
+    feeds = Feed.objects.filter(active_version__isnull=False)
+    if kind:
+        feeds = feeds.filter(kind=kind)
+    return list(feeds.values_list("active_version_id", flat=True))
+
+
+def feed_list() -> QuerySet[Feed]:
+    return Feed.objects.select_related("active_version").order_by("id")
+
+
+def feed_versions(*, feed_id: int) -> QuerySet[FeedVersion]:
+    if not Feed.objects.filter(pk=feed_id).exists():
+        raise NotFound("No such feed.", code="gtfs_feed_not_found")
+    return FeedVersion.objects.filter(feed_id=feed_id).order_by("-id")
+
+
+def stop_search(*, query: str) -> QuerySet[Stop]:
+    """Stops of active versions whose name has a word starting with ``query``.
+
+    Case-, accent- and umlaut-insensitive ("Muehl", "mühl" and "Muhl" are the same).
+    """
+    key = fold(query)
+    if not key:
+        raise ValidationFailed("Give at least one letter or digit.", code="gtfs_query_empty", fields={"q": ["empty"]})
+    return (
+        Stop.objects.filter(version_id__in=active_version_ids(), name_search__contains=f" {key}")
+        .exclude(location_type__gte=2)
+        .order_by("name", "id")
+    )
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def stops_near(*, lat: float, lon: float, radius_m: float, limit: int = 50) -> list[tuple[Stop, float]]:
+    """Stops of active versions within ``radius_m`` metres, nearest first, with distances."""
+    dlat = radius_m / 111_320.0
+    dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    candidates = Stop.objects.filter(
+        version_id__in=active_version_ids(),
+        lat__range=(lat - dlat, lat + dlat),
+        lon__range=(lon - dlon, lon + dlon),
+    ).exclude(location_type__gte=2)
+    found = [(stop, haversine_m(lat, lon, stop.lat, stop.lon)) for stop in candidates]
+    found = [(stop, distance) for stop, distance in found if distance <= radius_m]
+    found.sort(key=lambda item: (item[1], item[0].pk))
+    return found[:limit]
+
+
+def active_service_ids(*, version_id: int, day: date) -> set[int]:
+    """Service pks running on ``day``: calendar weekday and range, plus/minus calendar_dates."""
+    weekday = WEEKDAY_FIELDS[day.weekday()]
+    running = set(
+        Service.objects.filter(
+            version_id=version_id, has_calendar=True, start_date__lte=day, end_date__gte=day, **{weekday: True}
+        ).values_list("id", flat=True)
+    )
+    for service_id, exception_type in CalendarDate.objects.filter(service__version_id=version_id, date=day).values_list(
+        "service_id", "exception_type"
+    ):
+        if exception_type == CalendarDate.ExceptionType.ADDED:
+            running.add(service_id)
+        else:
+            running.discard(service_id)
+    return running
+
+
+def service_runs_on(*, service: Service, day: date) -> bool:
+    exception = service.dates.filter(date=day).values_list("exception_type", flat=True).first()
+    if exception is not None:
+        return exception == CalendarDate.ExceptionType.ADDED
+    return bool(
+        service.has_calendar
+        and service.start_date <= day <= service.end_date
+        and getattr(service, WEEKDAY_FIELDS[day.weekday()])
+    )
+
+
+@dataclass
+class CallAt:
+    stop_id: int
+    stop_name: str
+    stop_sequence: int
+    arrival: datetime | None
+    departure: datetime | None
+
+
+@dataclass
+class Departure:
+    stop_id: int
+    stop_name: str
+    stop_sequence: int
+    service_date: date
+    departure: datetime
+    trip_id: int
+    gtfs_trip_id: str
+    headsign: str
+    route_id: int
+    route_short_name: str
+    route_long_name: str
+    route_type: int
+    feed_id: int
+    feed_kind: str
+    bookable: bool
+    remaining_stops: list[CallAt] = field(default_factory=list)
+
+
+def departures_from_stops(
+    *, stop_ids: list[int], start: datetime, window_minutes: int = 60, limit: int = 100
+) -> list[Departure]:
+    """Departures from ``stop_ids`` (one stop or a group) in ``[start, start + window)``.
+
+    Calendar-aware per service day (calendar + calendar_dates), including trips of the
+    previous service day whose times exceed 24:00:00. ``start`` must be aware. A stop time
+    that does not allow boarding (pickup_type 1) or ends the trip is not a departure.
+    """
+    if start.tzinfo is None:
+        raise ValidationFailed("start must carry a time zone.", code="gtfs_naive_datetime")
+    end = start + timedelta(minutes=window_minutes)
+    stops = {
+        stop.pk: stop
+        for stop in Stop.objects.filter(pk__in=stop_ids, version_id__in=active_version_ids()).select_related(
+            "version", "version__feed"
+        )
+    }
+    if not stops:
+        raise NotFound("No such stop in an active feed.", code="gtfs_stop_not_found")
+    by_version: dict[int, list[int]] = {}
+    for stop in stops.values():
+        by_version.setdefault(stop.version_id, []).append(stop.pk)
+    found: list[tuple[dict, date, ZoneInfo]] = []
+    for version_id, version_stop_ids in by_version.items():
+        version = stops[version_stop_ids[0]].version
+        tz = ZoneInfo(version.timezone)
+        first_day = start.astimezone(tz).date() - timedelta(days=1)
+        last_day = end.astimezone(tz).date()
+        day = first_day
+        while day <= last_day:
+            reference = service_day_reference(day, tz)
+            low = (start - reference).total_seconds()
+            high = (end - reference).total_seconds()
+            services = active_service_ids(version_id=version_id, day=day) if high > 0 else set()
+            if services:
+                rows = (
+                    StopTime.objects.filter(
+                        stop_id__in=version_stop_ids,
+                        departure_time__gte=math.ceil(low),
+                        departure_time__lt=math.ceil(high),
+                        trip__service_id__in=services,
+                    )
+                    .exclude(pickup_type=1)
+                    .values("trip_id", "stop_id", "stop_sequence", "departure_time")
+                )
+                found.extend((row, day, tz) for row in rows)
+            day += timedelta(days=1)
+    if not found:
+        return []
+    trip_ids = {row["trip_id"] for row, _, _ in found}
+    trips = {trip.pk: trip for trip in Trip.objects.filter(pk__in=trip_ids).select_related("route", "version__feed")}
+    calls: dict[int, list[tuple]] = {}
+    for values in (
+        StopTime.objects.filter(trip_id__in=trip_ids)
+        .order_by("trip_id", "stop_sequence")
+        .values_list(
+            "trip_id", "stop_sequence", "stop_id", "stop__name", "arrival_time", "departure_time", "drop_off_type"
+        )
+    ):
+        calls.setdefault(values[0], []).append(values)
+    result: list[Departure] = []
+    for row, day, tz in found:
+        trip = trips[row["trip_id"]]
+        remaining = [
+            CallAt(
+                stop_id=stop_id,
+                stop_name=name,
+                stop_sequence=seq,
+                arrival=gtfs_time_to_datetime(day, arr, tz) if arr is not None else None,
+                departure=gtfs_time_to_datetime(day, dep, tz) if dep is not None else None,
+            )
+            for _, seq, stop_id, name, arr, dep, _drop in calls.get(trip.pk, [])
+            if seq > row["stop_sequence"]
+        ]
+        if not remaining:
+            continue
+        stop = stops[row["stop_id"]]
+        result.append(
+            Departure(
+                stop_id=stop.pk,
+                stop_name=stop.name,
+                stop_sequence=row["stop_sequence"],
+                service_date=day,
+                departure=gtfs_time_to_datetime(day, row["departure_time"], tz),
+                trip_id=trip.pk,
+                gtfs_trip_id=trip.trip_id,
+                headsign=trip.headsign or (remaining[-1].stop_name if remaining else ""),
+                route_id=trip.route_id,
+                route_short_name=trip.route.short_name,
+                route_long_name=trip.route.long_name,
+                route_type=trip.route.route_type,
+                feed_id=trip.version.feed_id,
+                feed_kind=trip.version.feed.kind,
+                bookable=trip.version.feed.kind == FeedKind.COMMUNITY_BUS,
+                remaining_stops=remaining,
+            )
+        )
+    result.sort(key=lambda d: (d.departure, d.route_short_name, d.trip_id))
+    return result[:limit]
+
+
+def route_list(*, feed_id: int | None = None) -> QuerySet[Route]:
+    routes = Route.objects.filter(version_id__in=active_version_ids()).select_related("version", "booking_rule")
+    if feed_id is not None:
+        routes = routes.filter(version__feed_id=feed_id)
+    return routes.order_by("version__feed_id", "short_name", "id")
+
+
+def trip_get(*, trip_id: int) -> Trip:
+    trip = (
+        Trip.objects.filter(pk=trip_id, version_id__in=active_version_ids())
+        .select_related("route", "service", "booking_rule", "version__feed")
+        .first()
+    )
+    if trip is None:
+        raise NotFound("No such trip in an active feed.", code="gtfs_trip_not_found")
+    return trip
+
+
+def trip_stop_times(*, trip: Trip) -> QuerySet[StopTime]:
+    return StopTime.objects.filter(trip=trip).select_related("stop").order_by("stop_sequence")
+
+
+def search_filter_q(key: str) -> Q:
+    return Q(name_search__contains=f" {fold(key)}")
+
+
+def booking_list_for(*, user) -> QuerySet:
+    from .models import BuergerbusBooking
+
+    return (
+        BuergerbusBooking.objects.filter(passenger=user)
+        .select_related("trip__route", "from_stop", "to_stop")
+        .order_by("-service_date", "-id")
+    )
+
+
+def booking_list_staff() -> QuerySet:
+    from .models import BuergerbusBooking
+
+    return BuergerbusBooking.objects.select_related("trip__route", "from_stop", "to_stop", "passenger").order_by("-id")
+
+
+def trip_manifest(*, trip_id: int, service_date: date) -> dict:
+    """The driver's list for one trip and day: who boards and alights at each stop.
+
+    Contains names and phone numbers; staff only.
+    """
+    from .models import BuergerbusBooking
+
+    trip = (
+        Trip.objects.filter(pk=trip_id, version__feed__kind=FeedKind.COMMUNITY_BUS)
+        .select_related("route", "version")
+        .first()
+    )
+    if trip is None:
+        raise NotFound("No such Bürgerbus trip.", code="buergerbus_trip_not_found")
+    tz = ZoneInfo(trip.version.timezone)
+    bookings = list(
+        BuergerbusBooking.objects.filter(
+            trip=trip, service_date=service_date, status=BuergerbusBooking.Status.CONFIRMED
+        )
+        .select_related("passenger")
+        .order_by("id")
+    )
+
+    def person(b) -> dict:
+        if b.passenger_id:
+            return {
+                "booking_id": b.pk,
+                "name": b.passenger.display_name or b.passenger.email,
+                "phone": b.passenger.phone,
+                "seats": b.seats,
+                "assisted": b.assisted,
+            }
+        return {
+            "booking_id": b.pk,
+            "name": b.passenger_name,
+            "phone": b.passenger_phone,
+            "seats": b.seats,
+            "assisted": b.assisted,
+        }
+
+    stops = []
+    onboard = 0
+    for st in trip_stop_times(trip=trip):
+        boarding = [person(b) for b in bookings if b.from_sequence == st.stop_sequence]
+        alighting = [person(b) for b in bookings if b.to_sequence == st.stop_sequence]
+        onboard += sum(p["seats"] for p in boarding) - sum(p["seats"] for p in alighting)
+        stops.append(
+            {
+                "stop_sequence": st.stop_sequence,
+                "stop_id": st.stop_id,
+                "stop_name": st.stop.name,
+                "departure": gtfs_time_to_datetime(service_date, st.departure_time, tz)
+                if st.departure_time is not None
+                else None,
+                "boarding": boarding,
+                "alighting": alighting,
+                "onboard_after": onboard,
+            }
+        )
+    return {
+        "trip_id": trip.pk,
+        "route_short_name": trip.route.short_name,
+        "headsign": trip.headsign,
+        "service_date": service_date,
+        "capacity": trip.capacity,
+        "seats_booked": sum(b.seats for b in bookings),
+        "stops": stops,
+    }

@@ -1,0 +1,504 @@
+"""Write side of the Bürgerbus: timetable maintenance and seat bookings.
+
+The Bürgerbus timetable lives in the same tables as imported feeds, under a feed of kind
+``community_bus``. Edits change the rows of its active version directly, inside one
+transaction each, and clear the version's content hash (so re-importing the original file
+is no longer "unchanged"). Bookings lock the trip row, so concurrent requests for the same
+trip are serialised and the capacity check sees every committed booking.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from mobility.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from mobility.notifications.services import notify
+
+from . import conf
+from .domain.booking import BookingRuleSpec, Occupancy, booking_deadline, max_load
+from .domain.names import search_key
+from .domain.times import gtfs_time_to_datetime, parse_gtfs_time
+from .models import (
+    Agency,
+    BookingRule,
+    BuergerbusBooking,
+    CalendarDate,
+    Feed,
+    FeedKind,
+    FeedVersion,
+    Route,
+    Service,
+    Stop,
+    StopTime,
+    Trip,
+)
+from .selectors import service_runs_on
+
+DEFAULT_FEED_NAME = "Bürgerbus"
+
+
+def buergerbus_feed(*, create: bool = False) -> Feed | None:
+    """The published community-bus feed (``GTFS_BUERGERBUS_FEED`` or the oldest one)."""
+    feeds = Feed.objects.filter(kind=FeedKind.COMMUNITY_BUS)
+    if conf.GTFS_BUERGERBUS_FEED:
+        feeds = feeds.filter(name=conf.GTFS_BUERGERBUS_FEED)
+    feed = feeds.order_by("id").first()
+    if feed is None and create:
+        feed = Feed.objects.create(name=conf.GTFS_BUERGERBUS_FEED or DEFAULT_FEED_NAME, kind=FeedKind.COMMUNITY_BUS)
+    return feed
+
+
+def _editable_version(*, user=None) -> FeedVersion:
+    """The Bürgerbus feed's active version, locked; created empty (with an agency) if none."""
+    feed = buergerbus_feed(create=True)
+    feed = Feed.objects.select_for_update().get(pk=feed.pk)
+    if feed.active_version_id is None:
+        version = FeedVersion.objects.create(
+            feed=feed, timezone=conf.GTFS_DEFAULT_TIMEZONE, source_name="maintained via API", created_by=user
+        )
+        Agency.objects.create(
+            version=version,
+            agency_id="buergerbus",
+            name=feed.name,
+            url="https://example.org/",
+            timezone=conf.GTFS_DEFAULT_TIMEZONE,
+            lang="de",
+        )
+        feed.active_version = version
+        feed.save(update_fields=["active_version"])
+        return version
+    version = feed.active_version
+    version.content_sha256 = ""
+    version.edited_at = timezone.now()
+    version.save(update_fields=["content_sha256", "edited_at"])
+    return version
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def _get_in_version(model, version: FeedVersion, pk: int, code: str, label: str):
+    obj = model.objects.filter(pk=pk, version=version).first()
+    if obj is None:
+        raise NotFound(f"No such {label} in the Bürgerbus timetable.", code=code)
+    return obj
+
+
+# --- timetable ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bb_stop_create(*, name: str, lat: float, lon: float, code: str = "", user=None) -> Stop:
+    """Add a stop to the Bürgerbus timetable."""
+    version = _editable_version(user=user)
+    return Stop.objects.create(
+        version=version, stop_id=_new_id("stop"), name=name, name_search=search_key(name), lat=lat, lon=lon, code=code
+    )
+
+
+@transaction.atomic
+def bb_stop_update(*, stop_id: int, user=None, **changes: Any) -> Stop:
+    version = _editable_version(user=user)
+    stop = _get_in_version(Stop, version, stop_id, "gtfs_stop_not_found", "stop")
+    for key in ("name", "lat", "lon", "code"):
+        if key in changes:
+            setattr(stop, key, changes[key])
+    stop.name_search = search_key(stop.name)
+    stop.save()
+    return stop
+
+
+@transaction.atomic
+def bb_booking_rule_create(
+    *,
+    booking_type: int,
+    prior_notice_duration_min: int | None = None,
+    prior_notice_last_day: int | None = None,
+    prior_notice_last_time: str | None = None,
+    message: str = "",
+    phone_number: str = "",
+    info_url: str = "",
+    user=None,
+) -> BookingRule:
+    """A GTFS-Flex booking rule (e.g. "until 18:00 the day before", or "60 minutes before")."""
+    if booking_type == 1 and prior_notice_duration_min is None:
+        raise ValidationFailed(
+            "A same-day rule needs prior_notice_duration_min.",
+            code="gtfs_booking_rule_invalid",
+            fields={"prior_notice_duration_min": ["required for booking_type 1"]},
+        )
+    if booking_type == 2 and (prior_notice_last_day is None or not prior_notice_last_time):
+        raise ValidationFailed(
+            "A prior-day rule needs prior_notice_last_day and prior_notice_last_time.",
+            code="gtfs_booking_rule_invalid",
+            fields={"prior_notice_last_day": ["required for booking_type 2"]},
+        )
+    last_time = None
+    if prior_notice_last_time:
+        try:
+            last_time = parse_gtfs_time(
+                prior_notice_last_time if prior_notice_last_time.count(":") == 2 else prior_notice_last_time + ":00"
+            )
+        except ValueError as exc:
+            raise ValidationFailed(
+                str(exc), code="gtfs_invalid_time", fields={"prior_notice_last_time": [str(exc)]}
+            ) from exc
+    version = _editable_version(user=user)
+    return BookingRule.objects.create(
+        version=version,
+        booking_rule_id=_new_id("rule"),
+        booking_type=booking_type,
+        prior_notice_duration_min=prior_notice_duration_min if booking_type == 1 else None,
+        prior_notice_last_day=prior_notice_last_day if booking_type == 2 else None,
+        prior_notice_last_time=last_time if booking_type == 2 else None,
+        message=message,
+        phone_number=phone_number,
+        info_url=info_url,
+    )
+
+
+@transaction.atomic
+def bb_line_create(
+    *, short_name: str, long_name: str = "", color: str = "", booking_rule_id: int | None = None, user=None
+) -> Route:
+    """A Bürgerbus line (GTFS route, type 3 bus); ``booking_rule_id`` makes it booking-only."""
+    version = _editable_version(user=user)
+    rule = (
+        _get_in_version(BookingRule, version, booking_rule_id, "gtfs_booking_rule_not_found", "booking rule")
+        if booking_rule_id
+        else None
+    )
+    agency = version.agencies.order_by("id").first()
+    return Route.objects.create(
+        version=version,
+        route_id=_new_id("line"),
+        agency_id=agency.agency_id if agency else "",
+        short_name=short_name,
+        long_name=long_name,
+        color=color,
+        route_type=3,
+        booking_rule=rule,
+    )
+
+
+@transaction.atomic
+def bb_line_update(*, line_id: int, user=None, **changes: Any) -> Route:
+    """Change a line; a new ``booking_rule_id`` (or None) applies to all its trips too."""
+    version = _editable_version(user=user)
+    route = _get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
+    for key in ("short_name", "long_name", "color"):
+        if key in changes:
+            setattr(route, key, changes[key])
+    if "booking_rule_id" in changes:
+        rule_id = changes["booking_rule_id"]
+        route.booking_rule = (
+            _get_in_version(BookingRule, version, rule_id, "gtfs_booking_rule_not_found", "booking rule")
+            if rule_id
+            else None
+        )
+        route.trips.update(booking_rule=route.booking_rule)
+    route.save()
+    return route
+
+
+def _weekday_flags(weekdays: list[str]) -> dict[str, bool]:
+    unknown = set(weekdays) - set(Service.WEEKDAYS)
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown weekdays: {sorted(unknown)}", code="gtfs_invalid_weekday", fields={"weekdays": sorted(unknown)}
+        )
+    return {day: day in weekdays for day in Service.WEEKDAYS}
+
+
+@transaction.atomic
+def bb_trip_create(
+    *,
+    line_id: int,
+    stops: list[dict[str, Any]],
+    weekdays: list[str],
+    start_date: date,
+    end_date: date,
+    added_dates: list[date] | None = None,
+    removed_dates: list[date] | None = None,
+    headsign: str = "",
+    capacity: int | None = None,
+    user=None,
+) -> Trip:
+    """A trip with its own weekday pattern, validity and exception dates.
+
+    ``stops`` is the ordered list of ``{"stop": pk, "arrival": "HH:MM[:SS]", "departure": ...}``
+    (times may exceed 24:00 for trips past midnight and must not decrease).
+    """
+    if end_date < start_date:
+        raise ValidationFailed(
+            "end_date is before start_date.", code="gtfs_invalid_date_range", fields={"end_date": ["before start_date"]}
+        )
+    if len(stops) < 2:
+        raise ValidationFailed(
+            "A trip needs at least two stops.", code="gtfs_trip_too_short", fields={"stops": ["at least two"]}
+        )
+    added, removed = set(added_dates or []), set(removed_dates or [])
+    if added & removed:
+        raise ValidationFailed(
+            "A date is both added and removed.",
+            code="gtfs_calendar_conflict",
+            fields={"added_dates": ["overlaps removed_dates"]},
+        )
+    version = _editable_version(user=user)
+    route = _get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
+    rows = []
+    previous = -1
+    for index, entry in enumerate(stops):
+        stop = _get_in_version(Stop, version, entry["stop"], "gtfs_stop_not_found", "stop")
+        try:
+            arrival = parse_gtfs_time(_with_seconds(entry.get("arrival") or entry.get("departure")))
+            departure = parse_gtfs_time(_with_seconds(entry.get("departure") or entry.get("arrival")))
+        except ValueError as exc:
+            raise ValidationFailed(str(exc), code="gtfs_invalid_time", fields={f"stops[{index}]": [str(exc)]}) from exc
+        if arrival < previous or departure < arrival:
+            raise ValidationFailed(
+                "Stop times must not go backwards.",
+                code="gtfs_times_not_increasing",
+                fields={f"stops[{index}]": ["earlier than the stop before"]},
+            )
+        previous = departure
+        rows.append((stop, arrival, departure))
+    service = Service.objects.create(
+        version=version,
+        service_id=_new_id("service"),
+        has_calendar=True,
+        start_date=start_date,
+        end_date=end_date,
+        **_weekday_flags(weekdays),
+    )
+    CalendarDate.objects.bulk_create(
+        [CalendarDate(service=service, date=d, exception_type=1) for d in sorted(added)]
+        + [CalendarDate(service=service, date=d, exception_type=2) for d in sorted(removed)]
+    )
+    trip = Trip.objects.create(
+        version=version,
+        trip_id=_new_id("trip"),
+        route=route,
+        service=service,
+        headsign=headsign,
+        booking_rule=route.booking_rule,
+        capacity=capacity or conf.GTFS_BUERGERBUS_DEFAULT_CAPACITY,
+    )
+    StopTime.objects.bulk_create(
+        [
+            StopTime(trip=trip, stop=stop, stop_sequence=i + 1, arrival_time=arrival, departure_time=departure)
+            for i, (stop, arrival, departure) in enumerate(rows)
+        ]
+    )
+    return trip
+
+
+def _with_seconds(value: str | None) -> str:
+    value = (value or "").strip()
+    return value + ":00" if value.count(":") == 1 else value
+
+
+@transaction.atomic
+def bb_trip_update(*, trip_id: int, user=None, **changes: Any) -> Trip:
+    """Change headsign or capacity; capacity below the seats already booked is refused."""
+    version = _editable_version(user=user)
+    trip = _get_in_version(Trip, version, trip_id, "gtfs_trip_not_found", "trip")
+    trip = Trip.objects.select_for_update().get(pk=trip.pk)
+    if "headsign" in changes:
+        trip.headsign = changes["headsign"]
+    if "capacity" in changes:
+        booked = _max_booked_per_day(trip)
+        if changes["capacity"] < booked:
+            raise Conflict(
+                f"{booked} seats are already booked on one day; capacity cannot go below that.",
+                code="gtfs_capacity_below_bookings",
+            )
+        trip.capacity = changes["capacity"]
+    trip.save()
+    return trip
+
+
+def _max_booked_per_day(trip: Trip) -> int:
+    today = timezone.localdate()
+    best = 0
+    bookings = BuergerbusBooking.objects.filter(trip=trip, status="confirmed", service_date__gte=today)
+    by_day: dict[date, list[Occupancy]] = {}
+    for b in bookings:
+        by_day.setdefault(b.service_date, []).append(Occupancy(b.from_sequence, b.to_sequence, b.seats))
+    last = StopTime.objects.filter(trip=trip).aggregate(m=Max("stop_sequence"))["m"] or 0
+    for day_bookings in by_day.values():
+        best = max(best, max_load(day_bookings, 0, last + 1))
+    return best
+
+
+@transaction.atomic
+def bb_trip_delete(*, trip_id: int, user=None) -> None:
+    """Remove a trip; refused while it has confirmed bookings for today or later."""
+    version = _editable_version(user=user)
+    trip = _get_in_version(Trip, version, trip_id, "gtfs_trip_not_found", "trip")
+    trip = Trip.objects.select_for_update().get(pk=trip.pk)
+    if BuergerbusBooking.objects.filter(trip=trip, status="confirmed", service_date__gte=timezone.localdate()).exists():
+        raise Conflict("The trip has confirmed bookings; cancel them first.", code="gtfs_trip_has_bookings")
+    if BuergerbusBooking.objects.filter(trip=trip).exists():
+        raise Conflict("The trip has a booking history and is kept.", code="gtfs_trip_has_bookings")
+    service = trip.service
+    StopTime.objects.filter(trip=trip).delete()
+    trip.delete()
+    if not service.trips.exists():
+        service.delete()
+
+
+# --- bookings ----------------------------------------------------------------------------
+
+
+def _rule_spec(rule: BookingRule | None) -> BookingRuleSpec | None:
+    if rule is None:
+        return None
+    return BookingRuleSpec(
+        booking_type=rule.booking_type,
+        prior_notice_duration_min=rule.prior_notice_duration_min,
+        prior_notice_last_day=rule.prior_notice_last_day,
+        prior_notice_last_time=rule.prior_notice_last_time,
+    )
+
+
+def booking_payload(booking: BuergerbusBooking) -> dict[str, Any]:
+    return {
+        "booking_id": booking.pk,
+        "trip_id": booking.trip_id,
+        "service_date": booking.service_date.isoformat(),
+        "from_stop": booking.from_stop.name,
+        "to_stop": booking.to_stop.name,
+        "departure_at": booking.departure_at.isoformat(),
+        "seats": booking.seats,
+    }
+
+
+@transaction.atomic
+def bb_booking_create(
+    *,
+    trip_id: int,
+    service_date: date,
+    from_stop_id: int,
+    to_stop_id: int,
+    seats: int = 1,
+    passenger=None,
+    booked_by=None,
+    assisted: bool = False,
+    passenger_name: str = "",
+    passenger_phone: str = "",
+    now: datetime | None = None,
+) -> BuergerbusBooking:
+    """Reserve ``seats`` on a Bürgerbus trip from one stop to a later one on ``service_date``.
+
+    Locks the trip row, so parallel requests for the same trip queue up; the capacity is
+    checked against the busiest segment between the two stops. Late bookings are refused
+    with the line's booking-rule message.
+    """
+    now = now or timezone.now()
+    if seats < 1:
+        raise ValidationFailed("Book at least one seat.", code="buergerbus_invalid_seats", fields={"seats": [">= 1"]})
+    if passenger is None and not passenger_name:
+        raise ValidationFailed(
+            "Name the passenger.", code="buergerbus_passenger_required", fields={"passenger_name": ["required"]}
+        )
+    trip = (
+        Trip.objects.select_for_update(of=("self",))
+        .select_related("version__feed", "booking_rule", "service")
+        .filter(pk=trip_id, version__feed__kind=FeedKind.COMMUNITY_BUS)
+        .first()
+    )
+    if trip is None or trip.version.feed.active_version_id != trip.version_id:
+        raise NotFound("No such Bürgerbus trip.", code="buergerbus_trip_not_found")
+    calls = {st.stop_id: st for st in StopTime.objects.filter(trip=trip).select_related("stop")}
+    board, alight = calls.get(from_stop_id), calls.get(to_stop_id)
+    if board is None or alight is None:
+        raise ValidationFailed(
+            "Both stops must be on this trip.",
+            code="buergerbus_stop_not_on_trip",
+            fields={
+                "from_stop": [] if board else ["not on this trip"],
+                "to_stop": [] if alight else ["not on this trip"],
+            },
+        )
+    if board.stop_sequence >= alight.stop_sequence:
+        raise ValidationFailed("The destination must come after the boarding stop.", code="buergerbus_wrong_direction")
+    if board.pickup_type == 1 or alight.drop_off_type == 1:
+        raise ValidationFailed("Boarding or alighting is not possible there.", code="buergerbus_stop_not_served")
+    if not service_runs_on(service=trip.service, day=service_date):
+        raise ValidationFailed(
+            "The trip does not run on that date.", code="buergerbus_trip_not_running", fields={"date": ["not running"]}
+        )
+    tz = ZoneInfo(trip.version.timezone)
+    departure = gtfs_time_to_datetime(service_date, board.departure_time, tz)
+    if departure <= now:
+        raise Conflict("This trip has already left.", code="buergerbus_trip_departed")
+    deadline = booking_deadline(_rule_spec(trip.booking_rule), departure=departure, service_date=service_date, tz=tz)
+    if now > deadline:
+        message = (trip.booking_rule.message if trip.booking_rule else "") or "The booking deadline has passed."
+        raise Conflict(message, code="buergerbus_booking_too_late", fields={"deadline": [deadline.isoformat()]})
+    existing = [
+        Occupancy(from_seq, to_seq, n)
+        for from_seq, to_seq, n in BuergerbusBooking.objects.filter(
+            trip=trip, service_date=service_date, status=BuergerbusBooking.Status.CONFIRMED
+        ).values_list("from_sequence", "to_sequence", "seats")
+    ]
+    load = max_load(existing, board.stop_sequence, alight.stop_sequence)
+    if load + seats > trip.capacity:
+        free = max(trip.capacity - load, 0)
+        raise Conflict(
+            f"Only {free} seat(s) left between these stops.",
+            code="buergerbus_trip_full",
+            fields={"seats_left": [str(free)]},
+        )
+    booking = BuergerbusBooking.objects.create(
+        trip=trip,
+        service_date=service_date,
+        from_stop=board.stop,
+        to_stop=alight.stop,
+        from_sequence=board.stop_sequence,
+        to_sequence=alight.stop_sequence,
+        departure_at=departure,
+        seats=seats,
+        passenger=passenger,
+        booked_by=booked_by or passenger,
+        assisted=assisted,
+        passenger_name=passenger_name if passenger is None else "",
+        passenger_phone=passenger_phone if passenger is None else "",
+    )
+    if passenger is not None:
+        notify(passenger, "buergerbus_booking_confirmed", booking_payload(booking))
+    return booking
+
+
+@transaction.atomic
+def bb_booking_cancel(*, booking_id: int, user, now: datetime | None = None) -> BuergerbusBooking:
+    """Cancel a booking: the passenger until departure, staff at any time."""
+    now = now or timezone.now()
+    is_staff = bool(user.is_town_staff or user.is_operator)
+    qs = BuergerbusBooking.objects.select_for_update().select_related("from_stop", "to_stop")
+    booking = qs.filter(pk=booking_id).first()
+    if booking is None or (not is_staff and booking.passenger_id != user.pk):
+        raise NotFound("No such booking.", code="buergerbus_booking_not_found")
+    if booking.status == BuergerbusBooking.Status.CANCELLED:
+        raise Conflict("The booking is already cancelled.", code="buergerbus_booking_already_cancelled")
+    if not is_staff and booking.departure_at <= now:
+        raise Forbidden("The trip has left; only staff can change this booking.", code="buergerbus_booking_departed")
+    booking.status = BuergerbusBooking.Status.CANCELLED
+    booking.cancelled_at = now
+    booking.save(update_fields=["status", "cancelled_at"])
+    if booking.passenger_id:
+        notify(
+            booking.passenger,
+            "buergerbus_booking_cancelled",
+            {**booking_payload(booking), "by_staff": is_staff and booking.passenger_id != user.pk},
+        )
+    return booking
