@@ -1,0 +1,92 @@
+"""Open data: GBFS v3.0 for the car-sharing and the ride offers as GTFS. Public, no sign-in.
+
+Neither feed holds personal data (see ``carsharing.gbfs`` and ``rides.gtfs_export``).
+Authentication is switched off on these views: a stale or foreign token must not turn an
+open-data request into a 401, and no session or CSRF state is involved.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.schema import error_responses
+from carsharing import gbfs
+from mobility.errors import NotFound
+from rides import gtfs_export
+
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+
+
+class _OpenDataView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+
+
+def _feed_url(request):
+    def build(name: str) -> str:
+        if name == "gbfs":
+            return request.build_absolute_uri(reverse("gbfs-discovery"))
+        return request.build_absolute_uri(reverse("gbfs-feed", kwargs={"feed": name}))
+
+    return build
+
+
+def _gbfs_response(request, name: str) -> Response:
+    document = gbfs.gbfs_document(name, feed_url=_feed_url(request))
+    headers = {**CORS_HEADERS, "Cache-Control": f"public, max-age={document['ttl']}"}
+    return Response(document, headers=headers)
+
+
+class GbfsDiscoveryView(_OpenDataView):
+    @extend_schema(
+        operation_id="gbfs_discovery",
+        summary="GBFS v3.0 auto-discovery (gbfs.json)",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="GBFS v3.0 gbfs.json")},
+        tags=["open data"],
+    )
+    def get(self, request):
+        return _gbfs_response(request, "gbfs")
+
+
+class GbfsFeedView(_OpenDataView):
+    @extend_schema(
+        operation_id="gbfs_feed",
+        summary="One GBFS v3.0 feed of the car-sharing",
+        parameters=[
+            OpenApiParameter(
+                "feed", OpenApiTypes.STR, OpenApiParameter.PATH, enum=[f for f in gbfs.FEEDS if f != "gbfs"]
+            )
+        ],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="A GBFS v3.0 document"),
+            **error_responses(404),
+        },
+        tags=["open data"],
+    )
+    def get(self, request, feed: str):
+        if feed not in gbfs.FEEDS:
+            raise NotFound(f"No GBFS feed {feed!r}; see gbfs.json.", code="unknown_feed")
+        return _gbfs_response(request, feed)
+
+
+class RidesGtfsView(_OpenDataView):
+    @extend_schema(
+        operation_id="rides_gtfs_export",
+        summary="Ride offers as a GTFS feed (stop level, no names)",
+        responses={(200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="GTFS zip")},
+        tags=["open data"],
+    )
+    def get(self, request):
+        response = HttpResponse(gtfs_export.gtfs_zip(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="rides-gtfs.zip"'
+        response["Cache-Control"] = "public, max-age=300"
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
