@@ -149,8 +149,14 @@ def _run(
     max_trips: int,
     walk_only: int | None,
     fp_ok: np.ndarray | None,
+    limit: int | None = None,
 ) -> _Search:
-    """Run RAPTOR rounds 1..max_trips; ``walk_only`` is the walk-only arrival (or None)."""
+    """Run RAPTOR rounds 1..max_trips; ``walk_only`` is the walk-only arrival (or None).
+
+    With ``limit`` (seconds of the service day) labels later than ``limit`` are pruned: the
+    per-round targets are exact where they are ≤ ``limit`` and unknown (reported as "none")
+    otherwise, since every label on a journey is at most its arrival.
+    """
     n = tt.n_stops
     inf = INF_TIME
     best_board = np.full(n, inf, dtype=np.int64)
@@ -164,6 +170,8 @@ def _run(
     marked = np.zeros(n, dtype=bool)
     marked[acc_stops] = True
     target_best = inf if walk_only is None else np.int64(walk_only)
+    cap = inf if limit is None else np.int64(limit + 1)
+    bound = min(target_best, cap)
     search = _Search(tt, depart, access, egress, [int(target_best)], [-1])
     search.rounds.append(_Round(*([None] * 5), board_src=np.full(n, -1, dtype=np.int64)))  # type: ignore[arg-type]
 
@@ -215,7 +223,7 @@ def _run(
             vidx = idx[vloc]
             arr = times_arr[col[vidx] + cur[vloc]]
             vstop = pos_stop[vidx]
-            keep = arr < np.minimum(best_veh[vstop], target_best)
+            keep = arr < np.minimum(best_veh[vstop], bound)
             vloc, vidx, arr, vstop = vloc[keep], vidx[keep], arr[keep], vstop[keep]
             if len(vidx):
                 np.minimum.at(veh, vstop, arr)
@@ -237,6 +245,7 @@ def _run(
             j = int(np.argmin(vals))
             if vals[j] < target_best:
                 target_best = vals[j]
+                bound = min(target_best, cap)
                 search.target_stop.append(int(eg_stops[j]))
             else:
                 search.target_stop.append(-1)
@@ -258,7 +267,7 @@ def _run(
             src = np.concatenate([imp, imp[rep]])
         else:
             dst, tim, src = imp, t_imp + tt.stop_transfer_s[imp], imp
-        keep = tim < np.minimum(best_board[dst], target_best)
+        keep = tim < np.minimum(best_board[dst], bound)
         dst, tim, src = dst[keep], tim[keep], src[keep]
         newb = np.full(n, inf, dtype=np.int64)
         np.minimum.at(newb, dst, tim)
@@ -272,6 +281,11 @@ def _run(
     while len(search.target) < max_trips + 1:
         search.target.append(int(target_best))
         search.target_stop.append(-1)
+    if limit is not None:
+        for k, value in enumerate(search.target):
+            if value > limit:
+                search.target[k] = int(inf)
+                search.target_stop[k] = -1
     return search
 
 
@@ -486,19 +500,25 @@ def earliest_arrival(
     max_transfers: int = DEFAULT_MAX_TRANSFERS,
     max_walk_m: float = DEFAULT_MAX_WALK_M,
     max_transfer_walk_m: float | None = None,
+    max_duration_s: int | None = None,
 ) -> list[Journey]:
     """Pareto-optimal journeys over (arrival, trips) leaving at or after ``depart_at``.
 
     ``depart_at`` in seconds of the service day; ``max_walk_m`` limits the access and the egress
     walk (walking metres each); ``max_transfer_walk_m`` optionally limits walks between stops
-    below the compiled footpath limit. Sorted by number of trips (fastest last).
+    below the compiled footpath limit; ``max_duration_s`` drops journeys arriving after
+    ``depart_at + max_duration_s`` (and prunes the search accordingly). Sorted by number of
+    trips (fastest last); empty if the destination cannot be reached.
     """
     _check(max_transfers, max_walk_m)
     access = _endpoint_walks(tt, origin, max_walk_m, outgoing=True)
     egress = _endpoint_walks(tt, destination, max_walk_m, outgoing=False)
     walk = _direct_walk(tt, origin, destination, max_walk_m)
+    limit = None if max_duration_s is None else depart_at + int(max_duration_s)
+    if walk is not None and limit is not None and depart_at + walk[0] > limit:
+        walk = None
     walk_only = None if walk is None else depart_at + walk[0]
-    search = _run(tt, access, egress, depart_at, max_transfers + 1, walk_only, _fp_mask(tt, max_transfer_walk_m))
+    search = _run(tt, access, egress, depart_at, max_transfers + 1, walk_only, _fp_mask(tt, max_transfer_walk_m), limit)
     return [_journey(legs) for legs in _pareto(search, walk, origin, destination, depart_at)]
 
 
@@ -511,19 +531,26 @@ def latest_departure(
     max_transfers: int = DEFAULT_MAX_TRANSFERS,
     max_walk_m: float = DEFAULT_MAX_WALK_M,
     max_transfer_walk_m: float | None = None,
+    max_duration_s: int | None = None,
 ) -> list[Journey]:
     """Pareto-optimal journeys over (departure, trips) arriving at or before ``arrive_by``.
 
     Reverse RAPTOR: an earliest-arrival search on ``tt.reversed()`` from the destination at
-    ``-arrive_by``. Sorted by number of trips (latest departure last).
+    ``-arrive_by``. ``max_duration_s`` drops journeys leaving before ``arrive_by -
+    max_duration_s``. Sorted by number of trips (latest departure last).
     """
     _check(max_transfers, max_walk_m)
     rev = tt.reversed()
     access = _endpoint_walks(tt, destination, max_walk_m, outgoing=False)
     egress = _endpoint_walks(tt, origin, max_walk_m, outgoing=True)
     walk = _direct_walk(tt, origin, destination, max_walk_m)
+    limit = None if max_duration_s is None else -arrive_by + int(max_duration_s)
+    if walk is not None and limit is not None and -arrive_by + walk[0] > limit:
+        walk = None
     walk_only = None if walk is None else -arrive_by + walk[0]
-    search = _run(rev, access, egress, -arrive_by, max_transfers + 1, walk_only, _fp_mask(rev, max_transfer_walk_m))
+    search = _run(
+        rev, access, egress, -arrive_by, max_transfers + 1, walk_only, _fp_mask(rev, max_transfer_walk_m), limit
+    )
     journeys = []
     for legs in _pareto(search, walk, destination, origin, -arrive_by):
         journeys.append(_journey(_flip(legs, tt)))

@@ -804,19 +804,62 @@ def save_timetable(tt: Timetable, path: str | Path) -> None:
         np.savez(fh, **arrays)
 
 
-def load_timetable(path: str | Path) -> Timetable:
-    """Load a timetable written by ``save_timetable``."""
-    with np.load(path, allow_pickle=False) as data:
-        cfg = data["config"]
-        config = TimetableConfig(
-            default_transfer_s=int(cfg[0]),
-            walk_speed_mps=float(cfg[1]),
-            detour_factor=float(cfg[2]),
-            max_transfer_walk_m=float(cfg[3]),
-        )
-        kwargs = {name: data[name] for name in _ARRAY_FIELDS}
-        strings = {name: data[name].tolist() for name in _STRING_FIELDS}
-        return Timetable(config=config, time_base=int(data["time_base"]), **kwargs, **strings)
+def load_timetable(path: str | Path, *, mmap: bool = False) -> Timetable:
+    """Load a timetable written by ``save_timetable``.
+
+    With ``mmap=True`` the large arrays are memory-mapped read-only straight from the
+    uncompressed ``.npz`` members (workers of one host then share the pages).
+    """
+    if mmap:
+        data: dict[str, np.ndarray] = _npz_memmap(Path(path))
+        return _timetable_from_arrays(data)
+    with np.load(path, allow_pickle=False) as npz:
+        return _timetable_from_arrays({name: npz[name] for name in npz.files})
+
+
+def _timetable_from_arrays(data: dict[str, np.ndarray]) -> Timetable:
+    cfg = np.asarray(data["config"])
+    config = TimetableConfig(
+        default_transfer_s=int(cfg[0]),
+        walk_speed_mps=float(cfg[1]),
+        detour_factor=float(cfg[2]),
+        max_transfer_walk_m=float(cfg[3]),
+    )
+    kwargs = {name: data[name] for name in _ARRAY_FIELDS}
+    strings = {name: np.asarray(data[name]).tolist() for name in _STRING_FIELDS}
+    return Timetable(config=config, time_base=int(np.asarray(data["time_base"])), **kwargs, **strings)
+
+
+def _npz_memmap(path: Path) -> dict[str, np.ndarray]:
+    """Memory-map every member of an uncompressed ``.npz`` (ZIP_STORED ``.npy`` blobs)."""
+    import struct
+    import zipfile
+
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+        for info in zf.infolist():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{path}: member {info.filename} is compressed; cannot memory-map")
+            fh.seek(info.header_offset)
+            local = fh.read(30)
+            name_len, extra_len = struct.unpack("<HH", local[26:30])
+            fh.seek(info.header_offset + 30 + name_len + extra_len)
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            name = info.filename.removesuffix(".npy")
+            if shape == ():
+                arrays[name] = np.frombuffer(fh.read(dtype.itemsize), dtype=dtype).reshape(())
+                continue
+            if int(np.prod(shape)) == 0:
+                arrays[name] = np.empty(shape, dtype=dtype)
+                continue
+            arrays[name] = np.memmap(
+                path, dtype=dtype, mode="r", offset=fh.tell(), shape=shape, order="F" if fortran else "C"
+            )
+    return arrays
 
 
 # --------------------------------------------------------------------------------------------

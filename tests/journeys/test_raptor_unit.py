@@ -227,6 +227,24 @@ def test_pareto_set_keeps_slower_direct_and_faster_transfer_journey():
     assert earliest_arrival_by_trips(tt, 0, 4, hm("07:59"), max_transfers=1) == [None, hm("09:00"), hm("08:30")]
 
 
+def test_max_duration_drops_slow_journeys_exactly():
+    _source, tt = timetable(
+        [
+            trip("direct", [("A", "08:00"), ("B", "08:40"), ("D", "09:00")], route="SLOW"),
+            trip("fast1", [("A", "08:01"), ("C", "08:10")], route="F1"),
+            trip("fast2", [("C", "08:15"), ("D", "08:30")], route="F2"),
+        ]
+    )
+    journeys = earliest_arrival(tt, at(tt, "A"), at(tt, "D"), hm("07:59"), max_duration_s=45 * 60)
+    assert [(j.transfers, j.arrival) for j in journeys] == [(1, hm("08:30"))]
+    assert earliest_arrival(tt, at(tt, "A"), at(tt, "D"), hm("07:59"), max_duration_s=30 * 60) == []
+    # arrive by 09:00: the direct trip leaves 60 min before, the fast pair 59 min before
+    journeys = latest_departure(tt, at(tt, "A"), at(tt, "D"), hm("09:00"), max_duration_s=59 * 60)
+    assert [(j.departure, j.arrival) for j in journeys] == [(hm("08:01"), hm("08:30"))]
+    journeys = latest_departure(tt, at(tt, "A"), at(tt, "D"), hm("09:00"), max_duration_s=60 * 60)
+    assert [(j.departure, j.trips) for j in journeys] == [(hm("08:00"), 1), (hm("08:01"), 2)]
+
+
 def test_pickup_and_drop_off_restrictions():
     # boarding at B is not allowed, alighting at B is not allowed either
     t = trip(
@@ -289,16 +307,18 @@ def test_save_and_load_round_trip(tmp_path):
     _source, tt = timetable(ARRIVE_BY_TRIPS)
     path = tmp_path / "day.npz"
     save_timetable(tt, path)
-    loaded = load_timetable(path)
-    assert loaded.stop_ids == tt.stop_ids and loaded.trip_ids == tt.trip_ids
-    assert loaded.config == tt.config
-    for o, d, t in [(0, 4, hm("07:59")), (0, 2, hm("06:00")), (2, 4, hm("08:41"))]:
-        assert earliest_arrival(loaded, Place.at_stop(o), Place.at_stop(d), t) == earliest_arrival(
-            tt, Place.at_stop(o), Place.at_stop(d), t
+    for loaded in (load_timetable(path), load_timetable(path, mmap=True)):
+        assert loaded.stop_ids == tt.stop_ids and loaded.trip_ids == tt.trip_ids
+        assert loaded.config == tt.config
+        assert np.array_equal(loaded.dep_key, tt.dep_key) and np.array_equal(loaded.fp_metres, tt.fp_metres)
+        for o, d, t in [(0, 4, hm("07:59")), (0, 2, hm("06:00")), (2, 4, hm("08:41"))]:
+            assert earliest_arrival(loaded, Place.at_stop(o), Place.at_stop(d), t) == earliest_arrival(
+                tt, Place.at_stop(o), Place.at_stop(d), t
+            )
+        assert latest_departure(loaded, at(loaded, "A"), at(loaded, "D"), hm("09:00")) == latest_departure(
+            tt, at(tt, "A"), at(tt, "D"), hm("09:00")
         )
-    assert latest_departure(loaded, at(loaded, "A"), at(loaded, "D"), hm("09:00")) == latest_departure(
-        tt, at(tt, "A"), at(tt, "D"), hm("09:00")
-    )
+    assert isinstance(load_timetable(path, mmap=True).dep_key, np.memmap)
 
 
 def test_merged_feeds_connect_by_walking():
