@@ -1,0 +1,59 @@
+"""Query and response shapes of the statistics endpoints."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from mobility.stats.charts import CHARTS
+from mobility.stats.domain.periods import PERIODS
+from mobility.stats.exporters import FORMATS
+from mobility.stats.selectors.reports import SECTIONS
+
+DIMENSIONS = sorted({d for dims in SECTIONS.values() for d in dims})
+
+
+class RangeQuerySerializer(serializers.Serializer):
+    from_ = serializers.DateField(help_text="First local date (YYYY-MM-DD), included")
+    to = serializers.DateField(help_text="Last local date (YYYY-MM-DD), included")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class ReportQuerySerializer(RangeQuerySerializer):
+    section = serializers.ChoiceField(choices=list(SECTIONS), default="carsharing")
+    by = serializers.ChoiceField(
+        choices=DIMENSIONS,
+        default="none",
+        help_text="carsharing: none|vehicle|station|hour_of_week; rides: none; "
+        "buergerbus: none|line|trip; searches: none|zone_pair",
+    )
+    period = serializers.ChoiceField(choices=list(PERIODS), default="month")
+    format = serializers.ChoiceField(choices=list(FORMATS), default="json")
+
+
+class ReportRowSerializer(serializers.Serializer):
+    """One table line; the figure columns depend on ``section`` (missing = suppressed)."""
+
+    period = serializers.CharField(help_text="ISO date of the period's first local day, or 'total'")
+    suppressed = serializers.BooleanField()
+
+
+class ReportSerializer(serializers.Serializer):
+    section = serializers.CharField()
+    by = serializers.CharField()
+    period = serializers.CharField()
+    from_ = serializers.CharField()
+    to = serializers.CharField()
+    rule = serializers.CharField()
+    rows = ReportRowSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+CHART_NAMES = list(CHARTS)

@@ -1,0 +1,104 @@
+"""Usage statistics for the operator and town-hall staff: anonymised tables and charts.
+
+Access: the operator and town-hall staff (``IsTownStaff``). The figures are anonymous
+(no ids, names or places; small cells suppressed), and staff prepare the council's slides,
+so staff may read them too; residents get 403. No personal data is shown, so nothing is
+written to the access audit log.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.views import APIView
+
+from api.permissions import IsTownStaff
+from api.schema import error_responses
+from mobility.errors import NotFound, ValidationFailed
+from mobility.stats import conf
+from mobility.stats.charts import CHARTS, chart_render
+from mobility.stats.charts import FORMATS as CHART_FORMATS
+from mobility.stats.exporters import FORMATS, filename, render
+from mobility.stats.selectors.reports import report_build, report_query
+
+from .serializers import RangeQuerySerializer, ReportQuerySerializer, ReportSerializer
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """``?format=`` chooses the export format here, not a DRF renderer: always render JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    if not serializer.is_valid():
+        raise ValidationFailed("Invalid query parameters.", code="invalid_query", fields=serializer.errors)
+    return serializer.validated_data
+
+
+class ReportView(APIView):
+    permission_classes = [IsTownStaff]
+    content_negotiation_class = FirstRenderer
+
+    @extend_schema(
+        operation_id="stats_report",
+        summary="Anonymised usage statistics as JSON, CSV, XLSX or Parquet",
+        parameters=[ReportQuerySerializer],
+        responses={
+            (200, "application/json"): ReportSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, FORMATS["xlsx"][0]): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, FORMATS["parquet"][0]): OpenApiResponse(OpenApiTypes.BINARY),
+            **error_responses(400, 401, 403),
+        },
+    )
+    def get(self, request):
+        params = _validated(ReportQuerySerializer, request)
+        query = report_query(
+            section=params["section"], by=params["by"], period=params["period"], first=params["from"], last=params["to"]
+        )
+        report = report_build(query)
+        fmt = params["format"]
+        body = render(report, fmt, int(conf.get("STATS_MIN_CELL")))
+        response = HttpResponse(body, content_type=FORMATS[fmt][0])
+        if fmt != "json":
+            response["Content-Disposition"] = f'attachment; filename="{filename(report, fmt)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ChartView(APIView):
+    permission_classes = [IsTownStaff]
+    content_negotiation_class = FirstRenderer
+
+    @extend_schema(
+        operation_id="stats_chart",
+        summary="A chart for slides: utilisation-heatmap, monthly-trend or official-share (PNG or SVG)",
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(CHARTS)),
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(CHART_FORMATS)),
+            RangeQuerySerializer,
+        ],
+        responses={
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def get(self, request, name: str, fmt: str):
+        if name not in CHARTS or fmt not in CHART_FORMATS:
+            raise NotFound("No such chart.", code="unknown_chart")
+        params = _validated(RangeQuerySerializer, request)
+        report_query(section="carsharing", by="none", period="month", first=params["from"], last=params["to"])
+        body = chart_render(name=name, fmt=fmt, first=params["from"], last=params["to"])
+        response = HttpResponse(body, content_type=CHART_FORMATS[fmt])
+        response["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,17 @@
+"""Statistics settings: ``getattr(settings, NAME, default)``, read at call time (tests override)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+_DEFAULTS: dict[str, object] = {
+    "STATS_MIN_CELL": 5,  # cells counting 1..4 people or trips are suppressed
+    "STATS_ZONE_KM": 2.0,  # edge of the square zones that replace coordinates, km
+    "STATS_TIME_BIN_MINUTES": 15,  # search times are floored to this many minutes (local time)
+    "STATS_MAX_PERIODS": 1200,  # a report covers at most this many periods (days, weeks or months)
+}
+
+
+def get(name: str):
+    """The setting ``name`` (one of the keys above) from Django settings, else its default."""
+    return getattr(settings, name, _DEFAULTS[name])

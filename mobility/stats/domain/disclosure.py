@@ -1,0 +1,183 @@
+"""Statistical disclosure control for two-way tables with margins (no Django).
+
+A table is an ``(R + 1) x (C + 1)`` array: ``R`` rows (e.g. periods) by ``C`` columns (e.g.
+vehicles), plus a last column of row totals and a last row of column totals; the bottom-right
+entry is the grand total. Every row and every column is one *equation*: its inner entries sum
+to its total entry. A reader who knows all published entries of an equation but one learns
+that one by subtraction. Protection therefore needs, in every equation, either no suppressed
+entry or at least two (the classic rule), and — stronger, checked here too — no suppressed
+entry may be a linear combination of published entries through any set of equations.
+
+* Primary suppression: every entry flagged ``sensitive`` (the caller flags entries counting
+  1–4 people or trips; zero counts nobody and is not sensitive).
+* Complementary (secondary) suppression: while some equation has exactly one suppressed entry,
+  also suppress that equation's unsuppressed entry with the smallest ``weight`` (preferring
+  entries with a positive weight, i.e. cells that count somebody); then audit the whole system
+  with linear algebra and add more until no suppressed entry is determined.
+
+One pattern is computed per table and applied to all of a cell's figures together, so hours,
+kilometres and money of a hidden cell are hidden with its counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Entries counting fewer than this many people or trips (but more than zero) are suppressed.
+MIN_CELL = 5
+
+
+def sensitive_counts(counts: np.ndarray, min_cell: int = MIN_CELL) -> np.ndarray:
+    """Boolean mask of counts that could single somebody out: ``0 < count < min_cell``."""
+    counts = np.asarray(counts)
+    return (counts > 0) & (counts < min_cell)
+
+
+def with_margins(inner: np.ndarray) -> np.ndarray:
+    """``inner`` (R x C) with a last column of row sums and a last row of column sums."""
+    inner = np.asarray(inner, dtype=float)
+    rows, cols = inner.shape
+    table = np.zeros((rows + 1, cols + 1))
+    table[:rows, :cols] = inner
+    table[:rows, cols] = inner.sum(axis=1)
+    table[rows, :cols] = inner.sum(axis=0)
+    table[rows, cols] = inner.sum()
+    return table
+
+
+def equations(shape: tuple[int, int]) -> Iterator[list[tuple[int, int]]]:
+    """The entries of every additive equation of a table with margins of ``shape``.
+
+    Each list names the inner entries of one row (or column) followed by its total entry.
+    A table with a single inner column has row totals equal to that column; its row
+    equations are kept (the total mirrors the cell and is protected with it).
+    """
+    n_rows, n_cols = shape
+    rows, cols = n_rows - 1, n_cols - 1
+    for i in range(n_rows):
+        yield [(i, j) for j in range(cols)] + [(i, cols)]
+    for j in range(n_cols):
+        yield [(i, j) for i in range(rows)] + [(rows, j)]
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """The outcome: ``mask`` (True = suppressed) and how many entries each step hid."""
+
+    mask: np.ndarray
+    primary: int
+    secondary: int
+
+
+def _pick_complement(
+    candidates: list[tuple[int, int]], weight: np.ndarray, mask: np.ndarray, current: list[tuple[int, int]]
+) -> tuple[int, int]:
+    """The cheapest entry to hide next in equation ``current``.
+
+    Preference: an entry that counts somebody (weight > 0); then one whose crossing equation
+    already hides something (hiding it there needs no further complement); then the smallest
+    weight; ties by position.
+    """
+    n_rows, n_cols = mask.shape
+    is_row = len({i for i, _ in current}) == 1
+
+    def crossing_needs_more(e: tuple[int, int]) -> bool:
+        i, j = e
+        crossing = [(r, j) for r in range(n_rows)] if is_row else [(i, c) for c in range(n_cols)]
+        return not any(mask[x] for x in crossing if x != e)
+
+    return min(candidates, key=lambda e: (weight[e] <= 0, crossing_needs_more(e), weight[e], e))
+
+
+def _classic_pass(mask: np.ndarray, weight: np.ndarray) -> bool:
+    changed = False
+    for eq in equations(mask.shape):
+        hidden = [e for e in eq if mask[e]]
+        if len(hidden) == 1:
+            candidates = [e for e in eq if not mask[e]]
+            if candidates:
+                mask[_pick_complement(candidates, weight, mask, eq)] = True
+                changed = True
+    return changed
+
+
+def determined_entries(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Suppressed entries whose value follows from the published ones through the equations.
+
+    The unknowns are the suppressed entries; each equation restricted to them is one row of
+    ``A`` (the published entries go to the right-hand side). Entry ``k`` is determined exactly
+    when the unit vector ``e_k`` lies in the row space of ``A``.
+    """
+    hidden = [tuple(map(int, e)) for e in np.argwhere(mask)]
+    if not hidden:
+        return []
+    index = {e: n for n, e in enumerate(hidden)}
+    rows = []
+    for eq in equations(mask.shape):
+        coeffs = np.zeros(len(hidden))
+        *inner, total = eq
+        for e in inner:
+            if e in index:
+                coeffs[index[e]] += 1.0
+        if total in index:
+            coeffs[index[total]] -= 1.0
+        if coeffs.any():
+            rows.append(coeffs)
+    if not rows:
+        return []
+    a = np.array(rows)
+    # Orthonormal basis of the row space from one SVD; e_k lies in it iff its projection
+    # keeps length 1, i.e. the k-th diagonal entry of the projector is 1.
+    _, singular, vt = np.linalg.svd(a, full_matrices=False)
+    tol = max(a.shape) * np.finfo(float).eps * (singular[0] if singular.size else 0.0)
+    basis = vt[singular > tol]
+    projector_diag = (basis**2).sum(axis=0)
+    found = [e for e, n in index.items() if projector_diag[n] > 1.0 - 1e-9]
+    return found
+
+
+def protect(sensitive: np.ndarray, weight: np.ndarray) -> Suppression:
+    """The suppression pattern for a table with margins (see the module docstring).
+
+    ``sensitive`` and ``weight`` have the table's shape ``(R + 1, C + 1)``; ``weight`` is the
+    cost of hiding an entry (its trip count). Deterministic: ties break by position.
+    """
+    sensitive = np.asarray(sensitive, dtype=bool)
+    weight = np.asarray(weight, dtype=float)
+    if sensitive.shape != weight.shape or sensitive.ndim != 2:
+        raise ValueError("sensitive and weight must be 2-D arrays of one shape")
+    mask = sensitive.copy()
+    primary = int(mask.sum())
+    while True:
+        while _classic_pass(mask, weight):
+            pass
+        leaks = determined_entries(mask)
+        if not leaks:
+            break
+        # Hide one more entry next to the first leak: in an equation through it, the
+        # cheapest published entry. Monotone, so this ends (at worst with all hidden).
+        leak = leaks[0]
+        progressed = False
+        for eq in equations(mask.shape):
+            if leak in eq:
+                candidates = [e for e in eq if not mask[e]]
+                if candidates:
+                    mask[_pick_complement(candidates, weight, mask, eq)] = True
+                    progressed = True
+                    break
+        if not progressed:
+            break
+    return Suppression(mask=mask, primary=primary, secondary=int(mask.sum()) - primary)
+
+
+def recoverable_by_subtraction(table: np.ndarray, mask: np.ndarray) -> list[tuple[int, int]]:
+    """Suppressed entries that are the only suppressed entry of some equation (an audit)."""
+    found = []
+    for eq in equations(mask.shape):
+        hidden = [e for e in eq if mask[e]]
+        if len(hidden) == 1:
+            found.append(hidden[0])
+    return found

@@ -1,0 +1,123 @@
+"""From aggregated cells to a published, anonymised table (pandas, no Django).
+
+The selectors deliver one row per (row key, column key) with additive figures. Here they
+become a full grid with margins (totals per row, per column and overall), one suppression
+pattern is computed for the grid (``disclosure.protect``), ratios are derived from the
+additive figures (so a total's ratio is the ratio of totals), and the result is a tidy frame:
+one line per published cell, hidden figures as missing values and ``suppressed = True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .disclosure import MIN_CELL, protect, sensitive_counts, with_margins
+
+TOTAL = "total"
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``name = numerator / denominator`` (rounded to ``digits``), from additive figures."""
+
+    name: str
+    numerator: str
+    denominator: str
+    digits: int = 4
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What the table holds.
+
+    ``counts`` are figures counting people or trips (they decide primary suppression);
+    ``sums`` are other additive figures (hours, km, cents); ``weight`` is the count used to
+    pick complementary cells; ``hidden`` are additive helpers used for ratios but not output.
+    """
+
+    counts: Sequence[str]
+    sums: Sequence[str] = ()
+    ratios: Sequence[Ratio] = ()
+    weight: str = ""
+    hidden: Sequence[str] = ()
+    min_cell: int = MIN_CELL
+
+    @property
+    def additive(self) -> list[str]:
+        return [*self.counts, *self.sums, *self.hidden]
+
+
+def anonymised_table(
+    cells: pd.DataFrame,
+    *,
+    spec: TableSpec,
+    row_dim: str,
+    row_keys: Sequence,
+    col_dim: str | None = None,
+    col_keys: Sequence = (),
+) -> pd.DataFrame:
+    """The published table for ``cells`` (columns ``row_dim``, ``col_dim``, figures).
+
+    ``row_keys``/``col_keys`` list every row and column to show (missing cells count zero),
+    in order. Without ``col_dim`` the table is one column and only column totals are shown.
+    Figures of suppressed entries are ``<NA>``; counts and sums are integers where they are
+    whole numbers in the input.
+    """
+    one_column = col_dim is None
+    cols = [TOTAL] if one_column else list(col_keys)
+    rows = list(row_keys)
+    r_index = {k: n for n, k in enumerate(rows)}
+    c_index = {k: n for n, k in enumerate(cols)}
+    grids: dict[str, np.ndarray] = {}
+    for name in spec.additive:
+        inner = np.zeros((len(rows), len(cols)))
+        if len(cells):
+            r = cells[row_dim].map(r_index)
+            c = pd.Series(0, index=cells.index) if one_column else cells[col_dim].map(c_index)
+            keep = r.notna() & c.notna()
+            values = pd.to_numeric(cells.loc[keep, name], errors="coerce").fillna(0).to_numpy(dtype=float)
+            np.add.at(inner, (r[keep].to_numpy(dtype=int), c[keep].to_numpy(dtype=int)), values)
+        grids[name] = with_margins(inner)
+    shape = (len(rows) + 1, len(cols) + 1)
+    sensitive = np.zeros(shape, dtype=bool)
+    for name in spec.counts:
+        sensitive |= sensitive_counts(grids[name], spec.min_cell)
+    weight = grids[spec.weight or spec.counts[0]]
+    mask = protect(sensitive, weight).mask
+
+    row_labels = [*rows, TOTAL]
+    col_labels = [*cols, TOTAL]
+    records = []
+    for i, row_label in enumerate(row_labels):
+        for j, col_label in enumerate(col_labels):
+            if one_column and j == len(cols):
+                continue  # the row total mirrors the single column
+            hide = bool(mask[i, j])
+            record = {row_dim: row_label}
+            if not one_column:
+                record[col_dim] = col_label
+            for name in [*spec.counts, *spec.sums]:
+                record[name] = None if hide else grids[name][i, j]
+            for ratio in spec.ratios:
+                den = grids[ratio.denominator][i, j]
+                value = round(grids[ratio.numerator][i, j] / den, ratio.digits) if den else None
+                record[ratio.name] = None if hide else value
+            record["suppressed"] = hide
+            records.append(record)
+    frame = pd.DataFrame.from_records(records)
+    for name in spec.counts:
+        frame[name] = frame[name].astype("Int64") if len(frame) else frame[name]
+    for name in spec.sums:
+        column = pd.to_numeric(frame[name], errors="coerce")
+        whole = column.dropna()
+        if len(whole) and np.allclose(whole, whole.round()):
+            frame[name] = column.round().astype("Int64")
+        else:
+            frame[name] = column.round(2).astype("Float64")
+    for ratio in spec.ratios:
+        frame[ratio.name] = pd.to_numeric(frame[ratio.name], errors="coerce").astype("Float64")
+    return frame

@@ -1,0 +1,29 @@
+"""Period truncation shared by the per-app selectors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import DateField, Value
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+
+TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def period_expr(field: str, period: str, tz: ZoneInfo, first: date, *, is_date: bool = False):
+    """SQL expression giving the local period start of ``field`` (``all``: a constant)."""
+    if period == "all":
+        return Value(first, output_field=DateField())
+    if is_date:
+        return TRUNC[period](field, output_field=DateField())
+    return TRUNC[period](field, tzinfo=tz, output_field=DateField())
+
+
+def as_date(value) -> date:
+    """Normalise what the backends return for a truncated period to a ``date``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value

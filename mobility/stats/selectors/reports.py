@@ -1,0 +1,288 @@
+"""Anonymised report tables: validate the request, aggregate in SQL (per-app selectors),
+protect the small cells (``domain.disclosure``) and return one tidy ``pandas`` table.
+
+A table has a ``period`` column (ISO date of the period's first local day, or ``total``),
+for a dimension also a column naming the vehicle, station, hour of week, line, trip or zone
+pair (or ``total``), then the figures and ``suppressed``. No person's id, name or place is
+ever selected; zones are squares (see ``domain.zones``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from django.conf import settings
+
+from mobility.errors import ValidationFailed
+
+from .. import conf
+from ..domain.heatmap import HOURS_PER_WEEK, booked_minutes_per_hour, hour_of_week_label, local_hour_of_week
+from ..domain.periods import PERIODS, count_periods, period_start, periods_between
+from ..domain.tables import Ratio, TableSpec, anonymised_table
+from . import buergerbus, carsharing, rides, searches
+
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "carsharing": ("none", "vehicle", "station", "hour_of_week"),
+    "rides": ("none",),
+    "buergerbus": ("none", "line", "trip"),
+    "searches": ("none", "zone_pair"),
+}
+COLUMN_NAMES = {
+    "vehicle": "vehicle",
+    "station": "station",
+    "hour_of_week": "hour_of_week",
+    "line": "line",
+    "trip": "trip",
+    "zone_pair": "zones",
+}
+
+CARSHARING_SPEC = TableSpec(
+    counts=("member_trips", "official_trips", "cancellations", "no_shows"),
+    sums=("member_hours", "official_hours", "idle_hours", "km", "revenue_cents", "cost_centre_cents"),
+    hidden=("capacity_hours", "booked_hours", "trips"),
+    ratios=(
+        Ratio("utilisation", "booked_hours", "capacity_hours"),
+        Ratio("official_share", "official_hours", "booked_hours"),
+    ),
+    weight="trips",
+)
+HEATMAP_SPEC = TableSpec(
+    counts=("trips",),
+    sums=("member_hours", "official_hours"),
+    hidden=("capacity_hours", "booked_hours"),
+    ratios=(Ratio("utilisation", "booked_hours", "capacity_hours"),),
+    weight="trips",
+)
+RIDES_SPEC = TableSpec(counts=("offers", "requests", "matches", "seats_booked"), sums=("shared_km",), weight="matches")
+BUERGERBUS_SPEC = TableSpec(counts=("bookings", "seats"), weight="bookings")
+SEARCHES_SPEC = TableSpec(counts=("searches", "unmet"), weight="searches")
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    section: str
+    by: str
+    period: str
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class Report:
+    query: ReportQuery
+    table: pd.DataFrame
+
+    @property
+    def suppressed_cells(self) -> int:
+        return int(self.table["suppressed"].sum()) if len(self.table) else 0
+
+
+def report_query(*, section: str, by: str, period: str, first: date, last: date) -> ReportQuery:
+    """Validated report parameters; raises ``ValidationFailed`` with a stable code."""
+    if section not in SECTIONS:
+        raise ValidationFailed(
+            f"Unknown section; choose one of {', '.join(SECTIONS)}.",
+            code="invalid_section",
+            fields={"section": [section]},
+        )
+    if by not in SECTIONS[section]:
+        raise ValidationFailed(
+            f"The {section} report can be broken down by {', '.join(SECTIONS[section])}.",
+            code="invalid_dimension",
+            fields={"by": [by]},
+        )
+    if period not in PERIODS:
+        raise ValidationFailed(
+            f"Unknown period; choose one of {', '.join(PERIODS)}.", code="invalid_period", fields={"period": [period]}
+        )
+    if last < first:
+        raise ValidationFailed("'to' must not be before 'from'.", code="invalid_range", fields={"to": ["before from"]})
+    limit = int(conf.get("STATS_MAX_PERIODS"))
+    if count_periods(first, last, period) > limit:
+        raise ValidationFailed(
+            f"At most {limit} periods per report; choose a longer period or a shorter range.",
+            code="range_too_long",
+            fields={"to": ["too far from 'from'"]},
+        )
+    return ReportQuery(section, by, period, first, last)
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _unique_labels(mapping: dict) -> dict:
+    """Make display labels unique (two stations may share a name)."""
+    seen: dict[str, int] = {}
+    out = {}
+    for key in sorted(mapping, key=lambda k: (str(mapping[k]), str(k))):
+        label = str(mapping[key])
+        seen[label] = seen.get(label, 0) + 1
+        out[key] = label if seen[label] == 1 else f"{label} ({seen[label]})"
+    return out
+
+
+def _finish(frame: pd.DataFrame, col_name: str | None) -> pd.DataFrame:
+    frame["period"] = [p.isoformat() if isinstance(p, date) else str(p) for p in frame["period"]]
+    if col_name:
+        frame[col_name] = frame[col_name].astype(str)
+    return frame
+
+
+def _carsharing_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+    tz = _tz()
+    periods = periods_between(q.first, q.last, q.period, tz)
+    start, end = periods[0].start, periods[-1].end
+    if q.by == "hour_of_week":
+        return _carsharing_heatmap(q, periods, progress)
+    progress("aggregating reservations")
+    cells = carsharing.carsharing_cells(start=start, end=end, period=q.period, first=q.first, by=q.by, tz=tz)
+    vehicles = carsharing.vehicles_in_service()
+    in_service = vehicles[vehicles["in_service"]]
+    hours = {p.label: p.hours for p in periods}
+    if q.by == "none":
+        col_keys: list = [0]
+        capacity_per_key = {0: len(in_service)}
+        labels: dict = {0: None}
+    elif q.by == "vehicle":
+        ids = set(vehicles.loc[vehicles["in_service"], "id"]) | set(cells["key"].dropna().astype(int))
+        labels = _unique_labels(carsharing.vehicle_plates(ids))
+        col_keys = sorted(ids, key=lambda k: labels[k])
+        capacity_per_key = {k: int(k in set(in_service["id"])) for k in col_keys}
+    else:
+        names = carsharing.station_names()
+        labels = _unique_labels(names)
+        col_keys = sorted(set(names) | set(cells["key"].dropna().astype(int)), key=lambda k: labels.get(k, str(k)))
+        labels = {k: labels.get(k, f"station {k}") for k in col_keys}
+        counts = in_service.groupby("station_id").size().to_dict()
+        capacity_per_key = {k: int(counts.get(k, 0)) for k in col_keys}
+    grid = pd.DataFrame(
+        [(p, k, hours[p] * capacity_per_key[k]) for p in hours for k in col_keys],
+        columns=["period", "key", "capacity_hours"],
+    )
+    additive = [
+        c for c in CARSHARING_SPEC.additive if c not in ("capacity_hours", "booked_hours", "trips", "idle_hours")
+    ]
+    if len(cells):
+        cells = cells.assign(key=cells["key"].fillna(0).astype(int))
+        summed = cells.groupby(["period", "key"], dropna=False)[additive].sum().reset_index()
+        grid = grid.merge(summed, on=["period", "key"], how="left")
+    for name in additive:
+        grid[name] = pd.to_numeric(grid.get(name), errors="coerce").fillna(0) if name in grid else 0.0
+    grid["booked_hours"] = grid["member_hours"] + grid["official_hours"]
+    grid["idle_hours"] = (grid["capacity_hours"] - grid["booked_hours"]).clip(lower=0)
+    grid["trips"] = grid["member_trips"] + grid["official_trips"] + grid["cancellations"] + grid["no_shows"]
+    progress("suppressing small cells")
+    col_dim = None if q.by == "none" else COLUMN_NAMES[q.by]
+    if col_dim:
+        grid[col_dim] = grid["key"].map(labels)
+    table = anonymised_table(
+        grid,
+        spec=CARSHARING_SPEC,
+        row_dim="period",
+        row_keys=list(hours),
+        col_dim=col_dim,
+        col_keys=[labels[k] for k in col_keys],
+    )
+    return _finish(table, col_dim)
+
+
+def _carsharing_heatmap(q: ReportQuery, periods, progress: Callable[[str], None]) -> pd.DataFrame:
+    tz = _tz()
+    start, end = periods[0].start, periods[-1].end
+    frame = None
+    for kind in (carsharing.MEMBER, carsharing.OFFICIAL):
+        progress(f"aggregating {kind} booking events")
+        starts, ends = carsharing.booking_events(start=start, end=end, kind=kind)
+        booked, overlapping = booked_minutes_per_hour(starts, ends, start, end)
+        part = pd.DataFrame({f"{kind}_hours": booked / 60.0, f"{kind}_trips": overlapping})
+        frame = part if frame is None else frame.join(part)
+    index = frame.index
+    local_dates = index.tz_convert(str(tz)).date
+    frame["period"] = [period_start(d, q.period, q.first) for d in local_dates]
+    frame["hour_of_week"] = [hour_of_week_label(h) for h in local_hour_of_week(index, str(tz))]
+    vehicles = carsharing.vehicles_in_service()
+    frame["capacity_hours"] = float(vehicles["in_service"].sum())
+    frame["booked_hours"] = frame["member_hours"] + frame["official_hours"]
+    frame["trips"] = frame["member_trips"] + frame["official_trips"]
+    progress("suppressing small cells")
+    table = anonymised_table(
+        frame.reset_index(drop=True),
+        spec=HEATMAP_SPEC,
+        row_dim="period",
+        row_keys=[p.label for p in periods],
+        col_dim="hour_of_week",
+        col_keys=[hour_of_week_label(h) for h in range(HOURS_PER_WEEK)],
+    )
+    return _finish(table, "hour_of_week")
+
+
+def _rides_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+    tz = _tz()
+    periods = periods_between(q.first, q.last, q.period, tz)
+    progress("aggregating rides")
+    cells = rides.rides_cells(
+        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, last=q.last, tz=tz
+    )
+    progress("suppressing small cells")
+    table = anonymised_table(cells, spec=RIDES_SPEC, row_dim="period", row_keys=[p.label for p in periods])
+    return _finish(table, None)
+
+
+def _keyed_table(q: ReportQuery, cells: pd.DataFrame, spec: TableSpec, labels: dict, periods) -> pd.DataFrame:
+    col_dim = None if q.by == "none" else COLUMN_NAMES[q.by]
+    col_keys: list = []
+    if col_dim:
+        cells = cells.assign(**{col_dim: cells["key"].map(labels)})
+        col_keys = sorted(set(labels.values()))
+    table = anonymised_table(
+        cells, spec=spec, row_dim="period", row_keys=[p.label for p in periods], col_dim=col_dim, col_keys=col_keys
+    )
+    return _finish(table, col_dim)
+
+
+def _buergerbus_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+    tz = _tz()
+    periods = periods_between(q.first, q.last, q.period, tz)
+    progress("aggregating Bürgerbus bookings")
+    cells = buergerbus.buergerbus_cells(
+        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, last=q.last, by=q.by, tz=tz
+    )
+    keys = set(cells["key"].dropna())
+    labels: dict = {}
+    if q.by == "line":
+        labels = _unique_labels(buergerbus.line_labels(keys))
+    elif q.by == "trip":
+        labels = _unique_labels(buergerbus.trip_labels(keys))
+    progress("suppressing small cells")
+    return _keyed_table(q, cells, BUERGERBUS_SPEC, labels, periods)
+
+
+def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+    tz = _tz()
+    periods = periods_between(q.first, q.last, q.period, tz)
+    progress("aggregating searches")
+    cells = searches.search_cells(
+        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, by=q.by, tz=tz
+    )
+    labels = {k: k for k in cells["key"].dropna()}
+    progress("suppressing small cells")
+    return _keyed_table(q, cells, SEARCHES_SPEC, labels, periods)
+
+
+BUILDERS = {
+    "carsharing": _carsharing_table,
+    "rides": _rides_table,
+    "buergerbus": _buergerbus_table,
+    "searches": _searches_table,
+}
+
+
+def report_build(query: ReportQuery, *, progress: Callable[[str], None] | None = None) -> Report:
+    """The anonymised table for ``query`` (see the module docstring)."""
+    table = BUILDERS[query.section](query, progress or (lambda message: None))
+    return Report(query=query, table=table)
