@@ -397,6 +397,13 @@ def _load(version: FeedVersion, tables: dict[str, pd.DataFrame | None], progress
     bulk_insert(Trip._meta.db_table, frame, ["trip_id", "headsign", "short_name", "block_id", "shape_id"])
     stats["trips"] = len(frame)
     trip_map = _id_map(Trip, vid, "trip_id")
+    if rule_map:  # a line whose trips all share one booking rule carries it as its default
+        rules_by_route: dict[int, set] = {}
+        for route_pk, rule_pk in Trip.objects.filter(version_id=vid).values_list("route_id", "booking_rule_id"):
+            rules_by_route.setdefault(route_pk, set()).add(rule_pk)
+        for route_pk, rule_pks in rules_by_route.items():
+            if len(rule_pks) == 1 and None not in rule_pks:
+                Route.objects.filter(pk=route_pk).update(booking_rule_id=next(iter(rule_pks)))
     progress("trips")
 
     stop_pk = (

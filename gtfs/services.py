@@ -418,18 +418,26 @@ def bb_booking_create(
     )
     if trip is None or trip.version.feed.active_version_id != trip.version_id:
         raise NotFound("No such Bürgerbus trip.", code="buergerbus_trip_not_found")
-    calls = {st.stop_id: st for st in StopTime.objects.filter(trip=trip).select_related("stop")}
-    board, alight = calls.get(from_stop_id), calls.get(to_stop_id)
-    if board is None or alight is None:
+    # A trip may visit a stop twice (a loop): board at the first visit of the boarding stop,
+    # alight at the first visit of the destination after that.
+    calls = list(StopTime.objects.filter(trip=trip).select_related("stop").order_by("stop_sequence"))
+    board = next((st for st in calls if st.stop_id == from_stop_id), None)
+    alight = (
+        next((st for st in calls if st.stop_id == to_stop_id and st.stop_sequence > board.stop_sequence), None)
+        if board
+        else None
+    )
+    on_trip = {st.stop_id for st in calls}
+    if from_stop_id not in on_trip or to_stop_id not in on_trip:
         raise ValidationFailed(
             "Both stops must be on this trip.",
             code="buergerbus_stop_not_on_trip",
             fields={
-                "from_stop": [] if board else ["not on this trip"],
-                "to_stop": [] if alight else ["not on this trip"],
+                "from_stop": [] if from_stop_id in on_trip else ["not on this trip"],
+                "to_stop": [] if to_stop_id in on_trip else ["not on this trip"],
             },
         )
-    if board.stop_sequence >= alight.stop_sequence:
+    if alight is None:
         raise ValidationFailed("The destination must come after the boarding stop.", code="buergerbus_wrong_direction")
     if board.pickup_type == 1 or alight.drop_off_type == 1:
         raise ValidationFailed("Boarding or alighting is not possible there.", code="buergerbus_stop_not_served")

@@ -1,0 +1,94 @@
+"""Bürgerbus bookings in export, erasure and retention (see ``mobility.privacy.registry``).
+
+Timetables hold no personal data. Bürgerbus bookings do: the passenger's account, and for
+assisted bookings (made by town-hall staff for a caller without an account) a name and a
+phone number for the driver's manifest. The booking itself (trip, day, stops, seats) stays
+for the statistics; names and numbers go at erasure or, for callers without an account,
+``buergerbus_assisted_contacts`` days after the ride.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from mobility.privacy.retention import RetentionRule
+
+from .models import BuergerbusBooking
+
+#: An assisted booking must name its passenger (check constraint); this replaces the name.
+ERASED_NAME = "[erased]"
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_personal_data(user) -> dict[str, Any]:
+    bookings = (
+        BuergerbusBooking.objects.filter(passenger=user)
+        .select_related("trip__route", "from_stop", "to_stop")
+        .order_by("departure_at", "pk")
+    )
+    return {
+        "buergerbus_bookings": [
+            {
+                "id": b.pk,
+                "line": str(b.trip.route),
+                "trip": b.trip.trip_id,
+                "service_date": _iso(b.service_date),
+                "from_stop": str(b.from_stop),
+                "to_stop": str(b.to_stop),
+                "departure_at": _iso(b.departure_at),
+                "seats": b.seats,
+                "passenger_name": b.passenger_name,
+                "passenger_phone": b.passenger_phone,
+                "assisted": b.assisted,
+                "status": b.status,
+                "created_at": _iso(b.created_at),
+                "cancelled_at": _iso(b.cancelled_at),
+            }
+            for b in bookings
+        ],
+        # Bookings this person made for others (as staff): only how many, not whose.
+        "assisted_bookings_made_for_others": BuergerbusBooking.objects.filter(booked_by=user)
+        .exclude(passenger=user)
+        .count(),
+    }
+
+
+def erase_personal_data(user) -> dict[str, int]:
+    """Release seats on future rides, clear names and numbers; the bookings stay for statistics."""
+    now = timezone.now()
+    own = BuergerbusBooking.objects.filter(passenger=user)
+    cancelled = own.filter(status=BuergerbusBooking.Status.CONFIRMED, departure_at__gt=now).update(
+        status=BuergerbusBooking.Status.CANCELLED, cancelled_at=now
+    )
+    cleared = own.filter(~Q(passenger_name="") | ~Q(passenger_phone="")).update(passenger_name="", passenger_phone="")
+    return {"buergerbus_bookings_cancelled": cancelled, "buergerbus_contacts_cleared": cleared}
+
+
+def _clear_assisted_contacts(cutoff, dry_run: bool) -> int:
+    """Names and phone numbers of assisted bookings whose ride was before ``cutoff``."""
+    stale = BuergerbusBooking.objects.filter(departure_at__lt=cutoff).filter(
+        (Q(passenger__isnull=True) & ~Q(passenger_name=ERASED_NAME))
+        | (Q(passenger__isnull=False) & ~Q(passenger_name=""))
+        | ~Q(passenger_phone="")
+    )
+    if dry_run:
+        return stale.count()
+    without_account = stale.filter(passenger__isnull=True).update(passenger_name=ERASED_NAME, passenger_phone="")
+    with_account = stale.filter(passenger__isnull=False).update(passenger_name="", passenger_phone="")
+    return without_account + with_account
+
+
+RETENTION_RULES = [
+    RetentionRule(
+        "buergerbus_assisted_contacts",
+        "Names and phone numbers on assisted Bürgerbus bookings are erased after the ride",
+        14,
+        _clear_assisted_contacts,
+    ),
+]
