@@ -128,26 +128,42 @@ class ConnectionScan:
             self.walks_in[b].append((a, secs))
 
     def earliest_arrival_by_trips(
-        self, origin: int, destination: int, depart: int, max_trips: int, *, all_rounds: bool = True
+        self,
+        origin: int | None,
+        destination: int | None,
+        depart: int,
+        max_trips: int,
+        *,
+        all_rounds: bool = True,
+        access: dict[int, int] | None = None,
+        egress: dict[int, int] | None = None,
+        walk_only: int | None = None,
     ) -> list[float]:
         """Earliest arrival at ``destination`` with at most k trips, k = 0..max_trips (inf: none).
 
         k = 0 is walking only. With ``all_rounds=False`` only the last entry (at most
-        ``max_trips`` trips) is guaranteed exact; the scan then stops earlier.
+        ``max_trips`` trips) is guaranteed exact; the scan then stops earlier. For places that
+        are not stops pass ``origin``/``destination`` None with ``access``/``egress`` (stop →
+        walking seconds) and ``walk_only`` (seconds of the direct walk, or None).
         """
         n = self.n_stops
         ready = [[INF] * n for _ in range(max_trips)]  # ready[k][s]: can board at s after k trips
-        ready[0][origin] = depart
-        for q, secs in self.walks_out[origin]:
+        if access is None:
+            access = {origin: 0}
+            for q, secs in self.walks_out[origin]:
+                access[q] = min(access.get(q, INF), secs)
+        for q, secs in access.items():
             ready[0][q] = min(ready[0][q], depart + secs)
-        egress = {destination: 0}
-        for q, secs in self.walks_in[destination]:
-            egress.setdefault(q, secs)
-            egress[q] = min(egress[q], secs)
+        if egress is None:
+            egress = {destination: 0}
+            for q, secs in self.walks_in[destination]:
+                egress[q] = min(egress.get(q, INF), secs)
         exact = [INF] * (max_trips + 1)
-        if origin == destination:
+        if walk_only is not None:
+            exact[0] = depart + walk_only
+        elif origin is not None and origin == destination:
             exact[0] = depart
-        elif destination in dict(self.walks_out[origin]):
+        elif origin is not None and destination in dict(self.walks_out[origin]):
             exact[0] = depart + dict(self.walks_out[origin])[destination]
         on_trip: dict[int, int] = {}  # trip -> fewest trips used before boarding it
         bound = exact[0]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import random
+
+import numpy as np
 import pytest
 
 from journeys.domain.raptor import Place, earliest_arrival, earliest_arrival_by_trips, latest_departure, range_query
+from journeys.domain.timetable import haversine_m
 from tests.journeys.feeds import check_journey_legs, feed, random_queries
 
 INF = float("inf")
@@ -76,6 +81,56 @@ def test_latest_departure_is_exact(name, n_queries):
             earliest = _oracle(csa, o, d, int(tt.times_dep.min()))[-1]
             assert earliest is None or earliest > deadline
     assert checked > 0
+
+
+@pytest.mark.parametrize(("name", "n_queries"), FEEDS)
+def test_coordinates_with_walking_equal_connection_scan(name, n_queries):
+    """Origin and destination are points near random stops; the oracle gets the walks computed
+    here by brute force (walking metres = haversine × detour, seconds rounded up)."""
+    source, tt, csa, _date = feed(name)
+    rng = random.Random(11)
+    max_walk = 600.0
+    cfg = tt.config
+    served = [s for s in range(tt.n_stops) if tt.stop_served[s]]
+
+    def walks(lat, lon):
+        out = {}
+        for s in served:
+            metres = haversine_m(lat, lon, tt.stop_lat[s], tt.stop_lon[s]) * cfg.detour_factor
+            if metres <= max_walk:
+                out[s] = math.ceil(metres / cfg.walk_speed_mps - 1e-9)
+        return out
+
+    answered = 0
+    for o, d, dep in random_queries(tt, n_queries // 3, seed=12):
+        p = (tt.stop_lat[o] + rng.uniform(-0.003, 0.003), tt.stop_lon[o] + rng.uniform(-0.003, 0.003))
+        q = (tt.stop_lat[d] + rng.uniform(-0.003, 0.003), tt.stop_lon[d] + rng.uniform(-0.003, 0.003))
+        direct = haversine_m(p[0], p[1], q[0], q[1]) * cfg.detour_factor
+        walk_only = math.ceil(direct / cfg.walk_speed_mps - 1e-9) if direct <= max_walk else None
+        expected = csa.earliest_arrival_by_trips(
+            None, None, dep, MAX_TRANSFERS + 1, access=walks(*p), egress=walks(*q), walk_only=walk_only
+        )
+        journeys = earliest_arrival(tt, Place.at(*p), Place.at(*q), dep, max_walk_m=max_walk)
+        improving = [
+            k for k in range(len(expected)) if expected[k] != INF and (k == 0 or expected[k - 1] != expected[k])
+        ]
+        assert [(j.trips, j.arrival) for j in journeys] == [(k, expected[k]) for k in improving], (p, q, dep)
+        for j in journeys:
+            check_journey_legs(tt, source, j)
+            assert j.legs[0].kind == "walk" and j.legs[-1].kind == "walk"
+        answered += bool(journeys)
+    assert answered > 0
+
+
+def test_stops_near_equals_brute_force():
+    _source, tt, _csa, _date = feed("herrenberg-vvs-2021.zip")
+    served = np.flatnonzero(tt.stop_served)
+    for s in served[:40]:
+        lat, lon = tt.stop_lat[s] + 0.001, tt.stop_lon[s] - 0.002
+        stops, metres = tt.stops_near(lat, lon, 800.0)
+        brute = haversine_m(lat, lon, tt.stop_lat[served], tt.stop_lon[served]) * tt.config.detour_factor
+        assert sorted(stops.tolist()) == sorted(served[brute <= 800.0].tolist())
+        assert np.all(np.diff(metres) >= 0)
 
 
 @pytest.mark.parametrize("name", ["vvs-bus-752.zip", "herrenberg-vvs-2021.zip"])
