@@ -444,36 +444,55 @@ def match_requests_for_offer(graph: RoadGraph, plan: OfferPlan, requests: Iterab
 
 
 # -- the oracle: plain Dijkstra per pair, every offer, every insertion -----------------------
-def plain_dijkstra(graph: RoadGraph, source: int, target: int) -> float:
-    """Point-to-point fastest time in seconds with a binary heap (no scipy, no bounds)."""
-    if source == target:
-        return 0.0
-    indptr, indices, weights = graph.indptr, graph.indices, graph.time_s
+def _adjacency_lists(graph: RoadGraph) -> tuple[list[int], list[int], list[float]]:
+    lists = getattr(graph, "_plain_lists", None)
+    if lists is None:
+        lists = (graph.indptr.tolist(), graph.indices.tolist(), graph.time_s.tolist())
+        graph._plain_lists = lists  # type: ignore[attr-defined]
+    return lists
+
+
+def plain_dijkstra_all(graph: RoadGraph, source: int) -> dict[int, float]:
+    """Fastest times in seconds from ``source`` to every node, with a binary heap (no scipy)."""
+    indptr, indices, weights = _adjacency_lists(graph)
     best = {source: 0.0}
+    done: set[int] = set()
     heap = [(0.0, source)]
     while heap:
         dist, node = heapq.heappop(heap)
-        if node == target:
-            return dist
-        if dist > best.get(node, INF):
+        if node in done:
             continue
-        for pos in range(int(indptr[node]), int(indptr[node + 1])):
-            nxt = int(indices[pos])
-            candidate = dist + float(weights[pos])
+        done.add(node)
+        for pos in range(indptr[node], indptr[node + 1]):
+            nxt = indices[pos]
+            candidate = dist + weights[pos]
             if candidate < best.get(nxt, INF):
                 best[nxt] = candidate
                 heapq.heappush(heap, (candidate, nxt))
-    return INF
+    return best
 
 
-def oracle_matches(graph: RoadGraph, plans: Iterable[OfferPlan], query: RideQuery) -> list[Match]:
-    """Brute force: every offer, every pickup/drop-off, every insertion, plain Dijkstra each."""
-    cache: dict[tuple[int, int], float] = {}
+def plain_dijkstra(graph: RoadGraph, source: int, target: int) -> float:
+    """Point-to-point fastest time in seconds (``inf`` if unreachable)."""
+    return plain_dijkstra_all(graph, source).get(target, INF)
+
+
+def oracle_matches(
+    graph: RoadGraph,
+    plans: Iterable[OfferPlan],
+    query: RideQuery,
+    cache: dict[int, dict[int, float]] | None = None,
+) -> list[Match]:
+    """Brute force: every offer, every pickup/drop-off, every insertion, plain Dijkstra each.
+
+    ``cache`` may carry one-to-all results between calls on the same graph.
+    """
+    from_source: dict[int, dict[int, float]] = {} if cache is None else cache
 
     def t(a: int, b: int) -> float:
-        if (a, b) not in cache:
-            cache[(a, b)] = plain_dijkstra(graph, a, b)
-        return cache[(a, b)]
+        if a not in from_source:
+            from_source[a] = plain_dijkstra_all(graph, a)
+        return from_source[a].get(b, INF)
 
     found: dict[Hashable, Match] = {}
     for plan in plans:

@@ -1,0 +1,259 @@
+"""Ride-sharing in export, erasure and retention (see ``mobility.privacy.registry``).
+
+Exact places are the sensitive part here: a driver's origin is usually their front door.
+Erasure and the ``ride_exact_places`` retention rule replace every exact coordinate with the
+chosen meeting point's position or, without one, the centre of its ~500 m grid cell
+(``rides.domain.privacy.coarse_position``, grid ``RIDES_PRIVACY_GRID_M``); the driver's
+route polyline is deleted and road-graph node ids (which pin a place to a few metres) are
+set to 0. Offers, requests and bookings themselves stay, with times, seats, distances and
+status, for the statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from mobility.privacy.retention import RetentionRule
+
+from . import conf
+from .domain.privacy import coarse_position
+from .models import SEAT_HOLDING, OfferStatus, RequestStatus, RideBooking, RideOffer, RideRequest
+
+ERASED_REASON = "account erased"
+#: Placeholder node id once the exact place is gone (the field cannot be empty).
+NO_NODE = 0
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _mp(meeting_point) -> dict[str, Any] | None:
+    return None if meeting_point is None else {"id": meeting_point.pk, "name": meeting_point.name}
+
+
+def export_personal_data(user) -> dict[str, Any]:
+    offers = RideOffer.objects.filter(driver=user).select_related("origin_meeting_point", "destination_meeting_point")
+    requests = RideRequest.objects.filter(rider=user)
+    bookings = RideBooking.objects.filter(rider=user).select_related("pickup_meeting_point", "dropoff_meeting_point")
+    return {
+        "offers": [
+            {
+                "id": o.pk,
+                "origin": {"lat": o.origin_lat, "lon": o.origin_lon, "meeting_point": _mp(o.origin_meeting_point)},
+                "destination": {
+                    "lat": o.destination_lat,
+                    "lon": o.destination_lon,
+                    "meeting_point": _mp(o.destination_meeting_point),
+                },
+                "departure": _iso(o.departure),
+                "seats": o.seats,
+                "cost_share_cents": o.cost_share_cents,
+                "max_detour_minutes": o.max_detour_minutes,
+                "recurrence_weekdays": o.recurrence_weekdays,
+                "recurrence_until": _iso(o.recurrence_until),
+                "recurrence_exceptions": o.recurrence_exceptions,
+                "distance_m": o.distance_m,
+                "duration_s": o.duration_s,
+                "route_polyline": o.polyline,
+                "status": o.status,
+                "created_at": _iso(o.created_at),
+                # Other riders' seats on my rides, without who they are.
+                "bookings_by_others": RideBooking.objects.filter(offer=o).count(),
+            }
+            for o in offers.order_by("departure", "pk")
+        ],
+        "requests": [
+            {
+                "id": r.pk,
+                "origin": {"lat": r.origin_lat, "lon": r.origin_lon},
+                "destination": {"lat": r.destination_lat, "lon": r.destination_lon},
+                "earliest_departure": _iso(r.earliest_departure),
+                "latest_arrival": _iso(r.latest_arrival),
+                "seats": r.seats,
+                "pickup_mode": r.pickup_mode,
+                "max_walk_m": r.max_walk_m,
+                "status": r.status,
+                "created_at": _iso(r.created_at),
+            }
+            for r in requests.order_by("earliest_departure", "pk")
+        ],
+        "bookings": [
+            {
+                "id": b.pk,
+                "offer": b.offer_id,
+                "occurrence_date": _iso(b.occurrence_date),
+                "seats": b.seats,
+                "pickup": {"lat": b.pickup_lat, "lon": b.pickup_lon, "meeting_point": _mp(b.pickup_meeting_point)},
+                "dropoff": {"lat": b.dropoff_lat, "lon": b.dropoff_lon, "meeting_point": _mp(b.dropoff_meeting_point)},
+                "pickup_time": _iso(b.pickup_time),
+                "dropoff_time": _iso(b.dropoff_time),
+                "walk_m": b.walk_m,
+                "status": b.status,
+                "cancel_reason": b.cancel_reason,
+                "created_at": _iso(b.created_at),
+            }
+            for b in bookings.order_by("pickup_time", "pk")
+        ],
+    }
+
+
+# --- coarsening -----------------------------------------------------------------------------------
+
+
+def _coarse(lat: float, lon: float, meeting_point) -> tuple[float, float]:
+    if meeting_point is not None:
+        return float(meeting_point.lat), float(meeting_point.lon)
+    return coarse_position(float(lat), float(lon), conf.privacy_grid_m())
+
+
+def _coarsen_offers(offers: Iterable[RideOffer], dry_run: bool) -> int:
+    changed = 0
+    for offer in offers:
+        o = _coarse(offer.origin_lat, offer.origin_lon, offer.origin_meeting_point)
+        d = _coarse(offer.destination_lat, offer.destination_lon, offer.destination_meeting_point)
+        current = (offer.origin_lat, offer.origin_lon, offer.destination_lat, offer.destination_lon)
+        if current == (*o, *d) and offer.polyline == "" and offer.origin_node == offer.destination_node == NO_NODE:
+            continue
+        changed += 1
+        if not dry_run:
+            RideOffer.objects.filter(pk=offer.pk).update(
+                origin_lat=o[0],
+                origin_lon=o[1],
+                destination_lat=d[0],
+                destination_lon=d[1],
+                polyline="",
+                origin_node=NO_NODE,
+                destination_node=NO_NODE,
+            )
+    return changed
+
+
+def _coarsen_requests(requests: Iterable[RideRequest], dry_run: bool) -> int:
+    changed = 0
+    for request in requests:
+        o = _coarse(request.origin_lat, request.origin_lon, None)
+        d = _coarse(request.destination_lat, request.destination_lon, None)
+        if (request.origin_lat, request.origin_lon, request.destination_lat, request.destination_lon) == (*o, *d):
+            continue
+        changed += 1
+        if not dry_run:
+            RideRequest.objects.filter(pk=request.pk).update(
+                origin_lat=o[0], origin_lon=o[1], destination_lat=d[0], destination_lon=d[1]
+            )
+    return changed
+
+
+def _coarsen_bookings(bookings: Iterable[RideBooking], dry_run: bool) -> int:
+    changed = 0
+    for booking in bookings:
+        p = _coarse(booking.pickup_lat, booking.pickup_lon, booking.pickup_meeting_point)
+        d = _coarse(booking.dropoff_lat, booking.dropoff_lon, booking.dropoff_meeting_point)
+        current = (booking.pickup_lat, booking.pickup_lon, booking.dropoff_lat, booking.dropoff_lon)
+        if current == (*p, *d) and booking.pickup_node == booking.dropoff_node == NO_NODE:
+            continue
+        changed += 1
+        if not dry_run:
+            RideBooking.objects.filter(pk=booking.pk).update(
+                pickup_lat=p[0],
+                pickup_lon=p[1],
+                dropoff_lat=d[0],
+                dropoff_lon=d[1],
+                pickup_node=NO_NODE,
+                dropoff_node=NO_NODE,
+            )
+    return changed
+
+
+def _offers(qs):
+    return qs.select_related("origin_meeting_point", "destination_meeting_point").iterator()
+
+
+def _bookings(qs):
+    return qs.select_related("pickup_meeting_point", "dropoff_meeting_point").iterator()
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+def _has_future_rides(offer: RideOffer, now: datetime) -> bool:
+    if offer.departure > now:
+        return True
+    if not offer.recurrence_weekdays:
+        return False
+    today = now.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    return offer.recurrence_until is None or offer.recurrence_until >= today
+
+
+def erase_personal_data(user) -> dict[str, int]:
+    """Cancel what is still to come (riders and drivers are told), then coarsen every exact place.
+
+    Cancelling goes through the ride services, so seats are released, requests reopened, the
+    other party notified and the matcher's index refreshed exactly as for a normal cancel.
+    """
+    from . import services
+
+    now = timezone.now()
+    offers_cancelled = 0
+    for offer in RideOffer.objects.filter(driver=user, status=OfferStatus.ACTIVE):
+        if _has_future_rides(offer, now):
+            services.offer_cancel(driver=user, offer_id=offer.pk, reason="The driver closed their account.")
+            offers_cancelled += 1
+    bookings_cancelled = 0
+    for booking in RideBooking.objects.filter(rider=user, status__in=SEAT_HOLDING, pickup_time__gt=now):
+        services.booking_cancel(user=user, booking_id=booking.pk, reason="The rider closed their account.")
+        bookings_cancelled += 1
+    requests_cancelled = RideRequest.objects.filter(rider=user, status=RequestStatus.OPEN).update(
+        status=RequestStatus.CANCELLED
+    )
+    # Reasons the person wrote when cancelling may describe them; the row keeps its status.
+    reasons = (
+        RideBooking.objects.filter(Q(rider=user) | Q(offer__driver=user), cancelled_by=user)
+        .exclude(cancel_reason=ERASED_REASON)
+        .update(cancel_reason=ERASED_REASON)
+    )
+    return {
+        "offers_cancelled": offers_cancelled,
+        "bookings_cancelled": bookings_cancelled,
+        "requests_cancelled": requests_cancelled,
+        "cancel_reasons_erased": reasons,
+        "offers_coarsened": _coarsen_offers(_offers(RideOffer.objects.filter(driver=user)), False),
+        "requests_coarsened": _coarsen_requests(RideRequest.objects.filter(rider=user).iterator(), False),
+        "bookings_coarsened": _coarsen_bookings(_bookings(RideBooking.objects.filter(rider=user)), False),
+    }
+
+
+# --- retention -------------------------------------------------------------------------------------
+
+
+def _coarsen_past_places(cutoff: datetime, dry_run: bool) -> int:
+    """Coarsen exact places of rides that ended before ``cutoff``; returns the rows changed."""
+    cutoff_day = cutoff.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    ended_offers = RideOffer.objects.filter(
+        Q(recurrence_weekdays=0, departure__lt=cutoff)
+        | Q(recurrence_weekdays__gt=0, recurrence_until__lt=cutoff_day)
+        | Q(status__in=[OfferStatus.CANCELLED, OfferStatus.COMPLETED], updated_at__lt=cutoff)
+    )
+    return (
+        _coarsen_offers(_offers(ended_offers), dry_run)
+        + _coarsen_requests(RideRequest.objects.filter(latest_arrival__lt=cutoff).iterator(), dry_run)
+        + _coarsen_bookings(_bookings(RideBooking.objects.filter(dropoff_time__lt=cutoff)), dry_run)
+    )
+
+
+RETENTION_RULES = [
+    RetentionRule(
+        "ride_exact_places",
+        "Exact origins, destinations, pickups and drop-offs of past rides are coarsened to the meeting point "
+        "or a ~500 m grid; route polylines deleted",
+        14,
+        _coarsen_past_places,
+    ),
+]
