@@ -36,6 +36,9 @@ So the compiled arrays are written once and memory-mapped/loaded by every worker
   it ``load_timetable``s the file (milliseconds) or, if missing, builds it itself and saves it.
   Old directories are deleted a day after their key stopped being active.
 * The reversed timetable (arrive-by) is derived lazily per worker (``Timetable.reversed``).
+
+``journeys.domain.cache.TimetableCache`` implements the file layout, atomic writes, the
+per-process memo and pruning; the directory comes from ``journeys.conf.JOURNEYS_TIMETABLE_DIR``.
 """
 
 from .raptor import (
