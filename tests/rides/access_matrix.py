@@ -1,0 +1,183 @@
+"""Access rows for the ride-sharing endpoints.
+
+Offers are public to signed-in users (privacy-filtered); requests and bookings only to
+their parties (others get 404). Everyone signed in and verified may offer and ask for rides.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rides import services
+from rides.models import MeetingPoint
+from rides.services import Place
+from tests.access import Endpoint, expect
+from tests.factories import UserFactory
+
+from .helpers import herrenberg_row, trip
+
+
+def _graph(ctx):
+    herrenberg_row()
+    ctx.objects["trip"] = trip()
+    MeetingPoint.objects.create(name="Mitfahrbank", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
+
+
+def _offer(ctx, driver):
+    t = ctx.trip
+    return services.offer_create(
+        driver=driver,
+        origin=Place(*t.origin),
+        destination=Place(*t.destination),
+        departure=t.departure,
+        seats=2,
+    )
+
+
+def _request(ctx, rider):
+    t = ctx.trip
+    return services.request_create(
+        rider=rider,
+        origin=Place(*t.pickup),
+        destination=Place(*t.dropoff),
+        earliest_departure=t.departure - timedelta(minutes=30),
+        latest_arrival=t.departure + timedelta(hours=2),
+    )
+
+
+def _alice_offer(ctx):
+    _graph(ctx)
+    ctx.objects["offer"] = _offer(ctx, ctx.alice)
+
+
+def _alice_request(ctx):
+    _graph(ctx)
+    ctx.objects["offer"] = _offer(ctx, UserFactory(display_name="Dave"))
+    ctx.objects["request"] = _request(ctx, ctx.alice)
+
+
+def _alice_rides(ctx):
+    """Alice rides with Dave (Alice owns the booking as rider)."""
+    _alice_request(ctx)
+    ctx.objects["booking"] = services.booking_create(
+        rider=ctx.alice, request_id=ctx.request.pk, offer_id=ctx.offer.pk, occurrence_date=ctx.trip.departure.date()
+    )
+
+
+def _alice_drives(ctx):
+    """Dave rides with Alice (Alice owns the booking's offer as driver)."""
+    _alice_offer(ctx)
+    dave = UserFactory(display_name="Dave")
+    request = _request(ctx, dave)
+    ctx.objects["booking"] = services.booking_create(
+        rider=dave, request_id=request.pk, offer_id=ctx.offer.pk, occurrence_date=ctx.trip.departure.date()
+    )
+
+
+def _offer_body(ctx):
+    return ctx.trip.offer_body()
+
+
+def _request_body(ctx):
+    return ctx.trip.request_body()
+
+
+def _only_own(response, persona, ctx):
+    if response.status_code == 200:
+        body = response.json()
+        assert (len(body) > 0) == (persona == "owner")
+
+
+def _offer_privacy(response, persona, ctx):
+    if response.status_code == 200:
+        body = response.json()
+        assert body["origin"]["exact"] is (persona == "owner")
+        assert (body["driver"] is None) is (persona != "owner")
+
+
+ROWS = [
+    Endpoint("GET", "ride-meeting-point-list", expect(200, 200, 200, 200, 200), setup=_graph),
+    Endpoint("GET", "ride-offer-list", expect(401, 200, 200, 200, 200), setup=_alice_offer, check=_only_own),
+    Endpoint("POST", "ride-offer-list", expect(401, 201, 201, 201, 201), setup=_graph, data=_offer_body),
+    Endpoint(
+        "GET",
+        "ride-offer-detail",
+        expect(401, 200, 200, 200, 200),
+        setup=_alice_offer,
+        kwargs=lambda ctx: {"pk": ctx.offer.pk},
+        check=_offer_privacy,
+    ),
+    Endpoint(
+        "POST",
+        "ride-offer-cancel",
+        expect(401, 200, 404, 404, 404),
+        setup=_alice_offer,
+        kwargs=lambda ctx: {"pk": ctx.offer.pk},
+        data=lambda ctx: {"reason": "ill"},
+    ),
+    Endpoint("GET", "ride-request-list", expect(401, 200, 200, 200, 200), setup=_alice_request, check=_only_own),
+    Endpoint("POST", "ride-request-list", expect(401, 201, 201, 201, 201), setup=_graph, data=_request_body),
+    Endpoint(
+        "GET",
+        "ride-request-detail",
+        expect(401, 200, 404, 404, 404),
+        setup=_alice_request,
+        kwargs=lambda ctx: {"pk": ctx.request.pk},
+    ),
+    Endpoint(
+        "GET",
+        "ride-request-matches",
+        expect(401, 200, 404, 404, 404),
+        setup=_alice_request,
+        kwargs=lambda ctx: {"pk": ctx.request.pk},
+    ),
+    Endpoint(
+        "POST",
+        "ride-request-cancel",
+        expect(401, 200, 404, 404, 404),
+        setup=_alice_request,
+        kwargs=lambda ctx: {"pk": ctx.request.pk},
+    ),
+    Endpoint("GET", "ride-booking-list", expect(401, 200, 200, 200, 200), setup=_alice_rides, check=_only_own),
+    Endpoint(
+        "POST",
+        "ride-booking-list",
+        expect(401, 201, 404, 404, 404),
+        setup=_alice_request,
+        data=lambda ctx: {
+            "request": ctx.request.pk,
+            "offer": ctx.offer.pk,
+            "occurrence_date": ctx.trip.departure.date().isoformat(),
+        },
+    ),
+    Endpoint(
+        "GET",
+        "ride-booking-detail",
+        expect(401, 200, 404, 404, 404),
+        setup=_alice_rides,
+        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+    ),
+    Endpoint(
+        "POST",
+        "ride-booking-accept",
+        expect(401, 200, 404, 404, 404),
+        setup=_alice_drives,
+        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+    ),
+    Endpoint(
+        "POST",
+        "ride-booking-decline",
+        expect(401, 200, 404, 404, 404),
+        setup=_alice_drives,
+        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        data=lambda ctx: {"reason": "no room"},
+    ),
+    Endpoint(
+        "POST",
+        "ride-booking-cancel",
+        expect(401, 200, 404, 404, 404),
+        setup=_alice_rides,
+        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        data=lambda ctx: {"reason": "plans changed"},
+    ),
+]

@@ -1,0 +1,85 @@
+"""Seats are never overbooked: real parallel HTTP clients against PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.db.models import Sum
+
+from rides import services
+from rides.models import SEAT_HOLDING, RideBooking
+from rides.services import Place
+from tests.conftest import make_token
+from tests.factories import UserFactory
+
+from .helpers import herrenberg_row, trip
+
+
+@pytest.fixture
+def server(asgi_server):
+    """The ASGI server; afterwards its worker threads' database sessions are closed.
+
+    Those threads keep their connections open (``CONN_MAX_AGE``), which would keep the
+    test database from being dropped at the end of the run.
+    """
+    yield asgi_server
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twelve_riders_race_for_three_seats(server):
+    asgi_server = server
+    herrenberg_row()
+    t = trip()
+    driver = UserFactory(display_name="Driver")
+    # No detour budget: every rider needs a seat on the same stretch, so at most 3 fit.
+    offer = services.offer_create(
+        driver=driver,
+        origin=Place(*t.origin),
+        destination=Place(*t.destination),
+        departure=t.departure,
+        seats=3,
+        max_detour_minutes=0,
+    )
+    riders = []
+    for k in range(12):
+        rider = UserFactory(display_name=f"Rider {k}")
+        request = services.request_create(
+            rider=rider,
+            origin=Place(*t.pickup),
+            destination=Place(*t.dropoff),
+            earliest_departure=t.departure - timedelta(minutes=30),
+            latest_arrival=t.departure + timedelta(hours=2),
+        )
+        riders.append((make_token(rider), request.pk))
+
+    def book(args):
+        token, request_id = args
+        with httpx.Client(base_url=asgi_server, timeout=60) as client:
+            response = client.post(
+                "/api/v1/rides/bookings/",
+                json={"request": request_id, "offer": offer.pk, "occurrence_date": t.departure.date().isoformat()},
+                headers={"Authorization": f"Token {token}"},
+            )
+            return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(book, riders))
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 3 + [409] * 9, results
+    assert {body["error"]["code"] for status, body in results if status == 409} == {"seats_unavailable"}
+    holding = RideBooking.objects.filter(offer=offer, status__in=SEAT_HOLDING)
+    assert holding.count() == 3
+    assert holding.aggregate(total=Sum("seats"))["total"] == 3
+    assert RideBooking.objects.count() == 3
