@@ -27,7 +27,9 @@ def _save(fig, fmt: str) -> bytes:
     buffer = io.BytesIO()
     # SVG: no creation date, so the same data gives the same bytes.
     metadata = {"Date": None} if fmt == "svg" else {}
-    fig.savefig(buffer, format=fmt, dpi=120, bbox_inches="tight", metadata=metadata)
+    # SVG text stays text (editable on slides, and checkable).
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mobility-stats"}):
+        fig.savefig(buffer, format=fmt, dpi=120, bbox_inches="tight", metadata=metadata)
     plt.close(fig)
     return buffer.getvalue()
 
@@ -48,8 +50,7 @@ def heatmap_figure(report: Report):
         if value is not None and value is not np.nan and not _is_na(value):
             grid[n // 24, n % 24] = float(value) * 100.0
     fig, ax = plt.subplots(figsize=(10, 3.6))
-    cmap = matplotlib.colormaps["viridis"].copy()
-    cmap.set_bad("#cccccc")
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#cccccc")
     image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap=cmap, vmin=0)
     ax.set_yticks(range(7), WEEKDAYS)
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
