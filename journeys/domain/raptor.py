@@ -116,12 +116,28 @@ class Journey:
 
 @dataclass
 class _Round:
-    veh: np.ndarray  # vehicle arrival improved in this round (INF otherwise)
-    veh_pos: np.ndarray  # alighting position
-    veh_rank: np.ndarray  # trip rank within the route
-    veh_board_pos: np.ndarray
-    veh_board_round: np.ndarray  # round of the board label used
-    board_src: np.ndarray  # for board labels set in this round: the stop alighted at (-1 none)
+    """What one round computed, kept for reconstructing journeys on demand.
+
+    Vehicle phase over the active segment positions ``idx``: ``e`` earliest catchable trip rank
+    at each, ``cur`` the trip in use on arrival; the kept (improving) arrivals are
+    ``alight_loc`` (into ``idx``), ``alight_arr``, ``alight_stop``; ``veh`` is the per-stop
+    minimum. Transfer phase: candidate board labels ``(board_dst, board_time, board_src)``
+    and the new labels ``board``. ``board_round`` is the round of every board label as it was
+    when this round scanned the routes.
+    """
+
+    veh: np.ndarray
+    board: np.ndarray | None = None
+    idx: np.ndarray | None = None
+    e: np.ndarray | None = None
+    cur: np.ndarray | None = None
+    alight_loc: np.ndarray | None = None
+    alight_arr: np.ndarray | None = None
+    alight_stop: np.ndarray | None = None
+    board_round: np.ndarray | None = None
+    board_dst: np.ndarray | None = None
+    board_time: np.ndarray | None = None
+    board_src: np.ndarray | None = None
 
 
 @dataclass
@@ -133,6 +149,51 @@ class _Search:
     target: list[int]  # best target arrival with <= k trips, k = 0..rounds
     target_stop: list[int]  # egress stop of round k (-1 if round k did not improve)
     rounds: list[_Round] = field(default_factory=list)
+
+
+@dataclass
+class _Aux:
+    """Per-timetable arrays derived once for the search (cached on the timetable object)."""
+
+    route_end: np.ndarray  # end position (exclusive) of each route
+    route_offset: np.ndarray  # per position: route index × (max trips + 1), for segmented minima
+    key_base: np.ndarray  # per position: position × KEY_STRIDE
+    # transfer edges by origin stop: the stop itself (minimum transfer time, unless forbidden)
+    # followed by its footpaths; tr_fp maps an edge to its footpath index (-1 for the stop itself)
+    tr_from: np.ndarray
+    tr_to: np.ndarray
+    tr_secs: np.ndarray
+    tr_fp: np.ndarray
+
+    def tr_ok(self, fp_ok: np.ndarray) -> np.ndarray:
+        return np.where(self.tr_fp < 0, True, fp_ok[np.maximum(self.tr_fp, 0)])
+
+
+def _aux(tt: Timetable) -> _Aux:
+    cached = getattr(tt, "_aux_cache", None)
+    if cached is not None:
+        return cached
+    n_pos = len(tt.pos_stop)
+    stride = int(tt.pos_ntrips.max()) + 1 if n_pos else 1
+    fp_from = np.repeat(np.arange(tt.n_stops, dtype=np.int64), np.diff(tt.fp_start))
+    self_ok = tt.stop_transfer_s < INF_TIME
+    selfs = np.flatnonzero(self_ok)
+    tr_from = np.concatenate([selfs, fp_from])
+    tr_to = np.concatenate([selfs, tt.fp_to.astype(np.int64)])
+    tr_secs = np.concatenate([tt.stop_transfer_s[selfs], tt.fp_seconds])
+    tr_fp = np.concatenate([np.full(len(selfs), -1, dtype=np.int64), np.arange(len(fp_from), dtype=np.int64)])
+    order = np.argsort(tr_from, kind="stable")
+    aux = _Aux(
+        route_end=tt.route_pos_start[1:].astype(np.int64),
+        route_offset=tt.pos_route.astype(np.int64) * stride,
+        key_base=np.arange(n_pos, dtype=np.int64) * KEY_STRIDE,
+        tr_from=tr_from[order],
+        tr_to=tr_to[order],
+        tr_secs=tr_secs[order],
+        tr_fp=tr_fp[order],
+    )
+    tt._aux_cache = aux  # type: ignore[attr-defined]
+    return aux
 
 
 def _access_arrays(access: dict[int, tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -173,73 +234,54 @@ def _run(
     cap = inf if limit is None else np.int64(limit + 1)
     bound = min(target_best, cap)
     search = _Search(tt, depart, access, egress, [int(target_best)], [-1])
-    search.rounds.append(_Round(*([None] * 5), board_src=np.full(n, -1, dtype=np.int64)))  # type: ignore[arg-type]
+    search.rounds.append(_Round(veh=np.full(n, inf, dtype=np.int64), board=best_board.copy()))
 
-    pos_stop = tt.pos_stop
-    pos_route = tt.pos_route
-    ntrips = tt.pos_ntrips
-    col = tt.pos_col_start
-    stride = np.int64(int(ntrips.max()) + 1 if len(pos_stop) else 1)
-    route_end = tt.route_pos_start[1:]
+    aux = _aux(tt)
+    pos_stop, ntrips, col = tt.pos_stop, tt.pos_ntrips, tt.pos_col_start
+    route_end, route_offset, key_base = aux.route_end, aux.route_offset, aux.key_base
     can_board, can_alight = tt.pos_can_board, tt.pos_can_alight
     times_arr, dep_key, time_base = tt.times_arr, tt.dep_key, tt.time_base
+    tr_from, tr_to, tr_secs = aux.tr_from, aux.tr_to, aux.tr_secs
+    tr_ok = None if fp_ok is None else aux.tr_ok(fp_ok)
 
-    # per-round records for journey reconstruction, allocated once
-    veh_all = np.full((max_trips + 1, n), inf, dtype=np.int64)
-    rec = np.full((5, max_trips + 1, n), -1, dtype=np.int64)
     for k in range(1, max_trips + 1):
-        if not marked.any():
-            break
         # 1. positions where a stop improved last round and boarding is allowed (ascending)
         mp = np.flatnonzero(marked[pos_stop] & can_board)
-        veh = veh_all[k]
-        rnd = _Round(veh, rec[0, k], rec[1, k], rec[2, k], rec[3, k], rec[4, k])
+        veh = np.full(n, inf, dtype=np.int64)
+        rnd = _Round(veh=veh)
         if len(mp):
             # active segments: from each route's first marked position to the route's end
-            mroute = pos_route[mp]
+            mroute = tt.pos_route[mp]
             new_route = np.empty(len(mp), dtype=bool)
             new_route[0] = True
             np.not_equal(mroute[1:], mroute[:-1], out=new_route[1:])
-            group = np.cumsum(new_route) - 1
             seg_first = mp[new_route]
             seg_len = route_end[mroute[new_route]] - seg_first
-            seg_off = np.cumsum(seg_len) - seg_len
-            total = int(seg_off[-1] + seg_len[-1])
-            seg_of = np.repeat(np.arange(len(seg_first), dtype=np.int64), seg_len)
-            idx = seg_first[seg_of] + (np.arange(total, dtype=np.int64) - seg_off[seg_of])
+            seg_end = np.cumsum(seg_len)
+            seg_off = seg_end - seg_len
+            idx = np.arange(int(seg_end[-1]), dtype=np.int64) + np.repeat(seg_first - seg_off, seg_len)
             # 2. earliest catchable trip at each marked position (one searchsorted for all)
-            b = best_board[pos_stop[mp]]
-            rel = np.maximum(b - time_base, 0)  # marked labels are finite, far below KEY_STRIDE
+            keys = key_base[mp] + np.maximum(best_board[pos_stop[mp]] - time_base, 0)
             nt = ntrips[idx]
             e = nt.copy()
-            e[seg_off[group] + (mp - seg_first[group])] = np.searchsorted(dep_key, mp * KEY_STRIDE + rel) - col[mp]
-            # 3. trip in use at each later position: running minimum of e within the segment
-            shift = seg_of * stride
-            cum = np.minimum.accumulate(e - shift) + shift
-            cur = np.empty_like(cum)
-            cur[1:] = cum[:-1]
+            e[np.searchsorted(idx, mp)] = np.searchsorted(dep_key, keys) - col[mp]
+            # 3. trip in use on arrival at each position: running minimum of e within the segment
+            shift = route_offset[idx]
+            cur = np.empty_like(e)
+            cur[1:] = (np.minimum.accumulate(e - shift) + shift)[:-1]
             cur[seg_off] = nt[seg_off]
             vloc = np.flatnonzero((cur < nt) & can_alight[idx])
             vidx = idx[vloc]
             arr = times_arr[col[vidx] + cur[vloc]]
             vstop = pos_stop[vidx]
             keep = arr < np.minimum(best_veh[vstop], bound)
-            vloc, vidx, arr, vstop = vloc[keep], vidx[keep], arr[keep], vstop[keep]
-            if len(vidx):
-                np.minimum.at(veh, vstop, arr)
-                win = arr == veh[vstop]
-                wloc, wstop = vloc[win], vstop[win]
-                # boarding position: the last position before j where the trip in use got earlier
-                last_flag = np.maximum.accumulate(np.where(e < cur, np.arange(total, dtype=np.int64), -1))
-                bpos = idx[last_flag[wloc - 1]]
-                rnd.veh_pos[wstop] = idx[wloc]
-                rnd.veh_rank[wstop] = cur[wloc]
-                rnd.veh_board_pos[wstop] = bpos
-                rnd.veh_board_round[wstop] = board_round[pos_stop[bpos]]
-        imp = np.flatnonzero(veh < inf)
-        t_imp = veh[imp]
-        best_veh[imp] = t_imp
-        # 3. target
+            vloc, arr, vstop = vloc[keep], arr[keep], vstop[keep]
+            np.minimum.at(veh, vstop, arr)
+            rnd.idx, rnd.e, rnd.cur = idx, e, cur
+            rnd.alight_loc, rnd.alight_arr, rnd.alight_stop = vloc, arr, vstop
+            rnd.board_round = board_round.copy()
+            np.minimum(best_veh, veh, out=best_veh)
+        # 4. target
         if len(eg_stops):
             vals = veh[eg_stops] + eg_secs
             j = int(np.argmin(vals))
@@ -252,32 +294,24 @@ def _run(
         else:
             search.target_stop.append(-1)
         search.target.append(int(target_best))
-        # 4. transfers: same stop (minimum transfer time) and one footpath
-        starts = tt.fp_start[imp]
-        counts = tt.fp_start[imp + 1] - starts
-        total = int(counts.sum())
-        if total:
-            rep = np.repeat(np.arange(len(imp)), counts)
-            fi = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
-            if fp_ok is not None:
-                ok = fp_ok[fi]
-                rep, fi = rep[ok], fi[ok]
-            dst = np.concatenate([imp, tt.fp_to[fi].astype(np.int64)])
-            tim = np.concatenate([t_imp + tt.stop_transfer_s[imp], t_imp[rep] + tt.fp_seconds[fi]])
-            src = np.concatenate([imp, imp[rep]])
-        else:
-            dst, tim, src = imp, t_imp + tt.stop_transfer_s[imp], imp
+        # 5. transfers: same stop (minimum transfer time) or one footpath
+        fi = np.flatnonzero(veh[tr_from] < inf)
+        if tr_ok is not None:
+            fi = fi[tr_ok[fi]]
+        src = tr_from[fi]
+        dst = tr_to[fi]
+        tim = veh[src] + tr_secs[fi]
         keep = tim < np.minimum(best_board[dst], bound)
         dst, tim, src = dst[keep], tim[keep], src[keep]
         newb = np.full(n, inf, dtype=np.int64)
         np.minimum.at(newb, dst, tim)
         marked = newb < inf
-        if len(dst):
-            win = tim == newb[dst]
-            rnd.board_src[dst[win]] = src[win]
-            best_board[marked] = newb[marked]
-            board_round[marked] = k
+        np.minimum(best_board, newb, out=best_board)
+        board_round[marked] = k
+        rnd.board, rnd.board_dst, rnd.board_time, rnd.board_src = newb, dst, tim, src
         search.rounds.append(rnd)
+        if not marked.any():
+            break
     while len(search.target) < max_trips + 1:
         search.target.append(int(target_best))
         search.target_stop.append(-1)
@@ -369,13 +403,19 @@ def _reconstruct(search: _Search, k: int, origin_is_stop: bool, dest_is_stop: bo
     r = k
     while True:
         rnd = search.rounds[r]
-        pos = int(rnd.veh_pos[stop])
-        rank = int(rnd.veh_rank[stop])
-        bpos = int(rnd.veh_board_pos[stop])
-        bround = int(rnd.veh_board_round[stop])
+        assert rnd.idx is not None and rnd.e is not None and rnd.cur is not None
+        # the kept arrival that set veh[stop] in this round
+        hit = np.flatnonzero((rnd.alight_stop == stop) & (rnd.alight_arr == rnd.veh[stop]))
+        loc = int(rnd.alight_loc[hit[0]])
+        pos = int(rnd.idx[loc])
+        rank = int(rnd.cur[loc])
+        # boarding: the last earlier position of the segment where the trip in use got earlier
+        flags = np.flatnonzero(rnd.e[:loc] < rnd.cur[:loc])
+        bpos = int(rnd.idx[flags[-1]])
+        bstop = int(tt.pos_stop[bpos])
+        bround = int(rnd.board_round[bstop])
         route = int(tt.pos_route[pos])
         inst = int(tt.route_trips[tt.route_trip_start[route] + rank])
-        bstop = int(tt.pos_stop[bpos])
         t_board = int(tt.times_dep[tt.pos_col_start[bpos] + rank])
         t_arr = int(tt.times_arr[tt.pos_col_start[pos] + rank])
         trip = int(tt.inst_trip[inst])
@@ -399,8 +439,10 @@ def _reconstruct(search: _Search, k: int, origin_is_stop: bool, dest_is_stop: bo
                 origin_stop = _origin_stop(search) if origin_is_stop else None
                 legs.append(WalkLeg(origin_stop, bstop, t_board - acc_secs, t_board, acc_m))
             break
-        src = int(search.rounds[bround].board_src[bstop])
-        t_src = int(search.rounds[bround].veh[src])
+        prev = search.rounds[bround]
+        hit = np.flatnonzero((prev.board_dst == bstop) & (prev.board_time == prev.board[bstop]))
+        src = int(prev.board_src[hit[0]])
+        t_src = int(prev.veh[src])
         if src != bstop:
             secs = _fp_seconds(tt, src, bstop)
             legs.append(WalkLeg(src, bstop, t_src, t_src + secs, _fp_metres(tt, src, bstop)))
