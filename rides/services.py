@@ -22,7 +22,7 @@ from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, Valida
 from mobility.notifications.services import notify
 
 from . import conf
-from .domain.matching import insert_rider, match_plan
+from .domain.matching import match_plan
 from .domain.recurrence import weekday_mask
 from .domain.roadgraph import RoadGraph, RoadGraphError, encode_polyline
 from .matching_index import (
@@ -367,8 +367,6 @@ def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: da
         walk_m=match.walk_m,
         added_s=match.added_s,
     )
-    # Sanity: the plan with this rider must still be consistent (the insertion is exact).
-    insert_rider(plan, match, request.seats, conf.promise_tolerance_s())
     notify(
         offer.driver,
         "ride_booking_requested",

@@ -324,10 +324,13 @@ class OfferIndex:
             return []
         simple = window & self.simple[:n]
         complex_slots = np.flatnonzero(window & ~self.simple[:n])
-        max_horizon = float(horizon[window].max())
-        # No useful t(x, p) exceeds what the window leaves after the earliest candidate start.
-        limit_to_p = min(la - float(departure[window].min()), max_horizon)
-        limit_from_p = max_horizon if len(complex_slots) else min(la - ed, max_horizon)
+        # Search bounds (seconds), each with a margin far above the float slack EPS_S:
+        # no useful t(x, p) exceeds what the window leaves after the earliest candidate start,
+        # nor the longest a plan may take; t(p, q) never exceeds the rider's window.
+        margin = 1.0
+        max_horizon = float(horizon[window].max()) + margin
+        limit_to_p = min(la - float(departure[window].min()) + margin, max_horizon)
+        limit_from_p = max_horizon if len(complex_slots) else min(la - ed + margin, max_horizon)
         graph = self.graph
         from_q = {q.node: graph.times_from(q.node, limit=max_horizon) for q in query.dropoffs}
         to_q = {q.node: graph.times_to(q.node, limit=max_horizon) for q in query.dropoffs} if len(complex_slots) else {}
@@ -400,7 +403,7 @@ def waiting_request(graph: RoadGraph, key: Hashable, query: RideQuery) -> Waitin
     times: dict[tuple[int, int], float] = {}
     window = query.latest_arrival_s - query.earliest_departure_s
     for pickup in query.pickups:
-        dist = graph.times_from(pickup.node, limit=max(window, 0.0))
+        dist = graph.times_from(pickup.node, limit=max(window, 0.0) + 1.0)
         for dropoff in query.dropoffs:
             times[(pickup.node, dropoff.node)] = float(dist[dropoff.node])
     return WaitingRequest(key=key, query=query, p_to_q=times)

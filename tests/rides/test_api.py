@@ -334,3 +334,45 @@ def test_offer_cancel_cancels_bookings_with_reason(client_for, alice, bob, herre
     assert Notification.objects.filter(user=bob, kind="ride_booking_cancelled").count() == 1
     # a cancelled offer is no longer matched
     assert client_for(bob).get(f"/api/v1/rides/requests/{req['request']['id']}/matches/").json() == []
+
+
+def test_booking_with_idempotency_key_books_once(client_for, alice, bob, herrenberg_trip):
+    offer = post_offer(client_for(alice), herrenberg_trip)
+    req = post_request(client_for(bob), herrenberg_trip)
+    body = {
+        "request": req["request"]["id"],
+        "offer": offer["id"],
+        "occurrence_date": req["matches"][0]["occurrence_date"],
+    }
+    rider = client_for(bob)
+    first = rider.post("/api/v1/rides/bookings/", body, format="json", HTTP_IDEMPOTENCY_KEY="ride-1")
+    second = rider.post("/api/v1/rides/bookings/", body, format="json", HTTP_IDEMPOTENCY_KEY="ride-1")
+    assert first.status_code == second.status_code == 201
+    assert second["Idempotent-Replayed"] == "true"
+    assert first.json()["id"] == second.json()["id"]
+    assert RideBooking.objects.count() == 1
+
+
+def test_driver_cancels_confirmed_booking_and_request_reopens(client_for, alice, bob, herrenberg_trip):
+    driver, rider = client_for(alice), client_for(bob)
+    offer = post_offer(driver, herrenberg_trip)
+    req = post_request(rider, herrenberg_trip)
+    body = {
+        "request": req["request"]["id"],
+        "offer": offer["id"],
+        "occurrence_date": req["matches"][0]["occurrence_date"],
+    }
+    booking_id = rider.post("/api/v1/rides/bookings/", body, format="json").json()["id"]
+    assert driver.post(f"/api/v1/rides/bookings/{booking_id}/accept/").status_code == 200
+    assert driver.post(f"/api/v1/rides/bookings/{booking_id}/accept/").status_code == 409
+    assert RideRequest.objects.get(pk=req["request"]["id"]).status == RequestStatus.BOOKED
+    response = driver.post(f"/api/v1/rides/bookings/{booking_id}/cancel/", {"reason": "ill"}, format="json")
+    assert response.status_code == 200
+    booking = RideBooking.objects.get(pk=booking_id)
+    assert (booking.status, booking.cancelled_by) == (BookingStatus.CANCELLED, alice)
+    assert RideRequest.objects.get(pk=req["request"]["id"]).status == RequestStatus.OPEN
+    assert Notification.objects.filter(user=bob, kind="ride_booking_cancelled").count() == 1
+    # the rider may book the ride again: the seat is free
+    assert [m["offer"]["id"] for m in rider.get(f"/api/v1/rides/requests/{req['request']['id']}/matches/").json()] == [
+        offer["id"]
+    ]
