@@ -24,6 +24,11 @@ def _load(path: str) -> tuple[TimetableSource, ServiceCalendar]:
     return load_gtfs(path)
 
 
+def load_source(path) -> tuple[TimetableSource, ServiceCalendar]:
+    """``load_gtfs`` once per file and test session."""
+    return _load(str(path))
+
+
 def pick_weekday(calendar: ServiceCalendar) -> dt.date:
     """A weekday in the middle of the feed's service dates (with service on the day)."""
     dates = [d for d in calendar.dates() if d.weekday() < 5]
