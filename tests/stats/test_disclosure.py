@@ -139,3 +139,10 @@ def test_anonymised_table_hides_small_cells_and_keeps_margins_exact():
     assert 3 not in table["n"].dropna().tolist()
     for eq_rows in (table[table.p == "a"], table[table.p == "b"], table[table.v == "x"], table[table.v == "y"]):
         assert eq_rows["suppressed"].sum() != 1
+
+
+def test_fractional_sums_are_never_rounded_away():
+    # Regression (found by the benchmark): 77936.25 hours must not become 77936.
+    cells = pd.DataFrame({"p": ["a", "b"], "n": [3000, 3100], "h": [77936.25, 75427.75]})
+    table = anonymised_table(cells, spec=TableSpec(counts=["n"], sums=["h"]), row_dim="p", row_keys=["a", "b"])
+    assert table["h"].tolist() == [77936.25, 75427.75, 153364.0]

@@ -114,7 +114,7 @@ def anonymised_table(
     for name in spec.sums:
         column = pd.to_numeric(frame[name], errors="coerce")
         whole = column.dropna()
-        if len(whole) and np.allclose(whole, whole.round()):
+        if len(whole) and (whole == whole.round()).all():
             frame[name] = column.round().astype("Int64")
         else:
             frame[name] = column.round(2).astype("Float64")
