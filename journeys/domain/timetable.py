@@ -136,6 +136,9 @@ class TimetableSource:
             n = len(trip.stop_ids)
             if not (len(trip.arrivals) == len(trip.departures) == n):
                 raise ValueError(f"trip {trip.trip_id}: stop_ids, arrivals and departures differ in length")
+            unknown = [s for s in trip.stop_ids if s not in index]
+            if unknown:
+                raise ValueError(f"trip {trip.trip_id}: unknown stop ids {unknown[:3]}")
             st_stop.extend(index[s] for s in trip.stop_ids)
             st_arr.extend(int(a) for a in trip.arrivals)
             st_dep.extend(int(d) for d in trip.departures)
@@ -417,7 +420,7 @@ class Timetable:
         """Served stops within ``max_walk_m`` walking metres: (stop indices, walking metres), nearest first."""
         max_m = max_walk_m / self.config.detour_factor
         if self._kdtree is None:
-            served = np.flatnonzero(self.stop_served)
+            served = np.flatnonzero(self.stop_served & np.isfinite(self.stop_lat) & np.isfinite(self.stop_lon))
             lat0 = float(np.mean(self.stop_lat[served])) if len(served) else 0.0
             self._kd_lat0 = lat0
             self._kd_index = served
@@ -611,7 +614,7 @@ def _compile_footpaths(
     n = source.n_stops
     stop_transfer_s = np.full(n, config.default_transfer_s, dtype=np.int64)
     pairs: dict[tuple[int, int], tuple[int, float]] = {}
-    served_idx = np.flatnonzero(served)
+    served_idx = np.flatnonzero(served & np.isfinite(source.stop_lat) & np.isfinite(source.stop_lon))
     if len(served_idx) > 1 and config.max_transfer_walk_m > 0:
         lat0 = float(np.mean(source.stop_lat[served_idx]))
         tree = cKDTree(_project(source.stop_lat[served_idx], source.stop_lon[served_idx], lat0))
@@ -654,6 +657,7 @@ def _compile_footpaths(
             metres = config.detour_factor * float(
                 haversine_m(source.stop_lat[x], source.stop_lon[x], source.stop_lat[y], source.stop_lon[y])
             )
+            metres = metres if math.isfinite(metres) else 0.0
             pairs[(x, y)] = (int(secs), metres)
     for key in forbidden:
         pairs.pop(key, None)

@@ -374,3 +374,5 @@ def test_bad_query_parameters_raise_value_error():
         earliest_arrival(tt, Place(), at(tt, "D"), 0)
     with pytest.raises(ValueError):
         range_query(tt, at(tt, "A"), at(tt, "D"), 10, 5)
+    with pytest.raises(ValueError, match="unknown stop ids"):
+        TimetableSource.from_inputs(STOPS, [trip("bad", [("A", "08:00"), ("Z", "08:10")])])
