@@ -15,6 +15,7 @@ keep their local time of day, so DST needs no correction.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import zipfile
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
@@ -82,25 +84,28 @@ def public_places() -> list[PublicPlace]:
     return places
 
 
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+class PlaceIndex:
+    """Nearest public place to a point, vectorised over all places (numpy)."""
+
+    def __init__(self, places: list[PublicPlace]) -> None:
+        self.places = places
+        self.lat = np.radians(np.array([p.lat for p in places], dtype=float))
+        self.lon = np.radians(np.array([p.lon for p in places], dtype=float))
+
+    def nearest(self, lat: float, lon: float, limit_m: float) -> PublicPlace | None:
+        """The place nearest to ``(lat, lon)`` (degrees) within ``limit_m`` metres (haversine), or None."""
+        if not self.places:
+            return None
+        p1, l1 = math.radians(lat), math.radians(lon)
+        a = np.sin((self.lat - p1) / 2) ** 2 + math.cos(p1) * np.cos(self.lat) * np.sin((self.lon - l1) / 2) ** 2
+        distance = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        best = int(np.argmin(distance))
+        return self.places[best] if distance[best] <= limit_m else None
 
 
 def nearest_place(places: list[PublicPlace], lat: float, lon: float, limit_m: float) -> PublicPlace | None:
     """The public place nearest to ``(lat, lon)`` within ``limit_m`` metres, or None."""
-    best: tuple[float, PublicPlace] | None = None
-    for place in places:
-        # Cheap reject before the trigonometry: one degree of latitude is ~111 km.
-        if abs(place.lat - lat) * 111_000 > limit_m:
-            continue
-        d = _distance_m(lat, lon, place.lat, place.lon)
-        if d <= limit_m and (best is None or d < best[0]):
-            best = (d, place)
-    return best[1] if best else None
+    return PlaceIndex(places).nearest(lat, lon, limit_m)
 
 
 def _gtfs_time(seconds: int) -> str:
@@ -134,7 +139,7 @@ def gtfs_tables(*, now: datetime | None = None) -> dict[str, list[dict[str, obje
     tz = ZoneInfo(settings.TIME_ZONE)
     today = now.astimezone(tz).date()
     last = today + timedelta(days=horizon_days() - 1)
-    places = public_places()
+    places = PlaceIndex(public_places())
     limit = max_snap_m()
     offers = list(
         RideOffer.objects.filter(status=OfferStatus.ACTIVE)
@@ -216,6 +221,13 @@ def gtfs_tables(*, now: datetime | None = None) -> dict[str, list[dict[str, obje
 
     site = getattr(settings, "FRONTEND_URL", "") or "http://127.0.0.1:8000"
     name = getattr(settings, "RIDES_GTFS_AGENCY_NAME", "Mitfahren Lindenau")
+    stop_rows = [
+        {"stop_id": p.stop_id, "stop_name": p.name, "stop_lat": round(p.lat, 6), "stop_lon": round(p.lon, 6)}
+        for p in sorted(stops.values(), key=lambda p: p.stop_id)
+    ]
+    # The version names the content, so an unchanged feed keeps its version (and its ETag).
+    content = repr((today, stop_rows, routes, trips, stop_times, calendar_dates)).encode()
+    version = hashlib.sha256(content).hexdigest()[:16]
     return {
         "agency.txt": [
             {
@@ -233,13 +245,10 @@ def gtfs_tables(*, now: datetime | None = None) -> dict[str, list[dict[str, obje
                 "feed_lang": "de",
                 "feed_start_date": today.strftime("%Y%m%d"),
                 "feed_end_date": last.strftime("%Y%m%d"),
-                "feed_version": now.astimezone(tz).strftime("%Y%m%dT%H%M"),
+                "feed_version": version,
             }
         ],
-        "stops.txt": [
-            {"stop_id": p.stop_id, "stop_name": p.name, "stop_lat": round(p.lat, 6), "stop_lon": round(p.lon, 6)}
-            for p in sorted(stops.values(), key=lambda p: p.stop_id)
-        ],
+        "stops.txt": stop_rows,
         "routes.txt": routes,
         "trips.txt": trips,
         "stop_times.txt": stop_times,
@@ -247,14 +256,14 @@ def gtfs_tables(*, now: datetime | None = None) -> dict[str, list[dict[str, obje
     }
 
 
-def _snap(offer: RideOffer, end: str, places: list[PublicPlace], limit_m: float) -> PublicPlace | None:
+def _snap(offer: RideOffer, end: str, places: PlaceIndex, limit_m: float) -> PublicPlace | None:
     """The offer's chosen meeting point if it has an active one, else the nearest public place."""
     meeting_point = getattr(offer, f"{end}_meeting_point", None)
     if meeting_point is not None and meeting_point.active:
         return PublicPlace(
             f"mp-{meeting_point.pk}", meeting_point.name, float(meeting_point.lat), float(meeting_point.lon)
         )
-    return nearest_place(places, float(getattr(offer, f"{end}_lat")), float(getattr(offer, f"{end}_lon")), limit_m)
+    return places.nearest(float(getattr(offer, f"{end}_lat")), float(getattr(offer, f"{end}_lon")), limit_m)
 
 
 _COLUMNS = {

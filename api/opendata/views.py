@@ -7,6 +7,9 @@ open-data request into a 401, and no session or CSRF state is involved.
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +25,9 @@ from mobility.errors import NotFound
 from rides import gtfs_export
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+#: The ride GTFS is built at most once a minute per cache (Redis in production): planners poll.
+GTFS_CACHE_KEY = "opendata:rides-gtfs.zip"
+GTFS_CACHE_SECONDS = 60
 
 
 class _OpenDataView(APIView):
@@ -81,12 +87,24 @@ class RidesGtfsView(_OpenDataView):
     @extend_schema(
         operation_id="rides_gtfs_export",
         summary="Ride offers as a GTFS feed (stop level, no names)",
-        responses={(200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="GTFS zip")},
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="GTFS zip"),
+            304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
+        },
         tags=["open data"],
     )
     def get(self, request):
-        response = HttpResponse(gtfs_export.gtfs_zip(), content_type="application/zip")
-        response["Content-Disposition"] = 'attachment; filename="rides-gtfs.zip"'
-        response["Cache-Control"] = "public, max-age=300"
+        content = cache.get(GTFS_CACHE_KEY)
+        if content is None:
+            content = gtfs_export.gtfs_zip()
+            cache.set(GTFS_CACHE_KEY, content, GTFS_CACHE_SECONDS)
+        etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(content, content_type="application/zip")
+            response["Content-Disposition"] = 'attachment; filename="rides-gtfs.zip"'
+        response["ETag"] = etag
+        response["Cache-Control"] = f"public, max-age={GTFS_CACHE_SECONDS}"
         response["Access-Control-Allow-Origin"] = "*"
         return response

@@ -189,3 +189,24 @@ def test_nearest_place_respects_the_limit():
     places = [gtfs_export.PublicPlace("a", "A", 51.0, 12.0), gtfs_export.PublicPlace("b", "B", 51.001, 12.0)]
     assert gtfs_export.nearest_place(places, 51.0009, 12.0, 500).stop_id == "b"
     assert gtfs_export.nearest_place(places, 51.02, 12.0, 500) is None  # ~2.1 km away
+
+
+@pytest.mark.django_db
+def test_etag_answers_304_until_the_offers_change(client_for, rides_world):
+    from django.core.cache import cache
+
+    client = client_for(None)
+    first = client.get("/api/v1/rides/gtfs.zip")
+    etag = first["ETag"]
+    assert first["Cache-Control"] == "public, max-age=60"
+    again = client.get("/api/v1/rides/gtfs.zip", HTTP_IF_NONE_MATCH=etag)
+    assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
+    # Built again from the database, the same offers give the same bytes (content-named version).
+    cache.clear()
+    assert client.get("/api/v1/rides/gtfs.zip")["ETag"] == etag
+    RideOffer.objects.filter(pk=rides_world["single"].pk).update(status="cancelled")
+    cache.clear()
+    changed = client.get("/api/v1/rides/gtfs.zip", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    with zipfile.ZipFile(io.BytesIO(changed.content)) as archive:
+        assert f"offer-{rides_world['single'].pk}," not in archive.read("trips.txt").decode()
