@@ -324,32 +324,72 @@ class OfferIndex:
             return []
         simple = window & self.simple[:n]
         complex_slots = np.flatnonzero(window & ~self.simple[:n])
-        # Search bounds (seconds), each with a margin far above the float slack EPS_S:
-        # no useful t(x, p) exceeds what the window leaves after the earliest candidate start,
-        # nor the longest a plan may take; t(p, q) never exceeds the rider's window.
+        has_complex = len(complex_slots) > 0
+        graph = self.graph
+        # Search bounds in seconds, each with a margin far above the float slack EPS_S. A
+        # bound only cuts off times that provably break a limit, so the result stays exact:
+        #   t(p, q) <= la - ed (rider's window);
+        #   t(o, p) <= horizon - t(p, q) and <= la - departure - t(p, q);
+        #   t(q, d) <= horizon - t(o, p) - t(p, q) for offers still feasible after the pickup.
+        # Plans with riders need times to and from their stops too: the looser plan horizon.
         margin = 1.0
         max_horizon = float(horizon[window].max()) + margin
-        limit_to_p = min(la - float(departure[window].min()) + margin, max_horizon)
-        limit_from_p = max_horizon if len(complex_slots) else min(la - ed + margin, max_horizon)
-        graph = self.graph
-        from_q = {q.node: graph.times_from(q.node, limit=max_horizon) for q in query.dropoffs}
-        to_q = {q.node: graph.times_to(q.node, limit=max_horizon) for q in query.dropoffs} if len(complex_slots) else {}
-        found: dict[Hashable, Match] = {}
+        earliest_start = float(departure[window].min())
         simple_slots = np.flatnonzero(simple)
         o, d = self.origin[simple_slots], self.destination[simple_slots]
         dep, direct = self.departure[simple_slots], self.direct[simple_slots]
         budget = self.max_detour[simple_slots]
+        slack = direct + budget  # the longest each simple plan may take
+
+        # Phase 1: every pickup's searches, and each simple offer's pickup time.
+        pickups = []
         for pickup in query.pickups:
-            to_p = graph.times_to(pickup.node, limit=limit_to_p)
-            from_p = graph.times_from(pickup.node, limit=limit_from_p)
+            from_p = graph.times_from(
+                pickup.node, limit=max_horizon if has_complex else min(la - ed, max_horizon) + margin
+            )
+            p_to_q = {q.node: float(from_p[q.node]) for q in query.dropoffs}
+            finite = [t for t in p_to_q.values() if math.isfinite(t)]
+            if not finite and not has_complex:
+                continue
+            shortest = min(finite) if finite else 0.0
+            limit_to_p = (
+                min(la - earliest_start, max_horizon)
+                if has_complex
+                else min(la - earliest_start - shortest, max_horizon - shortest)
+            ) + margin
+            to_p = graph.times_to(pickup.node, limit=max(limit_to_p, margin))
             tp = to_p[o]
             pickup_time = dep + tp
-            early_ok = pickup_time >= ed + pickup.walk_s - EPS_S
-            for dropoff in query.dropoffs:
-                p_to_q = float(from_p[dropoff.node])
+            early_ok = (pickup_time >= ed + pickup.walk_s - EPS_S) & np.isfinite(tp)
+            pickups.append((pickup, from_p, to_p, p_to_q, tp, pickup_time, early_ok))
+        if not pickups:
+            return []
+
+        # Phase 2: each drop-off's searches, bounded by what the surviving offers can still afford.
+        found: dict[Hashable, Match] = {}
+        for dropoff in query.dropoffs:
+            if has_complex:
+                limit_from_q = max_horizon
+            else:
+                need, any_alive = 0.0, False
+                for _, _, _, p_to_q, tp, pickup_time, early_ok in pickups:
+                    tpq = p_to_q[dropoff.node]
+                    if not math.isfinite(tpq):
+                        continue
+                    alive = early_ok & (pickup_time + tpq + dropoff.walk_s <= la + EPS_S)
+                    if alive.any():
+                        any_alive = True
+                        need = max(need, float((slack[alive] - tp[alive]).max()) - tpq)
+                if not any_alive:
+                    continue
+                limit_from_q = max(need, 0.0) + margin
+            from_q = graph.times_from(dropoff.node, limit=limit_from_q)
+            to_q = graph.times_to(dropoff.node, limit=max_horizon) if has_complex else None
+            tq = from_q[d]
+            for pickup, from_p, to_p, p_to_q_all, tp, pickup_time, early_ok in pickups:
+                p_to_q = p_to_q_all[dropoff.node]
                 if not math.isfinite(p_to_q):
                     continue
-                tq = from_q[dropoff.node][d]
                 added = tp + p_to_q + tq - direct
                 dropoff_time = pickup_time + p_to_q
                 ok = early_ok & (added <= budget + EPS_S) & (dropoff_time + dropoff.walk_s <= la + EPS_S)
@@ -382,8 +422,8 @@ class OfferIndex:
                             dropoff,
                             to_p=to_p[nodes],
                             from_p=from_p[nodes],
-                            to_q=to_q[dropoff.node][nodes],
-                            from_q=from_q[dropoff.node][nodes],
+                            to_q=to_q[nodes] if to_q is not None else np.full(len(nodes), INF),
+                            from_q=from_q[nodes],
                             p_to_q=p_to_q,
                         ),
                     )
