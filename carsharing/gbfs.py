@@ -13,6 +13,7 @@ euros (the models store integer cents, gross, VAT included).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +40,11 @@ FEEDS: tuple[str, ...] = tuple(FEED_TTL)
 
 
 def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
+    """Django setting ``name``, else the environment variable of that name, else ``default``."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name) or default
+    return value
 
 
 def system_id() -> str:
@@ -106,7 +111,7 @@ def system_information(*, now: datetime | None = None) -> dict[str, Any]:
     if url:
         data["url"] = url
     licence = _setting("GBFS_LICENSE_ID", "CC0-1.0")
-    if licence:
+    if licence and licence != "-":
         data["license_id"] = licence
     return _envelope("system_information", data, now)
 
@@ -221,6 +226,14 @@ def station_status(*, now: datetime | None = None) -> dict[str, Any]:
                 ],
                 "num_vehicles_disabled": len(disabled),
                 "num_docks_available": len(cars) - len(present),
+                # Required when station_information lists vehicle_docks_capacity: free spaces per type.
+                "vehicle_docks_available": [
+                    {
+                        "vehicle_type_ids": [_vehicle_type_id(pk)],
+                        "count": sum(1 for car in cars if car.vehicle_type_id == pk and car.pk in away),
+                    }
+                    for pk in sorted({car.vehicle_type_id for car in cars})
+                ],
                 "is_installed": True,
                 "is_renting": bool(cars) and any(car.in_service for car in cars),
                 "is_returning": True,

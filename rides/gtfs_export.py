@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import math
+import os
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,14 +42,20 @@ NONE, COORDINATE_WITH_DRIVER = 1, 3
 EARTH_RADIUS_M = 6_371_000.0
 
 
+def _setting(name: str, default: object) -> object:
+    """Django setting ``name``, else the environment variable of that name, else ``default``."""
+    value = getattr(settings, name, None)
+    return os.environ.get(name) or default if value is None else value
+
+
 def horizon_days() -> int:
     """``RIDES_GTFS_HORIZON_DAYS``: how many days ahead recurring offers are published."""
-    return int(getattr(settings, "RIDES_GTFS_HORIZON_DAYS", 14))
+    return int(_setting("RIDES_GTFS_HORIZON_DAYS", 14))
 
 
 def max_snap_m() -> float:
     """``RIDES_GTFS_MAX_SNAP_M``: farthest public place (metres) an origin/destination snaps to."""
-    return float(getattr(settings, "RIDES_GTFS_MAX_SNAP_M", 1500.0))
+    return float(_setting("RIDES_GTFS_MAX_SNAP_M", 1500.0))
 
 
 @dataclass(frozen=True)
@@ -220,7 +227,7 @@ def gtfs_tables(*, now: datetime | None = None) -> dict[str, list[dict[str, obje
         calendar_dates.extend({"service_id": key, "date": d.strftime("%Y%m%d"), "exception_type": 1} for d in dates)
 
     site = getattr(settings, "FRONTEND_URL", "") or "http://127.0.0.1:8000"
-    name = getattr(settings, "RIDES_GTFS_AGENCY_NAME", "Mitfahren Lindenau")
+    name = str(_setting("RIDES_GTFS_AGENCY_NAME", "Mitfahren Lindenau"))
     stop_rows = [
         {"stop_id": p.stop_id, "stop_name": p.name, "stop_lat": round(p.lat, 6), "stop_lon": round(p.lon, 6)}
         for p in sorted(stops.values(), key=lambda p: p.stop_id)

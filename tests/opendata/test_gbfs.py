@@ -145,11 +145,18 @@ def test_station_status_counts_cars_available_now(client_for, fleet):
         {"vehicle_type_id": f"type-{ev.pk}", "count": 1},
         {"vehicle_type_id": f"type-{van.pk}", "count": 0},
     ]
+    assert r["vehicle_docks_available"] == [
+        {"vehicle_type_ids": [f"type-{ev.pk}"], "count": 1},
+        {"vehicle_type_ids": [f"type-{van.pk}"], "count": 0},
+    ]
     assert (r["is_renting"], r["is_returning"], r["is_installed"]) == (True, True, True)
     d = by_id[f"station-{dorf.pk}"]
     assert d["num_vehicles_available"] == 1  # the expired hold does not count
     e = by_id[f"station-{empty.pk}"]
     assert (e["num_vehicles_available"], e["is_renting"], e["vehicle_types_available"]) == (0, False, [])
+    for row in by_id.values():  # the per-type counts add up
+        assert sum(t["count"] for t in row["vehicle_types_available"]) == row["num_vehicles_available"]
+        assert sum(t["count"] for t in row["vehicle_docks_available"]) == row["num_docks_available"]
 
 
 @pytest.mark.django_db

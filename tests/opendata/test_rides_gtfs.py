@@ -210,3 +210,19 @@ def test_etag_answers_304_until_the_offers_change(client_for, rides_world):
     assert changed.status_code == 200 and changed["ETag"] != etag
     with zipfile.ZipFile(io.BytesIO(changed.content)) as archive:
         assert f"offer-{rides_world['single'].pk}," not in archive.read("trips.txt").decode()
+
+
+@pytest.mark.django_db
+def test_horizon_and_snap_distance_are_configurable(rides_world, settings):
+    w = rides_world
+    settings.RIDES_GTFS_HORIZON_DAYS = 3
+    tables = gtfs_export.gtfs_tables()
+    recurring = {
+        row["date"] for row in tables["calendar_dates.txt"] if row["service_id"] == f"offer-{w['recurring'].pk}"
+    }
+    # today + 2 days: tomorrow's and the day after's rides (the day off is the third day).
+    assert recurring == {(w["first_day"] + timedelta(days=i)).strftime("%Y%m%d") for i in range(2)}
+    assert tables["feed_info.txt"][0]["feed_end_date"] == (w["first_day"] + timedelta(days=1)).strftime("%Y%m%d")
+    settings.RIDES_GTFS_MAX_SNAP_M = 50  # both origins are ~120 m from their nearest public place
+    tables = gtfs_export.gtfs_tables()
+    assert (tables["trips.txt"], tables["stops.txt"]) == ([], [])
