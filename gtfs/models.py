@@ -236,14 +236,24 @@ class Trip(models.Model):
 
 
 class StopTime(models.Model):
-    # (trip, stop_sequence) is the primary key: no serial id, one index less to maintain
-    # during the bulk load.
-    pk = models.CompositePrimaryKey("trip", "stop_sequence")
-    # Both foreign keys are covered by the composite indexes below (no separate indexes) and
-    # carry no database FK constraint: PostgreSQL checks such a constraint with one trigger
+    """One call of a trip at a stop. Slim on purpose: bulk-loading these is the import's cost.
+
+    ``version`` repeats the trip's version so that PostgreSQL can keep each version's stop
+    times in their own partition (``LIST (version_id)``, see migration 0004): an import
+    loads an unindexed table, builds its indexes in one pass and attaches it, which is
+    several times faster than maintaining the indexes row by row.
+    """
+
+    # (trip, stop_sequence, version): the partition key must be part of the primary key; the
+    # trip comes first so that lookups by trip use the index without knowing the version.
+    pk = models.CompositePrimaryKey("trip", "stop_sequence", "version")
+    # No database FK constraints here: PostgreSQL checks such a constraint with one trigger
     # query per row, which more than doubled the time of loading 424k stop times. Rows are
     # only written by the import (ids taken from the same transaction, unknown references
     # refused by the validation) and by the Bürgerbus services, which check their input.
+    version = models.ForeignKey(
+        FeedVersion, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     trip = models.ForeignKey(
         Trip, on_delete=models.CASCADE, related_name="stop_times", db_index=False, db_constraint=False
     )

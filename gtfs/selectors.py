@@ -174,6 +174,7 @@ def departures_from_stops(
             if services:
                 rows = (
                     StopTime.objects.filter(
+                        version_id=version_id,  # lets PostgreSQL prune to the version's partition
                         stop_id__in=version_stop_ids,
                         departure_time__gte=math.ceil(low),
                         departure_time__lt=math.ceil(high),

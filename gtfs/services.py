@@ -294,7 +294,14 @@ def bb_trip_create(
     )
     StopTime.objects.bulk_create(
         [
-            StopTime(trip=trip, stop=stop, stop_sequence=i + 1, arrival_time=arrival, departure_time=departure)
+            StopTime(
+                version=version,
+                trip=trip,
+                stop=stop,
+                stop_sequence=i + 1,
+                arrival_time=arrival,
+                departure_time=departure,
+            )
             for i, (stop, arrival, departure) in enumerate(rows)
         ]
     )
@@ -350,7 +357,7 @@ def bb_trip_delete(*, trip_id: int, user=None) -> None:
     if BuergerbusBooking.objects.filter(trip=trip).exists():
         raise Conflict("The trip has a booking history and is kept.", code="gtfs_trip_has_bookings")
     service = trip.service
-    StopTime.objects.filter(trip=trip).delete()
+    StopTime.objects.filter(version=version, trip=trip).delete()
     trip.delete()
     if not service.trips.exists():
         service.delete()

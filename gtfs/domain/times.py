@@ -39,26 +39,68 @@ def format_gtfs_time(seconds: int | None) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
+def arrow_strings(series: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column as a pyarrow string array, without copying when pandas already holds one."""
+    backing = getattr(series.array, "_pa_array", None)
+    if backing is not None and pa.types.is_string(backing.type):
+        return backing
+    return pa.array(series.astype("string"), type=pa.string(), from_pandas=True)
+
+
+def _parse_regex(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """General path (RE2 kernels): any ``H:MM:SS`` .. ``HHH:MM:SS`` with surrounding spaces."""
+    present = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(arr), 0), False).to_numpy(zero_copy_only=False))
+    valid = np.asarray(
+        pc.fill_null(pc.match_substring_regex(arr, r"^\s*\d{1,3}:[0-5]\d:[0-5]\d\s*$"), False).to_numpy(
+            zero_copy_only=False
+        )
+    )
+    seconds = np.full(len(arr), np.nan)
+    if valid.any():
+        good = pc.utf8_trim_whitespace(pc.filter(arr, pa.array(valid)))
+        hms = pc.cast(pc.list_flatten(pc.split_pattern(good, ":")), pa.int64()).to_numpy().reshape(-1, 3)
+        seconds[valid] = hms[:, 0] * 3600 + hms[:, 1] * 60 + hms[:, 2]
+    return seconds, present & ~valid
+
+
 def parse_gtfs_times(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised parse of a column of GTFS times (pyarrow compute kernels, no Python loop).
+    """Vectorised parse of a column of GTFS times, no Python loop per row.
 
     Returns ``(seconds, bad)``: ``seconds`` as float64 (NaN where empty or malformed) and a
-    boolean mask of the rows that hold a non-empty but malformed value.
+    boolean mask of the rows that hold a non-empty but malformed value. The common
+    ``HH:MM:SS`` form is decoded straight from the Arrow string buffer with numpy; only the
+    other rows go through the regular-expression path.
     """
-    arr = pa.array(
-        series.astype("string").str.strip() if series.dtype == object else series, type=pa.string(), from_pandas=True
-    )
-    present = pc.fill_null(pc.greater(pc.utf8_length(arr), 0), False)
-    valid = pc.fill_null(pc.match_substring_regex(arr, r"^\s*\d{1,3}:[0-5]\d:[0-5]\d\s*$"), False)
+    arr = arrow_strings(series)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     n = len(arr)
     seconds = np.full(n, np.nan)
-    valid_np = valid.to_numpy(zero_copy_only=False)
-    if valid_np.any():
-        good = pc.utf8_trim_whitespace(pc.filter(arr, valid))
-        parts = pc.list_flatten(pc.split_pattern(good, ":"))
-        hms = pc.cast(parts, pa.int64()).to_numpy().reshape(-1, 3)
-        seconds[valid_np] = hms[:, 0] * 3600 + hms[:, 1] * 60 + hms[:, 2]
-    bad = present.to_numpy(zero_copy_only=False) & ~valid_np
+    bad = np.zeros(n, dtype=bool)
+    if n == 0:
+        return seconds, bad
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    data_buffer = arr.buffers()[2]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    not_null = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    fixed = not_null & (np.diff(offsets) == 8)
+    rows = np.flatnonzero(fixed)
+    if len(rows):
+        chars = data[offsets[rows][:, None] + np.arange(8)].astype(np.int64) - 48  # '0' == 48
+        digits = np.delete(chars, [2, 5], axis=1)
+        ok = (chars[:, 2] == 10) & (chars[:, 5] == 10) & ((digits >= 0) & (digits <= 9)).all(axis=1)  # ':' == 58
+        ok &= (chars[:, 3] <= 5) & (chars[:, 6] <= 5)
+        values = (chars[:, 0] * 10 + chars[:, 1]) * 3600 + (chars[:, 3] * 10 + chars[:, 4]) * 60 + chars[:, 6] * 10
+        values = values + chars[:, 7]
+        seconds[rows[ok]] = values[ok]
+        fixed[rows[~ok]] = False
+    rest = np.flatnonzero(not_null & ~fixed)
+    if len(rest):
+        rest_seconds, rest_bad = _parse_regex(arr.take(pa.array(rest)))
+        seconds[rest] = rest_seconds
+        bad[rest] = rest_bad
     return seconds, bad
 
 

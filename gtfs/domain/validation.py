@@ -14,8 +14,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .times import parse_gtfs_times
+from .times import arrow_strings, parse_gtfs_times
+
+
+def _isin(series: pd.Series, values: pd.Series | set[str]) -> np.ndarray:
+    """Vectorised membership test of a string column (pyarrow kernel; missing -> False)."""
+    value_set = pa.array(
+        list(values) if isinstance(values, set) else values.dropna().astype("string"), type=pa.string()
+    )
+    found = pc.is_in(arrow_strings(series), value_set=value_set)
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
 
 ERROR = "error"
 WARNING = "warning"
@@ -303,7 +315,7 @@ def validate_feed(
     )
     _check_duplicates(problems, trips, "trips.txt", ["trip_id"])
     route_ids = set(routes["route_id"].dropna().astype(str))
-    unknown_route = ~trips["route_id"].astype("string").isin(route_ids).to_numpy(dtype=bool, na_value=False)
+    unknown_route = ~_isin(trips["route_id"], route_ids)
     problems.add_rows(
         ERROR,
         "unknown_route",
@@ -313,7 +325,7 @@ def validate_feed(
         "Trip {value} refers to a route that routes.txt does not define.",
         "trip_id",
     )
-    unknown_service = ~trips["service_id"].astype("string").isin(service_ids).to_numpy(dtype=bool, na_value=False)
+    unknown_service = ~_isin(trips["service_id"], service_ids)
     problems.add_rows(
         ERROR,
         "unknown_service",
@@ -325,9 +337,7 @@ def validate_feed(
     )
 
     # stop_times
-    trip_ids = set(trips["trip_id"].dropna().astype(str))
-    st_trip = stop_times["trip_id"].astype("string")
-    unknown_trip = ~st_trip.isin(trip_ids).to_numpy(dtype=bool, na_value=False)
+    unknown_trip = ~_isin(stop_times["trip_id"], trips["trip_id"])
     problems.add_rows(
         ERROR,
         "unknown_trip",

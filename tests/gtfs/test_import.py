@@ -143,20 +143,32 @@ def test_feed_import_refused_feed_leaves_previous_version_and_no_rows(make_feed)
 
 
 def test_feed_import_failure_during_load_rolls_back(make_feed, monkeypatch):
+    from django.db import connection
+
     from gtfs import feed_import as module
 
-    original = module.bulk_insert
+    original_insert, original_csv = module.bulk_insert, module.csv_bytes
 
-    def failing(table, frame, text_columns=()):
+    def failing_insert(table, frame, text_columns=()):
         if table == StopTime._meta.db_table:
             raise RuntimeError("disk full")
-        return original(table, frame, text_columns)
+        return original_insert(table, frame, text_columns)
 
-    monkeypatch.setattr(module, "bulk_insert", failing)
+    def failing_csv(frame):  # PostgreSQL: fails after the partition table was created
+        if "stop_sequence" in frame.columns:
+            raise RuntimeError("disk full")
+        return original_csv(frame)
+
+    monkeypatch.setattr(module, "bulk_insert", failing_insert)
+    monkeypatch.setattr(module, "csv_bytes", failing_csv)
     with pytest.raises(RuntimeError):
         feed_import(path=make_feed(), name="test")
     assert _table_rows() == 0
     assert not Feed.objects.exists() and not FeedVersion.objects.exists()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'gtfs_stoptime'::regclass")
+            assert cursor.fetchone()[0] == 1  # only the default partition
 
 
 @pytest.mark.parametrize(
