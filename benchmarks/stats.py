@@ -21,7 +21,8 @@ Timed, best of 3 each:
   cancellations, no-shows), fetched with a plain cursor.
 
 Both results are compared figure by figure (``mismatches``). The ride-sharing monthly
-report is timed the same way against its own raw SQL (``rides_*``). Progress goes to
+report is timed the same way against its own raw SQL (``rides_*``), and the car-sharing
+report per vehicle (``vehicle_*``: 300 columns, suppression with the linear audit). Progress goes to
 stderr; the last line on stdout is one JSON object.
 """
 
@@ -239,7 +240,7 @@ def generate(args) -> None:
 
 
 FLOOR_CARSHARING = """
-SELECT date_trunc('month', r.start AT TIME ZONE 'Europe/Berlin')::date AS period,
+SELECT date_trunc('month', r.start AT TIME ZONE 'Europe/Berlin')::date AS period,{extra_select}
   count(*) FILTER (WHERE r.status IN ('confirmed','active','returned','settled') AND r.kind = 'member'),
   count(*) FILTER (WHERE r.status IN ('confirmed','active','returned','settled') AND r.kind = 'official'),
   extract(epoch FROM sum(r."end" - r.start) FILTER (
@@ -257,7 +258,7 @@ SELECT date_trunc('month', r.start AT TIME ZONE 'Europe/Berlin')::date AS period
   count(*) FILTER (WHERE r.status = 'no_show')
 FROM carsharing_reservation r
 WHERE r.start >= %s AND r.start < %s
-GROUP BY 1 ORDER BY 1
+GROUP BY 1{extra_group} ORDER BY 1
 """
 FLOOR_COLUMNS = (
     "member_trips",
@@ -272,13 +273,22 @@ FLOOR_COLUMNS = (
 )
 
 FLOOR_RIDES = """
-SELECT date_trunc('month', b.occurrence_date)::date, count(*), sum(b.seats),
-  sum(o.distance_m) FILTER (WHERE NOT EXISTS (
-      SELECT 1 FROM rides_ridebooking e WHERE e.status = 'confirmed' AND e.offer_id = b.offer_id
-        AND e.occurrence_date = b.occurrence_date AND e.id < b.id)) / 1000.0
-FROM rides_ridebooking b JOIN rides_rideoffer o ON o.id = b.offer_id
-WHERE b.status = 'confirmed' AND b.occurrence_date BETWEEN %s AND %s
-GROUP BY 1 ORDER BY 1
+SELECT p, sum(offers), sum(requests), sum(matches), sum(seats), sum(km) FROM (
+  SELECT date_trunc('month', o.departure AT TIME ZONE 'Europe/Berlin')::date AS p, count(*) AS offers,
+         0 AS requests, 0 AS matches, 0 AS seats, 0 AS km
+  FROM rides_rideoffer o WHERE o.departure >= %(start)s AND o.departure < %(end)s GROUP BY 1
+  UNION ALL
+  SELECT date_trunc('month', q.earliest_departure AT TIME ZONE 'Europe/Berlin')::date, 0, count(*), 0, 0, 0
+  FROM rides_riderequest q WHERE q.earliest_departure >= %(start)s AND q.earliest_departure < %(end)s GROUP BY 1
+  UNION ALL
+  SELECT date_trunc('month', b.occurrence_date)::date, 0, 0, count(*), sum(b.seats),
+    sum(o.distance_m) FILTER (WHERE NOT EXISTS (
+        SELECT 1 FROM rides_ridebooking e WHERE e.status = 'confirmed' AND e.offer_id = b.offer_id
+          AND e.occurrence_date = b.occurrence_date AND e.id < b.id)) / 1000.0
+  FROM rides_ridebooking b JOIN rides_rideoffer o ON o.id = b.offer_id
+  WHERE b.status = 'confirmed' AND b.occurrence_date BETWEEN %(first)s AND %(last)s
+  GROUP BY 1
+) AS parts GROUP BY p ORDER BY p
 """
 
 
@@ -330,7 +340,15 @@ def main() -> None:
 
     def floor():
         with connection.cursor() as cursor:
-            cursor.execute(FLOOR_CARSHARING, [start, end])
+            cursor.execute(FLOOR_CARSHARING.format(extra_select="", extra_group=""), [start, end])
+            return cursor.fetchall()
+
+    def ours_vehicle():
+        return report_build(report_query(section="carsharing", by="vehicle", period="month", first=FIRST, last=LAST))
+
+    def floor_vehicle():
+        with connection.cursor() as cursor:
+            cursor.execute(FLOOR_CARSHARING.format(extra_select=" r.vehicle_id,", extra_group=", 2"), [start, end])
             return cursor.fetchall()
 
     def ours_rides():
@@ -338,7 +356,7 @@ def main() -> None:
 
     def floor_rides():
         with connection.cursor() as cursor:
-            cursor.execute(FLOOR_RIDES, [FIRST, LAST])
+            cursor.execute(FLOOR_RIDES, {"start": start, "end": end, "first": FIRST, "last": LAST})
             return cursor.fetchall()
 
     log("warming up")
@@ -348,6 +366,10 @@ def main() -> None:
     ours_s, report = best_of(args.repeat, ours)
     floor_s, rows = best_of(args.repeat, floor)
     log(f"  ours {ours_s:.3f} s, floor {floor_s:.3f} s")
+    log("timing the car-sharing monthly report per vehicle")
+    ours_vehicle_s, vehicle_report = best_of(args.repeat, ours_vehicle)
+    floor_vehicle_s, _ = best_of(args.repeat, floor_vehicle)
+    log(f"  ours {ours_vehicle_s:.3f} s, floor {floor_vehicle_s:.3f} s")
     log("timing the ride-sharing monthly report")
     ours_rides_s, rides_report = best_of(args.repeat, ours_rides)
     floor_rides_s, ride_rows = best_of(args.repeat, floor_rides)
@@ -363,11 +385,10 @@ def main() -> None:
                 mismatches += 1
                 log(f"  MISMATCH {period} {name}: ours {got}, floor {expected}")
     rides_table = rides_report.table.set_index("period")
-    for period, matches, seats, km in ride_rows:
+    for period, offers, requests, matches, seats, km in ride_rows:
         got = rides_table.loc[period.isoformat()]
-        if (int(got["matches"]), int(got["seats_booked"])) != (matches, seats) or abs(
-            float(got["shared_km"]) - float(km)
-        ) > 0.01:
+        counts = (int(got["offers"]), int(got["requests"]), int(got["matches"]), int(got["seats_booked"]))
+        if counts != (offers, requests, matches, seats) or abs(float(got["shared_km"]) - float(km)) > 0.01:
             mismatches += 1
             log(f"  MISMATCH rides {period}")
     print(
@@ -380,6 +401,10 @@ def main() -> None:
                 "ours_s": round(ours_s, 4),
                 "floor_s": round(floor_s, 4),
                 "overhead": round(ours_s / floor_s, 3),
+                "vehicle_ours_s": round(ours_vehicle_s, 4),
+                "vehicle_floor_s": round(floor_vehicle_s, 4),
+                "vehicle_overhead": round(ours_vehicle_s / floor_vehicle_s, 3),
+                "vehicle_suppressed_cells": vehicle_report.suppressed_cells,
                 "rides_ours_s": round(ours_rides_s, 4),
                 "rides_floor_s": round(floor_rides_s, 4),
                 "rides_overhead": round(ours_rides_s / floor_rides_s, 3),

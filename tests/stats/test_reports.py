@@ -202,3 +202,11 @@ def test_empty_database_gives_zero_rows_not_errors(db):
     table = build(by="vehicle")
     assert row(table, period="total", vehicle="total")["member_trips"] == 0
     assert pd.isna(row(table, period="total", vehicle="total")["utilisation"])
+
+
+def test_threshold_comes_from_settings(history, settings):
+    settings.STATS_MIN_CELL = 8  # LD-S 1 has 6 member trips in January: now small too
+    table = build(by="vehicle")
+    assert row(table, period="2026-01-01", vehicle="LD-S 1")["suppressed"]
+    visible = table[~table["suppressed"]]
+    assert not ((visible["member_trips"] > 0) & (visible["member_trips"] < 8)).any()

@@ -104,6 +104,36 @@ def _classic_pass(mask: np.ndarray, weight: np.ndarray) -> bool:
     return changed
 
 
+def _rref(a: np.ndarray, tol: float = 1e-9) -> tuple[np.ndarray, list[int]]:
+    """Reduced row echelon form by Gauss-Jordan elimination with partial pivoting.
+
+    Element-wise numpy only (no BLAS call), so it stays fast next to busy processes; the
+    matrices here are small (equations x hidden entries) with entries -1, 0 and 1.
+    """
+    m = a.astype(float).copy()
+    rows, cols = m.shape
+    pivots: list[int] = []
+    r = 0
+    for c in range(cols):
+        if r == rows:
+            break
+        best = r + int(np.argmax(np.abs(m[r:, c])))
+        if abs(m[best, c]) <= tol:
+            continue
+        if best != r:
+            m[[r, best]] = m[[best, r]]
+        m[r] /= m[r, c]
+        factors = m[:, c].copy()
+        factors[r] = 0.0
+        nonzero = np.nonzero(np.abs(factors) > tol)[0]
+        if nonzero.size:
+            m[nonzero] -= factors[nonzero, None] * m[r]
+        m[np.abs(m) <= tol] = 0.0
+        pivots.append(c)
+        r += 1
+    return m, pivots
+
+
 def determined_entries(mask: np.ndarray) -> list[tuple[int, int]]:
     """Suppressed entries whose value follows from the published ones through the equations.
 
@@ -129,13 +159,14 @@ def determined_entries(mask: np.ndarray) -> list[tuple[int, int]]:
     if not rows:
         return []
     a = np.array(rows)
-    # Orthonormal basis of the row space from one SVD; e_k lies in it iff its projection
-    # keeps length 1, i.e. the k-th diagonal entry of the projector is 1.
-    _, singular, vt = np.linalg.svd(a, full_matrices=False)
-    tol = max(a.shape) * np.finfo(float).eps * (singular[0] if singular.size else 0.0)
-    basis = vt[singular > tol]
-    projector_diag = (basis**2).sum(axis=0)
-    found = [e for e, n in index.items() if projector_diag[n] > 1.0 - 1e-9]
+    reduced, pivots = _rref(a)
+    found = []
+    for row, col in enumerate(pivots):
+        # e_k lies in the row space iff k is a pivot column whose reduced row is e_k itself.
+        others = np.abs(reduced[row]) > 1e-9
+        others[col] = False
+        if not others.any():
+            found.append(hidden[col])
     return found
 
 

@@ -10,7 +10,7 @@ ever selected; zones are squares (see ``domain.zones``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -111,6 +111,11 @@ def report_query(*, section: str, by: str, period: str, first: date, last: date)
     return ReportQuery(section, by, period, first, last)
 
 
+def _with_min_cell(spec: TableSpec) -> TableSpec:
+    """``spec`` with the configured threshold (``STATS_MIN_CELL``, never below 2)."""
+    return replace(spec, min_cell=max(2, int(conf.get("STATS_MIN_CELL"))))
+
+
 def _tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
@@ -182,7 +187,7 @@ def _carsharing_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.Dat
         grid[col_dim] = grid["key"].map(labels)
     table = anonymised_table(
         grid,
-        spec=CARSHARING_SPEC,
+        spec=_with_min_cell(CARSHARING_SPEC),
         row_dim="period",
         row_keys=list(hours),
         col_dim=col_dim,
@@ -212,7 +217,7 @@ def _carsharing_heatmap(q: ReportQuery, periods, progress: Callable[[str], None]
     progress("suppressing small cells")
     table = anonymised_table(
         frame.reset_index(drop=True),
-        spec=HEATMAP_SPEC,
+        spec=_with_min_cell(HEATMAP_SPEC),
         row_dim="period",
         row_keys=[p.label for p in periods],
         col_dim="hour_of_week",
@@ -229,7 +234,9 @@ def _rides_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFram
         start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, last=q.last, tz=tz
     )
     progress("suppressing small cells")
-    table = anonymised_table(cells, spec=RIDES_SPEC, row_dim="period", row_keys=[p.label for p in periods])
+    table = anonymised_table(
+        cells, spec=_with_min_cell(RIDES_SPEC), row_dim="period", row_keys=[p.label for p in periods]
+    )
     return _finish(table, None)
 
 
@@ -259,7 +266,7 @@ def _buergerbus_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.Dat
     elif q.by == "trip":
         labels = _unique_labels(buergerbus.trip_labels(keys))
     progress("suppressing small cells")
-    return _keyed_table(q, cells, BUERGERBUS_SPEC, labels, periods)
+    return _keyed_table(q, cells, _with_min_cell(BUERGERBUS_SPEC), labels, periods)
 
 
 def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
@@ -271,7 +278,7 @@ def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataF
     )
     labels = {k: k for k in cells["key"].dropna()}
     progress("suppressing small cells")
-    return _keyed_table(q, cells, SEARCHES_SPEC, labels, periods)
+    return _keyed_table(q, cells, _with_min_cell(SEARCHES_SPEC), labels, periods)
 
 
 BUILDERS = {
