@@ -37,7 +37,7 @@ NAME = "Quirin Quastenflosser"
 PHONE = "+49 171 5550777"
 LICENCE = "QQ9876543210X"
 PURPOSE = "Besuch bei Tante Quendolin"
-DAMAGE = "Kratzer hinten links, Quirin war's"
+DAMAGE = "Kratzer hinten links, Quirin zahlt"
 HOME = (50.9812347, 12.1187651)  # the driver's front door
 WORK = (51.0201113, 12.2101119)
 PICKUP = (50.9723456, 12.1345678)  # where Quirin is picked up as a rider
@@ -222,7 +222,7 @@ def test_export_contains_what_each_app_holds(world):
 def _erase_and_check(world):
     person = world["person"]
     before_dump = database_dump()
-    for secret in (LICENCE, PURPOSE, *_fragments(HOME, PICKUP, REQUEST_FROM)):
+    for secret in (LICENCE, PURPOSE, DAMAGE, PHONE, *_fragments(HOME, PICKUP, REQUEST_FROM)):
         assert secret in before_dump, f"test setup: {secret!r} should be in the dump before"
 
     record = user_erase(user_id=person.pk)
@@ -234,6 +234,7 @@ def _erase_and_check(world):
         PHONE,
         LICENCE,
         PURPOSE,
+        DAMAGE,
         "Quendolin",
         "Quastenflosser",
         "5550777",
