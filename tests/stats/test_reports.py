@@ -210,3 +210,9 @@ def test_threshold_comes_from_settings(history, settings):
     assert row(table, period="2026-01-01", vehicle="LD-S 1")["suppressed"]
     visible = table[~table["suppressed"]]
     assert not ((visible["member_trips"] > 0) & (visible["member_trips"] < 8)).any()
+
+
+def test_too_fine_tables_are_refused(db):
+    with pytest.raises(ValidationFailed) as caught:
+        build(by="hour_of_week", period="day", first=date(2026, 1, 1), last=date(2026, 12, 31))
+    assert caught.value.code == "table_too_large"

@@ -188,17 +188,17 @@ def protect(sensitive: np.ndarray, weight: np.ndarray) -> Suppression:
         leaks = determined_entries(mask)
         if not leaks:
             break
-        # Hide one more entry next to the first leak: in an equation through it, the
-        # cheapest published entry. Monotone, so this ends (at worst with all hidden).
-        leak = leaks[0]
+        # Hide one more entry next to every leak: in an equation through it, the cheapest
+        # published entry. Monotone, so this ends (at worst with everything hidden).
         progressed = False
-        for eq in equations(mask.shape):
-            if leak in eq:
-                candidates = [e for e in eq if not mask[e]]
-                if candidates:
-                    mask[_pick_complement(candidates, weight, mask, eq)] = True
-                    progressed = True
-                    break
+        for leak in leaks:
+            for eq in equations(mask.shape):
+                if leak in eq:
+                    candidates = [e for e in eq if not mask[e]]
+                    if candidates:
+                        mask[_pick_complement(candidates, weight, mask, eq)] = True
+                        progressed = True
+                        break
         if not progressed:
             break
     return Suppression(mask=mask, primary=primary, secondary=int(mask.sum()) - primary)

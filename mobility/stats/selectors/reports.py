@@ -111,6 +111,17 @@ def report_query(*, section: str, by: str, period: str, first: date, last: date)
     return ReportQuery(section, by, period, first, last)
 
 
+def _check_size(rows: int, cols: int) -> None:
+    """Refuse grids too big to protect quickly (and too fine to publish much anyway)."""
+    limit = int(conf.get("STATS_MAX_CELLS"))
+    if (rows + 1) * (cols + 1) > limit:
+        raise ValidationFailed(
+            f"The table would have {(rows + 1) * (cols + 1)} cells (at most {limit}); "
+            "choose a longer period, a shorter range or a coarser breakdown.",
+            code="table_too_large",
+        )
+
+
 def _with_min_cell(spec: TableSpec) -> TableSpec:
     """``spec`` with the configured threshold (``STATS_MIN_CELL``, never below 2)."""
     return replace(spec, min_cell=max(2, int(conf.get("STATS_MIN_CELL"))))
@@ -165,6 +176,7 @@ def _carsharing_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.Dat
         labels = {k: labels.get(k, f"station {k}") for k in col_keys}
         counts = in_service.groupby("station_id").size().to_dict()
         capacity_per_key = {k: int(counts.get(k, 0)) for k in col_keys}
+    _check_size(len(hours), len(col_keys))
     grid = pd.DataFrame(
         [(p, k, hours[p] * capacity_per_key[k]) for p in hours for k in col_keys],
         columns=["period", "key", "capacity_hours"],
@@ -198,6 +210,7 @@ def _carsharing_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.Dat
 
 def _carsharing_heatmap(q: ReportQuery, periods, progress: Callable[[str], None]) -> pd.DataFrame:
     tz = _tz()
+    _check_size(len(periods), HOURS_PER_WEEK)
     start, end = periods[0].start, periods[-1].end
     frame = None
     for kind in (carsharing.MEMBER, carsharing.OFFICIAL):
@@ -246,6 +259,7 @@ def _keyed_table(q: ReportQuery, cells: pd.DataFrame, spec: TableSpec, labels: d
     if col_dim:
         cells = cells.assign(**{col_dim: cells["key"].map(labels)})
         col_keys = sorted(set(labels.values()))
+    _check_size(len(periods), len(col_keys))
     table = anonymised_table(
         cells, spec=spec, row_dim="period", row_keys=[p.label for p in periods], col_dim=col_dim, col_keys=col_keys
     )
