@@ -211,12 +211,17 @@ def _run(
     walk_only: int | None,
     fp_ok: np.ndarray | None,
     limit: int | None = None,
+    prior: list[int] | None = None,
 ) -> _Search:
     """Run RAPTOR rounds 1..max_trips; ``walk_only`` is the walk-only arrival (or None).
 
     With ``limit`` (seconds of the service day) labels later than ``limit`` are pruned: the
     per-round targets are exact where they are ≤ ``limit`` and unknown (reported as "none")
     otherwise, since every label on a journey is at most its arrival.
+
+    ``prior[k]`` (range queries) is the best arrival with at most k trips already known from a
+    later departure: labels of round k that cannot beat it are pruned, so round k only reports
+    arrivals that are not dominated by that later journey (others may be missing or inexact).
     """
     n = tt.n_stops
     inf = INF_TIME
@@ -274,7 +279,7 @@ def _run(
             vidx = idx[vloc]
             arr = times_arr[col[vidx] + cur[vloc]]
             vstop = pos_stop[vidx]
-            keep = arr < np.minimum(best_veh[vstop], bound)
+            keep = arr < np.minimum(best_veh[vstop], bound if prior is None else min(bound, prior[k]))
             vloc, arr, vstop = vloc[keep], arr[keep], vstop[keep]
             np.minimum.at(veh, vstop, arr)
             rnd.idx, rnd.e, rnd.cur = idx, e, cur
@@ -301,7 +306,8 @@ def _run(
         src = tr_from[fi]
         dst = tr_to[fi]
         tim = veh[src] + tr_secs[fi]
-        keep = tim < np.minimum(best_board[dst], bound)
+        next_bound = bound if prior is None or k + 1 >= len(prior) else min(bound, prior[k + 1])
+        keep = tim < np.minimum(best_board[dst], next_bound)
         dst, tim, src = dst[keep], tim[keep], src[keep]
         newb = np.full(n, inf, dtype=np.int64)
         np.minimum.at(newb, dst, tim)
@@ -613,8 +619,12 @@ def range_query(
     """All Pareto-optimal journeys over (departure ↑, arrival ↓, trips ↓) departing in a window.
 
     Runs an earliest-arrival search for each distinct time at which a trip can be boarded
-    from the origin within ``[window_start, window_end]`` (rRAPTOR without label reuse) and
-    keeps the non-dominated journeys, sorted by departure.
+    from the origin within ``[window_start, window_end]`` and
+    keeps the non-dominated journeys, sorted by departure. If the destination is within walking
+    distance, one walk-only journey (leaving at ``window_start``) is listed and only vehicle
+    journeys faster than the walk. Runs go from the latest departure to
+    the earliest, and each run prunes what the later ones already beat (rRAPTOR's idea, applied
+    as per-round arrival bounds rather than by reusing labels).
     """
     _check(max_transfers, max_walk_m)
     if window_end < window_start:
@@ -629,20 +639,25 @@ def range_query(
             c0 = tt.pos_col_start[p]
             deps = tt.times_dep[c0 : c0 + tt.pos_ntrips[p]] - secs
             starts.update(deps[(deps >= window_start) & (deps <= window_end)].tolist())
+    egress = _endpoint_walks(tt, destination, max_walk_m, outgoing=False)
+    walk = _direct_walk(tt, origin, destination, max_walk_m)
+    fp_ok = _fp_mask(tt, max_transfer_walk_m)
     candidates: list[Journey] = []
+    # rRAPTOR-style: latest departure first; what later departures reach bounds earlier ones
+    prior = [int(INF_TIME)] * (max_transfers + 2)
     for t in sorted(starts, reverse=True):
-        candidates.extend(
-            earliest_arrival(
-                tt,
-                origin,
-                destination,
-                t,
-                max_transfers=max_transfers,
-                max_walk_m=max_walk_m,
-                max_transfer_walk_m=max_transfer_walk_m,
-            )
-        )
+        walk_only = None if walk is None else t + walk[0]
+        search = _run(tt, access, egress, t, max_transfers + 1, walk_only, fp_ok, None, prior)
+        candidates.extend(_journey(legs) for legs in _pareto(search, None, origin, destination, t))
+        prior = [min(p, v) for p, v in zip(prior, search.target, strict=True)]
     kept: list[Journey] = []
+    if walk is not None:
+        # walking can start at any time: one walk-only journey (leaving at the window start),
+        # and only vehicle journeys faster than walking are worth listing
+        o = origin.stop if origin.is_stop else None
+        d = destination.stop if destination.is_stop else None
+        kept.append(_journey([WalkLeg(o, d, window_start, window_start + walk[0], walk[1])]))
+        candidates = [j for j in candidates if j.duration_s < walk[0]]
     seen: set[tuple[int, int, int]] = set()
     for j in candidates:
         if j.departure < window_start or j.departure > window_end:

@@ -133,16 +133,45 @@ def test_stops_near_equals_brute_force():
         assert np.all(np.diff(metres) >= 0)
 
 
-@pytest.mark.parametrize("name", ["vvs-bus-752.zip", "herrenberg-vvs-2021.zip"])
-def test_range_query_returns_non_dominated_departures(name):
+@pytest.mark.parametrize(
+    ("name", "n_queries"), [("vvs-bus-752.zip", 15), ("herrenberg-vvs-2021.zip", 15), ("cairns.zip", 3)]
+)
+def test_range_query_returns_non_dominated_departures(name, n_queries):
     source, tt, csa, _date = feed(name)
-    for o, d, t in random_queries(tt, 15, seed=9):
+    found = 0
+    for o, d, t in random_queries(tt, n_queries, seed=9):
         journeys = range_query(tt, Place.at_stop(o), Place.at_stop(d), t, t + 2 * 3600)
+        found += len(journeys)
         for j in journeys:
             assert t <= j.departure <= t + 2 * 3600
             check_journey_legs(tt, source, j)
             # each is the earliest arrival for its departure and trip count
             assert _oracle(csa, o, d, j.departure)[j.trips] == j.arrival
+        # complete: whatever the oracle reaches from any departure in the window (and not as well
+        # from after it) is matched or beaten by a listed journey leaving no earlier, with no
+        # more trips
+        if _oracle(csa, o, d, t)[0] is not None:
+            # within walking distance: one walk-only journey, vehicles only when faster
+            walks = [j for j in journeys if j.trips == 0]
+            assert len(walks) == 1 and walks[0].departure == t
+            assert all(j.duration_s < walks[0].duration_s for j in journeys if j.trips)
+            continue
+        after_window = _oracle(csa, o, d, t + 2 * 3600 + 1)
+        for start in range(t, t + 2 * 3600 + 1, 240):
+            best = _oracle(csa, o, d, start)
+            for k, arrival in enumerate(best):
+                if arrival is None or k == 0:
+                    continue
+                if after_window[k] is not None and after_window[k] <= arrival:
+                    continue  # as good when leaving after the window: not a journey of the window
+                assert any(j.departure >= start and j.arrival <= arrival and j.trips <= k for j in journeys), (
+                    o,
+                    d,
+                    start,
+                    k,
+                    arrival,
+                    journeys,
+                )
         for a in journeys:
             for b in journeys:
                 if a is not b:
