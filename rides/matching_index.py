@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mobility.errors import ServiceUnavailable
@@ -142,7 +143,12 @@ def offer_index(model: RoadGraphModel) -> OfferIndex:
         today = timezone.localdate()
         start, end = today - timedelta(days=1), today + timedelta(days=conf.match_horizon_days())
         offers = list(
-            RideOffer.objects.filter(graph=model, status=OfferStatus.ACTIVE, departure__date__lte=end).only(
+            RideOffer.objects.filter(graph=model, status=OfferStatus.ACTIVE, departure__date__lte=end)
+            .filter(
+                Q(recurrence_weekdays=0, departure__date__gte=start)
+                | Q(recurrence_weekdays__gt=0, recurrence_until__gte=start)
+            )
+            .only(
                 "id",
                 "departure",
                 "recurrence_weekdays",
