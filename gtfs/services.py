@@ -315,10 +315,18 @@ def _with_seconds(value: str | None) -> str:
 
 @transaction.atomic
 def bb_trip_update(*, trip_id: int, user=None, **changes: Any) -> Trip:
-    """Change headsign or capacity; capacity below the seats already booked is refused."""
+    """Change headsign, capacity or the calendar (weekdays, validity, exception dates).
+
+    Capacity below the seats already booked is refused. A calendar shared with other trips
+    (imported feeds share services) is copied first, so only this trip changes. Existing
+    bookings stay valid; staff cancel them if the trip no longer runs on their day.
+    """
     version = _editable_version(user=user)
     trip = _get_in_version(Trip, version, trip_id, "gtfs_trip_not_found", "trip")
-    trip = Trip.objects.select_for_update().get(pk=trip.pk)
+    trip = Trip.objects.select_for_update().select_related("service").get(pk=trip.pk)
+    calendar_keys = {"weekdays", "start_date", "end_date", "added_dates", "removed_dates"}
+    if calendar_keys & set(changes):
+        _trip_calendar_update(trip, version, {k: v for k, v in changes.items() if k in calendar_keys})
     if "headsign" in changes:
         trip.headsign = changes["headsign"]
     if "capacity" in changes:
@@ -331,6 +339,58 @@ def bb_trip_update(*, trip_id: int, user=None, **changes: Any) -> Trip:
         trip.capacity = changes["capacity"]
     trip.save()
     return trip
+
+
+def _trip_calendar_update(trip: Trip, version: FeedVersion, changes: dict[str, Any]) -> None:
+    service = trip.service
+    if service.trips.exclude(pk=trip.pk).exists():  # copy-on-write for a shared calendar
+        dates = list(service.dates.values_list("date", "exception_type"))
+        service = Service.objects.create(
+            version=version,
+            service_id=_new_id("service"),
+            has_calendar=service.has_calendar,
+            start_date=service.start_date,
+            end_date=service.end_date,
+            **{day: getattr(service, day) for day in Service.WEEKDAYS},
+        )
+        CalendarDate.objects.bulk_create([CalendarDate(service=service, date=d, exception_type=t) for d, t in dates])
+        trip.service = service
+    if "weekdays" in changes:
+        for day, flag in _weekday_flags(changes["weekdays"]).items():
+            setattr(service, day, flag)
+        service.has_calendar = True
+    service.start_date = changes.get("start_date", service.start_date)
+    service.end_date = changes.get("end_date", service.end_date)
+    if service.has_calendar and (service.start_date is None or service.end_date is None):
+        raise ValidationFailed(
+            "A weekday pattern needs start_date and end_date.",
+            code="gtfs_invalid_date_range",
+            fields={"start_date": ["required"]},
+        )
+    if service.start_date and service.end_date and service.end_date < service.start_date:
+        raise ValidationFailed(
+            "end_date is before start_date.", code="gtfs_invalid_date_range", fields={"end_date": ["before start_date"]}
+        )
+    service.save()
+    if "added_dates" in changes or "removed_dates" in changes:
+        # A list that is given replaces the stored one; its dates leave the other list.
+        old_added = set(service.dates.filter(exception_type=1).values_list("date", flat=True))
+        old_removed = set(service.dates.filter(exception_type=2).values_list("date", flat=True))
+        new_added = set(changes["added_dates"]) if "added_dates" in changes else None
+        new_removed = set(changes["removed_dates"]) if "removed_dates" in changes else None
+        if new_added is not None and new_removed is not None and new_added & new_removed:
+            raise ValidationFailed(
+                "A date is both added and removed.",
+                code="gtfs_calendar_conflict",
+                fields={"added_dates": ["overlaps removed_dates"]},
+            )
+        added = new_added if new_added is not None else old_added - (new_removed or set())
+        removed = new_removed if new_removed is not None else old_removed - (new_added or set())
+        service.dates.all().delete()
+        CalendarDate.objects.bulk_create(
+            [CalendarDate(service=service, date=d, exception_type=1) for d in sorted(added)]
+            + [CalendarDate(service=service, date=d, exception_type=2) for d in sorted(removed)]
+        )
 
 
 def _max_booked_per_day(trip: Trip) -> int:

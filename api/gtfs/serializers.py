@@ -320,6 +320,11 @@ class BBTripInput(serializers.Serializer):
 class BBTripPatchInput(serializers.Serializer):
     headsign = serializers.CharField(max_length=255, required=False, allow_blank=True)
     capacity = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    weekdays = serializers.ListField(child=serializers.ChoiceField(choices=list(Service.WEEKDAYS)), required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    added_dates = serializers.ListField(child=serializers.DateField(), required=False)
+    removed_dates = serializers.ListField(child=serializers.DateField(), required=False)
 
 
 # --- bookings ----------------------------------------------------------------------------

@@ -130,6 +130,23 @@ def test_timetable_maintained_through_the_api(client_for, stella, alice):
     # capacity edits
     response = staff.patch(f"/api/v1/gtfs/buergerbus/trips/{tt['trip']}/", {"capacity": 6}, format="json")
     assert response.status_code == 200 and Trip.objects.get(pk=tt["trip"]).capacity == 6
+    # calendar edits: weekdays and exception dates
+    response = staff.patch(
+        f"/api/v1/gtfs/buergerbus/trips/{tt['trip']}/",
+        {"weekdays": ["monday", "friday"], "added_dates": ["2030-01-05"], "removed_dates": []},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["service"]["weekdays"] == ["monday", "friday"]
+    assert response.json()["service"]["added_dates"] == ["2030-01-05"]
+    assert response.json()["service"]["removed_dates"] == []
+    response = staff.patch(
+        f"/api/v1/gtfs/buergerbus/trips/{tt['trip']}/",
+        {"added_dates": ["2030-01-06"], "removed_dates": ["2030-01-06"]},
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "gtfs_calendar_conflict"
+    assert list(Trip.objects.get(pk=tt["trip"]).service.dates.values_list("date", flat=True)) == [date(2030, 1, 5)]
     assert Feed.objects.get(pk=feed.pk).active_version.content_sha256 == ""
 
 
@@ -488,3 +505,44 @@ def test_parallel_bookings_never_exceed_capacity(asgi_server, stella):
         results = list(pool.map(attempt, tokens))
     assert sorted(results, key=str) == sorted([(201, None)] * 8 + [(409, "buergerbus_trip_full")] * 12, key=str)
     assert BuergerbusBooking.objects.filter(trip_id=tt["trip"], service_date=day, status="confirmed").count() == 8
+
+
+@pytest.mark.django_db
+def test_calendar_edit_of_imported_trip_copies_shared_calendar(client_for, stella):
+    from tests.conftest import shared_file
+
+    result = feed_import(
+        path=shared_file("gtfs/buergerbus-maulbronn-wiernsheim.zip"), name="BB", kind=FeedKind.COMMUNITY_BUS
+    )
+    trip = Trip.objects.filter(version=result.version).order_by("id").first()
+    shared = trip.service
+    others = list(shared.trips.exclude(pk=trip.pk).values_list("pk", flat=True))
+    assert others, "the feed shares calendars between trips"
+    dates_before = list(shared.dates.values_list("date", "exception_type"))
+    response = client_for(stella).patch(
+        f"/api/v1/gtfs/buergerbus/trips/{trip.pk}/", {"removed_dates": [dates_before[0][0].isoformat()]}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    trip.refresh_from_db()
+    assert trip.service_id != shared.pk
+    assert sorted(trip.service.dates.values_list("date", "exception_type")) == sorted(
+        [(dates_before[0][0], 2), *[(d, t) for d, t in dates_before[1:]]]
+    )
+    assert list(shared.dates.values_list("date", "exception_type")) == dates_before  # the others keep theirs
+    assert set(Trip.objects.filter(pk__in=others).values_list("service_id", flat=True)) == {shared.pk}
+
+
+@pytest.mark.django_db
+def test_demo_loads_regional_and_buergerbus_feeds(tmp_path):
+    from gtfs import demo
+    from mobility.demo.region import build_region_files
+
+    files = build_region_files(tmp_path)
+    out = io.StringIO()
+    demo.load(files, out)
+    demo.load(files, out)  # idempotent: the second run changes nothing
+    assert Feed.objects.filter(kind=FeedKind.TRANSIT, active_version__isnull=False).count() == 1
+    buergerbus = Feed.objects.get(kind=FeedKind.COMMUNITY_BUS)
+    booking_only = Route.objects.filter(version=buergerbus.active_version, booking_rule__isnull=False)
+    assert booking_only.count() >= 1
+    assert "unchanged" in out.getvalue().splitlines()[-1]
