@@ -38,6 +38,7 @@ from .models import (
     SEAT_HOLDING,
     BookingStatus,
     MeetingPoint,
+    MeetingPointKind,
     OfferStatus,
     PickupMode,
     RequestStatus,
@@ -53,11 +54,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Place:
-    """A place given by the user: coordinates, or a meeting point id (which wins)."""
+    """A place given by the user: coordinates, a meeting point id, or a transit stop (row id).
+
+    A meeting point wins over a stop, a stop over coordinates. A stop becomes a meeting
+    point of kind ``stop`` (public, so it may be shown exactly).
+    """
 
     lat: float | None = None
     lon: float | None = None
     meeting_point_id: int | None = None
+    stop_id: int | None = None
 
 
 # -- road graphs ------------------------------------------------------------------------------
@@ -100,7 +106,22 @@ def meeting_point_create(*, name: str, lat: float, lon: float, kind: str = "mitf
 
 
 # -- helpers ----------------------------------------------------------------------------------
+def _stop_meeting_point(stop_id: int, field: str) -> MeetingPoint:
+    from gtfs.models import Stop
+
+    stop = Stop.objects.filter(pk=stop_id, lat__isnull=False, lon__isnull=False).first()
+    if stop is None:
+        raise ValidationFailed("Unknown stop.", code="stop_not_found", fields={field: ["Unknown stop."]})
+    point, _ = MeetingPoint.objects.get_or_create(
+        kind=MeetingPointKind.STOP, name=(stop.name or stop.stop_id)[:120], lat=stop.lat, lon=stop.lon
+    )
+    return point
+
+
 def _resolve_place(place: Place, field: str) -> tuple[float, float, MeetingPoint | None]:
+    if place.meeting_point_id is None and place.stop_id is not None:
+        point = _stop_meeting_point(place.stop_id, field)
+        return point.lat, point.lon, point
     if place.meeting_point_id is not None:
         point = MeetingPoint.objects.filter(pk=place.meeting_point_id, active=True).first()
         if point is None:

@@ -22,10 +22,11 @@ class PlaceInputSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
     meeting_point = serializers.IntegerField(required=False, help_text="A meeting point id instead of coordinates")
+    stop = serializers.IntegerField(required=False, help_text="A transit stop id from /api/v1/gtfs/stops/")
 
     def validate(self, attrs):
-        if "meeting_point" not in attrs and ("lat" not in attrs or "lon" not in attrs):
-            raise serializers.ValidationError("Give lat and lon, or a meeting_point.")
+        if "meeting_point" not in attrs and "stop" not in attrs and ("lat" not in attrs or "lon" not in attrs):
+            raise serializers.ValidationError("Give lat and lon, a meeting_point or a stop.")
         return attrs
 
 

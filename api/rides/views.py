@@ -20,7 +20,12 @@ from . import serializers as s
 
 
 def _place(data: dict) -> Place:
-    return Place(lat=data.get("lat"), lon=data.get("lon"), meeting_point_id=data.get("meeting_point"))
+    return Place(
+        lat=data.get("lat"),
+        lon=data.get("lon"),
+        meeting_point_id=data.get("meeting_point"),
+        stop_id=data.get("stop"),
+    )
 
 
 def _confirmed_offers(user) -> set[int]:

@@ -376,3 +376,26 @@ def test_driver_cancels_confirmed_booking_and_request_reopens(client_for, alice,
     assert [m["offer"]["id"] for m in rider.get(f"/api/v1/rides/requests/{req['request']['id']}/matches/").json()] == [
         offer["id"]
     ]
+
+
+def test_offer_from_a_transit_stop_shows_the_stop_to_everyone(client_for, alice, bob, herrenberg_trip):
+    from gtfs.models import Feed, FeedVersion, Stop
+
+    version = FeedVersion.objects.create(feed=Feed.objects.create(name="VVS"))
+    stop = Stop.objects.create(
+        version=version,
+        stop_id="de:8111",
+        name="Herrenberg Bahnhof",
+        lat=herrenberg_trip.origin[0],
+        lon=herrenberg_trip.origin[1],
+    )
+    offer = post_offer(client_for(alice), herrenberg_trip, origin={"stop": stop.pk})
+    public = client_for(bob).get(f"/api/v1/rides/offers/{offer['id']}/").json()
+    assert public["origin"]["exact"] is True
+    assert public["origin"]["meeting_point"]["name"] == "Herrenberg Bahnhof"
+    assert public["origin"]["meeting_point"]["kind"] == "stop"
+    response = client_for(alice).post(
+        "/api/v1/rides/offers/", herrenberg_trip.offer_body(origin={"stop": 999999}), format="json"
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "stop_not_found"
+    assert RideOffer.objects.count() == 1
