@@ -19,8 +19,10 @@ the tests (``tests/journeys/oracle.py``) in two ways:
   the textbook CSA criterion (departure ≥ best arrival). ``mismatches_ea`` compares the
   planner's earliest journey with it.
 
-All ``*_ms`` are per query; ``oracle_ms``/``oracle_ea_ms`` are MEANS over the sample and the
-speedups divide them by the planner's MEAN over all queries. Progress goes to stderr; one JSON
+All ``*_ms`` are per query, wall-clock; ``oracle_ms``/``oracle_ea_ms`` are MEANS over the
+sample and the speedups divide them by the planner's MEAN over all queries. The ``cpu_*`` and
+``speedup*_cpu`` fields repeat this with process CPU time, and ``loadavg_1m`` tells how busy the
+machine was (wall-clock numbers inflate when other jobs share the cores). Progress goes to stderr; one JSON
 line is printed last on stdout. Also timed: 200 arrive-by queries (``latest_departure``).
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import sys
@@ -83,12 +86,15 @@ def main(argv: list[str] | None = None) -> dict:
     # warm-up (first-call allocations)
     earliest_arrival(tt, Place.at_stop(queries[0][0]), Place.at_stop(queries[0][1]), queries[0][2])
     times_ms: list[float] = []
+    cpu_ms: list[float] = []
     arrivals: list[int | None] = []
     pareto: list[list[tuple[int, int]]] = []
     for i, (o, d, dep) in enumerate(queries):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         journeys = earliest_arrival(tt, Place.at_stop(o), Place.at_stop(d), dep, max_transfers=4)
         times_ms.append((time.perf_counter() - t0) * 1000)
+        cpu_ms.append((time.process_time() - c0) * 1000)
         arrivals.append(min((j.arrival for j in journeys), default=None))
         pareto.append([(j.transfers, j.arrival) for j in journeys])
         if (i + 1) % 200 == 0:
@@ -107,16 +113,22 @@ def main(argv: list[str] | None = None) -> dict:
     sample = list(range(min(args.oracle_sample, len(queries))))
     oracle_ms: list[float] = []
     oracle_ea_ms: list[float] = []
+    oracle_cpu_ms: list[float] = []
+    oracle_ea_cpu_ms: list[float] = []
     mismatches = 0
     mismatches_ea = 0
     for n, i in enumerate(sample):
         o, d, dep = queries[i]
+        c0 = time.process_time()
         t0 = time.perf_counter()
         per_trips = oracle.earliest_arrival_by_trips(o, d, dep, 5, all_rounds=True)
         oracle_ms.append((time.perf_counter() - t0) * 1000)
+        oracle_cpu_ms.append((time.process_time() - c0) * 1000)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         best = oracle.earliest_arrival_by_trips(o, d, dep, 5, all_rounds=False)[-1]
         oracle_ea_ms.append((time.perf_counter() - t0) * 1000)
+        oracle_ea_cpu_ms.append((time.process_time() - c0) * 1000)
         expected = [
             (max(0, k - 1), int(per_trips[k]))
             for k in range(len(per_trips))
@@ -144,6 +156,13 @@ def main(argv: list[str] | None = None) -> dict:
         "oracle_ea_ms": round(statistics.fmean(oracle_ea_ms), 3),
         "speedup_ea": round(statistics.fmean(oracle_ea_ms) / mean_ms, 1),
         "mismatches_ea": mismatches_ea,
+        # CPU time of this process (robust when other jobs load the machine)
+        "cpu_p50_ms": round(float(np.percentile(cpu_ms, 50)), 3),
+        "cpu_p95_ms": round(float(np.percentile(cpu_ms, 95)), 3),
+        "cpu_mean_ms": round(statistics.fmean(cpu_ms), 3),
+        "speedup_cpu": round(statistics.fmean(oracle_cpu_ms) / statistics.fmean(cpu_ms), 1),
+        "speedup_ea_cpu": round(statistics.fmean(oracle_ea_cpu_ms) / statistics.fmean(cpu_ms), 1),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
         "arrive_by_p50_ms": round(float(np.percentile(arrive_ms, 50)), 3),
         "arrive_by_p95_ms": round(float(np.percentile(arrive_ms, 95)), 3),
         "queries": len(queries),
