@@ -36,3 +36,5 @@ GTFS_BUERGERBUS_DEFAULT_CAPACITY = _int("GTFS_BUERGERBUS_DEFAULT_CAPACITY", 8)
 GTFS_BUERGERBUS_FEED = _str("GTFS_BUERGERBUS_FEED", "")
 # Problems listed per problem code before the rest are only counted.
 GTFS_MAX_PROBLEMS_PER_CODE = _int("GTFS_MAX_PROBLEMS_PER_CODE", 20)
+# Feed versions kept per feed after an import (older ones without bookings are deleted).
+GTFS_KEEP_VERSIONS = _int("GTFS_KEEP_VERSIONS", 3)

@@ -609,6 +609,7 @@ def feed_import(
         feed.active_version = version
         feed.save(update_fields=["active_version"])
     timings["load_s"] = time.perf_counter() - load_started
+    feed_versions_prune(feed_id=feed.pk)
     return ImportResult(feed, version, created=True, warnings=warnings, timings=timings)
 
 
@@ -693,3 +694,52 @@ def import_upload_create(*, uploaded_file, name: str, kind: str, user) -> Any:
         )
         transaction.on_commit(lambda: gtfs_import_task.delay(record.pk))
     return record
+
+
+def feed_version_delete(*, version_id: int) -> None:
+    """Delete an inactive version and every row of it, table by table with plain SQL deletes.
+
+    (Django's cascade would load hundreds of thousands of stop times into Python first.)
+    On PostgreSQL the version's stop-time partition is dropped. Refused for the active
+    version and for versions whose trips have Bürgerbus bookings (kept as the record).
+    """
+    from .models import BuergerbusBooking, GtfsImport, Transfer
+
+    with transaction.atomic():
+        version = FeedVersion.objects.select_for_update().select_related("feed").get(pk=version_id)
+        if version.feed.active_version_id == version.pk:
+            raise ValidationFailed("The active version cannot be deleted.", code="gtfs_version_active")
+        if BuergerbusBooking.objects.filter(trip__version=version).exists():
+            raise ValidationFailed("The version has bookings and is kept.", code="gtfs_version_has_bookings")
+        vid = version.pk
+        partition = f"{StopTime._meta.db_table}_v{int(vid)}"
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT to_regclass(%s)", [partition])
+                if cursor.fetchone()[0] is not None:
+                    cursor.execute(f"DROP TABLE {partition}")
+        StopTime.objects.filter(version_id=vid)._raw_delete(StopTime.objects.db)
+        Transfer.objects.filter(version_id=vid)._raw_delete(Transfer.objects.db)
+        Trip.objects.filter(version_id=vid)._raw_delete(Trip.objects.db)
+        CalendarDate.objects.filter(service__version_id=vid).delete()
+        for model in (Service, Route, BookingRule, Stop, Agency):
+            model.objects.filter(version_id=vid)._raw_delete(model.objects.db)
+        GtfsImport.objects.filter(version_id=vid).update(version=None)
+        FeedVersion.objects.filter(pk=vid)._raw_delete(FeedVersion.objects.db)
+
+
+def feed_versions_prune(*, feed_id: int, keep: int | None = None) -> list[int]:
+    """Delete the feed's versions beyond the newest ``keep`` (never the active one, never
+    one with bookings). Returns the deleted version ids."""
+    keep = conf.GTFS_KEEP_VERSIONS if keep is None else keep
+    feed = Feed.objects.get(pk=feed_id)
+    deleted = []
+    for version_id in FeedVersion.objects.filter(feed=feed).order_by("-id").values_list("id", flat=True)[keep:]:
+        if version_id == feed.active_version_id:
+            continue
+        try:
+            feed_version_delete(version_id=version_id)
+        except ValidationFailed:
+            continue
+        deleted.append(version_id)
+    return deleted

@@ -191,7 +191,7 @@ def departures_from_stops(
     trips = {trip.pk: trip for trip in Trip.objects.filter(pk__in=trip_ids).select_related("route", "version__feed")}
     calls: dict[int, list[tuple]] = {}
     for values in (
-        StopTime.objects.filter(trip_id__in=trip_ids)
+        StopTime.objects.filter(version_id__in=list(by_version), trip_id__in=trip_ids)
         .order_by("trip_id", "stop_sequence")
         .values_list(
             "trip_id", "stop_sequence", "stop_id", "stop__name", "arrival_time", "departure_time", "drop_off_type"
@@ -258,7 +258,9 @@ def trip_get(*, trip_id: int) -> Trip:
 
 
 def trip_stop_times(*, trip: Trip) -> QuerySet[StopTime]:
-    return StopTime.objects.filter(trip=trip).select_related("stop").order_by("stop_sequence")
+    return (
+        StopTime.objects.filter(version_id=trip.version_id, trip=trip).select_related("stop").order_by("stop_sequence")
+    )
 
 
 def search_filter_q(key: str) -> Q:

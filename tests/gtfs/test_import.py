@@ -315,3 +315,26 @@ def test_gtfs_import_command(make_feed, capsys):
         call_command("gtfs_import", str(path), "--name", "Bürgerbus", "--kind", "transit", "--no-progress")
     with pytest.raises(CommandError, match="gtfs_invalid_feed"):
         call_command("gtfs_import", str(make_feed({"stops.txt": None})), "--name", "x", "--no-progress")
+
+
+def test_old_versions_are_pruned(make_feed, monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(conf, "GTFS_KEEP_VERSIONS", 2)
+    versions = []
+    for n in range(4):
+        routes = f"route_id,agency_id,route_short_name,route_long_name,route_type\nR1,A,80{n},X,3\n"
+        versions.append(feed_import(path=make_feed({"routes.txt": routes}), name="test").version.pk)
+    assert list(FeedVersion.objects.order_by("id").values_list("id", flat=True)) == versions[2:]
+    assert Feed.objects.get(name="test").active_version_id == versions[3]
+    assert set(Stop.objects.values_list("version_id", flat=True)) == set(versions[2:])
+    assert set(StopTime.objects.values_list("version_id", flat=True)) == set(versions[2:])
+    assert set(Service.objects.values_list("version_id", flat=True)) == set(versions[2:])
+    assert CalendarDate.objects.count() == 2 * 2
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass(%s), to_regclass(%s)",
+                [f"gtfs_stoptime_v{versions[0]}", f"gtfs_stoptime_v{versions[3]}"],
+            )
+            assert cursor.fetchone() == (None, f"gtfs_stoptime_v{versions[3]}")
