@@ -1,0 +1,118 @@
+"""``GET /api/v1/journeys/``: one search over buses, the Bürgerbus, ride-sharing and car-sharing."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.schema import error_responses
+from gtfs.models import Feed, Stop
+from journeys import conf
+from journeys.one_search import MODES, Point, SearchQuery, journeys_search
+from mobility.errors import ValidationFailed
+
+
+class PlaceField(serializers.CharField):
+    """``lat,lon`` (WGS84 degrees) or ``stop:<id>`` (a stop of an active feed)."""
+
+    def to_internal_value(self, data) -> Point:
+        text = super().to_internal_value(data).strip()
+        if text.startswith("stop:"):
+            pk = text[5:]
+            stop = (
+                Stop.objects.filter(pk=int(pk), version__in=Feed.objects.values("active_version")).first()
+                if pk.isdigit()
+                else None
+            )
+            if stop is None or stop.lat is None:
+                raise serializers.ValidationError("No such stop in an active feed.")
+            return Point(stop.lat, stop.lon, stop.name)
+        try:
+            lat_text, lon_text = text.split(",")
+            lat, lon = float(lat_text), float(lon_text)
+        except ValueError:
+            raise serializers.ValidationError("Give lat,lon or stop:<id>.") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise serializers.ValidationError("Coordinates out of range.")
+        return Point(lat, lon)
+
+
+class JourneyQueryInput(serializers.Serializer):
+    from_ = PlaceField()
+    to = PlaceField()
+    depart_at = serializers.DateTimeField(required=False)
+    arrive_by = serializers.DateTimeField(required=False)
+    max_walk_m = serializers.FloatField(required=False, min_value=0)
+    max_transfers = serializers.IntegerField(required=False, min_value=0, max_value=4, default=4)
+    seats = serializers.IntegerField(required=False, min_value=1, max_value=8, default=1)
+    modes = serializers.CharField(required=False, default="transit,ride,carsharing")
+    rental_hours = serializers.FloatField(required=False, min_value=0.25, max_value=72, default=2.0)
+    pickup = serializers.ChoiceField(choices=["door", "meeting_point"], required=False, default="door")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs):
+        if ("depart_at" in attrs) == ("arrive_by" in attrs):
+            raise serializers.ValidationError("Give exactly one of depart_at and arrive_by.")
+        modes = {m.strip() for m in attrs["modes"].split(",") if m.strip()}
+        unknown = modes - MODES
+        if unknown or not modes:
+            raise serializers.ValidationError({"modes": [f"Choose from {', '.join(sorted(MODES))}."]})
+        attrs["modes"] = frozenset(modes)
+        limit = conf.JOURNEYS_MAX_WALK_LIMIT_M
+        walk = attrs.get("max_walk_m", conf.JOURNEYS_MAX_WALK_M)
+        if walk > limit:
+            raise serializers.ValidationError({"max_walk_m": [f"At most {limit:.0f} m."]})
+        attrs["max_walk_m"] = walk
+        return attrs
+
+
+def _query_parameters() -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter("from", str, required=True, description="lat,lon or stop:<id>"),
+        OpenApiParameter("to", str, required=True, description="lat,lon or stop:<id>"),
+        OpenApiParameter("depart_at", OpenApiTypes.DATETIME, description="Leave at or after (ISO 8601)"),
+        OpenApiParameter("arrive_by", OpenApiTypes.DATETIME, description="Arrive at or before (ISO 8601)"),
+        OpenApiParameter("max_walk_m", float, description="Longest walk to, from or between stops (metres)"),
+        OpenApiParameter("max_transfers", int, description="0 to 4 (default 4)"),
+        OpenApiParameter("seats", int, description="Seats needed (Bürgerbus, carpool)"),
+        OpenApiParameter("modes", str, description="Comma-separated: transit, ride, carsharing"),
+        OpenApiParameter("rental_hours", float, description="Car-sharing rental length (default 2)"),
+        OpenApiParameter("pickup", str, enum=["door", "meeting_point"], description="Carpool pickup"),
+    ]
+
+
+class JourneySearchView(APIView):
+    """Every way from A to B: transit (with the Bürgerbus), carpools, carpool + bus, car-sharing.
+
+    Public: a search shows no personal data (carpool places are meeting points or the
+    searcher's own positions). Booking needs an account; each option lists its requests.
+    """
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=_query_parameters(), responses={200: OpenApiTypes.OBJECT, **error_responses(400)})
+    def get(self, request):
+        data = JourneyQueryInput(data=request.query_params)
+        if not data.is_valid():
+            raise ValidationFailed("The search is not valid.", code="validation_error", fields=data.errors)
+        values = data.validated_data
+        query = SearchQuery(
+            origin=values["from"],
+            destination=values["to"],
+            depart_at=values.get("depart_at"),
+            arrive_by=values.get("arrive_by"),
+            max_walk_m=values["max_walk_m"],
+            max_transfers=values["max_transfers"],
+            seats=values["seats"],
+            modes=values["modes"],
+            rental_hours=values["rental_hours"],
+            pickup_mode=values["pickup"],
+        )
+        return Response(journeys_search(query=query, user=request.user))

@@ -1,0 +1,720 @@
+"""One search over buses, the Bürgerbus, ride-sharing and car-sharing.
+
+``journeys_search`` answers "I am here, I need to be there (by …); how?" with one ranked
+list of options: transit journeys over every active feed (Bürgerbus legs marked, with free
+seats and the booking deadline where the line needs booking), ride-sharing offers that
+match, combinations (a carpool to a bus stop, then the bus), and free car-sharing vehicles
+nearby with a price quote. Every option says its legs, times, walking, price where known and
+the requests that book it. Each kind is capped separately before the merge, so carpools can
+never crowd transit out of the answer.
+
+Units: times are aware datetimes (Europe/Berlin in the output), distances in metres,
+prices in euro cents, ``score`` in "equivalent minutes" (lower is better).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from gtfs.domain.booking import Occupancy, booking_deadline, max_load
+from gtfs.models import BuergerbusBooking, FeedKind, StopTime
+from mobility.errors import DomainError, ValidationFailed
+
+from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure
+from .domain.timetable import haversine_m
+from .timetable_store import (
+    from_service_time,
+    local_tz,
+    stops_by_pk,
+    timetable_for,
+    to_service_time,
+    trips_by_pk,
+)
+
+logger = logging.getLogger(__name__)
+
+MODES = frozenset({"transit", "ride", "carsharing"})
+# Caps per kind before merging (transit is never crowded out by the others).
+CAP = {"transit": 5, "ride": 5, "ride+transit": 3, "carsharing": 3}
+TRANSFER_PENALTY_MIN = 5.0
+WALK_PENALTY_MIN_PER_KM = 6.0  # on top of the walking time itself
+MINUTES_PER_EURO = 6.0  # a value of time of 10 € per hour
+RIDE_TO_BUS_MARGIN = timedelta(minutes=3)  # from the car to the bus
+CAR_SPEED_KMH = 50.0  # straight line × detour factor, for the car-sharing estimate
+ROAD_DETOUR = 1.3
+ROUTE_TYPES = {0: "tram", 1: "subway", 2: "rail", 3: "bus", 4: "ferry", 7: "funicular", 11: "trolleybus"}
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """``depart_at`` or ``arrive_by`` (aware), walking limit, transfers, seats, modes."""
+
+    origin: Point
+    destination: Point
+    depart_at: datetime | None = None
+    arrive_by: datetime | None = None
+    max_walk_m: float = 1000.0
+    max_transfers: int = 4
+    seats: int = 1
+    modes: frozenset[str] = MODES
+    rental_hours: float = 2.0
+    pickup_mode: str = "door"
+
+    @property
+    def moment(self) -> datetime:
+        return self.depart_at or self.arrive_by  # type: ignore[return-value]
+
+
+@dataclass
+class Option:
+    kind: str
+    departure: datetime
+    arrival: datetime
+    transfers: int
+    walk_m: float
+    legs: list[dict[str, Any]]
+    book: list[dict[str, Any]] = field(default_factory=list)
+    price_cents: int | None = None
+    notes: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "departure": self.departure.isoformat(),
+            "arrival": self.arrival.isoformat(),
+            "duration_min": round((self.arrival - self.departure).total_seconds() / 60),
+            "transfers": self.transfers,
+            "walk_m": round(self.walk_m),
+            "price_cents": self.price_cents,
+            "legs": self.legs,
+            "book": self.book,
+            "needs_booking": bool(self.book),
+            "notes": self.notes,
+            "score": round(self.score, 1),
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(local_tz()).isoformat()
+
+
+def _walk_seconds(metres: float) -> float:
+    from . import conf
+
+    return metres / conf.JOURNEYS_WALK_SPEED_MPS
+
+
+def _score(option: Option, query: SearchQuery) -> float:
+    if query.depart_at is not None:
+        base = (option.arrival - query.depart_at).total_seconds() / 60
+    else:
+        base = (query.arrive_by - option.departure).total_seconds() / 60  # type: ignore[operator]
+    price = (option.price_cents or 0) / 100 * MINUTES_PER_EURO
+    return base + option.transfers * TRANSFER_PENALTY_MIN + option.walk_m / 1000 * WALK_PENALTY_MIN_PER_KM + price
+
+
+# --- Transit ----------------------------------------------------------------------------------
+
+
+class _TransitContext:
+    """What the legs of several journeys of one service day need from the database."""
+
+    def __init__(self, tt, day: date, seats: int) -> None:
+        self.tt = tt
+        self.day = day
+        self.seats = seats
+        self._stops: dict[int, Any] = {}
+        self._trips: dict[int, Any] = {}
+
+    def load(self, journeys: list[Journey]) -> None:
+        stop_pks: set[int] = set()
+        trip_pks: set[int] = set()
+        for journey in journeys:
+            for leg in journey.legs:
+                if isinstance(leg, TransitLeg):
+                    trip_pks.add(int(leg.trip_id))
+                    stop_pks.update({int(leg.board_stop_id), int(leg.alight_stop_id)})
+                else:
+                    for index in (leg.from_stop, leg.to_stop):
+                        if index is not None:
+                            stop_pks.add(int(self.tt.stop_ids[index]))
+        self._stops.update(stops_by_pk(stop_pks - set(self._stops)))
+        self._trips.update(trips_by_pk(trip_pks - set(self._trips)))
+
+    def stop(self, index: int | None, fallback: Point) -> dict[str, Any]:
+        if index is None:
+            return {"name": fallback.name or "", "lat": fallback.lat, "lon": fallback.lon, "stop": None}
+        stop = self._stops[int(self.tt.stop_ids[index])]
+        return {"name": stop.name, "lat": stop.lat, "lon": stop.lon, "stop": stop.pk}
+
+    def transit_leg(self, leg: TransitLeg) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
+        trip = self._trips[int(leg.trip_id)]
+        board, alight = self._stops[int(leg.board_stop_id)], self._stops[int(leg.alight_stop_id)]
+        service_day = self.day + timedelta(days=leg.service_day_offset)
+        departure = from_service_time(self.day, leg.depart)
+        out: dict[str, Any] = {
+            "mode": ROUTE_TYPES.get(trip.route.route_type, "bus"),
+            "line": trip.route.short_name or trip.route.long_name,
+            "headsign": trip.headsign,
+            "trip": trip.pk,
+            "service_date": service_day.isoformat(),
+            "from": {"name": board.name, "lat": board.lat, "lon": board.lon, "stop": board.pk},
+            "to": {"name": alight.name, "lat": alight.lat, "lon": alight.lon, "stop": alight.pk},
+            "departure": _iso(departure),
+            "arrival": _iso(from_service_time(self.day, leg.arrive)),
+            "buergerbus": trip.feed_kind == FeedKind.COMMUNITY_BUS,
+            "booking_required": False,
+        }
+        notes: list[str] = []
+        if not out["buergerbus"]:
+            return out, None, notes
+        calls = {
+            st.stop_id: st
+            for st in StopTime.objects.filter(trip=trip, stop_id__in=[board.pk, alight.pk]).order_by("-stop_sequence")
+        }
+        board_call, alight_call = calls.get(board.pk), calls.get(alight.pk)
+        needs_booking = trip.booking_rule_id is not None or (board_call is not None and board_call.pickup_type == 2)
+        out["booking_required"] = needs_booking
+        booked = [
+            Occupancy(a, b, n)
+            for a, b, n in BuergerbusBooking.objects.filter(
+                trip=trip, service_date=service_day, status=BuergerbusBooking.Status.CONFIRMED
+            ).values_list("from_sequence", "to_sequence", "seats")
+        ]
+        if board_call is not None and alight_call is not None:
+            free = max(trip.capacity - max_load(booked, board_call.stop_sequence, alight_call.stop_sequence), 0)
+        else:
+            free = trip.capacity
+        out["free_seats"] = free
+        rule = trip.booking_rule
+        deadline = booking_deadline(
+            None if rule is None else _rule_spec(rule),
+            departure=departure,
+            service_date=service_day,
+            tz=local_tz(),
+        )
+        out["booking_deadline"] = _iso(deadline)
+        out["bookable"] = free >= self.seats and timezone.now() <= deadline
+        if rule is not None:
+            out["booking_message"] = rule.message
+            out["booking_phone"] = rule.phone_number
+        if not out["bookable"]:
+            notes.append(
+                "The Bürgerbus is full on this trip."
+                if free < self.seats
+                else (rule.message if rule and rule.message else "The booking deadline has passed.")
+            )
+        book = {
+            "what": f"Bürgerbus {out['line']} seat",
+            "method": "POST",
+            "href": reverse("buergerbus-booking-list"),
+            "body": {
+                "trip": trip.pk,
+                "date": service_day.isoformat(),
+                "from_stop": board.pk,
+                "to_stop": alight.pk,
+                "seats": self.seats,
+            },
+        }
+        return out, book, notes
+
+
+def _rule_spec(rule):
+    from gtfs.domain.booking import BookingRuleSpec
+
+    return BookingRuleSpec(
+        booking_type=rule.booking_type,
+        prior_notice_duration_min=rule.prior_notice_duration_min,
+        prior_notice_last_day=rule.prior_notice_last_day,
+        prior_notice_last_time=rule.prior_notice_last_time,
+    )
+
+
+def _transit_option(journey: Journey, ctx: _TransitContext, query: SearchQuery, origin: Point) -> Option:
+    legs: list[dict[str, Any]] = []
+    book: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for leg in journey.legs:
+        if isinstance(leg, WalkLeg):
+            legs.append(
+                {
+                    "mode": "walk",
+                    "from": ctx.stop(leg.from_stop, origin),
+                    "to": ctx.stop(leg.to_stop, query.destination),
+                    "departure": _iso(from_service_time(ctx.day, leg.depart)),
+                    "arrival": _iso(from_service_time(ctx.day, leg.arrive)),
+                    "distance_m": round(leg.walk_m),
+                }
+            )
+        else:
+            out, booking, leg_notes = ctx.transit_leg(leg)
+            legs.append(out)
+            notes.extend(leg_notes)
+            if booking is not None and out["booking_required"]:
+                book.append(booking)
+    if not any(leg["mode"] != "walk" for leg in legs):
+        notes.append("Walking is quicker than any bus.")
+    return Option(
+        kind="transit",
+        departure=from_service_time(ctx.day, journey.departure),
+        arrival=from_service_time(ctx.day, journey.arrival),
+        transfers=journey.transfers,
+        walk_m=journey.walk_m,
+        legs=legs,
+        book=book,
+        notes=notes,
+    )
+
+
+def _plan_transit(
+    query: SearchQuery, origin: Place, origin_point: Point, moment: datetime, *, arrive_by: bool, max_walk_m: float
+) -> tuple[list[Journey], _TransitContext | None]:
+    day, seconds = to_service_time(moment)
+    tt = timetable_for(day)
+    if tt is None:
+        return [], None
+    destination = Place.at(query.destination.lat, query.destination.lon)
+    planner = latest_departure if arrive_by else earliest_arrival
+    journeys = planner(
+        tt,
+        origin,
+        destination,
+        seconds,
+        max_transfers=query.max_transfers,
+        max_walk_m=max_walk_m,
+        max_duration_s=6 * 3600,
+    )
+    ctx = _TransitContext(tt, day, query.seats)
+    ctx.load(journeys)
+    return journeys, ctx
+
+
+def transit_options(query: SearchQuery) -> list[Option]:
+    origin = Place.at(query.origin.lat, query.origin.lon)
+    journeys, ctx = _plan_transit(
+        query, origin, query.origin, query.moment, arrive_by=query.arrive_by is not None, max_walk_m=query.max_walk_m
+    )
+    if ctx is None:
+        return []
+    return [_transit_option(j, ctx, query, query.origin) for j in journeys]
+
+
+# --- Ride-sharing -------------------------------------------------------------------------------
+
+
+def _ride_matches(query: SearchQuery, user, origin: Point, destination: Point, earliest: datetime, latest: datetime):
+    from rides.matching_index import active_graph_model
+    from rides.models import RideRequest
+    from rides.selectors import request_matches
+
+    if user is None or not user.is_authenticated:
+        return []  # carpool offers are shown to signed-in residents only
+    try:
+        graph = active_graph_model()
+    except DomainError:
+        return []
+    request = RideRequest(
+        rider=user,
+        graph=graph,
+        origin_lat=origin.lat,
+        origin_lon=origin.lon,
+        destination_lat=destination.lat,
+        destination_lon=destination.lon,
+        earliest_departure=earliest,
+        latest_arrival=latest,
+        seats=query.seats,
+        pickup_mode=query.pickup_mode,
+        max_walk_m=int(min(query.max_walk_m, 3000)),
+        status="open",
+    )
+    return request_matches(request=request)
+
+
+def _ride_window(query: SearchQuery) -> tuple[datetime, datetime]:
+    if query.depart_at is not None:
+        return query.depart_at, query.depart_at + timedelta(hours=3)
+    return query.arrive_by - timedelta(hours=3), query.arrive_by  # type: ignore[operator]
+
+
+def _place(lat: float, lon: float, point) -> dict[str, Any]:
+    if point is not None:
+        return {"name": point.name, "lat": point.lat, "lon": point.lon, "meeting_point": point.pk}
+    return {"name": "", "lat": round(lat, 6), "lon": round(lon, 6), "meeting_point": None}
+
+
+def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]:
+    m = match.match
+    pickup_time, dropoff_time = match.pickup_time, match.dropoff_time
+    legs = []
+    if m.pickup.walk_m > 1:
+        legs.append(
+            {
+                "mode": "walk",
+                "from": {"name": origin.name, "lat": origin.lat, "lon": origin.lon},
+                "to": _place(match.pickup_lat, match.pickup_lon, match.pickup_point),
+                "departure": _iso(pickup_time - timedelta(seconds=m.pickup.walk_s)),
+                "arrival": _iso(pickup_time),
+                "distance_m": round(m.pickup.walk_m),
+            }
+        )
+    legs.append(
+        {
+            "mode": "carpool",
+            "offer": match.offer.pk,
+            "occurrence_date": match.occurrence_date.isoformat(),
+            "from": _place(match.pickup_lat, match.pickup_lon, match.pickup_point),
+            "to": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point),
+            "departure": _iso(pickup_time),
+            "arrival": _iso(dropoff_time),
+            "driver_detour_min": round(m.added_s / 60, 1),
+            "cost_share_cents": match.offer.cost_share_cents,
+            "confirmation": "The driver confirms the booking; exact places and contact are shared then.",
+        }
+    )
+    if m.dropoff.walk_m > 1:
+        legs.append(
+            {
+                "mode": "walk",
+                "from": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point),
+                "to": {"name": destination.name, "lat": destination.lat, "lon": destination.lon},
+                "departure": _iso(dropoff_time),
+                "arrival": _iso(dropoff_time + timedelta(seconds=m.dropoff.walk_s)),
+                "distance_m": round(m.dropoff.walk_m),
+            }
+        )
+    return legs
+
+
+def _ride_booking_steps(query: SearchQuery, match, origin: Point, destination: Point, earliest, latest) -> list[dict]:
+    return [
+        {
+            "what": "1. your ride request (drivers on this route are told)",
+            "method": "POST",
+            "href": reverse("ride-request-list"),
+            "body": {
+                "origin": {"lat": origin.lat, "lon": origin.lon},
+                "destination": {"lat": destination.lat, "lon": destination.lon},
+                "earliest_departure": _iso(earliest),
+                "latest_arrival": _iso(latest),
+                "seats": query.seats,
+                "pickup_mode": query.pickup_mode,
+                "max_walk_m": int(min(query.max_walk_m, 3000)),
+            },
+        },
+        {
+            "what": "2. ask the driver for seats (request = the id from step 1)",
+            "method": "POST",
+            "href": reverse("ride-booking-list"),
+            "body": {"request": None, "offer": match.offer.pk, "occurrence_date": match.occurrence_date.isoformat()},
+        },
+    ]
+
+
+def ride_options(query: SearchQuery, user) -> list[Option]:
+    earliest, latest = _ride_window(query)
+    options = []
+    for match in _ride_matches(query, user, query.origin, query.destination, earliest, latest):
+        legs = _ride_legs(match, query.origin, query.destination)
+        options.append(
+            Option(
+                kind="ride",
+                departure=datetime.fromisoformat(legs[0]["departure"]),
+                arrival=datetime.fromisoformat(legs[-1]["arrival"]),
+                transfers=0,
+                walk_m=match.match.walk_m,
+                legs=legs,
+                book=_ride_booking_steps(query, match, query.origin, query.destination, earliest, latest),
+                price_cents=match.offer.cost_share_cents * query.seats,
+            )
+        )
+    return options
+
+
+def combined_options(query: SearchQuery, user, transit: list[Option]) -> list[Option]:
+    """A carpool to a bus stop the walk cannot reach, then the bus from there.
+
+    Candidate stops are the first boarding stops of transit journeys found with a wide
+    access radius (as if anyone could bring you there), beyond the rider's walking limit.
+    """
+    if query.depart_at is None:
+        return []
+    wide, ctx = _plan_transit(
+        query,
+        Place.at(query.origin.lat, query.origin.lon),
+        query.origin,
+        query.depart_at,
+        arrive_by=False,
+        max_walk_m=max(query.max_walk_m, 8000.0),
+    )
+    if ctx is None:
+        return []
+    candidates: list[tuple[int, int]] = []  # (stop index, boarding seconds)
+    for journey in wide:
+        first = next((leg for leg in journey.legs if isinstance(leg, TransitLeg)), None)
+        if first is None:
+            continue
+        lat, lon = float(ctx.tt.stop_lat[first.board_stop]), float(ctx.tt.stop_lon[first.board_stop])
+        if haversine_m(query.origin.lat, query.origin.lon, lat, lon) * 1.0 <= query.max_walk_m:
+            continue  # walkable: plain transit covers it
+        if first.board_stop not in [c[0] for c in candidates]:
+            candidates.append((first.board_stop, first.depart))
+    options = []
+    for stop_index, _ in candidates[:3]:
+        stop_point = Point(
+            float(ctx.tt.stop_lat[stop_index]), float(ctx.tt.stop_lon[stop_index]), ctx.tt.stop_names[stop_index]
+        )
+        matches = _ride_matches(
+            query, user, query.origin, stop_point, query.depart_at, query.depart_at + timedelta(hours=3)
+        )
+        if not matches:
+            continue
+        match = matches[0]
+        arrive_stop = match.dropoff_time + timedelta(seconds=match.match.dropoff.walk_s) + RIDE_TO_BUS_MARGIN
+        journeys, onward = _plan_transit(
+            query, Place.at_stop(stop_index), stop_point, arrive_stop, arrive_by=False, max_walk_m=query.max_walk_m
+        )
+        if not journeys or onward is None:
+            continue
+        bus = _transit_option(min(journeys, key=lambda j: (j.arrival, j.transfers)), onward, query, stop_point)
+        ride_legs = _ride_legs(match, query.origin, stop_point)
+        earliest, latest = query.depart_at, query.depart_at + timedelta(hours=3)
+        options.append(
+            Option(
+                kind="ride+transit",
+                departure=datetime.fromisoformat(ride_legs[0]["departure"]),
+                arrival=bus.arrival,
+                transfers=1 + bus.transfers,
+                walk_m=match.match.walk_m + bus.walk_m,
+                legs=ride_legs + bus.legs,
+                book=_ride_booking_steps(query, match, query.origin, stop_point, earliest, latest) + bus.book,
+                price_cents=match.offer.cost_share_cents * query.seats,
+                notes=bus.notes,
+            )
+        )
+    return options
+
+
+# --- Car-sharing --------------------------------------------------------------------------------
+
+
+def _grid_ceil(moment: datetime, minutes: int) -> datetime:
+    moment = moment.astimezone(local_tz()).replace(second=0, microsecond=0)
+    extra = (-moment.minute) % minutes
+    return moment + timedelta(minutes=extra)
+
+
+def carsharing_options(query: SearchQuery, user) -> list[Option]:
+    from carsharing import conf as car_conf
+    from carsharing.selectors import vehicles_free_near
+    from carsharing.services import quote
+
+    grid = int(car_conf.get("CARSHARING_GRID_MINUTES"))
+    straight = haversine_m(query.origin.lat, query.origin.lon, query.destination.lat, query.destination.lon)
+    drive_s = straight * ROAD_DETOUR / (CAR_SPEED_KMH / 3.6)
+    if query.depart_at is not None:
+        start = _grid_ceil(query.depart_at, grid)
+    else:
+        start = _grid_ceil(query.arrive_by - timedelta(seconds=drive_s) - timedelta(minutes=grid), grid)
+        start -= timedelta(minutes=grid)
+    end = start + timedelta(hours=query.rental_hours)
+    radius_km = max(query.max_walk_m, 500.0) / 1000
+    km_estimate = math.ceil(2 * straight * ROAD_DETOUR / 1000)  # there and back
+    member = bool(user is not None and user.is_authenticated and user.is_member)
+    options = []
+    for vehicle, distance_km in vehicles_free_near(
+        start=start, end=end, lat=query.origin.lat, lon=query.origin.lon, radius_km=radius_km, now=timezone.now()
+    )[: CAP["carsharing"]]:
+        walk_m = (distance_km or 0.0) * 1000 * ROAD_DETOUR
+        walk_start = start - timedelta(seconds=_walk_seconds(walk_m))
+        try:
+            price = quote(vehicle=vehicle, start=start, end=end, km=km_estimate)
+        except DomainError:
+            continue
+        station = vehicle.station
+        legs = [
+            {
+                "mode": "walk",
+                "from": {"name": query.origin.name, "lat": query.origin.lat, "lon": query.origin.lon},
+                "to": {"name": station.name, "lat": station.lat, "lon": station.lon},
+                "departure": _iso(walk_start),
+                "arrival": _iso(start),
+                "distance_m": round(walk_m),
+            },
+            {
+                "mode": "car",
+                "vehicle": vehicle.pk,
+                "plate": vehicle.plate,
+                "vehicle_type": vehicle.vehicle_type.name,
+                "station": {"id": station.pk, "name": station.name, "lat": station.lat, "lon": station.lon},
+                "from": {"name": station.name, "lat": station.lat, "lon": station.lon},
+                "to": {"name": query.destination.name, "lat": query.destination.lat, "lon": query.destination.lon},
+                "departure": _iso(start),
+                "arrival": _iso(start + timedelta(seconds=drive_s)),
+                "rental": {"start": _iso(start), "end": _iso(end), "km_estimate": km_estimate},
+                "price": {
+                    "total_cents": price.total_cents,
+                    "vat_cents": price.vat_cents,
+                    "vat_rate_bp": price.vat_rate_bp,
+                    "time_cents": price.time_cents,
+                    "distance_cents": price.distance_cents,
+                },
+            },
+        ]
+        book = [
+            {
+                "what": f"car {vehicle.plate} from {_iso(start)} to {_iso(end)}",
+                "method": "POST",
+                "href": reverse("carsharing-reservations"),
+                "body": {"vehicle": vehicle.pk, "start": _iso(start), "end": _iso(end)},
+            }
+        ]
+        notes = (
+            []
+            if member
+            else [f"Booking a car needs a car-sharing membership (apply at {reverse('carsharing-my-membership')})."]
+        )
+        options.append(
+            Option(
+                kind="carsharing",
+                departure=walk_start,
+                arrival=start + timedelta(seconds=drive_s),
+                transfers=0,
+                walk_m=walk_m,
+                legs=legs,
+                book=book,
+                price_cents=price.total_cents,
+                notes=notes,
+            )
+        )
+    return options
+
+
+# --- The search ---------------------------------------------------------------------------------
+
+
+def _fits(option: Option, query: SearchQuery) -> bool:
+    if query.arrive_by is not None:
+        return option.arrival <= query.arrive_by
+    return option.departure >= query.depart_at - timedelta(minutes=1)  # type: ignore[operator]
+
+
+def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> list[dict[str, Any]]:
+    suggestions: list[dict[str, Any]] = []
+    if "transit" in query.modes and "transit" not in found_kinds:
+        later = query.moment + timedelta(hours=3) if query.depart_at else query.moment - timedelta(hours=3)
+        relaxed = SearchQuery(
+            origin=query.origin,
+            destination=query.destination,
+            depart_at=later if query.depart_at else None,
+            arrive_by=later if query.arrive_by else None,
+            max_walk_m=max(query.max_walk_m, 2000.0),
+            max_transfers=query.max_transfers,
+            seats=query.seats,
+        )
+        alternatives = transit_options(relaxed)
+        if alternatives:
+            best = min(alternatives, key=lambda o: o.arrival if query.depart_at else -o.departure.timestamp())
+            suggestions.append(
+                {
+                    "kind": "later_transit" if query.depart_at else "earlier_transit",
+                    "message": "No bus fits your times; this is the nearest one (walking up to 2 km).",
+                    "option": best.as_dict(),
+                }
+            )
+    if "ride" in query.modes and not signed_in:
+        suggestions.append({"kind": "sign_in", "message": "Sign in to see carpools from your neighbours."})
+    elif "ride" in query.modes and "ride" not in found_kinds:
+        earliest, latest = _ride_window(query)
+        suggestions.append(
+            {
+                "kind": "post_ride_request",
+                "message": "Post a ride request: drivers going your way are told and can offer you a seat.",
+                "book": {
+                    "method": "POST",
+                    "href": reverse("ride-request-list"),
+                    "body": {
+                        "origin": {"lat": query.origin.lat, "lon": query.origin.lon},
+                        "destination": {"lat": query.destination.lat, "lon": query.destination.lon},
+                        "earliest_departure": _iso(earliest),
+                        "latest_arrival": _iso(latest),
+                        "seats": query.seats,
+                        "pickup_mode": query.pickup_mode,
+                        "max_walk_m": int(min(query.max_walk_m, 3000)),
+                    },
+                },
+            }
+        )
+    return suggestions
+
+
+def journeys_search(*, query: SearchQuery, user=None) -> dict[str, Any]:
+    """Every way from origin to destination for the query, ranked; see the module docstring."""
+    if query.depart_at is None and query.arrive_by is None:
+        raise ValidationFailed("Give depart_at or arrive_by.", code="journey_time_missing")
+    by_kind: dict[str, list[Option]] = {}
+    if "transit" in query.modes:
+        by_kind["transit"] = transit_options(query)
+    if "ride" in query.modes:
+        by_kind["ride"] = ride_options(query, user)
+        if "transit" in query.modes:
+            by_kind["ride+transit"] = combined_options(query, user, by_kind["transit"])
+    if "carsharing" in query.modes:
+        by_kind["carsharing"] = carsharing_options(query, user)
+    options: list[Option] = []
+    for kind, found in by_kind.items():
+        kept = [option for option in found if _fits(option, query)]
+        for option in kept:
+            option.score = _score(option, query)
+        kept.sort(key=lambda o: o.score)
+        options.extend(kept[: CAP[kind]])
+    options.sort(key=lambda o: o.score)
+    found_kinds = {option.kind for option in options}
+    _log_search(query, len(options))
+    return {
+        "query": {
+            "from": {"lat": query.origin.lat, "lon": query.origin.lon},
+            "to": {"lat": query.destination.lat, "lon": query.destination.lon},
+            "depart_at": _iso(query.depart_at) if query.depart_at else None,
+            "arrive_by": _iso(query.arrive_by) if query.arrive_by else None,
+            "max_walk_m": query.max_walk_m,
+            "max_transfers": query.max_transfers,
+            "seats": query.seats,
+            "modes": sorted(query.modes),
+        },
+        "nothing_found": not options,
+        "options": [option.as_dict() for option in options],
+        "suggestions": _suggestions(query, found_kinds, bool(user is not None and user.is_authenticated)),
+    }
+
+
+def _log_search(query: SearchQuery, results: int) -> None:
+    """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics."""
+    try:
+        from mobility.stats.services import search_log_record
+
+        search_log_record(
+            origin_lat=query.origin.lat,
+            origin_lon=query.origin.lon,
+            dest_lat=query.destination.lat,
+            dest_lon=query.destination.lon,
+            when=query.moment,
+            results=results,
+            modes=query.modes,
+        )
+    except DomainError:
+        logger.warning("search not logged for statistics", exc_info=True)

@@ -1,0 +1,168 @@
+"""Compiled timetables of the active GTFS feed versions, per service day and worker.
+
+Reads the active versions of every feed (the regional feed and the Bürgerbus together)
+from the database into one ``TimetableSource``, compiles a service day with
+``timetable_for_date`` and keeps it in the ``TimetableCache`` (``.npz`` files shared by the
+workers, memoised per process). The cache key is the set of active version ids, so a feed
+version switch (an import, a Bürgerbus timetable edit) is picked up by the next query.
+
+Ids inside the compiled timetable are database primary keys as strings: stop ids are
+``Stop.pk``, trip ids ``Trip.pk``, route ids ``Route.pk``, service ids ``Service.pk``.
+Times are seconds after "noon minus 12 h" of the service day in Europe/Berlin, as in GTFS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db.models import F
+
+from gtfs.domain.times import service_day_reference
+from gtfs.models import CalendarDate, Feed, Service, Stop, StopTime, Transfer, Trip
+
+from . import conf
+from .domain.cache import TimetableCache
+from .domain.timetable import (
+    ServiceCalendar,
+    Timetable,
+    TimetableSource,
+    TransferInput,
+    _make_monotone,
+    timetable_for_date,
+)
+
+_cache: TimetableCache | None = None
+_cache_lock = threading.Lock()
+
+
+def timetable_cache() -> TimetableCache:
+    global _cache
+    with _cache_lock:
+        if _cache is None:
+            _cache = TimetableCache(conf.JOURNEYS_TIMETABLE_DIR)
+        return _cache
+
+
+def active_version_ids() -> list[int]:
+    """The active version of every feed, sorted."""
+    return sorted(Feed.objects.filter(active_version__isnull=False).values_list("active_version_id", flat=True))
+
+
+def source_from_db(version_ids: list[int]) -> tuple[TimetableSource, ServiceCalendar]:
+    """All stops, trips, stop times, transfers and calendars of these versions, columnar.
+
+    Stop times without times (GTFS allows blanks between timepoints) are left out: a
+    rider cannot be promised a boarding or alighting there.
+    """
+    stops = list(
+        Stop.objects.filter(version_id__in=version_ids, lat__isnull=False, lon__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "name", "lat", "lon")
+    )
+    stop_index = {pk: i for i, (pk, _, _, _) in enumerate(stops)}
+    trips = dict(Trip.objects.filter(version_id__in=version_ids).values_list("pk", "route_id").order_by("pk"))
+    trip_service = dict(Trip.objects.filter(version_id__in=version_ids).values_list("pk", "service_id"))
+    rows = (
+        StopTime.objects.filter(version_id__in=version_ids, arrival_time__isnull=False, departure_time__isnull=False)
+        .order_by("trip_id", "stop_sequence")
+        .values_list("trip_id", "stop_id", "arrival_time", "departure_time", "pickup_type", "drop_off_type")
+    )
+    data = np.array(list(rows), dtype=np.int64).reshape(-1, 6)
+    if len(data):
+        keep = np.array([stop in stop_index for stop in data[:, 1].tolist()], dtype=bool)
+        data = data[keep]
+    trip_col = data[:, 0]
+    boundaries = np.flatnonzero(np.diff(trip_col)) + 1 if len(data) else np.empty(0, np.int64)
+    starts = np.concatenate([[0], boundaries, [len(data)]]).astype(np.int64) if len(data) else np.zeros(1, np.int64)
+    trip_pks = trip_col[starts[:-1]].tolist() if len(data) else []
+    # A trip needs two calls to be of any use; drop the others with their rows.
+    lengths = np.diff(starts)
+    if len(lengths) and (lengths < 2).any():
+        keep_trip = np.repeat(lengths >= 2, lengths)
+        data = data[keep_trip]
+        trip_pks = [pk for pk, n in zip(trip_pks, lengths.tolist(), strict=True) if n >= 2]
+        lengths = lengths[lengths >= 2]
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    st_stop = np.array([stop_index[s] for s in data[:, 1].tolist()], dtype=np.int32)
+    arrivals, departures = _make_monotone(starts, data[:, 2].astype(np.int32), data[:, 3].astype(np.int32))
+    transfers = [
+        TransferInput(str(a), str(b), int(kind), int(seconds) if seconds is not None else None)
+        for a, b, kind, seconds in Transfer.objects.filter(version_id__in=version_ids).values_list(
+            "from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"
+        )
+    ]
+    source = TimetableSource(
+        stop_ids=[str(pk) for pk, _, _, _ in stops],
+        stop_names=[name for _, name, _, _ in stops],
+        stop_lat=np.array([lat for _, _, lat, _ in stops], dtype=np.float64),
+        stop_lon=np.array([lon for _, _, _, lon in stops], dtype=np.float64),
+        trip_ids=[str(pk) for pk in trip_pks],
+        trip_route_ids=[str(trips[pk]) for pk in trip_pks],
+        trip_service_ids=[str(trip_service[pk]) for pk in trip_pks],
+        trip_st_start=starts,
+        st_stop=st_stop,
+        st_arr=arrivals,
+        st_dep=departures,
+        st_pickup=data[:, 4] != 1,  # 1 = no pickup; 2/3 (phone, coordinate) are possible
+        st_dropoff=data[:, 5] != 1,
+        transfers=transfers,
+    )
+    return source, calendar_from_db(version_ids)
+
+
+def calendar_from_db(version_ids: list[int]) -> ServiceCalendar:
+    calendar = ServiceCalendar()
+    for service in Service.objects.filter(version_id__in=version_ids, has_calendar=True):
+        if service.start_date and service.end_date:
+            days = tuple(bool(getattr(service, day)) for day in Service.WEEKDAYS)
+            calendar.weekly[str(service.pk)] = (days, service.start_date, service.end_date)
+    for service_id, day, kind in CalendarDate.objects.filter(service__version_id__in=version_ids).values_list(
+        "service_id", "date", "exception_type"
+    ):
+        target = calendar.added if kind == CalendarDate.ExceptionType.ADDED else calendar.removed
+        target.setdefault(day, set()).add(str(service_id))
+    return calendar
+
+
+def timetable_for(day: dt.date, version_ids: list[int] | None = None) -> Timetable | None:
+    """The compiled timetable of service day ``day`` (``None`` when no feed is active)."""
+    version_ids = active_version_ids() if version_ids is None else version_ids
+    if not version_ids:
+        return None
+
+    def build() -> Timetable:
+        source, calendar = source_from_db(version_ids)
+        return timetable_for_date(source, calendar, day, config=conf.timetable_config())
+
+    return timetable_cache().get(version_ids, day, build)
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def to_service_time(moment: dt.datetime) -> tuple[dt.date, int]:
+    """(service day, seconds after its GTFS time zero) of an aware datetime."""
+    day = moment.astimezone(local_tz()).date()
+    return day, int((moment - service_day_reference(day, local_tz())).total_seconds())
+
+
+def from_service_time(day: dt.date, seconds: int) -> dt.datetime:
+    """The aware local datetime of ``seconds`` after the GTFS time zero of ``day``."""
+    return (service_day_reference(day, local_tz()) + dt.timedelta(seconds=int(seconds))).astimezone(local_tz())
+
+
+def stops_by_pk(pks: set[int]) -> dict[int, Stop]:
+    return Stop.objects.in_bulk(pks)
+
+
+def trips_by_pk(pks: set[int]) -> dict[int, Trip]:
+    return (
+        Trip.objects.select_related("route", "version__feed", "booking_rule")
+        .annotate(feed_kind=F("version__feed__kind"))
+        .in_bulk(pks)
+    )

@@ -1,0 +1,10 @@
+from tests.access import Endpoint, expect
+
+ROWS = [
+    Endpoint(
+        "GET",
+        "journey-search",
+        expect(200, 200, 200, 200, 200),
+        query=lambda ctx: {"from": "50.15,9.90", "to": "50.19,9.93", "depart_at": "2026-12-01T08:00:00+01:00"},
+    ),
+]

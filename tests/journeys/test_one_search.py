@@ -1,0 +1,153 @@
+"""The one search over the demo region: every kind of option, booking links, nothing-found."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from gtfs.models import Stop
+from mobility.accounts.models import User
+from mobility.stats.models import SearchLog
+from rides.models import RideOffer
+
+
+@pytest.fixture
+def demo(db, tmp_path, settings):
+    settings.JOURNEYS_TIMETABLE_DIR = str(tmp_path / "timetables")
+    import journeys.conf
+    import journeys.timetable_store as store
+
+    journeys.conf.JOURNEYS_TIMETABLE_DIR = str(tmp_path / "timetables")
+    store._cache = None
+    call_command("demo", "--out", str(tmp_path / "demo"), stdout=StringIO())
+    yield
+    store._cache = None
+
+
+def _search(client, **params):
+    response = client.get("/api/v1/journeys/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_demo_search_between_two_villages_offers_every_kind(demo, client_for):
+    carla = User.objects.get(email="carla@demo.lindenau.example")
+    offer = RideOffer.objects.order_by("departure").first()
+    depart = offer.departure - timedelta(minutes=10)
+    logged_before = SearchLog.objects.count()
+    body = _search(
+        client_for(carla),
+        **{
+            "from": f"{offer.origin_lat},{offer.origin_lon}",
+            "to": f"{offer.destination_lat},{offer.destination_lon}",
+            "depart_at": depart.isoformat(),
+        },
+    )
+    kinds = [option["kind"] for option in body["options"]]
+    assert {"transit", "ride", "carsharing"} <= set(kinds)
+    assert body["nothing_found"] is False
+    scores = [option["score"] for option in body["options"]]
+    assert scores == sorted(scores)
+    transit = next(o for o in body["options"] if o["kind"] == "transit")
+    bus = next(leg for leg in transit["legs"] if leg["mode"] == "bus")
+    assert bus["line"] == "R10" and bus["buergerbus"] is False
+    assert transit["departure"] >= depart.isoformat()[:16]
+    ride = next(o for o in body["options"] if o["kind"] == "ride")
+    carpool = next(leg for leg in ride["legs"] if leg["mode"] == "carpool")
+    assert carpool["offer"] == offer.pk and carpool["cost_share_cents"] == offer.cost_share_cents
+    assert [step["href"] for step in ride["book"]] == ["/api/v1/rides/requests/", "/api/v1/rides/bookings/"]
+    car = next(o for o in body["options"] if o["kind"] == "carsharing")
+    assert car["book"][0]["href"] == "/api/v1/carsharing/reservations/"
+    assert car["price_cents"] > 0
+    # The driver's own home position is never in the answer; only the searcher's or meeting points.
+    assert "driver" not in str(body).lower() or "driver_detour_min" in str(body)
+    assert SearchLog.objects.count() == logged_before + 1
+    assert SearchLog.objects.order_by("-id").first().results == len(body["options"])
+
+
+def test_buergerbus_booking_line_is_marked_with_free_seats_and_a_booking_link(demo, client_for, alice):
+    # Only the Bürgerbus runs in this test, so its booking-only line BB2 is the answer.
+    from gtfs.models import Feed
+
+    Feed.objects.filter(kind="transit").update(active_version=None)
+    origin = Stop.objects.filter(name="Birkenfeld Dorfplatz", version__feed__kind="community_bus").get()
+    target = Stop.objects.filter(name="Tannhausen Mühle", version__feed__kind="community_bus").get()
+    # A weekday morning well ahead, so the booking deadline (18:00 the day before) is open.
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=7)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    body = _search(
+        client_for(alice),
+        **{
+            "from": f"stop:{origin.pk}",
+            "to": f"stop:{target.pk}",
+            "depart_at": f"{day.isoformat()}T08:30:00+01:00",
+            "modes": "transit",
+        },
+    )
+    legs = [leg for option in body["options"] for leg in option["legs"] if leg.get("buergerbus")]
+    assert legs, body
+    leg = legs[0]
+    assert leg["line"] == "BB2" and leg["booking_required"] is True and leg["free_seats"] == 8
+    assert leg["bookable"] is True
+    option = next(o for o in body["options"] if leg in o["legs"])
+    assert option["book"][0]["href"] == "/api/v1/gtfs/buergerbus/bookings/"
+    assert option["book"][0]["body"]["from_stop"] == origin.pk
+
+
+def test_nothing_found_suggests_alternatives(demo, client_for, alice):
+    logged_before = SearchLog.objects.count()
+    body = _search(
+        client_for(alice),
+        **{
+            "from": "50.1500,9.9000",
+            "to": "50.1930,9.9350",
+            "depart_at": "2027-06-06T02:00:00+02:00",
+            "modes": "transit,ride",
+            "max_walk_m": "50",
+        },
+    )
+    assert body["nothing_found"] is True and body["options"] == []
+    kinds = [s["kind"] for s in body["suggestions"]]
+    assert "post_ride_request" in kinds
+    post = next(s for s in body["suggestions"] if s["kind"] == "post_ride_request")
+    assert post["book"]["href"] == "/api/v1/rides/requests/"
+    assert SearchLog.objects.count() == logged_before + 1
+    assert SearchLog.objects.order_by("-id").first().results == 0
+
+
+def test_anonymous_search_shows_no_carpools(demo, client):
+    offer = RideOffer.objects.order_by("departure").first()
+    response = client.get(
+        "/api/v1/journeys/",
+        {
+            "from": f"{offer.origin_lat},{offer.origin_lon}",
+            "to": f"{offer.destination_lat},{offer.destination_lon}",
+            "depart_at": (offer.departure - timedelta(minutes=10)).isoformat(),
+        },
+    )
+    body = response.json()
+    assert {o["kind"] for o in body["options"]} <= {"transit", "carsharing"}
+    assert "sign_in" in [s["kind"] for s in body["suggestions"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "x", "to": "50,9", "depart_at": "2026-01-01T08:00:00+01:00"}, "from"),
+        ({"from": "91,9", "to": "50,9", "depart_at": "2026-01-01T08:00:00+01:00"}, "from"),
+        ({"from": "50,9", "to": "stop:999999", "depart_at": "2026-01-01T08:00:00+01:00"}, "to"),
+        ({"from": "50,9", "to": "50,9"}, "non_field_errors"),
+        ({"from": "50,9", "to": "50,9", "depart_at": "2026-01-01T08:00:00+01:00", "modes": "plane"}, "modes"),
+        ({"from": "50,9", "to": "50,9", "depart_at": "2026-01-01T08:00:00+01:00", "max_walk_m": "99999"}, "max_walk_m"),
+    ],
+)
+def test_bad_search_input_is_a_clear_400(client, params, field):
+    response = client.get("/api/v1/journeys/", params)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert field in response.json()["error"]["fields"]
