@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -608,8 +608,15 @@ def _compile_routes(inst: _Instances, n_stops: int) -> dict[str, np.ndarray]:
     }
 
 
+WalkMetres = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
 def _compile_footpaths(
-    source: TimetableSource, served: np.ndarray, config: TimetableConfig, extra: Sequence[tuple[str, str, float, int]]
+    source: TimetableSource,
+    served: np.ndarray,
+    config: TimetableConfig,
+    extra: Sequence[tuple[str, str, float, int]],
+    walk_metres: WalkMetres | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     n = source.n_stops
     stop_transfer_s = np.full(n, config.default_transfer_s, dtype=np.int64)
@@ -618,19 +625,27 @@ def _compile_footpaths(
     if len(served_idx) > 1 and config.max_transfer_walk_m > 0:
         lat0 = float(np.mean(source.stop_lat[served_idx]))
         tree = cKDTree(_project(source.stop_lat[served_idx], source.stop_lon[served_idx], lat0))
-        max_straight = config.max_transfer_walk_m / config.detour_factor
+        # a road network is never shorter than the straight line: search pairs within the
+        # limit itself when a road-graph walk is given, within limit / detour otherwise
+        max_straight = config.max_transfer_walk_m / (1.0 if walk_metres else config.detour_factor)
         cand = tree.query_pairs(max_straight * _KD_MARGIN, output_type="ndarray")
         if len(cand):
             a = served_idx[cand[:, 0]]
             b = served_idx[cand[:, 1]]
-            straight = haversine_m(source.stop_lat[a], source.stop_lon[a], source.stop_lat[b], source.stop_lon[b])
-            metres = straight * config.detour_factor
+            if walk_metres is not None:
+                # directed: the walk from a to b may differ from b to a (one-way paths)
+                a, b = np.concatenate([a, b]), np.concatenate([b, a])
+                metres = np.asarray(walk_metres(a, b), dtype=np.float64)
+            else:
+                straight = haversine_m(source.stop_lat[a], source.stop_lon[a], source.stop_lat[b], source.stop_lon[b])
+                metres = straight * config.detour_factor
             keep = metres <= config.max_transfer_walk_m
             a, b, metres = a[keep], b[keep], metres[keep]
             secs = walk_seconds(metres, config.walk_speed_mps)
             for x, y, s, m in zip(a.tolist(), b.tolist(), secs.tolist(), metres.tolist(), strict=True):
                 pairs[(x, y)] = (s, m)
-                pairs[(y, x)] = (s, m)
+                if walk_metres is None:
+                    pairs[(y, x)] = (s, m)
     index = {s: i for i, s in enumerate(source.stop_ids)}
     for from_id, to_id, metres, secs in extra:
         if from_id in index and to_id in index:
@@ -693,6 +708,7 @@ def build_timetable(
     window: tuple[int, int] = (0, 30 * 3600),
     config: TimetableConfig | None = None,
     extra_footpaths: Sequence[tuple[str, str, float, int]] = (),
+    walk_metres: WalkMetres | None = None,
 ) -> Timetable:
     """Compile a timetable from a source and the active service ids per day offset.
 
@@ -700,14 +716,18 @@ def build_timetable(
     each trip of an active service is shifted by ``offset × 86,400`` s and kept if it runs
     (first departure … last arrival) within ``window`` (seconds of the service day; by default
     midnight to 06:00 the next morning). ``extra_footpaths`` rows are
-    ``(from_stop_id, to_stop_id, metres, seconds)`` and override computed walks (road graph).
+    ``(from_stop_id, to_stop_id, metres, seconds)`` and override computed walks.
+    ``walk_metres(from_stops, to_stops)`` (stop index arrays → walking metres, ``inf`` where
+    there is no path), e.g. backed by a pedestrian road graph, replaces straight line × detour
+    for the footpaths between stops; access and egress walks of a query stay straight line ×
+    detour.
     """
     config = config or TimetableConfig()
     inst = _select_instances(source, service_days, window)
     served = np.zeros(source.n_stops, dtype=bool)
     served[np.unique(source.st_stop)] = True
     fields = _compile_routes(inst, source.n_stops)
-    fp, stop_transfer_s = _compile_footpaths(source, served, config, extra_footpaths)
+    fp, stop_transfer_s = _compile_footpaths(source, served, config, extra_footpaths, walk_metres)
     fields.update(fp)
     fields = _finish(fields)
     day_served = np.zeros(source.n_stops, dtype=bool)

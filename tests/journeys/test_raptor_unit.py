@@ -171,6 +171,27 @@ def test_transfer_by_footpath_between_nearby_stops():
     assert journey.arrival == hm("08:40")
 
 
+def test_footpaths_from_a_road_graph_walk_function():
+    source = TimetableSource.from_inputs(STOPS, WALK_TRIPS)
+    calls = []
+
+    def road_metres(a, b):
+        calls.append((a.copy(), b.copy()))
+        return np.where(np.isin(a, [2, 3]) & np.isin(b, [2, 3]), 250.0, np.inf)
+
+    tt = build_timetable(source, [(0, {"WK"})], walk_metres=road_metres)
+    to, secs, metres = tt.footpaths_from(tt.stop_index("C"))
+    assert to.tolist() == [tt.stop_index("C2")] and metres.tolist() == [250.0]
+    assert secs.tolist() == [int(np.ceil(250.0 / 1.2))]
+    assert len(calls) == 1
+    [journey] = earliest_arrival(tt, at(tt, "A"), at(tt, "D"), hm("07:55"))
+    assert journey.walk_m == 250.0
+    # too long by road: no footpath, no journey
+    tt = build_timetable(source, [(0, {"WK"})], walk_metres=lambda a, b: np.full(len(a), 900.0))
+    assert len(tt.fp_to) == 0
+    assert earliest_arrival(tt, at(tt, "A"), at(tt, "D"), hm("07:55")) == []
+
+
 def test_footpath_forbidden_by_transfers_txt_and_overridden_time():
     _source, tt = timetable(WALK_TRIPS, [TransferInput("C", "C2", 3)])
     assert earliest_arrival(tt, at(tt, "A"), at(tt, "D"), hm("07:55")) == []
