@@ -49,3 +49,8 @@ def privacy_grid_m() -> float:
 
 def max_matches() -> int:
     return int(_setting("RIDES_MAX_MATCHES", 50))
+
+
+def pending_hold_hours() -> float:
+    """How long a rider's unanswered seat request holds the seats before it lapses."""
+    return _setting("RIDES_PENDING_HOLD_HOURS", 24.0)

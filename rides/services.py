@@ -2,7 +2,9 @@
 
 Seats are held from the moment a rider asks (status ``requested``), not only once the
 driver accepts: the rider then knows the seat is kept while the driver decides, and the
-driver can accept every request they see without a second race. Overbooking is prevented by
+driver can accept every request they see without a second race. An unanswered request
+lapses after ``RIDES_PENDING_HOLD_HOURS`` (task ``rides.expire_pending_bookings``), so a
+silent driver cannot block seats for long. Overbooking is prevented by
 locking the offer row (``select_for_update``) and re-planning the ride from the bookings in
 the database inside that lock, so parallel requests for the same ride are serialised.
 """
@@ -16,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
@@ -463,3 +466,35 @@ def booking_cancel(*, user, booking_id: int, reason: str) -> RideBooking:
 def ensure_party(user, booking: RideBooking) -> None:
     if user.pk not in (booking.rider_id, booking.offer.driver_id):
         raise Forbidden("Not your booking.", code="not_a_party")
+
+
+def bookings_expire_pending(*, now: datetime | None = None) -> int:
+    """Unanswered seat requests lapse: after ``RIDES_PENDING_HOLD_HOURS`` or once the ride left.
+
+    Each lapsed booking is declined with the reason "no answer from the driver", frees its
+    seats, and both parties are told. Returns how many lapsed.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=conf.pending_hold_hours())
+    lapsed = 0
+    candidates = RideBooking.objects.filter(status=BookingStatus.REQUESTED).filter(
+        Q(created_at__lte=cutoff) | Q(pickup_time__lte=now)
+    )
+    for booking_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            booking = (
+                RideBooking.objects.select_for_update()
+                .select_related("offer__driver", "rider")
+                .filter(pk=booking_id, status=BookingStatus.REQUESTED)
+                .first()
+            )
+            if booking is None:
+                continue
+            booking.status = BookingStatus.DECLINED
+            booking.cancel_reason = "no answer from the driver"
+            booking.save(update_fields=["status", "cancel_reason", "updated_at"])
+            notify(booking.rider, "ride_booking_declined", {"booking": booking.pk, "reason": booking.cancel_reason})
+            notify(booking.offer.driver, "ride_booking_lapsed", {"booking": booking.pk})
+            bump_version()
+            lapsed += 1
+    return lapsed

@@ -54,3 +54,11 @@ def offer_match_waiting_requests(offer_id: int) -> int:
     if found:
         notify(offer.driver, "ride_requests_waiting", {"offer": offer.pk, "requests": len(found)})
     return len(found)
+
+
+@shared_task(name="rides.expire_pending_bookings")
+def expire_pending_bookings() -> int:
+    """Periodic: unanswered seat requests lapse (see ``bookings_expire_pending``)."""
+    from .services import bookings_expire_pending
+
+    return bookings_expire_pending()

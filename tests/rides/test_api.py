@@ -399,3 +399,24 @@ def test_offer_from_a_transit_stop_shows_the_stop_to_everyone(client_for, alice,
     )
     assert response.status_code == 400 and response.json()["error"]["code"] == "stop_not_found"
     assert RideOffer.objects.count() == 1
+
+
+def test_unanswered_requests_lapse_and_free_their_seats(client_for, alice, bob, herrenberg_trip, settings):
+    from rides.tasks import expire_pending_bookings
+
+    offer = post_offer(client_for(alice), herrenberg_trip, seats=1)
+    req = post_request(client_for(bob), herrenberg_trip)
+    body = {
+        "request": req["request"]["id"],
+        "offer": offer["id"],
+        "occurrence_date": req["matches"][0]["occurrence_date"],
+    }
+    booking_id = client_for(bob).post("/api/v1/rides/bookings/", body, format="json").json()["id"]
+    assert expire_pending_bookings() == 0  # young and the ride has not left
+    settings.RIDES_PENDING_HOLD_HOURS = 0
+    assert expire_pending_bookings() == 1
+    booking = RideBooking.objects.get(pk=booking_id)
+    assert (booking.status, booking.cancel_reason) == (BookingStatus.DECLINED, "no answer from the driver")
+    assert Notification.objects.filter(user=bob, kind="ride_booking_declined").count() == 1
+    assert Notification.objects.filter(user=alice, kind="ride_booking_lapsed").count() == 1
+    assert client_for(alice).post(f"/api/v1/rides/bookings/{booking_id}/accept/").status_code == 409
