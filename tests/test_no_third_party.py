@@ -272,3 +272,65 @@ def test_own_templates_and_scripts_load_nothing_from_elsewhere():
         if problems:
             offenders[name] = problems
     assert offenders == {}
+
+
+# --- at run time -----------------------------------------------------------------------------------
+
+LOCAL_NAMES = {"127.0.0.1", "::1", "localhost", "testserver", "0.0.0.0", ""}
+
+
+@pytest.fixture
+def outbound_attempts(monkeypatch):
+    """Record (and refuse) every DNS lookup or connection to anything but this machine."""
+    import socket
+
+    attempts: list[str] = []
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in LOCAL_NAMES:
+            attempts.append(f"connect {address}")
+            raise OSError("outbound connection refused by test")
+        return real_connect(sock, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host or "")
+        if name not in LOCAL_NAMES:
+            attempts.append(f"resolve {name}")
+            raise OSError("outbound lookup refused by test")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return attempts
+
+
+@pytest.mark.django_db
+def test_a_session_on_the_platform_calls_nobody_outside(outbound_attempts, operator_browser, client_for, settings):
+    """Payments off: signing up, the open data, the docs, the admin, export and erasure stay local."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.PAYMENTS_ENABLED = False
+    anonymous = Client()
+    for path in ["/api/docs/", "/api/redoc/", "/api/v1/schema/", "/api/v1/gbfs/gbfs.json", "/api/v1/rides/gtfs.zip"]:
+        assert anonymous.get(path).status_code == 200, path
+    api = client_for(None)
+    register = api.post(
+        "/api/v1/auth/register/", {"email": "neu@example.org", "password": "a-long-and-unusual-passphrase-42"}
+    )
+    assert register.status_code == 201, register.content
+    person = UserFactory(email="local@example.org")
+    me = client_for(person)
+    assert me.get("/api/v1/me/data-export/").status_code == 200
+    assert me.post("/api/v1/me/erasure/", {"password": "correct-horse-battery-staple"}).status_code == 200
+    assert operator_browser.get("/admin/").status_code == 200
+    assert outbound_attempts == []
+
+
+def test_the_guard_catches_an_outbound_call(outbound_attempts):
+    import urllib.request
+
+    with pytest.raises(OSError):
+        urllib.request.urlopen("https://fonts.googleapis.com/css2", timeout=1)
+    assert outbound_attempts == ["resolve fonts.googleapis.com"]
