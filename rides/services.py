@@ -94,9 +94,31 @@ def roadgraph_import(
         )
         if activate:
             RoadGraphModel.objects.exclude(pk=model.pk).update(active=False)
+        _resnap_rides(model, graph)
         bump_version()
     reset()
     return model
+
+
+def _resnap_rides(model: RoadGraphModel, graph: RoadGraph) -> None:
+    """After re-importing a graph, node numbers change: snap live rides onto the new graph again."""
+    for offer in RideOffer.objects.filter(graph=model, status=OfferStatus.ACTIVE):
+        offer.origin_node = graph.nearest_node(offer.origin_lat, offer.origin_lon)[0]
+        offer.destination_node = graph.nearest_node(offer.destination_lat, offer.destination_lon)[0]
+        if offer.origin_node == offer.destination_node:
+            offer.status = OfferStatus.CANCELLED
+            offer.save(update_fields=["origin_node", "destination_node", "status", "updated_at"])
+            continue
+        route = graph.route(offer.origin_node, offer.destination_node)
+        offer.duration_s, offer.distance_m = route.duration_s, route.distance_m
+        offer.polyline = encode_polyline(graph.path_shape(route.nodes))
+        offer.save(
+            update_fields=["origin_node", "destination_node", "duration_s", "distance_m", "polyline", "updated_at"]
+        )
+    for booking in RideBooking.objects.filter(offer__graph=model, status__in=SEAT_HOLDING):
+        booking.pickup_node = graph.nearest_node(booking.pickup_lat, booking.pickup_lon)[0]
+        booking.dropoff_node = graph.nearest_node(booking.dropoff_lat, booking.dropoff_lon)[0]
+        booking.save(update_fields=["pickup_node", "dropoff_node", "updated_at"])
 
 
 def meeting_point_create(*, name: str, lat: float, lon: float, kind: str = "mitfahrbank") -> MeetingPoint:

@@ -164,3 +164,31 @@ def test_osm_import_command(tmp_path, settings):
     with pytest.raises(CommandError):
         call_command("osm_import", str(tmp_path / "nope.pbf"), "--name", "x", "--no-progress")
     assert RoadGraphModel.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_reimport_resnaps_live_offers(tmp_path, settings, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rides import services
+    from rides.models import RideOffer
+
+    settings.RIDES_GRAPH_DIR = str(tmp_path)
+    path = shared_file("osm/herrenberg-minimal.osm.pbf")
+    call_command("osm_import", str(path), "--name", "hb", "--no-progress")
+    graph = RoadGraph.load(tmp_path / "hb")
+    a, b = int(graph.lon.argmin()), int(graph.lon.argmax())
+    offer = services.offer_create(
+        driver=alice,
+        origin=services.Place(float(graph.lat[a]), float(graph.lon[a])),
+        destination=services.Place(float(graph.lat[b]), float(graph.lon[b])),
+        departure=timezone.now() + timedelta(days=1),
+        seats=2,
+    )
+    RideOffer.objects.filter(pk=offer.pk).update(origin_node=0, destination_node=1, duration_s=1.0)
+    call_command("osm_import", str(path), "--name", "hb", "--no-progress")
+    offer.refresh_from_db()
+    assert (offer.origin_node, offer.destination_node) == (a, b)
+    assert offer.duration_s == pytest.approx(graph.route(a, b).duration_s)
