@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 import jsonschema
 import pytest
 from django.utils import timezone
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
 
 from carsharing import gbfs
 from carsharing.models import Membership, Reservation, Station, Tariff, Vehicle, VehicleType
@@ -49,14 +51,27 @@ def _format_checker() -> jsonschema.FormatChecker:
     return checker
 
 
+def _registry() -> Registry:
+    """Every schema of the directory under its ``$id`` and file name, so a ``$ref`` between them
+    resolves locally (never over the network)."""
+    resources = []
+    for path in sorted(SCHEMA_DIR.glob("*.json")):
+        contents = json.loads(path.read_text())
+        resource = Resource.from_contents(contents, default_specification=DRAFT7)
+        resources.append((path.name, resource))
+        if contents.get("$id"):
+            resources.append((contents["$id"], resource))
+    return Registry().with_resources(resources)
+
+
 def _validator(feed: str) -> jsonschema.protocols.Validator:
     path = SCHEMA_DIR / f"{feed}.json"
     if not path.is_file():
         pytest.skip(f"GBFS schema missing: {path}")
     schema = json.loads(Path(path).read_text())
-    cls = jsonschema.validators.validator_for(schema)
+    cls = jsonschema.validators.validator_for(schema)  # the schema's own $schema: Draft 7 for v3.0
     cls.check_schema(schema)
-    return cls(schema, format_checker=_format_checker())
+    return cls(schema, format_checker=_format_checker(), registry=_registry())
 
 
 def _assert_valid(feed: str, document: dict) -> None:
@@ -256,3 +271,13 @@ def test_empty_system_is_still_valid(client_for):
     for feed in ["gbfs", *FEEDS]:
         document = _get(client, f"/api/v1/gbfs/{feed}.json")
         _assert_valid(feed, document)
+
+
+def test_references_between_the_schemas_resolve_locally():
+    if not SCHEMA_DIR.is_dir():
+        pytest.skip(f"GBFS schemas missing: {SCHEMA_DIR}")
+    validator = jsonschema.Draft7Validator({"$ref": "station_status.json"}, registry=_registry())
+    assert validator.is_valid(
+        {"last_updated": "2026-11-26T01:00:00Z", "ttl": 0, "version": "3.0", "data": {"stations": []}}
+    )
+    assert not validator.is_valid({"ttl": 0, "version": "3.0", "data": {"stations": []}})
