@@ -63,6 +63,8 @@ def erase_personal_data(user) -> dict[str, int]:
     """Release seats on future rides, clear names and numbers; the bookings stay for statistics."""
     now = timezone.now()
     own = BuergerbusBooking.objects.filter(passenger=user)
+    # Not through bb_booking_cancel: it notifies the passenger, and that notification would be
+    # created after the notifications app has already erased this person's messages.
     cancelled = own.filter(status=BuergerbusBooking.Status.CONFIRMED, departure_at__gt=now).update(
         status=BuergerbusBooking.Status.CANCELLED, cancelled_at=now
     )
