@@ -261,6 +261,7 @@ def _erase_and_check(world):
     assert bobs_seat.status == "cancelled"
     assert (bobs_seat.pickup_lat, bobs_seat.pickup_lon) == (51.00111, 12.15111)  # bob's data is bob's
     assert Notification.objects.filter(user=world["bob"], kind="ride_booking_cancelled").count() == 2
+    assert Notification.objects.filter(user=person).count() == 0  # nothing new for the erased person
     riding = RideBooking.objects.get(pk=world["riding"].pk)
     assert riding.status == "cancelled" and (riding.pickup_lat, riding.pickup_lon) == coarse_position(*PICKUP)
     assert RideRequest.objects.get(pk=world["looking"].pk).status == "cancelled"
