@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from mobility.errors import NotFound, ValidationFailed
 
-from .domain.names import fold  # noqa: F401  (re-exported for the API)
+from .domain.names import fold
 from .domain.times import gtfs_time_to_datetime, service_day_reference
 from .models import CalendarDate, Feed, FeedKind, FeedVersion, Route, Service, Stop, StopTime, Trip
 
@@ -261,10 +261,6 @@ def trip_stop_times(*, trip: Trip) -> QuerySet[StopTime]:
     return (
         StopTime.objects.filter(version_id=trip.version_id, trip=trip).select_related("stop").order_by("stop_sequence")
     )
-
-
-def search_filter_q(key: str) -> Q:
-    return Q(name_search__contains=f" {fold(key)}")
 
 
 def booking_list_for(*, user) -> QuerySet:

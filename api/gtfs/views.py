@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -21,6 +21,7 @@ from api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from api.permissions import IsOperator, IsResident, IsTownStaff
 from api.schema import error_responses
 from gtfs import conf, selectors, services
+from gtfs.domain.names import fold
 from gtfs.feed_export import version_export_zip
 from gtfs.feed_import import import_upload_create
 from gtfs.models import BuergerbusBooking, GtfsImport
@@ -75,7 +76,7 @@ class StopListView(generics.ListAPIView):
                 stop.distance_m = distance
                 stops.append(stop)
             if data.get("q"):
-                key = " " + selectors.fold(data["q"])
+                key = " " + fold(data["q"])
                 stops = [stop for stop in stops if key in stop.name_search]
             return stops
         return selectors.stop_search(query=data["q"]).select_related("version")
@@ -387,6 +388,3 @@ class BookingCancelView(APIView):
     def post(self, request, pk: int):
         booking = services.bb_booking_cancel(booking_id=pk, user=request.user)
         return Response(s.BookingOutput(booking).data)
-
-
-__all__ = ["OpenApiResponse"]
