@@ -36,16 +36,25 @@ def test_demo_search_between_two_villages_offers_every_kind(demo, client_for):
     offer = RideOffer.objects.order_by("departure").first()
     depart = offer.departure - timedelta(minutes=10)
     logged_before = SearchLog.objects.count()
+    buchwald = Stop.objects.filter(name="Buchwald Feuerwehr", version__feed__kind="transit").get()
+    # From Lindenau (where the demo driver starts) to the village of Buchwald.
     body = _search(
         client_for(carla),
         **{
             "from": f"{offer.origin_lat},{offer.origin_lon}",
-            "to": f"{offer.destination_lat},{offer.destination_lon}",
+            "to": f"{buchwald.lat},{buchwald.lon}",
             "depart_at": depart.isoformat(),
+            "max_walk_m": "250",
         },
     )
     kinds = [option["kind"] for option in body["options"]]
-    assert {"transit", "ride", "carsharing"} <= set(kinds)
+    assert set(kinds) == {"transit", "ride", "ride+transit", "carsharing"}
+    combo = next(o for o in body["options"] if o["kind"] == "ride+transit")
+    modes = [leg["mode"] for leg in combo["legs"] if leg["mode"] != "walk"]
+    assert modes[0] == "carpool" and modes[1:] and all(m == "bus" for m in modes[1:])
+    carpool_leg = next(leg for leg in combo["legs"] if leg["mode"] == "carpool")
+    first_bus = next(leg for leg in combo["legs"] if leg["mode"] == "bus")
+    assert first_bus["departure"] >= carpool_leg["arrival"]
     assert body["nothing_found"] is False
     scores = [option["score"] for option in body["options"]]
     assert scores == sorted(scores)
