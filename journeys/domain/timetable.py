@@ -345,6 +345,9 @@ _ARRAY_FIELDS = (
     "inst_day",
 )
 _STRING_FIELDS = ("stop_ids", "stop_names", "trip_ids", "trip_route_ids")
+# fields a timetable shares with its reversed twin; the others are stored again as "rev_<name>"
+_SHARED_FIELDS = ("stop_lat", "stop_lon", "stop_served", "stop_transfer_s", "inst_trip", "inst_day")
+_REVERSED_FIELDS = tuple(name for name in _ARRAY_FIELDS if name not in _SHARED_FIELDS)
 
 
 @dataclass(eq=False)
@@ -814,9 +817,17 @@ def _reverse(tt: Timetable) -> Timetable:
 # --------------------------------------------------------------------------------------------
 
 
-def save_timetable(tt: Timetable, path: str | Path) -> None:
-    """Save with ``np.savez`` (uncompressed: members can be memory-mapped or read quickly)."""
+def save_timetable(tt: Timetable, path: str | Path, *, with_reversed: bool = True) -> None:
+    """Save with ``np.savez`` (uncompressed: members can be memory-mapped or read quickly).
+
+    ``with_reversed`` also stores the arrays of ``tt.reversed()`` (arrive-by), so a worker
+    loading the file does not have to derive them on its first arrive-by query.
+    """
     arrays: dict[str, np.ndarray] = {name: getattr(tt, name) for name in _ARRAY_FIELDS}
+    if with_reversed:
+        rev = tt.reversed()
+        arrays.update({f"rev_{name}": getattr(rev, name) for name in _REVERSED_FIELDS})
+        arrays["rev_time_base"] = np.array(rev.time_base, dtype=np.int64)
     for name in _STRING_FIELDS:
         arrays[name] = np.array(getattr(tt, name), dtype=str)
     arrays["time_base"] = np.array(tt.time_base, dtype=np.int64)
@@ -851,7 +862,13 @@ def _timetable_from_arrays(data: dict[str, np.ndarray]) -> Timetable:
     )
     kwargs = {name: data[name] for name in _ARRAY_FIELDS}
     strings = {name: np.asarray(data[name]).tolist() for name in _STRING_FIELDS}
-    return Timetable(config=config, time_base=int(np.asarray(data["time_base"])), **kwargs, **strings)
+    tt = Timetable(config=config, time_base=int(np.asarray(data["time_base"])), **kwargs, **strings)
+    if "rev_time_base" in data:
+        shared = {name: kwargs[name] for name in _SHARED_FIELDS}
+        own = {name: data[f"rev_{name}"] for name in _REVERSED_FIELDS}
+        rev = Timetable(config=config, time_base=int(np.asarray(data["rev_time_base"])), **shared, **own, **strings)
+        tt._reversed, rev._reversed = rev, tt
+    return tt
 
 
 def _npz_memmap(path: Path) -> dict[str, np.ndarray]:

@@ -340,6 +340,13 @@ def test_save_and_load_round_trip(tmp_path):
             tt, at(tt, "A"), at(tt, "D"), hm("09:00")
         )
     assert isinstance(load_timetable(path, mmap=True).dep_key, np.memmap)
+    # the reversed (arrive-by) arrays come from the file, equal to deriving them
+    loaded = load_timetable(path, mmap=True)
+    assert loaded._reversed is not None and loaded.reversed().reversed() is loaded
+    for name in ("dep_key", "pos_stop", "fp_to", "times_arr"):
+        assert np.array_equal(getattr(loaded.reversed(), name), getattr(tt.reversed(), name))
+    save_timetable(tt, tmp_path / "fwd.npz", with_reversed=False)
+    assert load_timetable(tmp_path / "fwd.npz")._reversed is None
 
 
 def test_merged_feeds_connect_by_walking():
