@@ -423,15 +423,19 @@ class RoadGraph:
 
     def edge_positions(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         """CSR positions of the edges ``src[k] -> dst[k]`` (each must exist)."""
-        out = np.empty(len(src), dtype=np.int64)
-        indptr, indices = self.indptr, self.indices
-        for k, (u, v) in enumerate(zip(np.asarray(src).tolist(), np.asarray(dst).tolist(), strict=True)):
-            lo, hi = int(indptr[u]), int(indptr[u + 1])
-            pos = lo + int(np.searchsorted(indices[lo:hi], v))
-            if pos >= hi or int(indices[pos]) != v:
-                raise RoadGraphError(f"no edge {u} -> {v}")
-            out[k] = pos
-        return out
+        keys = getattr(self, "_edge_keys", None)
+        n = self.node_count
+        if keys is None:
+            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(np.asarray(self.indptr)))
+            keys = rows * n + np.asarray(self.indices, dtype=np.int64)  # sorted: rows ascend, indices sorted
+            self._edge_keys = keys
+        wanted = np.asarray(src, dtype=np.int64) * n + np.asarray(dst, dtype=np.int64)
+        positions = np.searchsorted(keys, wanted)
+        if len(wanted) and (
+            np.any(positions >= len(keys)) or np.any(keys[np.minimum(positions, len(keys) - 1)] != wanted)
+        ):
+            raise RoadGraphError("the path uses an edge that is not in the graph")
+        return positions
 
     def edge_time(self, u: int, v: int) -> float:
         """Travel time in seconds of the edge ``u -> v``."""
