@@ -146,3 +146,38 @@ def test_fractional_sums_are_never_rounded_away():
     cells = pd.DataFrame({"p": ["a", "b"], "n": [3000, 3100], "h": [77936.25, 75427.75]})
     table = anonymised_table(cells, spec=TableSpec(counts=["n"], sums=["h"]), row_dim="p", row_keys=["a", "b"])
     assert table["h"].tolist() == [77936.25, 75427.75, 153364.0]
+
+
+def test_coarsened_mask_publishes_only_what_the_fine_table_implies():
+    from mobility.stats.domain.disclosure import coarsen_mask
+
+    # Fine: 2 periods x 4 vehicles; stations A = {0, 1}, B = {2, 3}.
+    fine = np.zeros((3, 5), dtype=bool)
+    fine[0, 1] = fine[0, 2] = True  # hidden in different stations: both stations hidden
+    fine[1, 2] = fine[1, 3] = True  # both in station B with the total published: B follows
+    fine[2, 1] = fine[2, 2] = True  # column totals
+    coarse = coarsen_mask(fine, [[0, 1], [2, 3]])
+    assert coarse.astype(int).tolist() == [[1, 1, 0], [0, 0, 0], [1, 1, 0]]
+    # The whole-table view is the fine total column.
+    assert coarsen_mask(fine, None).astype(int).tolist() == [[0, 0], [0, 0], [0, 0]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts, st.integers(min_value=1, max_value=3))
+def test_linked_coarse_table_adds_no_information(inner, n_groups):
+    """Publishing the coarse table next to the fine one determines no hidden fine entry."""
+    from mobility.stats.domain.disclosure import coarsen_mask
+
+    table = with_margins(inner)
+    mask = protect(sensitive_counts(table), table).mask
+    cols = inner.shape[1]
+    groups = [[j for j in range(cols) if j % n_groups == g] for g in range(n_groups)]
+    coarse = coarsen_mask(mask, groups)
+    for i in range(table.shape[0]):
+        hidden = [j for j in range(cols) if mask[i, j]]
+        for g, members in enumerate(groups):
+            if coarse[i, g]:
+                continue
+            # A published group sum: all members published, or all hidden ones with a known total.
+            inside = [j for j in members if mask[i, j]]
+            assert not inside or (sorted(inside) == hidden and not mask[i, cols])

@@ -84,6 +84,9 @@ def test_by_station_sums_vehicles(history):
     for period in ("2026-01-01", "2026-02-01"):
         hidden = table[(table["period"] == period) & table["suppressed"]]
         assert len(hidden) in (0, 2)
+    # Linked tables: Markt = LD-S 1 + LD-S 2; publishing Markt in January next to the
+    # vehicle table's published LD-S 1 would reveal LD-S 2's 2 trips. So Markt is hidden.
+    assert row(table, period="2026-01-01", station="Markt")["suppressed"]
 
 
 def test_hour_of_week_totals_match_and_single_trips_never_show(history):

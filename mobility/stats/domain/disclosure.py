@@ -204,6 +204,34 @@ def protect(sensitive: np.ndarray, weight: np.ndarray) -> Suppression:
     return Suppression(mask=mask, primary=primary, secondary=int(mask.sum()) - primary)
 
 
+def coarsen_mask(fine: np.ndarray, groups: list[list[int]] | None) -> np.ndarray:
+    """The pattern of a coarser table linked to a protected fine one (linked tables).
+
+    ``fine`` is the fine table's mask with margins ``(R + 1, C + 1)``; each coarse column is
+    the sum of the fine columns listed in ``groups`` (e.g. a station's vehicles), or with
+    ``groups=None`` the coarse table is the fine table's total column alone. A coarse entry
+    is published only when its value follows from what the fine table publishes: every fine
+    entry it sums is published, or it holds all hidden entries of its row and the row total
+    is published. So the two tables together reveal nothing the fine one alone does not.
+    Returns ``(R + 1, G + 1)``.
+    """
+    n_rows, n_cols = fine.shape
+    total = fine[:, n_cols - 1]
+    if groups is None:
+        return np.stack([total, total], axis=1)
+    coarse = np.zeros((n_rows, len(groups) + 1), dtype=bool)
+    hidden_inner = fine[:, : n_cols - 1].sum(axis=1)
+    for g, cols in enumerate(groups):
+        if cols:
+            inside = fine[:, list(cols)].sum(axis=1)
+            # Also published: a group holding every hidden entry of its row while the row
+            # total is published (its sum is then the total minus published entries).
+            derivable = (inside == hidden_inner) & ~total
+            coarse[:, g] = (inside > 0) & ~derivable
+    coarse[:, len(groups)] = total
+    return coarse
+
+
 def recoverable_by_subtraction(table: np.ndarray, mask: np.ndarray) -> list[tuple[int, int]]:
     """Suppressed entries that are the only suppressed entry of some equation (an audit)."""
     found = []

@@ -51,7 +51,7 @@ class TableSpec:
         return [*self.counts, *self.sums, *self.hidden]
 
 
-def anonymised_table(
+def protection_mask(
     cells: pd.DataFrame,
     *,
     spec: TableSpec,
@@ -59,17 +59,15 @@ def anonymised_table(
     row_keys: Sequence,
     col_dim: str | None = None,
     col_keys: Sequence = (),
-) -> pd.DataFrame:
-    """The published table for ``cells`` (columns ``row_dim``, ``col_dim``, figures).
+) -> np.ndarray:
+    """The suppression pattern (with margins) that ``anonymised_table`` would use."""
+    grids = _grids(cells, spec, row_dim, list(row_keys), col_dim, list(col_keys))
+    return _protect(grids, spec)
 
-    ``row_keys``/``col_keys`` list every row and column to show (missing cells count zero),
-    in order. Without ``col_dim`` the table is one column and only column totals are shown.
-    Figures of suppressed entries are ``<NA>``; counts and sums are integers where they are
-    whole numbers in the input.
-    """
+
+def _grids(cells, spec, row_dim, rows, col_dim, col_keys) -> dict[str, np.ndarray]:
     one_column = col_dim is None
-    cols = [TOTAL] if one_column else list(col_keys)
-    rows = list(row_keys)
+    cols = [TOTAL] if one_column else col_keys
     r_index = {k: n for n, k in enumerate(rows)}
     c_index = {k: n for n, k in enumerate(cols)}
     grids: dict[str, np.ndarray] = {}
@@ -82,12 +80,45 @@ def anonymised_table(
             values = pd.to_numeric(cells.loc[keep, name], errors="coerce").fillna(0).to_numpy(dtype=float)
             np.add.at(inner, (r[keep].to_numpy(dtype=int), c[keep].to_numpy(dtype=int)), values)
         grids[name] = with_margins(inner)
-    shape = (len(rows) + 1, len(cols) + 1)
+    return grids
+
+
+def _protect(grids: dict[str, np.ndarray], spec: TableSpec) -> np.ndarray:
+    shape = next(iter(grids.values())).shape
     sensitive = np.zeros(shape, dtype=bool)
     for name in spec.counts:
         sensitive |= sensitive_counts(grids[name], spec.min_cell)
-    weight = grids[spec.weight or spec.counts[0]]
-    mask = protect(sensitive, weight).mask
+    return protect(sensitive, grids[spec.weight or spec.counts[0]]).mask
+
+
+def anonymised_table(
+    cells: pd.DataFrame,
+    *,
+    spec: TableSpec,
+    row_dim: str,
+    row_keys: Sequence,
+    col_dim: str | None = None,
+    col_keys: Sequence = (),
+    mask: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The published table for ``cells`` (columns ``row_dim``, ``col_dim``, figures).
+
+    ``row_keys``/``col_keys`` list every row and column to show (missing cells count zero),
+    in order. Without ``col_dim`` the table is one column and only column totals are shown.
+    ``mask`` imposes a suppression pattern (e.g. ``coarsen_mask`` of a linked finer table)
+    instead of computing one; it must still hide every small entry. Figures of suppressed
+    entries are ``<NA>``; counts and sums are integers where they are whole in the input.
+    """
+    one_column = col_dim is None
+    cols = [TOTAL] if one_column else list(col_keys)
+    rows = list(row_keys)
+    grids = _grids(cells, spec, row_dim, rows, col_dim, list(col_keys))
+    if mask is None:
+        mask = _protect(grids, spec)
+    else:
+        for name in spec.counts:
+            if (sensitive_counts(grids[name], spec.min_cell) & ~mask).any():
+                raise ValueError(f"the imposed mask publishes a small {name} entry")
 
     row_labels = [*rows, TOTAL]
     col_labels = [*cols, TOTAL]

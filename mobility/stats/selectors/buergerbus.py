@@ -57,3 +57,10 @@ def trip_labels(trip_ids) -> dict[int, str]:
     ):
         out[pk] = f"{short or rid} {trip_id}"
     return out
+
+
+def trip_routes(trip_ids) -> dict[int, int]:
+    """Trip pk -> route pk."""
+    from gtfs.models import Trip
+
+    return dict(Trip.objects.filter(id__in=list(trip_ids)).values_list("id", "route_id"))

@@ -20,9 +20,10 @@ from django.conf import settings
 from mobility.errors import ValidationFailed
 
 from .. import conf
+from ..domain.disclosure import coarsen_mask
 from ..domain.heatmap import HOURS_PER_WEEK, booked_minutes_per_hour, hour_of_week_label, local_hour_of_week
 from ..domain.periods import PERIODS, count_periods, period_start, periods_between
-from ..domain.tables import Ratio, TableSpec, anonymised_table
+from ..domain.tables import Ratio, TableSpec, anonymised_table, protection_mask
 from . import buergerbus, carsharing, rides, searches
 
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -150,62 +151,75 @@ def _finish(frame: pd.DataFrame, col_name: str | None) -> pd.DataFrame:
 
 
 def _carsharing_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+    """Car-sharing by vehicle, station or nothing. All three are cut from ONE vehicle-level
+    grid and its suppression pattern (linked tables, ``disclosure.coarsen_mask``), so a
+    station or fleet figure never reveals a vehicle cell that the vehicle table hides."""
     tz = _tz()
     periods = periods_between(q.first, q.last, q.period, tz)
     start, end = periods[0].start, periods[-1].end
     if q.by == "hour_of_week":
         return _carsharing_heatmap(q, periods, progress)
     progress("aggregating reservations")
-    cells = carsharing.carsharing_cells(start=start, end=end, period=q.period, first=q.first, by=q.by, tz=tz)
+    cells = carsharing.carsharing_cells(start=start, end=end, period=q.period, first=q.first, by="vehicle", tz=tz)
     vehicles = carsharing.vehicles_in_service()
-    in_service = vehicles[vehicles["in_service"]]
+    in_service = set(vehicles.loc[vehicles["in_service"], "id"])
+    station_of = dict(zip(vehicles["id"], vehicles["station_id"], strict=True))
     hours = {p.label: p.hours for p in periods}
-    if q.by == "none":
-        col_keys: list = [0]
-        capacity_per_key = {0: len(in_service)}
-        labels: dict = {0: None}
-    elif q.by == "vehicle":
-        ids = set(vehicles.loc[vehicles["in_service"], "id"]) | set(cells["key"].dropna().astype(int))
-        labels = _unique_labels(carsharing.vehicle_plates(ids))
-        col_keys = sorted(ids, key=lambda k: labels[k])
-        capacity_per_key = {k: int(k in set(in_service["id"])) for k in col_keys}
-    else:
-        names = carsharing.station_names()
-        labels = _unique_labels(names)
-        col_keys = sorted(set(names) | set(cells["key"].dropna().astype(int)), key=lambda k: labels.get(k, str(k)))
-        labels = {k: labels.get(k, f"station {k}") for k in col_keys}
-        counts = in_service.groupby("station_id").size().to_dict()
-        capacity_per_key = {k: int(counts.get(k, 0)) for k in col_keys}
-    _check_size(len(hours), len(col_keys))
+    ids = in_service | set(cells["key"].dropna().astype(int))
+    plates = _unique_labels(carsharing.vehicle_plates(ids))
+    vehicle_keys = sorted(ids, key=lambda k: plates[k])
+    _check_size(len(hours), len(vehicle_keys))
     grid = pd.DataFrame(
-        [(p, k, hours[p] * capacity_per_key[k]) for p in hours for k in col_keys],
+        [(p, k, hours[p] * (k in in_service)) for p in hours for k in vehicle_keys],
         columns=["period", "key", "capacity_hours"],
     )
     additive = [
         c for c in CARSHARING_SPEC.additive if c not in ("capacity_hours", "booked_hours", "trips", "idle_hours")
     ]
     if len(cells):
-        cells = cells.assign(key=cells["key"].fillna(0).astype(int))
-        summed = cells.groupby(["period", "key"], dropna=False)[additive].sum().reset_index()
+        cells = cells.assign(key=cells["key"].astype(int))
+        summed = cells.groupby(["period", "key"])[additive].sum().reset_index()
         grid = grid.merge(summed, on=["period", "key"], how="left")
     for name in additive:
-        grid[name] = pd.to_numeric(grid.get(name), errors="coerce").fillna(0) if name in grid else 0.0
+        grid[name] = pd.to_numeric(grid[name], errors="coerce").fillna(0) if name in grid else 0.0
     grid["booked_hours"] = grid["member_hours"] + grid["official_hours"]
     grid["idle_hours"] = (grid["capacity_hours"] - grid["booked_hours"]).clip(lower=0)
     grid["trips"] = grid["member_trips"] + grid["official_trips"] + grid["cancellations"] + grid["no_shows"]
     progress("suppressing small cells")
-    col_dim = None if q.by == "none" else COLUMN_NAMES[q.by]
-    if col_dim:
-        grid[col_dim] = grid["key"].map(labels)
+    spec = _with_min_cell(CARSHARING_SPEC)
+    row_keys = list(hours)
+    fine = protection_mask(grid, spec=spec, row_dim="period", row_keys=row_keys, col_dim="key", col_keys=vehicle_keys)
+    if q.by == "vehicle":
+        grid["vehicle"] = grid["key"].map(plates)
+        table = anonymised_table(
+            grid,
+            spec=spec,
+            row_dim="period",
+            row_keys=row_keys,
+            col_dim="vehicle",
+            col_keys=[plates[k] for k in vehicle_keys],
+            mask=fine,
+        )
+        return _finish(table, "vehicle")
+    if q.by == "none":
+        table = anonymised_table(grid, spec=spec, row_dim="period", row_keys=row_keys, mask=coarsen_mask(fine, None))
+        return _finish(table, None)
+    names = carsharing.station_names()
+    station_labels = _unique_labels(names)
+    station_keys = sorted(set(names), key=lambda k: station_labels[k])
+    position = {k: n for n, k in enumerate(vehicle_keys)}
+    groups = [[position[v] for v in vehicle_keys if station_of.get(v) == st] for st in station_keys]
+    grid["station"] = grid["key"].map(lambda v: station_labels.get(station_of.get(v)))
     table = anonymised_table(
         grid,
-        spec=_with_min_cell(CARSHARING_SPEC),
+        spec=spec,
         row_dim="period",
-        row_keys=list(hours),
-        col_dim=col_dim,
-        col_keys=[labels[k] for k in col_keys],
+        row_keys=row_keys,
+        col_dim="station",
+        col_keys=[station_labels[k] for k in station_keys],
+        mask=coarsen_mask(fine, groups),
     )
-    return _finish(table, col_dim)
+    return _finish(table, "station")
 
 
 def _carsharing_heatmap(q: ReportQuery, periods, progress: Callable[[str], None]) -> pd.DataFrame:
@@ -253,15 +267,51 @@ def _rides_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFram
     return _finish(table, None)
 
 
-def _keyed_table(q: ReportQuery, cells: pd.DataFrame, spec: TableSpec, labels: dict, periods) -> pd.DataFrame:
-    col_dim = None if q.by == "none" else COLUMN_NAMES[q.by]
-    col_keys: list = []
-    if col_dim:
-        cells = cells.assign(**{col_dim: cells["key"].map(labels)})
-        col_keys = sorted(set(labels.values()))
-    _check_size(len(periods), len(col_keys))
+def _linked_table(
+    q: ReportQuery,
+    cells: pd.DataFrame,
+    spec: TableSpec,
+    fine_labels: dict,
+    coarse_of: dict,
+    coarse_labels: dict,
+    periods,
+) -> pd.DataFrame:
+    """A table cut from the finest breakdown (trips, zone pairs) and its suppression pattern.
+
+    ``cells`` are by fine key; ``coarse_of`` maps a fine key to its coarse key (trip -> line).
+    ``by=none`` shows the fine table's total column; the coarse breakdown publishes a cell
+    only where the fine table publishes all its parts (``disclosure.coarsen_mask``).
+    """
+    spec = _with_min_cell(spec)
+    row_keys = [p.label for p in periods]
+    fine_keys = sorted(fine_labels, key=lambda k: fine_labels[k])
+    _check_size(len(row_keys), len(fine_keys))
+    cells = cells.assign(fine=cells["key"].map(fine_labels))
+    fine = protection_mask(
+        cells,
+        spec=spec,
+        row_dim="period",
+        row_keys=row_keys,
+        col_dim="fine",
+        col_keys=[fine_labels[k] for k in fine_keys],
+    )
+    if q.by == "none":
+        table = anonymised_table(cells, spec=spec, row_dim="period", row_keys=row_keys, mask=coarsen_mask(fine, None))
+        return _finish(table, None)
+    col_dim = COLUMN_NAMES[q.by]
+    if not coarse_of:  # the finest breakdown itself
+        cells = cells.assign(**{col_dim: cells["fine"]})
+        col_keys = [fine_labels[k] for k in fine_keys]
+        mask = fine
+    else:
+        coarse_keys = sorted(coarse_labels, key=lambda k: coarse_labels[k])
+        position = {k: n for n, k in enumerate(fine_keys)}
+        groups = [[position[f] for f in fine_keys if coarse_of.get(f) == c] for c in coarse_keys]
+        cells = cells.assign(**{col_dim: cells["key"].map(lambda k: coarse_labels.get(coarse_of.get(k)))})
+        col_keys = [coarse_labels[k] for k in coarse_keys]
+        mask = coarsen_mask(fine, groups)
     table = anonymised_table(
-        cells, spec=spec, row_dim="period", row_keys=[p.label for p in periods], col_dim=col_dim, col_keys=col_keys
+        cells, spec=spec, row_dim="period", row_keys=row_keys, col_dim=col_dim, col_keys=col_keys, mask=mask
     )
     return _finish(table, col_dim)
 
@@ -271,16 +321,17 @@ def _buergerbus_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.Dat
     periods = periods_between(q.first, q.last, q.period, tz)
     progress("aggregating Bürgerbus bookings")
     cells = buergerbus.buergerbus_cells(
-        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, last=q.last, by=q.by, tz=tz
+        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, last=q.last, by="trip", tz=tz
     )
-    keys = set(cells["key"].dropna())
-    labels: dict = {}
+    trips = set(cells["key"].dropna().astype(int))
+    trip_labels = _unique_labels(buergerbus.trip_labels(trips))
+    coarse_of: dict = {}
+    coarse_labels: dict = {}
     if q.by == "line":
-        labels = _unique_labels(buergerbus.line_labels(keys))
-    elif q.by == "trip":
-        labels = _unique_labels(buergerbus.trip_labels(keys))
+        coarse_of = buergerbus.trip_routes(trips)
+        coarse_labels = _unique_labels(buergerbus.line_labels(set(coarse_of.values())))
     progress("suppressing small cells")
-    return _keyed_table(q, cells, _with_min_cell(BUERGERBUS_SPEC), labels, periods)
+    return _linked_table(q, cells, BUERGERBUS_SPEC, trip_labels, coarse_of, coarse_labels, periods)
 
 
 def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
@@ -288,11 +339,11 @@ def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataF
     periods = periods_between(q.first, q.last, q.period, tz)
     progress("aggregating searches")
     cells = searches.search_cells(
-        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, by=q.by, tz=tz
+        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, by="zone_pair", tz=tz
     )
     labels = {k: k for k in cells["key"].dropna()}
     progress("suppressing small cells")
-    return _keyed_table(q, cells, _with_min_cell(SEARCHES_SPEC), labels, periods)
+    return _linked_table(q, cells, SEARCHES_SPEC, labels, {}, {}, periods)
 
 
 BUILDERS = {
