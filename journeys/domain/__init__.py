@@ -35,7 +35,8 @@ So the compiled arrays are written once and memory-mapped/loaded by every worker
   reads the published key (cached for a few seconds); if the key or the service date changed
   it ``load_timetable``s the file (milliseconds) or, if missing, builds it itself and saves it.
   Old directories are deleted a day after their key stopped being active.
-* The reversed timetable (arrive-by) is derived lazily per worker (``Timetable.reversed``).
+* The reversed timetable (arrive-by) is stored in the same file (``rev_*`` members) so no
+  worker has to derive it; without them ``Timetable.reversed()`` derives it lazily.
 
 ``journeys.domain.cache.TimetableCache`` implements the file layout, atomic writes, the
 per-process memo and pruning; the directory comes from ``journeys.conf.JOURNEYS_TIMETABLE_DIR``.

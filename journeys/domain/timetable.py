@@ -239,6 +239,9 @@ def _make_monotone(trip_start: np.ndarray, arr: np.ndarray, dep: np.ndarray) -> 
     return fixed[0::2].astype(arr.dtype), fixed[1::2].astype(dep.dtype)
 
 
+make_monotone = _make_monotone  # public name for feeding a TimetableSource from the database
+
+
 # --------------------------------------------------------------------------------------------
 # Geometry
 # --------------------------------------------------------------------------------------------
