@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -30,10 +31,22 @@ GTFS_CACHE_KEY = "opendata:rides-gtfs.zip"
 GTFS_CACHE_SECONDS = 60
 
 
+class _FixedFormat(BaseContentNegotiation):
+    """Each feed has one format; a client asking for ``application/zip`` or ``text/html`` gets it
+    rather than a 406 (feed readers send all kinds of ``Accept`` headers)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class _OpenDataView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = _FixedFormat
 
 
 def _feed_url(request):

@@ -226,3 +226,13 @@ def test_horizon_and_snap_distance_are_configurable(rides_world, settings):
     settings.RIDES_GTFS_MAX_SNAP_M = 50  # both origins are ~120 m from their nearest public place
     tables = gtfs_export.gtfs_tables()
     assert (tables["trips.txt"], tables["stops.txt"]) == ([], [])
+
+
+@pytest.mark.django_db
+def test_any_accept_header_gets_the_feed(client_for):
+    client = client_for(None)
+    for accept in ("application/zip", "text/html", "application/octet-stream", "*/*"):
+        response = client.get("/api/v1/rides/gtfs.zip", HTTP_ACCEPT=accept)
+        assert (response.status_code, response["Content-Type"]) == (200, "application/zip"), accept
+        gbfs = client.get("/api/v1/gbfs/gbfs.json", HTTP_ACCEPT=accept)
+        assert (gbfs.status_code, gbfs["Content-Type"]) == (200, "application/json"), accept
