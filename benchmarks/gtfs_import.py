@@ -115,7 +115,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     log("warm-up read (file cache)")
     floor_seconds(path)
-    runs = 3
+    runs = int(os.environ.get("BENCH_RUNS", "5"))
     floors, temp_floors, ours = [], [], []
     stats: dict = {}
     for run in range(runs):

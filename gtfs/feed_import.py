@@ -23,6 +23,7 @@ import gtfs_kit
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from django.db import connection, transaction
 from django.utils import timezone
@@ -31,7 +32,7 @@ from mobility.errors import ValidationFailed
 
 from . import conf
 from .domain.names import search_key
-from .domain.times import parse_gtfs_times
+from .domain.times import arrow_strings, parse_gtfs_times
 from .domain.validation import ERROR, WARNING, ProblemList, validate_feed
 from .domain.zipguard import ArchiveLimits, ArchiveRefused, inspect_archive
 from .models import (
@@ -152,10 +153,16 @@ def feed_validate(tables: dict[str, pd.DataFrame | None]) -> ProblemList:
 
 
 def _text(df: pd.DataFrame, column: str, length: int | None = None) -> pd.Series:
+    """A text column trimmed, cut to ``length`` and with missing values as ``""`` (pyarrow kernels)."""
     if column not in df:
-        return pd.Series([""] * len(df), index=df.index, dtype="string")
-    series = df[column].astype("string").str.strip().fillna("")
-    return series.str.slice(0, length) if length else series
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.array([""] * len(df), pa.string())), index=df.index)
+    arr = arrow_strings(df[column])
+    if arr.null_count < len(arr):
+        arr = pc.utf8_trim_whitespace(arr)
+        if length:
+            arr = pc.utf8_slice_codeunits(arr, 0, length)
+    arr = pc.fill_null(arr, "")
+    return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=df.index)
 
 
 def _int(df: pd.DataFrame, column: str, default: int | None = None) -> pd.Series:
