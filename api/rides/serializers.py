@@ -21,8 +21,12 @@ from rides.models import BookingStatus, MeetingPoint, MeetingPointKind, PickupMo
 class PlaceInputSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
-    meeting_point = serializers.IntegerField(required=False, help_text="A meeting point id instead of coordinates")
-    stop = serializers.IntegerField(required=False, help_text="A transit stop id from /api/v1/gtfs/stops/")
+    meeting_point = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="A meeting point id instead of coordinates"
+    )
+    stop = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="A transit stop id from /api/v1/gtfs/stops/"
+    )
 
     def validate(self, attrs):
         if "meeting_point" not in attrs and "stop" not in attrs and ("lat" not in attrs or "lon" not in attrs):
@@ -54,9 +58,12 @@ class RequestCreateSerializer(serializers.Serializer):
     max_walk_m = serializers.IntegerField(min_value=0, max_value=3000, default=500)
 
 
+MAX_ID = 2**31 - 1
+
+
 class BookingCreateSerializer(serializers.Serializer):
-    request = serializers.IntegerField(help_text="Your ride request")
-    offer = serializers.IntegerField()
+    request = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Your ride request")
+    offer = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     occurrence_date = serializers.DateField(help_text="The local date of the ride")
 
 
