@@ -207,10 +207,18 @@ def bulk_insert(table: str, frame: pd.DataFrame, text_columns: Iterable[str] = (
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """``frame`` as headerless CSV for ``COPY`` (pyarrow's writer: far faster than pandas)."""
+    return b"".join(csv_chunks(frame, rows_per_chunk=max(len(frame), 1)))
+
+
+def csv_chunks(frame: pd.DataFrame, *, rows_per_chunk: int = 50_000):
+    """Yield ``frame`` as headerless CSV in pieces, so that PostgreSQL parses one piece
+    while Python encodes the next (the server is another process: real parallelism)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    sink = pa.BufferOutputStream()
-    pa_csv.write_csv(table, sink, write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
-    return sink.getvalue().to_pybytes()
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    for start in range(0, table.num_rows, rows_per_chunk):
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(table.slice(start, rows_per_chunk), sink, write_options=options)
+        yield sink.getvalue().to_pybytes()
 
 
 def load_stop_times_partition(version_id: int, frame: pd.DataFrame) -> None:
@@ -234,7 +242,8 @@ def load_stop_times_partition(version_id: int, frame: pd.DataFrame) -> None:
         with cursor.cursor.copy(
             f"COPY {partition} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL (stop_headsign))"
         ) as copy:
-            copy.write(csv_bytes(frame))
+            for chunk in csv_chunks(frame):
+                copy.write(chunk)
         cursor.execute(f"ALTER TABLE {partition} ADD PRIMARY KEY (trip_id, stop_sequence, version_id)")
         cursor.execute(f"CREATE INDEX {partition}_departure ON {partition} (stop_id, departure_time)")
         cursor.execute(

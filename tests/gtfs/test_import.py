@@ -147,20 +147,20 @@ def test_feed_import_failure_during_load_rolls_back(make_feed, monkeypatch):
 
     from gtfs import feed_import as module
 
-    original_insert, original_csv = module.bulk_insert, module.csv_bytes
+    original_insert, original_csv = module.bulk_insert, module.csv_chunks
 
     def failing_insert(table, frame, text_columns=()):
         if table == StopTime._meta.db_table:
             raise RuntimeError("disk full")
         return original_insert(table, frame, text_columns)
 
-    def failing_csv(frame):  # PostgreSQL: fails after the partition table was created
+    def failing_csv(frame, **kwargs):  # PostgreSQL: fails after the partition table was created
         if "stop_sequence" in frame.columns:
             raise RuntimeError("disk full")
-        return original_csv(frame)
+        return original_csv(frame, **kwargs)
 
     monkeypatch.setattr(module, "bulk_insert", failing_insert)
-    monkeypatch.setattr(module, "csv_bytes", failing_csv)
+    monkeypatch.setattr(module, "csv_chunks", failing_csv)
     with pytest.raises(RuntimeError):
         feed_import(path=make_feed(), name="test")
     assert _table_rows() == 0
