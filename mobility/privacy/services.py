@@ -35,8 +35,10 @@ def user_erase(*, user_id: int, requested_by_subject: bool = True) -> ErasureRec
     if user is None or ErasureRecord.objects.filter(subject_ref=user_id).exists():
         raise NotFound("No such account.", code="user_not_found")
     summary: dict[str, Any] = {}
-    # The accounts app goes last: the others still see the user's fields while they erase.
-    modules = sorted(privacy_modules(), key=lambda item: item[0] == "accounts")
+    # Notifications, then accounts, go last: the others still see the user's fields while
+    # they erase, and notifications their services send on the way are deleted too.
+    last = {"notifications": 1, "accounts": 2}
+    modules = sorted(privacy_modules(), key=lambda item: last.get(item[0], 0))
     for label, module in modules:
         eraser = getattr(module, "erase_personal_data", None)
         if eraser is not None:

@@ -7,6 +7,10 @@ from django.db import connection
 
 def database_dump() -> str:
     if connection.vendor == "postgresql":
+        # pg_dump is another session: it sees only committed rows, so a test inside a
+        # transaction would search an empty dump and could never fail.
+        if connection.in_atomic_block:
+            raise RuntimeError("database_dump() on PostgreSQL needs django_db(transaction=True)")
         settings = connection.settings_dict
         result = subprocess.run(
             [

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from knox.models import get_token_model
@@ -69,6 +70,8 @@ def _erase_and_check_dump(client_for, person):
 
 @pytest.mark.django_db
 def test_erasure_leaves_no_personal_data_in_a_dump(client_for):
+    if connection.vendor == "postgresql":
+        pytest.skip("covered by the pg_dump variant (a dump needs committed rows)")
     _erase_and_check_dump(client_for, _make_person())
 
 
