@@ -281,12 +281,12 @@ SELECT p, sum(offers), sum(requests), sum(matches), sum(seats), sum(km) FROM (
   SELECT date_trunc('month', q.earliest_departure AT TIME ZONE 'Europe/Berlin')::date, 0, count(*), 0, 0, 0
   FROM rides_riderequest q WHERE q.earliest_departure >= %(start)s AND q.earliest_departure < %(end)s GROUP BY 1
   UNION ALL
-  SELECT date_trunc('month', b.occurrence_date)::date, 0, 0, count(*), sum(b.seats),
+  SELECT date_trunc('month', b.pickup_time AT TIME ZONE 'Europe/Berlin')::date, 0, 0, count(*), sum(b.seats),
     sum(o.distance_m) FILTER (WHERE NOT EXISTS (
         SELECT 1 FROM rides_ridebooking e WHERE e.status = 'confirmed' AND e.offer_id = b.offer_id
           AND e.occurrence_date = b.occurrence_date AND e.id < b.id)) / 1000.0
   FROM rides_ridebooking b JOIN rides_rideoffer o ON o.id = b.offer_id
-  WHERE b.status = 'confirmed' AND b.occurrence_date BETWEEN %(first)s AND %(last)s
+  WHERE b.status = 'confirmed' AND b.pickup_time >= %(start)s AND b.pickup_time < %(end)s
   GROUP BY 1
 ) AS parts GROUP BY p ORDER BY p
 """
@@ -356,7 +356,7 @@ def main() -> None:
 
     def floor_rides():
         with connection.cursor() as cursor:
-            cursor.execute(FLOOR_RIDES, {"start": start, "end": end, "first": FIRST, "last": LAST})
+            cursor.execute(FLOOR_RIDES, {"start": start, "end": end})
             return cursor.fetchall()
 
     log("warming up")

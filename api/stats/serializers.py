@@ -27,7 +27,7 @@ class ReportQuerySerializer(RangeQuerySerializer):
     by = serializers.ChoiceField(
         choices=DIMENSIONS,
         default="none",
-        help_text="carsharing: none|vehicle|station|hour_of_week; rides: none; "
+        help_text="carsharing: none|vehicle|station|hour_of_week; rides: none|hour_of_week; "
         "buergerbus: none|line|trip; searches: none|zone_pair",
     )
     period = serializers.ChoiceField(choices=list(PERIODS), default="month")

@@ -146,6 +146,17 @@ def test_rides_figures(ride_history):
     assert row(table, period="2026-02-01")["suppressed"] and row(table, period="2026-01-01")["suppressed"]
 
 
+def test_rides_by_hour_of_week(ride_history):
+    table = build(section="rides", by="hour_of_week")
+    total = row(table, period="total", hour_of_week="total")
+    assert (total["offers"], total["requests"], total["matches"], total["seats_booked"]) == (8, 7, 5, 8)
+    # All pickups are at 07:05 on Sat 10 Jan (3), Mon 12 and Tue 13 Jan (1 each): small cells.
+    assert row(table, period="total", hour_of_week="Sat 07")["suppressed"]
+    visible = table[~table["suppressed"]]
+    for name in ("offers", "requests", "matches", "seats_booked"):
+        assert not ((visible[name] > 0) & (visible[name] < 5)).any()
+
+
 def test_buergerbus_by_line_and_trip(buergerbus_history):
     lines = build(section="buergerbus", by="line")
     jan = row(lines, period="2026-01-01", line="B1")

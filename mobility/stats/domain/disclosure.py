@@ -81,13 +81,12 @@ def _pick_complement(
     already hides something (hiding it there needs no further complement); then the smallest
     weight; ties by position.
     """
-    n_rows, n_cols = mask.shape
     is_row = len({i for i, _ in current}) == 1
+    # Hidden entries in each candidate's crossing line (the candidate itself is not hidden).
+    crossing_hidden = mask.sum(axis=0) if is_row else mask.sum(axis=1)
 
     def crossing_needs_more(e: tuple[int, int]) -> bool:
-        i, j = e
-        crossing = [(r, j) for r in range(n_rows)] if is_row else [(i, c) for c in range(n_cols)]
-        return not any(mask[x] for x in crossing if x != e)
+        return crossing_hidden[e[1] if is_row else e[0]] == 0
 
     return min(candidates, key=lambda e: (weight[e] <= 0, crossing_needs_more(e), weight[e], e))
 

@@ -28,7 +28,7 @@ from . import buergerbus, carsharing, rides, searches
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "carsharing": ("none", "vehicle", "station", "hour_of_week"),
-    "rides": ("none",),
+    "rides": ("none", "hour_of_week"),
     "buergerbus": ("none", "line", "trip"),
     "searches": ("none", "zone_pair"),
 }
@@ -254,17 +254,15 @@ def _carsharing_heatmap(q: ReportQuery, periods, progress: Callable[[str], None]
 
 
 def _rides_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+    """Rides by hour of week, or per period cut from that table (linked, see ``_linked_table``)."""
     tz = _tz()
     periods = periods_between(q.first, q.last, q.period, tz)
     progress("aggregating rides")
-    cells = rides.rides_cells(
-        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, last=q.last, tz=tz
-    )
+    cells = rides.rides_cells(start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, tz=tz)
+    cells["key"] = cells["how"].astype(int)
+    labels = {h: hour_of_week_label(h) for h in range(HOURS_PER_WEEK)}
     progress("suppressing small cells")
-    table = anonymised_table(
-        cells, spec=_with_min_cell(RIDES_SPEC), row_dim="period", row_keys=[p.label for p in periods]
-    )
-    return _finish(table, None)
+    return _linked_table(q, cells, RIDES_SPEC, labels, {}, {}, periods, keep_order=True)
 
 
 def _linked_table(
@@ -275,6 +273,7 @@ def _linked_table(
     coarse_of: dict,
     coarse_labels: dict,
     periods,
+    keep_order: bool = False,
 ) -> pd.DataFrame:
     """A table cut from the finest breakdown (trips, zone pairs) and its suppression pattern.
 
@@ -284,7 +283,7 @@ def _linked_table(
     """
     spec = _with_min_cell(spec)
     row_keys = [p.label for p in periods]
-    fine_keys = sorted(fine_labels, key=lambda k: fine_labels[k])
+    fine_keys = list(fine_labels) if keep_order else sorted(fine_labels, key=lambda k: fine_labels[k])
     _check_size(len(row_keys), len(fine_keys))
     cells = cells.assign(fine=cells["key"].map(fine_labels))
     fine = protection_mask(

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--by",
             default="none",
-            help="breakdown: carsharing none|vehicle|station|hour_of_week; rides none; "
+            help="breakdown: carsharing none|vehicle|station|hour_of_week; rides none|hour_of_week; "
             "buergerbus none|line|trip; searches none|zone_pair",
         )
         parser.add_argument("--format", choices=[*FORMATS, *CHART_FORMATS], help="default: from --out's extension")
