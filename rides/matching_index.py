@@ -174,6 +174,7 @@ def offer_index(model: RoadGraphModel) -> OfferIndex:
                 held = bookings.get((offer.pk, day.isoformat()), [])
                 signature = (
                     model.pk,
+                    model.imported_at,
                     offer.pk,
                     day,
                     offer.updated_at,
