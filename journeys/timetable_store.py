@@ -31,7 +31,7 @@ from .domain.timetable import (
     Timetable,
     TimetableSource,
     TransferInput,
-    _make_monotone,
+    make_monotone,
     timetable_for_date,
 )
 
@@ -88,7 +88,7 @@ def source_from_db(version_ids: list[int]) -> tuple[TimetableSource, ServiceCale
         lengths = lengths[lengths >= 2]
         starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     st_stop = np.array([stop_index[s] for s in data[:, 1].tolist()], dtype=np.int32)
-    arrivals, departures = _make_monotone(starts, data[:, 2].astype(np.int32), data[:, 3].astype(np.int32))
+    arrivals, departures = make_monotone(starts, data[:, 2].astype(np.int32), data[:, 3].astype(np.int32))
     transfers = [
         TransferInput(str(a), str(b), int(kind), int(seconds) if seconds is not None else None)
         for a, b, kind, seconds in Transfer.objects.filter(version_id__in=version_ids).values_list(
