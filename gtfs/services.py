@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from mobility.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -117,6 +117,18 @@ def bb_stop_update(*, stop_id: int, user=None, **changes: Any) -> Stop:
 
 
 @transaction.atomic
+def bb_stop_delete(*, stop_id: int, user=None) -> None:
+    """Remove a stop that no trip serves (and no booking names)."""
+    version = _editable_version(user=user)
+    stop = _get_in_version(Stop, version, stop_id, "gtfs_stop_not_found", "stop")
+    if StopTime.objects.filter(version=version, stop=stop).exists():
+        raise Conflict("Trips still serve this stop; change them first.", code="gtfs_stop_in_use")
+    if BuergerbusBooking.objects.filter(Q(from_stop=stop) | Q(to_stop=stop)).exists():
+        raise Conflict("Bookings name this stop; it is kept.", code="gtfs_stop_in_use")
+    stop.delete()
+
+
+@transaction.atomic
 def bb_booking_rule_create(
     *,
     booking_type: int,
@@ -207,6 +219,16 @@ def bb_line_update(*, line_id: int, user=None, **changes: Any) -> Route:
         route.trips.update(booking_rule=route.booking_rule)
     route.save()
     return route
+
+
+@transaction.atomic
+def bb_line_delete(*, line_id: int, user=None) -> None:
+    """Remove a line without trips."""
+    version = _editable_version(user=user)
+    route = _get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
+    if route.trips.exists():
+        raise Conflict("The line still has trips; delete them first.", code="gtfs_line_has_trips")
+    route.delete()
 
 
 def _weekday_flags(weekdays: list[str]) -> dict[str, bool]:

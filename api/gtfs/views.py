@@ -221,6 +221,11 @@ class BBStopDetailView(APIView):
         stop = services.bb_stop_update(stop_id=pk, user=request.user, **data.validated_data)
         return Response(s.StopOutput(stop).data)
 
+    @extend_schema(request=None, responses={204: None, **error_responses(403, 404, 409)})
+    def delete(self, request, pk: int):
+        services.bb_stop_delete(stop_id=pk, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class BBBookingRuleCreateView(APIView):
     permission_classes = [IsTownStaff]
@@ -253,6 +258,11 @@ class BBLineDetailView(APIView):
         data.is_valid(raise_exception=True)
         route = services.bb_line_update(line_id=pk, user=request.user, **data.validated_data)
         return Response(s.RouteOutput(route).data)
+
+    @extend_schema(request=None, responses={204: None, **error_responses(403, 404, 409)})
+    def delete(self, request, pk: int):
+        services.bb_line_delete(line_id=pk, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BBTripCreateView(APIView):

@@ -62,7 +62,11 @@ def timetable(ctx) -> None:
         trip_id=trip.pk, service_date=day, from_stop_id=stops[0].pk, to_stop_id=stops[1].pk, passenger=ctx.alice
     )
     record = GtfsImport.objects.create(feed_name="x", file_path="/nonexistent", status="imported")
+    unused_stop = services.bb_stop_create(name="Waldweg", lat=48.95, lon=8.8)
+    spare_line = services.bb_line_create(short_name="BB8")
     ctx.objects.update(
+        unused_stop=unused_stop,
+        spare_line=spare_line,
         stops=stops,
         line=line,
         trip=trip,
@@ -116,6 +120,20 @@ ROWS: list[Endpoint] = [
         setup=timetable,
         kwargs=lambda ctx: {"pk": ctx.stops[0].pk},
         data=lambda ctx: {"name": "Rathausplatz"},
+    ),
+    Endpoint(
+        "DELETE",
+        "buergerbus-stop-detail",
+        expect(401, 403, 403, 204, 204),
+        setup=timetable,
+        kwargs=lambda ctx: {"pk": ctx.unused_stop.pk},
+    ),
+    Endpoint(
+        "DELETE",
+        "buergerbus-line-detail",
+        expect(401, 403, 403, 204, 204),
+        setup=timetable,
+        kwargs=lambda ctx: {"pk": ctx.spare_line.pk},
     ),
     Endpoint("POST", "buergerbus-booking-rule-list", STAFF_CREATES, data=lambda ctx: {"booking_type": 0}),
     Endpoint("POST", "buergerbus-line-list", STAFF_CREATES, data=lambda ctx: {"short_name": "BB9"}),

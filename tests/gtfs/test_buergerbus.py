@@ -127,6 +127,12 @@ def test_timetable_maintained_through_the_api(client_for, stella, alice):
     response = staff.post("/api/v1/gtfs/buergerbus/trips/", {**bad, "line": 999999}, format="json")
     assert response.status_code == 404 and response.json()["error"]["code"] == "gtfs_line_not_found"
     assert Trip.objects.count() == trips_before
+    # stops in use and lines with trips are kept
+    response = staff.delete(f"/api/v1/gtfs/buergerbus/stops/{tt['stops'][0]}/")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "gtfs_stop_in_use"
+    response = staff.delete(f"/api/v1/gtfs/buergerbus/lines/{tt['line']}/")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "gtfs_line_has_trips"
+    assert Stop.objects.filter(pk=tt["stops"][0]).exists() and Route.objects.filter(pk=tt["line"]).exists()
     # capacity edits
     response = staff.patch(f"/api/v1/gtfs/buergerbus/trips/{tt['trip']}/", {"capacity": 6}, format="json")
     assert response.status_code == 200 and Trip.objects.get(pk=tt["trip"]).capacity == 6
