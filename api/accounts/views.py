@@ -25,11 +25,15 @@ User = get_user_model()
 AuthToken = get_token_model()
 
 
-class RegisterView(APIView):
+class PublicAuthView(APIView):
+    """Registration, login and reset: no credentials needed, throttled per client."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [AuthRateThrottle]
 
+
+class RegisterView(PublicAuthView):
     @extend_schema(request=s.RegisterInput, responses={201: s.ProfileOutput, **error_responses(400, 409, 429)})
     def post(self, request):
         data = s.RegisterInput(data=request.data)
@@ -38,11 +42,7 @@ class RegisterView(APIView):
         return Response(s.ProfileOutput(user).data, status=status.HTTP_201_CREATED)
 
 
-class VerifyEmailView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle]
-
+class VerifyEmailView(PublicAuthView):
     @extend_schema(request=s.TokenInput, responses={200: s.ProfileOutput, **error_responses(400, 429)})
     def post(self, request):
         data = s.TokenInput(data=request.data)
@@ -51,11 +51,7 @@ class VerifyEmailView(APIView):
         return Response(s.ProfileOutput(user).data)
 
 
-class ResendVerificationView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle]
-
+class ResendVerificationView(PublicAuthView):
     @extend_schema(request=s.EmailInput, responses={202: None, **error_responses(400, 429)})
     def post(self, request):
         data = s.EmailInput(data=request.data)
@@ -64,12 +60,8 @@ class ResendVerificationView(APIView):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
-class LoginView(APIView):
+class LoginView(PublicAuthView):
     """Exchange e-mail and password for an app token (hashed at rest, expiring)."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle]
 
     @extend_schema(request=s.LoginInput, responses={200: s.LoginOutput, **error_responses(400, 403, 429)})
     def post(self, request):
@@ -102,11 +94,7 @@ class LogoutAllView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PasswordResetView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle]
-
+class PasswordResetView(PublicAuthView):
     @extend_schema(request=s.EmailInput, responses={202: None, **error_responses(400, 429)})
     def post(self, request):
         data = s.EmailInput(data=request.data)
@@ -115,11 +103,7 @@ class PasswordResetView(APIView):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
-class PasswordResetConfirmView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [AuthRateThrottle]
-
+class PasswordResetConfirmView(PublicAuthView):
     @extend_schema(request=s.PasswordResetConfirmInput, responses={204: None, **error_responses(400, 429)})
     def post(self, request):
         data = s.PasswordResetConfirmInput(data=request.data)
