@@ -325,7 +325,7 @@ def _get_for_update(reservation_id: int, *, user=None, staff_ok: bool = False) -
         if not allowed:
             raise NotFound("No such reservation.", code="reservation_not_found")
     Vehicle.objects.select_for_update().filter(pk=row["vehicle_id"]).first()
-    return Reservation.objects.select_for_update().select_related("vehicle", "user").get(pk=reservation_id)
+    return Reservation.objects.select_for_update(of=("self",)).select_related("vehicle", "user").get(pk=reservation_id)
 
 
 # --- payments bookkeeping --------------------------------------------------------------------
@@ -412,6 +412,16 @@ def _payment_execute_one(record_id: int) -> None:
             payment_intent_id=record.stripe_payment_intent, idempotency_key=record.idempotency_key
         )
         payment_sync_from_intent(intent)
+    elif record.kind == PaymentKind.REFUND:
+        refund = payments.refund_create(
+            payment_intent_id=record.stripe_payment_intent,
+            amount_cents=record.amount_cents,
+            idempotency_key=record.idempotency_key,
+        )
+        status = PaymentStatus.SUCCEEDED if refund.status in ("succeeded", "pending") else PaymentStatus.FAILED
+        PaymentRecord.objects.filter(pk=record.pk).update(
+            stripe_refund=refund.id, status=status, updated_at=timezone.now()
+        )
     elif record.kind == PaymentKind.CHARGE:
         customer = _customer_for(record.reservation.user)
         intent = payments.payment_intent_charge(
@@ -436,7 +446,13 @@ def payment_sync_from_intent(intent: Any) -> None:
     """
     pi_id = intent["id"]
     pi_status = intent["status"]
+    reservation_ids = sorted(
+        set(PaymentRecord.objects.filter(stripe_payment_intent=pi_id).values_list("reservation_id", flat=True))
+    )
     with transaction.atomic():
+        # Same lock order as every service (vehicle, reservation, payments): no deadlocks.
+        for reservation_id in reservation_ids:
+            _get_for_update(reservation_id)
         records = list(PaymentRecord.objects.select_for_update().filter(stripe_payment_intent=pi_id))
         for record in records:
             new_status = None
@@ -750,6 +766,69 @@ def reservation_settle(*, reservation_id: int, extra_cents: int = 0, note: str =
             reservation.fee_cents += extra_cents
             reservation.save(update_fields=["actual_cents", "fee_cents", "updated_at"])
         pending = _settle_locked(reservation)
+    payments_execute(pending)
+    return reservation
+
+
+def reservation_refund(*, reservation_id: int, amount_cents: int, reason: str = "") -> Reservation:
+    """The operator refunds money already collected (goodwill, a disputed fee), never more than
+    was captured or charged minus earlier refunds. Card money goes back through Stripe."""
+    if amount_cents <= 0:
+        raise ValidationFailed("The amount must be positive.", code="invalid_amount", fields={"amount_cents": [">0"]})
+    with transaction.atomic():
+        reservation = _get_for_update(reservation_id)
+        if reservation.status not in (S.SETTLED, S.CANCELLED, S.NO_SHOW):
+            raise Conflict("Only settled, cancelled or no-show reservations are refunded.", code="not_refundable")
+        records = list(PaymentRecord.objects.select_for_update().filter(reservation=reservation))
+        refunded: dict[str, int] = {}
+        for r in records:
+            if r.kind == PaymentKind.REFUND and r.status != PaymentStatus.FAILED:
+                refunded[r.stripe_payment_intent] = refunded.get(r.stripe_payment_intent, 0) + r.amount_cents
+        if reservation.billing != Billing.CARD:
+            collected = sum(r.amount_cents for r in records if r.kind in (PaymentKind.INVOICE, PaymentKind.INTERNAL))
+            collected -= sum(refunded.values())
+            if amount_cents > collected:
+                raise Conflict("That is more than was charged.", code="refund_exceeds_collected")
+            PaymentRecord.objects.create(
+                reservation=reservation,
+                kind=PaymentKind.REFUND,
+                status=PaymentStatus.SUCCEEDED,
+                amount_cents=amount_cents,
+                idempotency_key=f"res{reservation.pk}-refund-{uuid.uuid4().hex[:12]}",
+                error=reason[:250],
+            )
+            return reservation
+        sources = [
+            (r.stripe_payment_intent, r.captured_cents)
+            for r in records
+            if r.kind == PaymentKind.AUTHORISE and r.captured_cents > 0
+        ] + [
+            (r.stripe_payment_intent, r.amount_cents)
+            for r in records
+            if r.kind == PaymentKind.CHARGE and r.status == PaymentStatus.SUCCEEDED
+        ]
+        available = [(pi, collected - refunded.get(pi, 0)) for pi, collected in sources]
+        if amount_cents > sum(max(0, left) for _, left in available):
+            raise Conflict("That is more than was captured or charged.", code="refund_exceeds_collected")
+        pending: list[int] = []
+        remaining = amount_cents
+        attempt = sum(1 for r in records if r.kind == PaymentKind.REFUND) + 1
+        for pi, left in available:
+            take = min(remaining, max(0, left))
+            if take <= 0:
+                continue
+            record = PaymentRecord.objects.create(
+                reservation=reservation,
+                kind=PaymentKind.REFUND,
+                amount_cents=take,
+                stripe_payment_intent=pi,
+                idempotency_key=f"res{reservation.pk}-refund-{attempt}-{pi}",
+                error=reason[:250],
+            )
+            pending.append(record.pk)
+            remaining -= take
+            if remaining == 0:
+                break
     payments_execute(pending)
     return reservation
 

@@ -256,6 +256,11 @@ class SettleInput(serializers.Serializer):
     note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
 
 
+class RefundInput(serializers.Serializer):
+    amount_cents = serializers.IntegerField(min_value=1, max_value=10_000_000)
+    reason = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+
 class ReleaseInput(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()

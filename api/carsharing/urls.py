@@ -43,6 +43,7 @@ urlpatterns = [
     path(
         f"{P}reservations/<int:pk>/release/", v.ReservationReleaseView.as_view(), name="carsharing-reservation-release"
     ),
+    path(f"{P}reservations/<int:pk>/refund/", v.ReservationRefundView.as_view(), name="carsharing-reservation-refund"),
     path(f"{P}official-trips/", v.OfficialTripView.as_view(), name="carsharing-official-trips"),
     path(f"{P}base-load-blocks/", v.BaseLoadBlockListView.as_view(), name="carsharing-base-load-blocks"),
     path(f"{P}reports/utilisation/", v.UtilisationView.as_view(), name="carsharing-utilisation"),

@@ -414,6 +414,18 @@ class ReservationSettleView(_ReservationAction):
         return services.reservation_settle(reservation_id=pk, **data)
 
 
+class ReservationRefundView(_ReservationAction):
+    permission_classes = [IsOperator]
+    input_serializer = s.RefundInput
+
+    @extend_schema(request=s.RefundInput, responses={200: s.ReservationOutput, **_ACTION_ERRORS})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def act(self, request, pk, data):
+        return services.reservation_refund(reservation_id=pk, **data)
+
+
 class ReservationReleaseView(_ReservationAction):
     permission_classes = [IsTownStaff]
     input_serializer = s.ReleaseInput

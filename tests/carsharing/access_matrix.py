@@ -74,6 +74,12 @@ def reservation(ctx, *, hours: float = 24, confirm: bool = False, check_in: bool
     ctx.objects["reservation"] = r
 
 
+def _settle(ctx) -> None:
+    from carsharing import services
+
+    services.reservation_settle(reservation_id=ctx.reservation.pk)
+
+
 def official(ctx) -> None:
     from carsharing import services
 
@@ -216,6 +222,14 @@ ROWS = [
         setup=lambda ctx: reservation(ctx, hours=0, check_out=True),
         kwargs=R["pk"],
         data=lambda ctx: {"extra_cents": 0},
+    ),
+    Endpoint(
+        "POST",
+        "carsharing-reservation-refund",
+        OPERATOR_ONLY,
+        setup=lambda ctx: reservation(ctx, hours=0, check_out=True) or _settle(ctx),
+        kwargs=R["pk"],
+        data=lambda ctx: {"amount_cents": 100, "reason": "Kulanz"},
     ),
     Endpoint(
         "POST",

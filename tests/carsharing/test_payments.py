@@ -213,3 +213,31 @@ def test_no_show_captures_estimate(stripe_on, fleet, carla):
     assert r.status == "no_show"
     assert records(r) == [("authorise", "succeeded", 400), ("capture", "succeeded", 400)]
     assert timezone.now()
+
+
+def test_operator_refunds_at_most_what_was_collected(stripe_on, fleet, carla):
+    save_card(carla)
+    start = aligned(1)
+    r = services.reservation_create(
+        user=carla, vehicle_id=fleet["vehicles"][0].pk, start=start, end=start + timedelta(hours=1)
+    )
+    services.reservation_confirm(user=carla, reservation_id=r.pk)
+    services.reservation_check_in(user=carla, reservation_id=r.pk, odometer_km=0, now=start)
+    services.reservation_check_out(
+        user=carla, reservation_id=r.pk, odometer_km=60, energy_level_pct=50, now=start + timedelta(hours=1)
+    )
+    # collected: 400 captured + 200 charged for 10 extra km
+    from mobility.errors import Conflict
+
+    with pytest.raises(Conflict) as info:
+        services.reservation_refund(reservation_id=r.pk, amount_cents=601)
+    assert info.value.code == "refund_exceeds_collected"
+    services.reservation_refund(reservation_id=r.pk, amount_cents=500, reason="Kulanz")
+    refunds = PaymentRecord.objects.filter(reservation=r, kind="refund").order_by("pk")
+    assert [(x.status, x.amount_cents) for x in refunds] == [("succeeded", 400), ("succeeded", 100)]
+    at_stripe = stripe_client().v1.refunds.retrieve(refunds[0].stripe_refund)
+    assert (at_stripe.amount, at_stripe.status) == (400, "succeeded")
+    with pytest.raises(Conflict):
+        services.reservation_refund(reservation_id=r.pk, amount_cents=101)
+    services.reservation_refund(reservation_id=r.pk, amount_cents=100)
+    assert PaymentRecord.objects.filter(reservation=r, kind="refund").count() == 3
