@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from .models import (
     BaseLoadBlock,
+    DefectReport,
     Membership,
     PaymentRecord,
     Reservation,
@@ -97,3 +98,10 @@ class StripeCustomerAdmin(admin.ModelAdmin):
 class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ["event_id", "type", "received_at", "processed_at"]
     readonly_fields = ["event_id", "type", "received_at", "processed_at"]
+
+
+@admin.register(DefectReport)
+class DefectReportAdmin(admin.ModelAdmin):
+    list_display = ["vehicle", "blocks_use", "preempted", "created_at"]
+    list_filter = ["blocks_use", "vehicle"]
+    raw_id_fields = ["reported_by"]

@@ -219,6 +219,24 @@ class Reservation(models.Model):
         return self.status in BLOCKING_STATUSES
 
 
+class DefectReport(models.Model):
+    """A defect found on a vehicle (as in CommonsBooking). A blocking defect takes the vehicle
+    out of service, which cancels (pre-empts) its upcoming bookings."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="defects")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    description = models.TextField()
+    blocks_use = models.BooleanField(default=False)
+    preempted = models.PositiveIntegerField(default=0, help_text="Bookings cancelled because of it")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Defect on {self.vehicle_id}: {self.description[:40]}"
+
+
 class StripeCustomer(models.Model):
     """The member's Stripe customer. Stripe only ever sees ``reference`` (no name, no e-mail)."""
 

@@ -35,6 +35,7 @@ from .models import (
     BaseLoadBlock,
     BaseLoadOccurrence,
     Billing,
+    DefectReport,
     Membership,
     MembershipStatus,
     PaymentKind,
@@ -831,6 +832,38 @@ def reservation_refund(*, reservation_id: int, amount_cents: int, reason: str = 
                 break
     payments_execute(pending)
     return reservation
+
+
+def vehicle_defect_report(
+    *, user, vehicle_id: int, description: str, blocks_use: bool, now: datetime | None = None
+) -> DefectReport:
+    """Report a defect. Residents may report for a vehicle they use or used in the last day;
+    staff and operators for any. A blocking defect takes the vehicle out of service at once."""
+    now = _now(now)
+    if not (user.is_town_staff or user.is_operator):
+        recent = Reservation.objects.filter(
+            user=user,
+            vehicle_id=vehicle_id,
+            status__in=(S.CONFIRMED, S.ACTIVE, S.RETURNED, S.SETTLED),
+            start__lte=now + timedelta(hours=1),
+            end__gte=now - timedelta(days=1),
+        ).exists()
+        if not recent:
+            raise Forbidden("Report defects of vehicles you are using or have just used.", code="no_recent_use")
+    if not Vehicle.objects.filter(pk=vehicle_id).exists():
+        raise NotFound("No such vehicle.", code="vehicle_not_found")
+    before = Reservation.objects.filter(vehicle_id=vehicle_id, status=S.PREEMPTED).count()
+    if blocks_use:
+        vehicle_update(vehicle_id=vehicle_id, in_service=False, now=now)
+    preempted = Reservation.objects.filter(vehicle_id=vehicle_id, status=S.PREEMPTED).count() - before
+    report = DefectReport.objects.create(
+        vehicle_id=vehicle_id,
+        reported_by=user,
+        description=description.strip(),
+        blocks_use=blocks_use,
+        preempted=preempted,
+    )
+    return report
 
 
 def vehicle_update(*, vehicle_id: int, now: datetime | None = None, **changes: Any) -> Vehicle:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from carsharing.models import (
     BaseLoadBlock,
+    DefectReport,
     Membership,
     PaymentRecord,
     Propulsion,
@@ -68,6 +69,18 @@ class VehicleInput(serializers.Serializer):
 class VehicleUpdateInput(serializers.Serializer):
     station = serializers.PrimaryKeyRelatedField(queryset=Station.objects.all(), required=False)
     in_service = serializers.BooleanField(required=False)
+
+
+class DefectInput(serializers.Serializer):
+    description = serializers.CharField(max_length=4000)
+    blocks_use = serializers.BooleanField(default=False, help_text="The vehicle must not be driven")
+
+
+class DefectOutput(serializers.ModelSerializer):
+    class Meta:
+        model = DefectReport
+        fields = ["id", "vehicle", "description", "blocks_use", "preempted", "created_at"]
+        read_only_fields = fields
 
 
 class TariffOutput(serializers.ModelSerializer):

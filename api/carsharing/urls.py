@@ -15,6 +15,8 @@ urlpatterns = [
         v.VehicleAvailabilityView.as_view(),
         name="carsharing-vehicle-availability",
     ),
+    path(f"{P}vehicles/<int:pk>/defects/", v.VehicleDefectView.as_view(), name="carsharing-vehicle-defects"),
+    path(f"{P}defects/", v.DefectListView.as_view(), name="carsharing-defects"),
     path(f"{P}tariffs/", v.TariffListView.as_view(), name="carsharing-tariffs"),
     path(f"{P}quote/", v.QuoteView.as_view(), name="carsharing-quote"),
     path(f"{P}membership/", v.MyMembershipView.as_view(), name="carsharing-my-membership"),

@@ -15,7 +15,16 @@ from api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from api.permissions import IsMember, IsOperator, IsResident, IsTownStaff
 from api.schema import error_responses
 from carsharing import selectors, services
-from carsharing.models import BaseLoadBlock, Membership, ReservationKind, Station, Tariff, Vehicle, VehicleType
+from carsharing.models import (
+    BaseLoadBlock,
+    DefectReport,
+    Membership,
+    ReservationKind,
+    Station,
+    Tariff,
+    Vehicle,
+    VehicleType,
+)
 from mobility.accounts.models import CostCentre
 from mobility.errors import Conflict, NotFound, ValidationFailed
 
@@ -104,6 +113,27 @@ class VehicleDetailView(APIView):
         data.is_valid(raise_exception=True)
         vehicle = services.vehicle_update(vehicle_id=pk, **data.validated_data)
         return Response(s.VehicleOutput(vehicle).data)
+
+
+class VehicleDefectView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.DefectInput,
+        responses={201: s.DefectOutput, **error_responses(400, 401, 403, 404)},
+        description="Report a defect; a blocking one takes the vehicle out of service and cancels its bookings.",
+    )
+    def post(self, request, pk: int):
+        data = s.DefectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.vehicle_defect_report(user=request.user, vehicle_id=pk, **data.validated_data)
+        return Response(s.DefectOutput(report).data, status=status.HTTP_201_CREATED)
+
+
+class DefectListView(generics.ListAPIView):
+    permission_classes = [IsOperator]
+    serializer_class = s.DefectOutput
+    queryset = DefectReport.objects.all()
 
 
 class TariffListView(APIView):

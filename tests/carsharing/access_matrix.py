@@ -150,6 +150,15 @@ ROWS = [
         kwargs=lambda ctx: {"pk": ctx.car.pk},
         query=lambda ctx: _window(0, 24),
     ),
+    Endpoint(
+        "POST",
+        "carsharing-vehicle-defects",
+        expect(401, 201, 403, 201, 201),
+        setup=lambda ctx: reservation(ctx, hours=0, check_in=True),
+        kwargs=lambda ctx: {"pk": ctx.car.pk},
+        data=lambda ctx: {"description": "Warnleuchte Bremse", "blocks_use": False},
+    ),
+    Endpoint("GET", "carsharing-defects", OPERATOR_ONLY),
     Endpoint("GET", "carsharing-tariffs", PUBLIC, setup=fleet),
     Endpoint(
         "POST",

@@ -438,3 +438,38 @@ def test_payment_kinds_for_invoice_members(fleet, carla):
     services.reservation_confirm(user=carla, reservation_id=r.pk)
     assert set(PaymentRecord.objects.values_list("kind", flat=True)) == {PaymentKind.INVOICE}
     assert BaseLoadBlock.objects.count() == 0
+
+
+def test_blocking_defect_cancels_upcoming_bookings(fleet, carla, dora):
+    car = fleet["vehicles"][0]
+    start = aligned(1)
+    mine = book(carla, car, start, hours=1)
+    services.reservation_confirm(user=carla, reservation_id=mine.pk)
+    services.reservation_check_in(user=carla, reservation_id=mine.pk, now=start)
+    later = book(dora, car, start + timedelta(hours=3), hours=2)
+    services.reservation_confirm(user=dora, reservation_id=later.pk)
+    with pytest.raises(Forbidden) as info:
+        services.vehicle_defect_report(user=dora, vehicle_id=car.pk, description="x", blocks_use=True, now=start)
+    assert info.value.code == "no_recent_use"
+    report = services.vehicle_defect_report(
+        user=carla, vehicle_id=car.pk, description="Bremse schleift", blocks_use=True, now=start
+    )
+    assert report.preempted == 1
+    later.refresh_from_db()
+    mine.refresh_from_db()
+    car.refresh_from_db()
+    assert (later.status, mine.status, car.in_service) == ("preempted", "active", False)
+    assert Notification.objects.filter(user=dora, kind="carsharing.reservation_preempted").count() == 1
+    with pytest.raises(Forbidden):  # carla never used the second car
+        services.vehicle_defect_report(
+            user=carla, vehicle_id=fleet["vehicles"][1].pk, description="x", blocks_use=False
+        )
+
+
+def test_minor_defect_keeps_the_vehicle_running(fleet, stella, carla):
+    car = fleet["vehicles"][1]
+    r = book(carla, car, aligned(24))
+    report = services.vehicle_defect_report(user=stella, vehicle_id=car.pk, description="Kratzer", blocks_use=False)
+    car.refresh_from_db()
+    r.refresh_from_db()
+    assert (report.preempted, car.in_service, r.status) == (0, True, "held")
