@@ -168,6 +168,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE: dict = {
     "privacy-retention": {"task": "privacy.run_retention", "schedule": 24 * 60 * 60},
+    # Unanswered carpool seat requests lapse (24 h or at pickup) and free their seats.
+    "rides-expire-pending-bookings": {"task": "rides.expire_pending_bookings", "schedule": 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
