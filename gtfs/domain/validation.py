@@ -136,6 +136,63 @@ def _check_dates(problems: ProblemList, df: pd.DataFrame, file: str, column: str
     return parsed
 
 
+def _check_time_order(
+    problems: ProblemList,
+    stop_times: pd.DataFrame,
+    sequence: pd.Series,
+    parsed_times: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> None:
+    """Warnings: a trip whose times go backwards, or whose first/last stop has no time."""
+    if "arrival_time" not in stop_times or "departure_time" not in stop_times or sequence.isna().any():
+        return
+    arrival = parsed_times.get("_arrival_seconds", (None,))[0]
+    departure = parsed_times.get("_departure_seconds", (None,))[0]
+    if arrival is None:
+        arrival = parse_gtfs_times(stop_times["arrival_time"])[0]
+    if departure is None:
+        departure = parse_gtfs_times(stop_times["departure_time"])[0]
+    arrival = np.where(np.isnan(arrival), departure, arrival)
+    departure = np.where(np.isnan(departure), arrival, departure)
+    trip_codes = pd.factorize(stop_times["trip_id"])[0]
+    order = np.lexsort((sequence.to_numpy(dtype="float64"), trip_codes))
+    trips_sorted = trip_codes[order]
+    same_trip = trips_sorted[1:] == trips_sorted[:-1]
+    previous_departure = departure[order][:-1]
+    next_arrival = arrival[order][1:]
+    backwards = same_trip & (next_arrival < previous_departure)  # NaN compares False
+    mask = np.zeros(len(stop_times), dtype=bool)
+    mask[order[1:][backwards]] = True
+    problems.add_rows(
+        WARNING,
+        "times_decreasing",
+        "stop_times.txt",
+        mask,
+        stop_times,
+        "Trip {value} arrives at a stop before it left the previous one.",
+        "trip_id",
+    )
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ~same_trip
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = ~same_trip
+    untimed = np.isnan(departure[order]) & (first | last)
+    flex = np.zeros(len(stop_times), dtype=bool)
+    for column in ("start_pickup_drop_off_window", "start_pickup_dropoff_window"):  # final and draft spelling
+        if column in stop_times:
+            flex |= ~_blank(stop_times[column])
+    mask = np.zeros(len(stop_times), dtype=bool)
+    mask[order[untimed]] = True
+    problems.add_rows(
+        WARNING,
+        "missing_endpoint_time",
+        "stop_times.txt",
+        mask & ~flex,
+        stop_times,
+        "The first or last stop of trip {value} has no time.",
+        "trip_id",
+    )
+
+
 def validate_feed(
     tables: dict[str, pd.DataFrame | None],
     *,
@@ -416,6 +473,8 @@ def validate_feed(
             problems.add(
                 WARNING, "missing_column", "stop_times.txt", 1, f"Column {column} is missing; stop times have no times."
             )
+
+    _check_time_order(problems, stop_times, sequence, parsed_times)
 
     # booking_rules (GTFS-Flex)
     booking_rules = tables.get("booking_rules")

@@ -338,3 +338,16 @@ def test_old_versions_are_pruned(make_feed, monkeypatch):
                 [f"gtfs_stoptime_v{versions[0]}", f"gtfs_stoptime_v{versions[3]}"],
             )
             assert cursor.fetchone() == (None, f"gtfs_stoptime_v{versions[3]}")
+
+
+def test_feed_import_time_order_warnings(make_feed):
+    stop_times = ST_HEADER + (
+        "T1,08:00:00,08:00:00,S1,1\nT1,08:05:00,08:06:00,S2,2\nT1,08:03:00,08:03:00,S3,3\n"
+        "T2,23:50:00,23:50:00,S1,1\nT2,24:05:00,24:05:00,S2,2\nT2,,,S3,3\n"
+    )
+    result = feed_import(path=make_feed({"stop_times.txt": stop_times}), name="test")
+    assert [(w["code"], w["row"]) for w in result.version.warnings] == [
+        ("times_decreasing", 4),
+        ("missing_endpoint_time", 7),
+    ]
+    assert StopTime.objects.get(trip__trip_id="T2", stop_sequence=3).departure_time is None
