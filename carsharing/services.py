@@ -526,21 +526,27 @@ def reservation_confirm(*, user, reservation_id: int, now: datetime | None = Non
                 notify(reservation.user, "carsharing.reservation_confirmed", {"reservation": reservation.pk})
                 return reservation
             customer = _customer_for(reservation.user)
-            attempt = reservation.payments.filter(kind=PaymentKind.AUTHORISE).count() + 1
-            try:
-                with transaction.atomic():
-                    record = PaymentRecord.objects.create(
-                        reservation=reservation,
-                        kind=PaymentKind.AUTHORISE,
-                        amount_cents=reservation.estimate_cents,
-                        idempotency_key=f"res{reservation.pk}-authorise-{attempt}",
-                    )
-            except IntegrityError as exc:
-                raise Conflict(
-                    "This reservation is being confirmed already.",
-                    code="confirmation_in_progress",
-                    headers={"Retry-After": "2"},
-                ) from exc
+            # An attempt whose answer never came is retried with the same idempotency key, so
+            # Stripe returns the authorisation it may already have made instead of a second one.
+            record = reservation.payments.filter(
+                kind=PaymentKind.AUTHORISE, status=PaymentStatus.PENDING, stripe_payment_intent=""
+            ).first()
+            if record is None:
+                attempt = reservation.payments.filter(kind=PaymentKind.AUTHORISE).count() + 1
+                try:
+                    with transaction.atomic():
+                        record = PaymentRecord.objects.create(
+                            reservation=reservation,
+                            kind=PaymentKind.AUTHORISE,
+                            amount_cents=reservation.estimate_cents,
+                            idempotency_key=f"res{reservation.pk}-authorise-{attempt}",
+                        )
+                except IntegrityError as exc:
+                    raise Conflict(
+                        "This reservation is being confirmed already.",
+                        code="confirmation_in_progress",
+                        headers={"Retry-After": "2"},
+                    ) from exc
     if expired:
         raise Conflict("The hold on this reservation has expired; please book again.", code="hold_expired")
     try:
@@ -1149,6 +1155,30 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> bool:
     return True
 
 
+def _authorisation_retry(record: PaymentRecord) -> None:
+    """An authorisation call never answered: repeat it with its key, then keep or release it."""
+    customer = _customer_for(record.reservation.user)
+    try:
+        intent = payments.payment_intent_authorise(
+            customer_id=customer.stripe_customer_id,
+            payment_method=customer.default_payment_method,
+            amount_cents=record.amount_cents,
+            idempotency_key=record.idempotency_key,
+            metadata={"reservation": str(record.reservation_id), "kind": "authorise"},
+        )
+    except payments.PaymentDeclined as exc:
+        PaymentRecord.objects.filter(pk=record.pk).update(status=PaymentStatus.FAILED, error=exc.message[:250])
+        return
+    PaymentRecord.objects.filter(pk=record.pk).update(stripe_payment_intent=intent.id)
+    payment_sync_from_intent(intent)  # confirms a reservation still on hold
+    release: list[int] = []
+    with transaction.atomic():
+        reservation = _get_for_update(record.reservation_id)
+        if reservation.status not in (S.HELD, S.CONFIRMED, S.ACTIVE):
+            release = _plan_collection(reservation, 0, f"late-authorisation-{record.pk}")
+    payments_execute(release)
+
+
 def payments_reconcile(*, records: Iterable[PaymentRecord] | None = None) -> dict[str, int]:
     """Catch up with Stripe: re-read every open PaymentIntent and retry unanswered calls."""
     if records is None:
@@ -1158,6 +1188,14 @@ def payments_reconcile(*, records: Iterable[PaymentRecord] | None = None) -> dic
         ).order_by("pk")
     synced = retried = 0
     for record in records:
+        if (
+            record.kind == PaymentKind.AUTHORISE
+            and record.status == PaymentStatus.PENDING
+            and not record.stripe_payment_intent
+        ):
+            _authorisation_retry(record)
+            retried += 1
+            continue
         if (
             record.kind in (PaymentKind.CAPTURE, PaymentKind.RELEASE, PaymentKind.CHARGE)
             and record.status == PaymentStatus.PENDING

@@ -241,3 +241,52 @@ def test_operator_refunds_at_most_what_was_collected(stripe_on, fleet, carla):
         services.reservation_refund(reservation_id=r.pk, amount_cents=101)
     services.reservation_refund(reservation_id=r.pk, amount_cents=100)
     assert PaymentRecord.objects.filter(reservation=r, kind="refund").count() == 3
+
+
+def test_lost_authorisation_answer_is_retried_with_the_same_key(stripe_on, fleet, carla, monkeypatch):
+    from django.core.management import call_command
+
+    from carsharing import payments
+    from mobility.errors import ServiceUnavailable
+
+    save_card(carla)
+    r = services.reservation_create(user=carla, vehicle_id=fleet["vehicles"][0].pk, start=aligned(24), end=aligned(26))
+
+    def lost(**kw):
+        raise ServiceUnavailable("timeout", code="payment_provider_unavailable")
+
+    monkeypatch.setattr(payments, "payment_intent_authorise", lost)
+    with pytest.raises(ServiceUnavailable):
+        services.reservation_confirm(user=carla, reservation_id=r.pk)
+    with pytest.raises(ServiceUnavailable):
+        services.reservation_confirm(user=carla, reservation_id=r.pk)
+    # both attempts used one record and one key
+    assert list(PaymentRecord.objects.filter(reservation=r).values_list("idempotency_key", "status")) == [
+        (f"res{r.pk}-authorise-1", "pending")
+    ]
+    monkeypatch.undo()
+    call_command("carsharing_reconcile", verbosity=0)
+    r.refresh_from_db()
+    assert r.status == "confirmed"
+    assert records(r) == [("authorise", "authorised", 800)]
+
+
+def test_lost_authorisation_for_an_expired_hold_is_released(stripe_on, fleet, carla, monkeypatch):
+    from django.core.management import call_command
+
+    from carsharing import payments
+    from mobility.errors import ServiceUnavailable
+
+    save_card(carla)
+    r = services.reservation_create(user=carla, vehicle_id=fleet["vehicles"][0].pk, start=aligned(24), end=aligned(26))
+    monkeypatch.setattr(
+        payments, "payment_intent_authorise", lambda **kw: (_ for _ in ()).throw(ServiceUnavailable("x", code="down"))
+    )
+    with pytest.raises(ServiceUnavailable):
+        services.reservation_confirm(user=carla, reservation_id=r.pk)
+    monkeypatch.undo()
+    services.reservations_tick(now=timezone.now() + timedelta(minutes=20))
+    call_command("carsharing_reconcile", verbosity=0)
+    r.refresh_from_db()
+    assert r.status == "expired"
+    assert records(r) == [("authorise", "cancelled", 800), ("release", "succeeded", 800)]
