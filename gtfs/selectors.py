@@ -141,6 +141,7 @@ def departures_from_stops(
 ) -> list[Departure]:
     """Departures from ``stop_ids`` (one stop or a group) in ``[start, start + window)``.
 
+    A station (location_type 1) stands for all its child stops.
     Calendar-aware per service day (calendar + calendar_dates), including trips of the
     previous service day whose times exceed 24:00:00. ``start`` must be aware. A stop time
     that does not allow boarding (pickup_type 1) or ends the trip is not a departure.
@@ -156,6 +157,12 @@ def departures_from_stops(
     }
     if not stops:
         raise NotFound("No such stop in an active feed.", code="gtfs_stop_not_found")
+    stations = [stop for stop in stops.values() if stop.location_type == 1]
+    for station in stations:  # a station stands for the group of its platforms
+        for child in Stop.objects.filter(version_id=station.version_id, parent_station=station.stop_id).select_related(
+            "version", "version__feed"
+        ):
+            stops.setdefault(child.pk, child)
     by_version: dict[int, list[int]] = {}
     for stop in stops.values():
         by_version.setdefault(stop.version_id, []).append(stop.pk)

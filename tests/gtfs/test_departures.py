@@ -207,3 +207,17 @@ def test_feeds_routes_and_trip_detail(client_for, make_feed):
     assert body["service"]["weekdays"] == ["monday", "tuesday", "wednesday", "thursday", "friday"]
     assert body["service"]["added_dates"] == ["2024-05-04"] and body["service"]["removed_dates"] == ["2024-05-01"]
     assert client.get("/api/v1/gtfs/trips/999999/").status_code == 404
+
+
+def test_departures_from_a_station_cover_its_platforms(client_for, make_feed):
+    stops = (
+        "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+        "P1,Mühlacker,48.95,8.84,1,\nS1,Mühlacker Bahnhof Gleis 1,48.95,8.84,0,P1\n"
+        "S2,Marktplatz,48.96,8.85,0,\nS3,Schulzentrum,48.97,8.86,0,\n"
+    )
+    result = feed_import(path=make_feed({"stops.txt": stops}), name="mini")
+    station = Stop.objects.get(version=result.version, stop_id="P1")
+    body = api_departures(client_for(None), [station.pk], date(2024, 5, 3), time(7, 0), 120)
+    assert [(d["gtfs_trip_id"], d["stop_name"], d["departure"]) for d in body] == [
+        ("T1", "Mühlacker Bahnhof Gleis 1", "2024-05-03T08:00:00+02:00")
+    ]
