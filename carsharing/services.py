@@ -1143,7 +1143,9 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> bool:
     try:
         with transaction.atomic():
             row = WebhookEvent.objects.create(event_id=event["id"], type=event["type"])
-            obj = (event.get("data") or {}).get("object") or {}
+            data = event.get("data")
+            obj = data.get("object") if isinstance(data, dict) else None
+            obj = obj if isinstance(obj, dict) else {}
             if event["type"].startswith(_PI_EVENTS):
                 pi_id = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
                 if isinstance(pi_id, str) and PaymentRecord.objects.filter(stripe_payment_intent=pi_id).exists():

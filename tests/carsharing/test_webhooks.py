@@ -76,6 +76,11 @@ def test_signed_garbage_is_400_not_500(api_client, stripe_on):
         response = post(api_client, payload, signed(payload))
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "malformed_request"
+    # Well-formed events with odd contents are recorded and otherwise ignored.
+    for i, data in enumerate(([1], {"object": "x"}, {"object": {"object": "payment_intent", "id": 7}}, None)):
+        payload = json.dumps({"id": f"evt_odd_{i}", "type": "payment_intent.succeeded", "data": data}).encode()
+        assert post(api_client, payload, signed(payload)).status_code == 200
+    assert WebhookEvent.objects.filter(event_id__startswith="evt_odd_").count() == 4
 
 
 @pytest.mark.django_db
