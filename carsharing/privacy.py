@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from mobility.privacy.retention import RetentionRule
 
-from .models import BaseLoadBlock, Membership, MembershipStatus, PaymentRecord, Reservation, StripeCustomer
+from .models import (
+    BaseLoadBlock,
+    DefectReport,
+    Membership,
+    MembershipStatus,
+    PaymentRecord,
+    Reservation,
+    StripeCustomer,
+)
 
 ERASED_TEXT = "[erased]"
 
@@ -87,6 +95,10 @@ def export_personal_data(user) -> dict[str, Any]:
             {"vehicle": b.vehicle.plate, "purpose": b.purpose, "created_at": _iso(b.created_at)}
             for b in BaseLoadBlock.objects.filter(booked_by=user).select_related("vehicle").order_by("pk")
         ],
+        "defect_reports": [
+            {"vehicle": d.vehicle.plate, "description": d.description, "created_at": _iso(d.created_at)}
+            for d in DefectReport.objects.filter(reported_by=user).select_related("vehicle").order_by("pk")
+        ],
     }
 
 
@@ -115,6 +127,10 @@ def erase_personal_data(user) -> dict[str, int]:
     own = Reservation.objects.filter(user=user)
     purposes = own.filter(kind="member").exclude(purpose="").update(purpose="")
     damage = own.exclude(damage_report="").update(damage_report=ERASED_TEXT)
+    # The defect stays on record for the vehicle; the reporter's own words go.
+    defects = (
+        DefectReport.objects.filter(reported_by=user).exclude(description=ERASED_TEXT).update(description=ERASED_TEXT)
+    )
     kept = own.count()
     payments_kept = PaymentRecord.objects.filter(reservation__user=user).count()
     return {
@@ -124,6 +140,7 @@ def erase_personal_data(user) -> dict[str, int]:
         "payment_methods_deleted": cards,
         "reservation_purposes_erased": purposes,
         "damage_reports_erased": damage,
+        "defect_reports_erased": defects,
         "reservations_kept": kept,
         "payment_records_kept": payments_kept,
     }

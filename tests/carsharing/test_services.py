@@ -473,3 +473,15 @@ def test_minor_defect_keeps_the_vehicle_running(fleet, stella, carla):
     car.refresh_from_db()
     r.refresh_from_db()
     assert (report.preempted, car.in_service, r.status) == (0, True, "held")
+
+
+def test_defect_reports_are_exported_and_erased(fleet, stella):
+    from carsharing import privacy
+
+    services.vehicle_defect_report(
+        user=stella, vehicle_id=fleet["vehicles"][0].pk, description="Sitz kaputt", blocks_use=False
+    )
+    exported = privacy.export_personal_data(stella)["defect_reports"]
+    assert [d["description"] for d in exported] == ["Sitz kaputt"]
+    assert privacy.erase_personal_data(stella)["defect_reports_erased"] == 1
+    assert privacy.export_personal_data(stella)["defect_reports"][0]["description"] == "[erased]"
