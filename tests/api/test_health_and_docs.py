@@ -102,3 +102,23 @@ def test_production_mode_refuses_to_start_without_secret_key_and_hosts():
         timeout=60,
     )
     assert ok.returncode == 0, ok.stderr
+
+
+def test_deploy_check_has_zero_warnings_with_production_settings():
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "mobility.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "k" * 20 + "-production-like-secret-" + "q" * 20,
+        "DJANGO_ALLOWED_HOSTS": "mobility.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "no issues (0 silenced)" in result.stdout
