@@ -252,6 +252,18 @@ def load_stop_times_partition(version_id: int, frame: pd.DataFrame) -> None:
         cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})")
 
 
+def _lookup(series: pd.Series, mapping: dict[str, int]) -> pd.Series:
+    """``series.map(mapping)`` for large string columns, as nullable integers (pyarrow hash join)."""
+    if not mapping:
+        return pd.Series(pd.array([pd.NA] * len(series), dtype="Int64"), index=series.index)
+    keys = pa.array(list(mapping.keys()), pa.string())
+    values = np.fromiter(mapping.values(), dtype=np.int64, count=len(mapping))
+    positions = pc.fill_null(pc.index_in(arrow_strings(series), value_set=keys), -1)
+    pos = np.asarray(positions.to_numpy(zero_copy_only=False), dtype=np.int64)
+    found = pos >= 0
+    return pd.Series(pd.arrays.IntegerArray(np.where(found, values[np.maximum(pos, 0)], 0), ~found), index=series.index)
+
+
 def _id_map(model, version_id: int, key: str) -> dict[str, int]:
     return dict(model.objects.filter(version_id=version_id).values_list(key, "id"))
 
@@ -453,7 +465,9 @@ def _load(version: FeedVersion, tables: dict[str, pd.DataFrame | None], progress
     progress("trips")
 
     stop_pk = (
-        stop_times["stop_id"].map(stop_map) if "stop_id" in stop_times else pd.Series(np.nan, index=stop_times.index)
+        _lookup(stop_times["stop_id"], stop_map)
+        if "stop_id" in stop_times
+        else pd.Series(pd.array([pd.NA] * len(stop_times), dtype="Int64"), index=stop_times.index)
     )
     keep = stop_pk.notna().to_numpy()
     st = stop_times[keep]
@@ -473,7 +487,7 @@ def _load(version: FeedVersion, tables: dict[str, pd.DataFrame | None], progress
     frame = pd.DataFrame(
         {
             "version_id": np.full(len(st), vid, dtype="int64"),
-            "trip_id": st["trip_id"].map(trip_map).astype("Int64").to_numpy(),
+            "trip_id": _lookup(st["trip_id"], trip_map).to_numpy(),
             "stop_id": stop_pk[keep].astype("int64").to_numpy(),
             "stop_sequence": pd.to_numeric(st["stop_sequence"]).astype("int64").to_numpy(),
             "arrival_time": pd.array(arrival_filled, dtype="Float64").astype("Int64"),
