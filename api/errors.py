@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -58,6 +59,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
         for header, value in exc.headers.items():
             response[header] = value
+        return response
+    if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
+        # SQLite's write lock was not free within its timeout: a retry will usually succeed.
+        response = Response(error_body("database_busy", "The service is busy; please retry in a moment."), status=503)
+        response["Retry-After"] = "1"
         return response
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()

@@ -1,8 +1,10 @@
-"""Car-sharing settings: ``getattr(settings, NAME, default)`` read at call time (tests override)."""
+"""Car-sharing settings: Django settings, else the environment, else the default; read at call time."""
 
 from __future__ import annotations
 
 from django.conf import settings
+
+from mobility.appsettings import app_setting
 
 _DEFAULTS: dict[str, object] = {
     "CARSHARING_GRID_MINUTES": 15,  # starts and ends lie on this grid (minutes past the hour, UTC)
@@ -19,13 +21,12 @@ _DEFAULTS: dict[str, object] = {
     "CARSHARING_RELEASE_NOTICE_HOURS": 24,  # base-load hours may be released at least this far ahead
     "CARSHARING_BASE_LOAD_WEEKS": 8,  # materialise base-load blocks this many weeks ahead
     "CARSHARING_CURRENCY": "eur",
-    "CARSHARING_ESTIMATE_KM": 30,  # kilometres assumed for the estimate that is authorised on the card
 }
 
 
 def get(name: str):
-    """The setting ``name`` (one of the keys above) from Django settings, else its default."""
-    return getattr(settings, name, _DEFAULTS[name])
+    """The setting ``name`` (one of the keys above): Django settings, the environment, the default."""
+    return app_setting(name, _DEFAULTS[name])
 
 
 def payments_enabled() -> bool:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from mobility.appsettings import app_setting
 
 _DEFAULTS: dict[str, object] = {
     "STATS_MIN_CELL": 5,  # cells counting 1..4 people or trips are suppressed
@@ -18,13 +15,4 @@ _DEFAULTS: dict[str, object] = {
 
 def get(name: str):
     """The setting ``name`` (one of the keys above): Django settings, the environment, the default."""
-    default = _DEFAULTS[name]
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return type(default)(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a {type(default).__name__}, got {raw!r}") from exc
+    return app_setting(name, _DEFAULTS[name])

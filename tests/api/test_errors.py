@@ -90,3 +90,19 @@ def test_django_level_handlers_use_the_same_body():
         response = handler(request) if handler is handler500 else handler(request, None)
         assert response.status_code == status
         _assert_error(json.loads(response.content), code)
+
+
+def test_sqlite_lock_timeout_is_503_with_retry_after():
+    from django.db import OperationalError
+
+    class Locked(APIView):
+        authentication_classes: list = []
+        permission_classes: list = []
+
+        def post(self, request):
+            raise OperationalError("database is locked")
+
+    response = Locked.as_view()(APIRequestFactory().post("/locked"))
+    assert response.status_code == 503
+    _assert_error(response.data, "database_busy")
+    assert response["Retry-After"] == "1"
