@@ -27,7 +27,7 @@ from gtfs.domain.booking import Occupancy, booking_deadline, max_load
 from gtfs.models import BuergerbusBooking, FeedKind, StopTime
 from mobility.errors import DomainError, ValidationFailed
 
-from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure
+from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
 from .domain.timetable import haversine_m
 from .timetable_store import (
     from_service_time,
@@ -73,6 +73,7 @@ class SearchQuery:
     modes: frozenset[str] = MODES
     rental_hours: float = 2.0
     pickup_mode: str = "door"
+    window_min: int = 0  # > 0 with depart_at: every good transit departure in this many minutes
 
     @property
     def moment(self) -> datetime:
@@ -289,16 +290,27 @@ def _plan_transit(
     if tt is None:
         return [], None
     destination = Place.at(query.destination.lat, query.destination.lon)
-    planner = latest_departure if arrive_by else earliest_arrival
-    journeys = planner(
-        tt,
-        origin,
-        destination,
-        seconds,
-        max_transfers=query.max_transfers,
-        max_walk_m=max_walk_m,
-        max_duration_s=6 * 3600,
-    )
+    if query.window_min > 0 and not arrive_by and not origin.is_stop:
+        journeys = range_query(
+            tt,
+            origin,
+            destination,
+            seconds,
+            seconds + query.window_min * 60,
+            max_transfers=query.max_transfers,
+            max_walk_m=max_walk_m,
+        )
+    else:
+        planner = latest_departure if arrive_by else earliest_arrival
+        journeys = planner(
+            tt,
+            origin,
+            destination,
+            seconds,
+            max_transfers=query.max_transfers,
+            max_walk_m=max_walk_m,
+            max_duration_s=6 * 3600,
+        )
     ctx = _TransitContext(tt, day, query.seats)
     ctx.load(journeys)
     return journeys, ctx
@@ -681,7 +693,8 @@ def journeys_search(*, query: SearchQuery, user=None) -> dict[str, Any]:
         for option in kept:
             option.score = _score(option, query)
         kept.sort(key=lambda o: o.score)
-        options.extend(kept[: CAP[kind]])
+        cap = 50 if kind == "transit" and query.window_min else CAP[kind]
+        options.extend(kept[:cap])
     options.sort(key=lambda o: o.score)
     found_kinds = {option.kind for option in options}
     _log_search(query, len(options))
@@ -695,6 +708,7 @@ def journeys_search(*, query: SearchQuery, user=None) -> dict[str, Any]:
             "max_transfers": query.max_transfers,
             "seats": query.seats,
             "modes": sorted(query.modes),
+            "window_min": query.window_min,
         },
         "nothing_found": not options,
         "options": [option.as_dict() for option in options],

@@ -51,6 +51,7 @@ class JourneyQueryInput(serializers.Serializer):
     modes = serializers.CharField(required=False, default="transit,ride,carsharing")
     rental_hours = serializers.FloatField(required=False, min_value=0.25, max_value=72, default=2.0)
     pickup = serializers.ChoiceField(choices=["door", "meeting_point"], required=False, default="door")
+    window_min = serializers.IntegerField(required=False, min_value=0, max_value=240, default=0)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -60,6 +61,8 @@ class JourneyQueryInput(serializers.Serializer):
     def validate(self, attrs):
         if ("depart_at" in attrs) == ("arrive_by" in attrs):
             raise serializers.ValidationError("Give exactly one of depart_at and arrive_by.")
+        if attrs.get("window_min") and "depart_at" not in attrs:
+            raise serializers.ValidationError({"window_min": ["Only with depart_at."]})
         modes = {m.strip() for m in attrs["modes"].split(",") if m.strip()}
         unknown = modes - MODES
         if unknown or not modes:
@@ -85,6 +88,7 @@ def _query_parameters() -> list[OpenApiParameter]:
         OpenApiParameter("modes", str, description="Comma-separated: transit, ride, carsharing"),
         OpenApiParameter("rental_hours", float, description="Car-sharing rental length (default 2)"),
         OpenApiParameter("pickup", str, enum=["door", "meeting_point"], description="Carpool pickup"),
+        OpenApiParameter("window_min", int, description="With depart_at: all good transit departures in this window"),
     ]
 
 
@@ -114,5 +118,6 @@ class JourneySearchView(APIView):
             modes=values["modes"],
             rental_hours=values["rental_hours"],
             pickup_mode=values["pickup"],
+            window_min=values["window_min"],
         )
         return Response(journeys_search(query=query, user=request.user))

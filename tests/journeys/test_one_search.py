@@ -163,3 +163,33 @@ def test_bad_search_input_is_a_clear_400(client, params, field):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
     assert field in response.json()["error"]["fields"]
+
+
+def test_range_query_lists_every_good_departure_in_the_window(demo, client_for, alice):
+    lindenau = Stop.objects.filter(name="Lindenau Rathaus", version__feed__kind="transit").get()
+    ahornstadt = Stop.objects.filter(name="Ahornstadt Bahnhof", version__feed__kind="transit").get()
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=7)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    params = {
+        "from": f"{lindenau.lat},{lindenau.lon}",
+        "to": f"{ahornstadt.lat},{ahornstadt.lon}",
+        "depart_at": f"{day.isoformat()}T07:00:00+01:00",
+        "modes": "transit",
+        "max_walk_m": "200",
+    }
+    single = _search(client_for(alice), **params)
+    ranged = _search(client_for(alice), **params, window_min="180")
+    departures = sorted(o["departure"] for o in ranged["options"])
+    # R10 runs hourly on weekdays: three departures in three hours, each one a separate option.
+    assert len({d[:16] for d in departures}) >= 3
+    assert departures[0] == min(o["departure"] for o in single["options"])
+    assert all(d < f"{day.isoformat()}T10:00" for d in departures)
+    arrive_by = {k: v for k, v in params.items() if k != "depart_at"}
+    bad = client_for(alice).get(
+        "/api/v1/journeys/", {**arrive_by, "arrive_by": params["depart_at"], "window_min": "60"}
+    )
+    assert bad.status_code == 400
+    assert "window_min" in bad.json()["error"]["fields"]
