@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from api.permissions import IsMember, IsOperator, IsResident, IsTownStaff
+from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
 from carsharing import selectors, services
 from carsharing.models import (
@@ -260,9 +261,17 @@ class MembershipListView(generics.ListAPIView):
     serializer_class = s.MembershipOutput
 
     def get_queryset(self):
-        qs = Membership.objects.all()
+        qs = Membership.objects.select_related("user")
         wanted = self.request.query_params.get("status")
         return qs.filter(status=wanted) if wanted else qs
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        shown = page if page is not None else queryset
+        audit_personal_data_views(
+            self.request, [m.user for m in shown], what="membership licence", default_reason="membership check"
+        )
+        return page
 
 
 class MembershipDecisionView(APIView):

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from api.permissions import IsOperator, IsResident, IsTownStaff
+from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
 from gtfs import conf, selectors, services
 from gtfs.domain.names import fold
@@ -302,9 +303,16 @@ class BBTripManifestView(APIView):
     def get(self, request, pk: int):
         query = s.ManifestQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(
-            s.ManifestOutput(selectors.trip_manifest(trip_id=pk, service_date=query.validated_data["date"])).data
-        )
+        day = query.validated_data["date"]
+        manifest = selectors.trip_manifest(trip_id=pk, service_date=day)
+        passengers = [
+            b.passenger
+            for b in BuergerbusBooking.objects.filter(
+                trip_id=pk, service_date=day, status=BuergerbusBooking.Status.CONFIRMED, passenger__isnull=False
+            ).select_related("passenger")
+        ]
+        audit_personal_data_views(request, passengers, what="Bürgerbus manifest", default_reason="driver's manifest")
+        return Response(s.ManifestOutput(manifest).data)
 
 
 # --- bookings ---------------------------------------------------------------------------

@@ -293,6 +293,12 @@ def test_assisted_booking_cancel_manifest_and_notifications(client_for, stella, 
         ("Friedhof", [], ["Alice"], 0),
     ]
     assert manifest["stops"][0]["boarding"][0]["phone"] == "07041 1234"
+    # Viewing Alice's booking on the manifest is in the access audit log (Erna has no account).
+    from mobility.privacy.models import PersonalDataAccess
+
+    assert list(PersonalDataAccess.objects.values_list("actor", "subject_ref", "what", "reason")) == [
+        (stella.pk, alice.pk, "Bürgerbus manifest", "driver's manifest")
+    ]
     assert (
         client_for(alice)
         .get(f"/api/v1/gtfs/buergerbus/trips/{tt['trip']}/manifest/", {"date": day.isoformat()})
