@@ -1,18 +1,16 @@
 from django.conf import settings
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 
-class AuthRateThrottle(AnonRateThrottle):
-    """Limits login, registration and reset attempts per client address.
+class SettingsRateThrottle(SimpleRateThrottle):
+    """A throttle whose rate is read from ``settings.<rate_setting>`` on every request, so it
+    can be changed without touching class attributes (and in tests). Signed-in users are
+    counted per account, anonymous clients per address."""
 
-    The rate is read from settings on every request (``AUTH_THROTTLE_RATE``), so it can be
-    changed without a restart of the class attributes (and in tests).
-    """
-
-    scope = "auth"
+    rate_setting = ""
 
     def get_rate(self) -> str:
-        return settings.AUTH_THROTTLE_RATE
+        return getattr(settings, self.rate_setting)
 
     def allow_request(self, request, view) -> bool:
         self.rate = self.get_rate()
@@ -20,4 +18,20 @@ class AuthRateThrottle(AnonRateThrottle):
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        user = getattr(request, "user", None)
+        ident = f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class AuthRateThrottle(SettingsRateThrottle):
+    """Login, registration, verification and reset attempts (``AUTH_THROTTLE_RATE``)."""
+
+    scope = "auth"
+    rate_setting = "AUTH_THROTTLE_RATE"
+
+
+class SearchRateThrottle(SettingsRateThrottle):
+    """Journey searches, which run the planner and the matcher (``SEARCH_THROTTLE_RATE``)."""
+
+    scope = "search"
+    rate_setting = "SEARCH_THROTTLE_RATE"

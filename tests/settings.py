@@ -8,5 +8,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AUTH_THROTTLE_RATE = "1000/min"
+SEARCH_THROTTLE_RATE = "1000/min"
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 DATA_DIR = BASE_DIR / "var" / "test-data"

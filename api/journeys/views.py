@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.schema import error_responses
+from api.throttles import SearchRateThrottle
 from gtfs.models import Feed, Stop
 from journeys import conf
 from journeys.one_search import MODES, Point, SearchQuery, journeys_search
@@ -100,8 +101,9 @@ class JourneySearchView(APIView):
     """
 
     permission_classes = [AllowAny]
+    throttle_classes = [SearchRateThrottle]
 
-    @extend_schema(parameters=_query_parameters(), responses={200: OpenApiTypes.OBJECT, **error_responses(400)})
+    @extend_schema(parameters=_query_parameters(), responses={200: OpenApiTypes.OBJECT, **error_responses(400, 429)})
     def get(self, request):
         data = JourneyQueryInput(data=request.query_params)
         if not data.is_valid():

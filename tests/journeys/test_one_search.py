@@ -193,3 +193,11 @@ def test_range_query_lists_every_good_departure_in_the_window(demo, client_for, 
     )
     assert bad.status_code == 400
     assert "window_min" in bad.json()["error"]["fields"]
+
+
+@pytest.mark.django_db
+def test_search_is_throttled_per_client(client, settings):
+    settings.SEARCH_THROTTLE_RATE = "2/min"
+    params = {"from": "x", "to": "50,9", "depart_at": "2026-01-01T08:00:00+01:00"}
+    codes = [client.get("/api/v1/journeys/", params).status_code for _ in range(3)]
+    assert codes == [400, 400, 429]
