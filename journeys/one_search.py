@@ -532,7 +532,7 @@ def _grid_ceil(moment: datetime, minutes: int) -> datetime:
 
 def carsharing_options(query: SearchQuery, user) -> list[Option]:
     from carsharing import conf as car_conf
-    from carsharing.selectors import vehicles_free_near
+    from carsharing.selectors import vehicle_availability, vehicles_free_near
     from carsharing.services import quote
 
     grid = int(car_conf.get("CARSHARING_GRID_MINUTES"))
@@ -547,14 +547,24 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
     radius_km = max(query.max_walk_m, 500.0) / 1000
     km_estimate = math.ceil(2 * straight * ROAD_DETOUR / 1000)  # there and back
     member = bool(user is not None and user.is_authenticated and user.is_member)
+    now = timezone.now()
     options = []
     for vehicle, distance_km in vehicles_free_near(
-        start=start, end=end, lat=query.origin.lat, lon=query.origin.lon, radius_km=radius_km, now=timezone.now()
+        start=start, end=end, lat=query.origin.lat, lon=query.origin.lon, radius_km=radius_km, now=now
     )[: CAP["carsharing"]]:
         walk_m = (distance_km or 0.0) * 1000 * ROAD_DETOUR
-        walk_start = start - timedelta(seconds=_walk_seconds(walk_m))
+        v_start, v_end = start, end
+        if query.depart_at is not None:
+            # The rental starts when the walk to the station is done, not before depart_at.
+            needed = _grid_ceil(query.depart_at + timedelta(seconds=_walk_seconds(walk_m)), grid)
+            if needed > start:
+                v_start, v_end = needed, needed + timedelta(hours=query.rental_hours)
+                blocked_until = v_end + timedelta(minutes=int(car_conf.get("CARSHARING_BUFFER_MINUTES")))
+                if vehicle_availability(vehicle=vehicle, start=v_start, end=blocked_until, now=now).busy:
+                    continue
+        walk_start = v_start - timedelta(seconds=_walk_seconds(walk_m))
         try:
-            price = quote(vehicle=vehicle, start=start, end=end, km=km_estimate)
+            price = quote(vehicle=vehicle, start=v_start, end=v_end, km=km_estimate)
         except DomainError:
             continue
         station = vehicle.station
@@ -564,7 +574,7 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
                 "from": {"name": query.origin.name, "lat": query.origin.lat, "lon": query.origin.lon},
                 "to": {"name": station.name, "lat": station.lat, "lon": station.lon},
                 "departure": _iso(walk_start),
-                "arrival": _iso(start),
+                "arrival": _iso(v_start),
                 "distance_m": round(walk_m),
             },
             {
@@ -575,9 +585,9 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
                 "station": {"id": station.pk, "name": station.name, "lat": station.lat, "lon": station.lon},
                 "from": {"name": station.name, "lat": station.lat, "lon": station.lon},
                 "to": {"name": query.destination.name, "lat": query.destination.lat, "lon": query.destination.lon},
-                "departure": _iso(start),
-                "arrival": _iso(start + timedelta(seconds=drive_s)),
-                "rental": {"start": _iso(start), "end": _iso(end), "km_estimate": km_estimate},
+                "departure": _iso(v_start),
+                "arrival": _iso(v_start + timedelta(seconds=drive_s)),
+                "rental": {"start": _iso(v_start), "end": _iso(v_end), "km_estimate": km_estimate},
                 "price": {
                     "total_cents": price.total_cents,
                     "vat_cents": price.vat_cents,
@@ -589,10 +599,10 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
         ]
         book = [
             {
-                "what": f"car {vehicle.plate} from {_iso(start)} to {_iso(end)}",
+                "what": f"car {vehicle.plate} from {_iso(v_start)} to {_iso(v_end)}",
                 "method": "POST",
                 "href": reverse("carsharing-reservations"),
-                "body": {"vehicle": vehicle.pk, "start": _iso(start), "end": _iso(end)},
+                "body": {"vehicle": vehicle.pk, "start": _iso(v_start), "end": _iso(v_end)},
             }
         ]
         notes = (
@@ -604,7 +614,7 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
             Option(
                 kind="carsharing",
                 departure=walk_start,
-                arrival=start + timedelta(seconds=drive_s),
+                arrival=v_start + timedelta(seconds=drive_s),
                 transfers=0,
                 walk_m=walk_m,
                 legs=legs,

@@ -201,3 +201,32 @@ def test_search_is_throttled_per_client(client, settings):
     params = {"from": "x", "to": "50,9", "depart_at": "2026-01-01T08:00:00+01:00"}
     codes = [client.get("/api/v1/journeys/", params).status_code for _ in range(3)]
     assert codes == [400, 400, 429]
+
+
+def test_car_rental_starts_after_the_walk_to_the_station(demo, client_for):
+    carla = User.objects.get(email="carla@demo.lindenau.example")
+    from carsharing.models import Station
+
+    station = Station.objects.get(name="Rathaus Lindenau")
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=3)
+    # 300 m south of the station, leaving exactly on the 15-minute grid.
+    depart = f"{day.isoformat()}T11:30:00+01:00"
+    body = _search(
+        client_for(carla),
+        **{
+            "from": f"{station.lat - 0.0027},{station.lon}",
+            "to": "50.1930,9.9350",
+            "depart_at": depart,
+            "modes": "carsharing",
+        },
+    )
+    cars = [o for o in body["options"] if o["kind"] == "carsharing"]
+    assert cars, body
+    for option in cars:
+        rental = option["legs"][1]["rental"]
+        walk = option["legs"][0]
+        assert option["departure"] >= depart[:19]
+        assert walk["arrival"] == rental["start"]
+        assert rental["start"].startswith(f"{day.isoformat()}T11:45")
