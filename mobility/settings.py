@@ -170,6 +170,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "privacy-retention": {"task": "privacy.run_retention", "schedule": 24 * 60 * 60},
     # Unanswered carpool seat requests lapse (24 h or at pickup) and free their seats.
     "rides-expire-pending-bookings": {"task": "rides.expire_pending_bookings", "schedule": 60 * 60},
+    "rides-complete-past-offers": {"task": "rides.complete_past_offers", "schedule": 60 * 60},
     # Car-sharing: hold expiry and no-shows, base load booked ahead, missed Stripe events.
     "carsharing-reservations-tick": {"task": "carsharing.reservations_tick", "schedule": 60},
     "carsharing-base-load": {"task": "carsharing.base_load_materialise", "schedule": 24 * 60 * 60},

@@ -520,3 +520,26 @@ def bookings_expire_pending(*, now: datetime | None = None) -> int:
             bump_version()
             lapsed += 1
     return lapsed
+
+
+# A single ride is over this long after its departure (longer than any regional ride).
+RIDE_OVER_AFTER = timedelta(hours=12)
+
+
+@transaction.atomic
+def offers_complete_past(*, now: datetime | None = None) -> int:
+    """Mark active offers whose last ride is over as completed; returns how many.
+
+    A single ride is over ``RIDE_OVER_AFTER`` after its departure; a recurring one the day
+    after its ``recurrence_until`` (local date).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    over = RideOffer.objects.filter(status=OfferStatus.ACTIVE).filter(
+        Q(recurrence_weekdays=0, departure__lt=now - RIDE_OVER_AFTER)
+        | Q(recurrence_weekdays__gt=0, recurrence_until__lt=today)
+    )
+    count = over.update(status=OfferStatus.COMPLETED, updated_at=now)
+    if count:
+        bump_version()
+    return count

@@ -62,3 +62,11 @@ def expire_pending_bookings() -> int:
     from .services import bookings_expire_pending
 
     return bookings_expire_pending()
+
+
+@shared_task(name="rides.complete_past_offers")
+def complete_past_offers() -> int:
+    """Periodic: offers whose last ride is over become completed (see ``offers_complete_past``)."""
+    from .services import offers_complete_past
+
+    return offers_complete_past()
