@@ -599,3 +599,25 @@ def bb_booking_cancel(*, booking_id: int, user, now: datetime | None = None) -> 
             {**booking_payload(booking), "by_staff": is_staff and booking.passenger_id != user.pk},
         )
     return booking
+
+
+@transaction.atomic
+def feed_activate_version(*, feed_id: int, version_id: int | None) -> Feed:
+    """Operator: switch a feed to one of its stored versions (a rollback), or off (``None``).
+
+    Journey planning and departures follow at once: they read the active versions.
+    """
+    feed = Feed.objects.select_for_update().filter(pk=feed_id).first()
+    if feed is None:
+        raise NotFound("No such feed.", code="feed_not_found")
+    if version_id is not None:
+        version = FeedVersion.objects.filter(pk=version_id, feed=feed).first()
+        if version is None:
+            raise ValidationFailed(
+                "That version does not belong to this feed (or was pruned).",
+                code="feed_version_not_found",
+                fields={"version": [str(version_id)]},
+            )
+    feed.active_version_id = version_id
+    feed.save(update_fields=["active_version"])
+    return feed

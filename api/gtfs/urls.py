@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("gtfs/feeds/", views.FeedListView.as_view(), name="gtfs-feed-list"),
     path("gtfs/feeds/<int:pk>/versions/", views.FeedVersionListView.as_view(), name="gtfs-feed-versions"),
+    path("gtfs/feeds/<int:pk>/activate/", views.FeedActivateView.as_view(), name="gtfs-feed-activate"),
     path("gtfs/stops/", views.StopListView.as_view(), name="gtfs-stop-list"),
     path("gtfs/departures/", views.DeparturesView.as_view(), name="gtfs-departures"),
     path("gtfs/routes/", views.RouteListView.as_view(), name="gtfs-route-list"),

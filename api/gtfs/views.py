@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -53,6 +53,23 @@ class FeedVersionListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.feed_versions(feed_id=self.kwargs["pk"]).select_related("feed")
+
+
+class FeedActivateInput(serializers.Serializer):
+    version = serializers.IntegerField(allow_null=True, help_text="A stored version of this feed; null switches it off")
+
+
+class FeedActivateView(APIView):
+    """Operator: roll a feed back (or forward) to a stored version, or switch it off."""
+
+    permission_classes = [IsOperator]
+
+    @extend_schema(request=FeedActivateInput, responses={200: s.FeedOutput, **error_responses(400, 401, 403, 404)})
+    def post(self, request, pk: int):
+        data = FeedActivateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.feed_activate_version(feed_id=pk, version_id=data.validated_data["version"])
+        return Response(s.FeedOutput(selectors.feed_list().get(pk=pk)).data)
 
 
 class StopListView(generics.ListAPIView):

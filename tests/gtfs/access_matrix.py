@@ -92,6 +92,14 @@ def _only_own_bookings(response, persona, ctx) -> None:
 ROWS: list[Endpoint] = [
     Endpoint("GET", "gtfs-feed-list", PUBLIC, setup=timetable),
     Endpoint("GET", "gtfs-feed-versions", PUBLIC, setup=timetable, kwargs=lambda ctx: {"pk": ctx.feed.pk}),
+    Endpoint(
+        "POST",
+        "gtfs-feed-activate",
+        expect(401, 403, 403, 403, 200),
+        setup=timetable,
+        kwargs=lambda ctx: {"pk": ctx.feed.pk},
+        data=lambda ctx: {"version": None},
+    ),
     Endpoint("GET", "gtfs-stop-list", PUBLIC, setup=timetable, query=lambda ctx: {"q": "rat"}),
     Endpoint(
         "GET",
