@@ -21,11 +21,18 @@ The implementation processes one round for *all* routes at once: for every route
 whose stop improved in the previous round, one ``np.searchsorted`` over ``dep_key`` gives the
 earliest catchable trip; a segmented running minimum along each route (routes never overtake)
 gives the trip in use at each later position; the arrivals are gathered and reduced per stop.
+
+When numba can be imported, the rounds run instead in the compiled kernel of
+``journeys.domain.raptor_kernel`` (a classic per-route scan with the same pruning and the same
+tie-breaking, so the same journeys); it records parent pointers for the reconstruction. The
+numpy rounds above remain the fallback. The first query of a process compiles the kernel (a few
+seconds) or loads it from numba's cache in ``__pycache__``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
@@ -149,6 +156,19 @@ class _Search:
     target: list[int]  # best target arrival with <= k trips, k = 0..rounds
     target_stop: list[int]  # egress stop of round k (-1 if round k did not improve)
     rounds: list[_Round] = field(default_factory=list)
+    kern: _KernelRounds | None = None  # set instead of ``rounds`` by the numba kernel
+
+
+@dataclass
+class _KernelRounds:
+    """Per-round parent pointers from ``raptor_kernel.raptor_rounds`` (rows = rounds, cols = stops)."""
+
+    veh: np.ndarray
+    board: np.ndarray
+    alight_pos: np.ndarray
+    board_pos: np.ndarray
+    rank: np.ndarray
+    board_src: np.ndarray
 
 
 @dataclass
@@ -202,6 +222,159 @@ def _access_arrays(access: dict[int, tuple[int, float]]) -> tuple[np.ndarray, np
     return stops, secs
 
 
+_KERNEL: ModuleType | bool | None = None  # the numba kernel module, False if unavailable, None: not tried
+
+
+def _kernel() -> ModuleType | None:
+    """``raptor_kernel`` if numba can be imported (imported lazily, once), else None (numpy path)."""
+    global _KERNEL
+    if _KERNEL is None:
+        try:
+            from . import raptor_kernel
+        except Exception:  # numba missing or broken: keep the numpy implementation
+            _KERNEL = False
+        else:
+            _KERNEL = raptor_kernel
+    return _KERNEL if isinstance(_KERNEL, ModuleType) else None
+
+
+@dataclass
+class _KAux:
+    """The timetable arrays in the kernel's dtypes (int64 / bool, contiguous), cached per timetable."""
+
+    pos_stop: np.ndarray
+    pos_route: np.ndarray
+    route_pos_start: np.ndarray
+    pos_ntrips: np.ndarray
+    pos_col_start: np.ndarray
+    can_board: np.ndarray
+    can_alight: np.ndarray
+    times_tm: np.ndarray  # arrival times trip-major: route r's trip j at its i-th position is
+    route_tm_start: np.ndarray  # times_tm[route_tm_start[r] + j * (route length) + i]
+    dep_key: np.ndarray
+    stop_pos_start: np.ndarray
+    stop_pos: np.ndarray
+    tr_start: np.ndarray
+    tr_to: np.ndarray
+    tr_secs: np.ndarray
+    tr_all_ok: np.ndarray
+
+
+def _kaux(tt: Timetable) -> _KAux:
+    cached = getattr(tt, "_kaux_cache", None)
+    if cached is not None:
+        return cached
+    aux = _aux(tt)
+
+    def i64(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.int64)
+
+    def b(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.bool_)
+
+    # trip-major copy of times_arr: the route scan reads one trip's arrivals at consecutive positions
+    route_len = np.diff(tt.route_pos_start).astype(np.int64)
+    route_nt = np.diff(tt.route_trip_start).astype(np.int64)
+    route_tm_start = np.concatenate([[0], np.cumsum(route_len * route_nt)]).astype(np.int64)
+    n_pos = len(tt.pos_stop)
+    cell_pos = np.repeat(np.arange(n_pos, dtype=np.int64), tt.pos_ntrips)
+    cell_rank = np.arange(len(cell_pos), dtype=np.int64) - np.asarray(tt.pos_col_start, dtype=np.int64)[cell_pos]
+    pos_route = np.asarray(tt.pos_route, dtype=np.int64)
+    pos_i = np.arange(n_pos, dtype=np.int64) - np.asarray(tt.route_pos_start, dtype=np.int64)[pos_route]
+    cell_route = pos_route[cell_pos]
+    times_tm = np.empty(len(cell_pos), dtype=np.int64)
+    times_tm[route_tm_start[cell_route] + cell_rank * route_len[cell_route] + pos_i[cell_pos]] = tt.times_arr
+    kaux = _KAux(
+        pos_stop=i64(tt.pos_stop),
+        pos_route=i64(tt.pos_route),
+        route_pos_start=i64(tt.route_pos_start),
+        pos_ntrips=i64(tt.pos_ntrips),
+        pos_col_start=i64(tt.pos_col_start),
+        can_board=b(tt.pos_can_board),
+        can_alight=b(tt.pos_can_alight),
+        times_tm=times_tm,
+        route_tm_start=route_tm_start,
+        dep_key=i64(tt.dep_key),
+        stop_pos_start=i64(tt.stop_pos_start),
+        stop_pos=i64(tt.stop_pos),
+        tr_start=i64(np.searchsorted(aux.tr_from, np.arange(tt.n_stops + 1))),
+        tr_to=i64(aux.tr_to),
+        tr_secs=i64(aux.tr_secs),
+        tr_all_ok=np.ones(len(aux.tr_to), dtype=np.bool_),
+    )
+    tt._kaux_cache = kaux  # type: ignore[attr-defined]
+    return kaux
+
+
+def _run_kernel(
+    kern: ModuleType,
+    tt: Timetable,
+    access: dict[int, tuple[int, float]],
+    egress: dict[int, tuple[int, float]],
+    depart: int,
+    max_trips: int,
+    walk_only: int | None,
+    fp_ok: np.ndarray | None,
+    limit: int | None,
+    prior: list[int] | None,
+) -> _Search:
+    """``_run`` with the rounds in the numba kernel (same labels, targets and journeys)."""
+    inf = int(INF_TIME)
+    ka = _kaux(tt)
+    acc_stops, acc_secs = _access_arrays(access)
+    eg_stops, eg_secs = _access_arrays(egress)
+    prior_arr = np.full(max_trips + 2, inf, dtype=np.int64)
+    if prior is not None:
+        m = min(len(prior), max_trips + 2)
+        prior_arr[:m] = prior[:m]
+    tr_ok = ka.tr_all_ok if fp_ok is None else np.ascontiguousarray(_aux(tt).tr_ok(fp_ok), dtype=np.bool_)
+    target_best = inf if walk_only is None else int(walk_only)
+    cap = inf if limit is None else int(limit) + 1
+    veh, board, alight_pos, board_pos, rank, board_src, target, target_stop, n_rounds = kern.raptor_rounds(
+        tt.n_stops,
+        ka.pos_stop,
+        ka.pos_route,
+        ka.route_pos_start,
+        ka.pos_ntrips,
+        ka.pos_col_start,
+        ka.can_board,
+        ka.can_alight,
+        ka.times_tm,
+        ka.route_tm_start,
+        ka.dep_key,
+        int(tt.time_base),
+        int(KEY_STRIDE),
+        ka.stop_pos_start,
+        ka.stop_pos,
+        ka.tr_start,
+        ka.tr_to,
+        ka.tr_secs,
+        tr_ok,
+        acc_stops,
+        depart + acc_secs,
+        eg_stops,
+        eg_secs,
+        max_trips,
+        target_best,
+        cap,
+        prior_arr,
+        inf,
+    )
+    n_rounds = int(n_rounds)
+    targets = target[:n_rounds].tolist()
+    stops = target_stop[:n_rounds].tolist()
+    targets += [targets[-1]] * (max_trips + 1 - n_rounds)
+    stops += [-1] * (max_trips + 1 - n_rounds)
+    search = _Search(tt, depart, access, egress, targets, stops)
+    search.kern = _KernelRounds(veh, board, alight_pos, board_pos, rank, board_src)
+    if limit is not None:
+        for k, value in enumerate(search.target):
+            if value > limit:
+                search.target[k] = inf
+                search.target_stop[k] = -1
+    return search
+
+
 def _run(
     tt: Timetable,
     access: dict[int, tuple[int, float]],
@@ -222,7 +395,12 @@ def _run(
     ``prior[k]`` (range queries) is the best arrival with at most k trips already known from a
     later departure: labels of round k that cannot beat it are pruned, so round k only reports
     arrivals that are not dominated by that later journey (others may be missing or inexact).
+
+    Runs the numba kernel (``raptor_kernel``) when numba is available, else the numpy rounds.
     """
+    kern = _kernel()
+    if kern is not None:
+        return _run_kernel(kern, tt, access, egress, depart, max_trips, walk_only, fp_ok, limit, prior)
     n = tt.n_stops
     inf = INF_TIME
     best_board = np.full(n, inf, dtype=np.int64)
@@ -342,6 +520,17 @@ def _fp_from(tt: Timetable) -> np.ndarray:
     return cached
 
 
+def _fp_in(tt: Timetable) -> tuple[np.ndarray, np.ndarray]:
+    """Footpath indices grouped by destination stop (ascending within each), with CSR starts."""
+    cached = getattr(tt, "_fp_in_cache", None)
+    if cached is None:
+        order = np.argsort(tt.fp_to, kind="stable")
+        start = np.searchsorted(tt.fp_to[order], np.arange(tt.n_stops + 1))
+        cached = (order, start)
+        tt._fp_in_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _endpoint_walks(tt: Timetable, place: Place, max_walk_m: float, outgoing: bool) -> dict[int, tuple[int, float]]:
     """Stops reachable on foot from (outgoing) or to (not outgoing) a place: stop -> (s, m)."""
     if place.is_stop:
@@ -354,11 +543,13 @@ def _endpoint_walks(tt: Timetable, place: Place, max_walk_m: float, outgoing: bo
             idx = np.arange(a, b)
             others = tt.fp_to[idx]
         else:
-            idx = np.flatnonzero(tt.fp_to == stop)
+            order, start = _fp_in(tt)
+            idx = order[start[stop] : start[stop + 1]]  # = np.flatnonzero(tt.fp_to == stop)
             others = _fp_from(tt)[idx]
-        for o, i in zip(others.tolist(), idx.tolist(), strict=True):
-            if tt.fp_metres[i] <= max_walk_m and o not in walks:
-                walks[o] = (int(tt.fp_seconds[i]), float(tt.fp_metres[i]))
+        metres, secs = tt.fp_metres[idx].tolist(), tt.fp_seconds[idx].tolist()
+        for o, m, t in zip(others.tolist(), metres, secs, strict=True):
+            if m <= max_walk_m and o not in walks:
+                walks[o] = (int(t), float(m))
         return walks
     if place.lat is None or place.lon is None:
         raise ValueError("a place needs a stop or a coordinate")
@@ -398,6 +589,8 @@ def _fp_metres(tt: Timetable, a: int, b: int) -> float:
 
 def _reconstruct(search: _Search, k: int, origin_is_stop: bool, dest_is_stop: bool) -> list[Leg]:
     """Legs (forward in the search's timetable) of the round-k journey to the target."""
+    if search.kern is not None:
+        return _reconstruct_kernel(search, k, origin_is_stop, dest_is_stop)
     tt = search.tt
     stop = search.target_stop[k]
     legs: list[Leg] = []
@@ -452,6 +645,61 @@ def _reconstruct(search: _Search, k: int, origin_is_stop: bool, dest_is_stop: bo
         if src != bstop:
             secs = _fp_seconds(tt, src, bstop)
             legs.append(WalkLeg(src, bstop, t_src, t_src + secs, _fp_metres(tt, src, bstop)))
+        stop, r = src, bround
+    legs.reverse()
+    return legs
+
+
+def _transit_leg(tt: Timetable, route: int, rank: int, bpos: int, pos: int) -> TransitLeg:
+    inst = int(tt.route_trips[tt.route_trip_start[route] + rank])
+    trip = int(tt.inst_trip[inst])
+    bstop, stop = int(tt.pos_stop[bpos]), int(tt.pos_stop[pos])
+    return TransitLeg(
+        trip_id=tt.trip_ids[trip],
+        route_id=tt.trip_route_ids[trip],
+        service_day_offset=int(tt.inst_day[inst]),
+        board_stop=bstop,
+        alight_stop=stop,
+        board_stop_id=tt.stop_ids[bstop],
+        alight_stop_id=tt.stop_ids[stop],
+        depart=int(tt.times_dep[tt.pos_col_start[bpos] + rank]),
+        arrive=int(tt.times_arr[tt.pos_col_start[pos] + rank]),
+        trip_instance=inst,
+    )
+
+
+def _reconstruct_kernel(search: _Search, k: int, origin_is_stop: bool, dest_is_stop: bool) -> list[Leg]:
+    """``_reconstruct`` from the kernel's parent pointers (the same legs)."""
+    tt = search.tt
+    kr = search.kern
+    assert kr is not None
+    stop = search.target_stop[k]
+    legs: list[Leg] = []
+    eg_secs, eg_m = search.egress[stop]
+    t_alight = int(kr.veh[k, stop])
+    if eg_secs > 0 or not dest_is_stop:
+        legs.append(WalkLeg(stop, None if not dest_is_stop else _dest_stop(search), t_alight, t_alight + eg_secs, eg_m))
+    r = k
+    while True:
+        pos = int(kr.alight_pos[r, stop])
+        bpos = int(kr.board_pos[r, stop])
+        leg = _transit_leg(tt, int(tt.pos_route[pos]), int(kr.rank[r, stop]), bpos, pos)
+        legs.append(leg)
+        bstop, bround = leg.board_stop, r - 1
+        if bround == 0:
+            acc_secs, acc_m = search.access[bstop]
+            if acc_secs > 0 or not origin_is_stop:
+                origin_stop = _origin_stop(search) if origin_is_stop else None
+                legs.append(WalkLeg(origin_stop, bstop, leg.depart - acc_secs, leg.depart, acc_m))
+            break
+        src = int(kr.board_src[bround, bstop])
+        t_src = int(kr.veh[bround, src])
+        if src != bstop:
+            # the first footpath src -> bstop, as _fp_seconds/_fp_metres pick it
+            a = int(tt.fp_start[src])
+            i = a + tt.fp_to[a : tt.fp_start[src + 1]].tolist().index(bstop)
+            secs = int(tt.fp_seconds[i])
+            legs.append(WalkLeg(src, bstop, t_src, t_src + secs, float(tt.fp_metres[i])))
         stop, r = src, bround
     legs.reverse()
     return legs
