@@ -4,7 +4,8 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    DJANGO_SETTINGS_MODULE=mobility.settings
+    DJANGO_SETTINGS_MODULE=mobility.settings \
+    NUMBA_CACHE_DIR=/app/var/numba-cache
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libexpat1 postgresql-client \
