@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from .times import arrow_strings, parse_gtfs_times
 
 
-def _isin(series: pd.Series, values: pd.Series | set[str]) -> np.ndarray:
+def _isin(series: pd.Series, values: pd.Series | set[str]) -> npt.NDArray[np.bool_]:
     """Vectorised membership test of a string column (pyarrow kernel; missing -> False)."""
     value_set = pa.array(
         list(values) if isinstance(values, set) else values.dropna().astype("string"), type=pa.string()
@@ -83,7 +84,14 @@ class ProblemList:
             self.items.append(Problem(severity, code, file, row, message))
 
     def add_rows(
-        self, severity: str, code: str, file: str, mask: np.ndarray, df: pd.DataFrame, message: str, column: str
+        self,
+        severity: str,
+        code: str,
+        file: str,
+        mask: npt.NDArray[np.bool_],
+        df: pd.DataFrame,
+        message: str,
+        column: str,
     ) -> None:
         """One problem per row selected by ``mask``; ``message`` may use ``{value}``."""
         positions = np.flatnonzero(mask)
@@ -115,7 +123,7 @@ class ProblemList:
         return any(severity == ERROR for severity, _, _ in self.counts)
 
 
-def _blank(series: pd.Series) -> np.ndarray:
+def _blank(series: pd.Series) -> npt.NDArray[np.bool_]:
     return (series.isna() | (series.astype("string").str.strip() == "")).to_numpy(dtype=bool, na_value=True)
 
 
@@ -226,6 +234,9 @@ def validate_feed(
         return problems
 
     agency, stops, routes, trips, stop_times = (tables[n] for n in REQUIRED_FILES)
+    # A required file that is absent or None was reported as missing_file above, so all are present here.
+    assert agency is not None and stops is not None and routes is not None
+    assert trips is not None and stop_times is not None
     calendar, calendar_dates = tables.get("calendar"), tables.get("calendar_dates")
     location_groups = tables.get("location_groups")
 
