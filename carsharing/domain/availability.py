@@ -27,7 +27,7 @@ def merge(intervals: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:
 def busy_within(busy: Iterable[tuple[T, T]], window_start: T, window_end: T) -> list[tuple[T, T]]:
     """The busy intervals clipped to the window, merged."""
     clipped = [
-        (max(s, window_start), min(e, window_end))  # type: ignore[type-var]
+        (max(s, window_start), min(e, window_end))  # type: ignore[type-var,call-overload]
         for s, e in busy
         if s < window_end and e > window_start  # type: ignore[operator]
     ]
@@ -41,7 +41,7 @@ def free_within(busy: Iterable[tuple[T, T]], window_start: T, window_end: T) -> 
     for s, e in busy_within(busy, window_start, window_end):
         if s > cursor:  # type: ignore[operator]
             free.append((cursor, s))
-        cursor = max(cursor, e)  # type: ignore[type-var]
+        cursor = max(cursor, e)  # type: ignore[type-var,call-overload]
     if cursor < window_end:  # type: ignore[operator]
         free.append((cursor, window_end))
     return free

@@ -387,11 +387,11 @@ class OfferIndex:
             to_q = graph.times_to(dropoff.node, limit=max_horizon) if has_complex else None
             tq = from_q[d]
             for pickup, from_p, to_p, p_to_q_all, tp, pickup_time, early_ok in pickups:
-                p_to_q = p_to_q_all[dropoff.node]
-                if not math.isfinite(p_to_q):
+                p_q = p_to_q_all[dropoff.node]
+                if not math.isfinite(p_q):
                     continue
-                added = tp + p_to_q + tq - direct
-                dropoff_time = pickup_time + p_to_q
+                added = tp + p_q + tq - direct
+                dropoff_time = pickup_time + p_q
                 ok = early_ok & (added <= budget + EPS_S) & (dropoff_time + dropoff.walk_s <= la + EPS_S)
                 for k in np.flatnonzero(ok).tolist():
                     slot = int(simple_slots[k])
@@ -424,7 +424,7 @@ class OfferIndex:
                             from_p=from_p[nodes],
                             to_q=to_q[nodes] if to_q is not None else np.full(len(nodes), INF),
                             from_q=from_q[nodes],
-                            p_to_q=p_to_q,
+                            p_to_q=p_q,
                         ),
                     )
         return ranked(found.values())

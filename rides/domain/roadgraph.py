@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -178,9 +179,11 @@ def read_osm_edges(path: Path, progress: Callable[[int], None] | None = None) ->
     )
     pending = 0
     try:
-        for obj in processor:
-            if not obj.is_way():
+        for entity in processor:
+            # Only nodes and ways are read (see the entity filter above), so no changesets come.
+            if not entity.is_way():  # type: ignore[union-attr]
                 continue
+            obj = cast("osmium.osm.Way", entity)
             tags = {tag.k: tag.v for tag in obj.tags}
             if not _usable_way(tags):
                 continue
@@ -359,7 +362,7 @@ class RoadGraph:
         directory = Path(directory)
         if not (directory / "meta.json").is_file():
             raise RoadGraphError(f"no road graph cache in {directory}")
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         arrays = {name: np.load(directory / f"{name}.npy", mmap_mode=mode) for name in cls._ARRAYS}
         meta = json.loads((directory / "meta.json").read_text())
         return cls(**arrays, meta=meta)

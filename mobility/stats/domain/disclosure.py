@@ -140,7 +140,7 @@ def determined_entries(mask: np.ndarray) -> list[tuple[int, int]]:
     ``A`` (the published entries go to the right-hand side). Entry ``k`` is determined exactly
     when the unit vector ``e_k`` lies in the row space of ``A``.
     """
-    hidden = [tuple(map(int, e)) for e in np.argwhere(mask)]
+    hidden: list[tuple[int, int]] = [(int(e[0]), int(e[1])) for e in np.argwhere(mask)]
     if not hidden:
         return []
     index = {e: n for n, e in enumerate(hidden)}

@@ -129,7 +129,7 @@ def anonymised_table(
                 continue  # the row total mirrors the single column
             hide = bool(mask[i, j])
             record = {row_dim: row_label}
-            if not one_column:
+            if col_dim is not None:  # i.e. not one_column
                 record[col_dim] = col_label
             for name in [*spec.counts, *spec.sums]:
                 record[name] = None if hide else grids[name][i, j]
