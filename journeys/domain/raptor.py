@@ -415,7 +415,7 @@ def _run(
     marked[acc_stops] = True
     target_best = inf if walk_only is None else np.int64(walk_only)
     cap = inf if limit is None else np.int64(limit + 1)
-    bound = min(target_best, cap)
+    bound: int | np.int64 = min(target_best, cap)
     search = _Search(tt, depart, access, egress, [int(target_best)], [-1])
     search.rounds.append(_Round(veh=np.full(n, inf, dtype=np.int64), board=best_board.copy()))
 
@@ -575,10 +575,10 @@ def _direct_walk(tt: Timetable, origin: Place, destination: Place, max_walk_m: f
         return float(p.lat), float(p.lon)  # type: ignore[arg-type]
 
     (la1, lo1), (la2, lo2) = coord(origin), coord(destination)
-    metres = tt.walk_m(la1, lo1, la2, lo2)
-    if metres > max_walk_m:
+    walk_m = tt.walk_m(la1, lo1, la2, lo2)
+    if walk_m > max_walk_m:
         return None
-    return int(tt.walk_seconds(metres)), metres
+    return int(tt.walk_seconds(walk_m)), walk_m
 
 
 def _fp_metres(tt: Timetable, a: int, b: int) -> float:
@@ -603,6 +603,7 @@ def _reconstruct(search: _Search, k: int, origin_is_stop: bool, dest_is_stop: bo
     while True:
         rnd = search.rounds[r]
         assert rnd.idx is not None and rnd.e is not None and rnd.cur is not None
+        assert rnd.alight_loc is not None and rnd.board_round is not None
         # the kept arrival that set veh[stop] in this round
         hit = np.flatnonzero((rnd.alight_stop == stop) & (rnd.alight_arr == rnd.veh[stop]))
         loc = int(rnd.alight_loc[hit[0]])
@@ -639,6 +640,7 @@ def _reconstruct(search: _Search, k: int, origin_is_stop: bool, dest_is_stop: bo
                 legs.append(WalkLeg(origin_stop, bstop, t_board - acc_secs, t_board, acc_m))
             break
         prev = search.rounds[bround]
+        assert prev.board is not None and prev.board_src is not None
         hit = np.flatnonzero((prev.board_dst == bstop) & (prev.board_time == prev.board[bstop]))
         src = int(prev.board_src[hit[0]])
         t_src = int(prev.veh[src])

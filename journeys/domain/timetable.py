@@ -41,6 +41,7 @@ import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -192,7 +193,8 @@ def merge_sources(sources: Sequence[TimetableSource], prefixes: Sequence[str]) -
     stop_offset = 0
     st_offset = 0
     parts: dict[str, list] = {k: [] for k in ("starts", "stop", "arr", "dep", "pick", "drop")}
-    merged = TimetableSource([], [], np.empty(0), np.empty(0), [], [], [], np.zeros(1, np.int64), *([None] * 5))
+    placeholder = np.empty(0)  # the st_* arrays are replaced below
+    merged = TimetableSource([], [], np.empty(0), np.empty(0), [], [], [], np.zeros(1, np.int64), *((placeholder,) * 5))
     lats, lons = [], []
     for src, pre in zip(sources, prefixes, strict=True):
         merged.stop_ids += [pre + s for s in src.stop_ids]
@@ -503,13 +505,13 @@ def _select_instances(
     service = np.array(source.trip_service_ids, dtype=object)
     chosen_trip: list[np.ndarray] = []
     chosen_day: list[np.ndarray] = []
-    for day, active in service_days:
-        shift = day * DAY_S
+    for day_offset, active in service_days:
+        shift = day_offset * DAY_S
         is_active = np.isin(service, list(active)) if active else np.zeros(source.n_trips, bool)
         in_window = (last_arr + shift >= window[0]) & (first_dep + shift <= window[1])
         idx = np.flatnonzero(is_active & in_window)
         chosen_trip.append(idx.astype(np.int32))
-        chosen_day.append(np.full(len(idx), day, dtype=np.int8))
+        chosen_day.append(np.full(len(idx), day_offset, dtype=np.int8))
     trip = np.concatenate(chosen_trip) if chosen_trip else np.zeros(0, np.int32)
     day = np.concatenate(chosen_day) if chosen_day else np.zeros(0, np.int8)
     lengths = (starts[trip + 1] - starts[trip]).astype(np.int64)
@@ -653,9 +655,9 @@ def _compile_footpaths(
                 if walk_metres is None:
                     pairs[(y, x)] = (s, m)
     index = {s: i for i, s in enumerate(source.stop_ids)}
-    for from_id, to_id, metres, secs in extra:
+    for from_id, to_id, extra_metres, extra_secs in extra:
         if from_id in index and to_id in index:
-            pairs[(index[from_id], index[to_id])] = (int(secs), float(metres))
+            pairs[(index[from_id], index[to_id])] = (int(extra_secs), float(extra_metres))
     forbidden: list[tuple[int, int]] = []
     for tr in source.transfers:
         if tr.from_stop_id not in index or tr.to_stop_id not in index:
@@ -672,14 +674,14 @@ def _compile_footpaths(
         if tr.transfer_type == 3:
             forbidden.append((x, y))
         elif tr.transfer_type in (1, 2):
-            secs = 0 if tr.transfer_type == 1 else tr.min_transfer_time
-            if secs is None:
+            tr_secs = 0 if tr.transfer_type == 1 else tr.min_transfer_time
+            if tr_secs is None:
                 continue
-            metres = config.detour_factor * float(
+            tr_metres = config.detour_factor * float(
                 haversine_m(source.stop_lat[x], source.stop_lon[x], source.stop_lat[y], source.stop_lon[y])
             )
-            metres = metres if math.isfinite(metres) else 0.0
-            pairs[(x, y)] = (int(secs), metres)
+            tr_metres = tr_metres if math.isfinite(tr_metres) else 0.0
+            pairs[(x, y)] = (int(tr_secs), tr_metres)
     for key in forbidden:
         pairs.pop(key, None)
     keys = sorted(pairs)
@@ -694,7 +696,7 @@ def _compile_footpaths(
     )
 
 
-def _finish(fields: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _finish(fields: dict[str, Any]) -> dict[str, Any]:
     """Add the time base and the globally sorted search keys."""
     all_times = fields["times_dep"]
     time_base = int(all_times.min()) - 1 if len(all_times) else -1
@@ -732,7 +734,7 @@ def build_timetable(
     inst = _select_instances(source, service_days, window)
     served = np.zeros(source.n_stops, dtype=bool)
     served[np.unique(source.st_stop)] = True
-    fields = _compile_routes(inst, source.n_stops)
+    fields: dict[str, Any] = _compile_routes(inst, source.n_stops)
     fp, stop_transfer_s = _compile_footpaths(source, served, config, extra_footpaths, walk_metres)
     fields.update(fp)
     fields = _finish(fields)
@@ -787,7 +789,7 @@ def _reverse(tt: Timetable) -> Timetable:
     inst_obj = _Instances(
         start=start, stop=stop, arr=arr, dep=dep, pick=pick, drop=drop, trip=tt.inst_trip, day=tt.inst_day
     )
-    fields = _compile_routes(inst_obj, tt.n_stops)
+    fields: dict[str, Any] = _compile_routes(inst_obj, tt.n_stops)
     # reversed footpaths: a->b becomes b->a
     fp_from = np.repeat(np.arange(tt.n_stops, dtype=np.int64), np.diff(tt.fp_start))
     order = np.lexsort((fp_from, tt.fp_to))
@@ -839,7 +841,7 @@ def save_timetable(tt: Timetable, path: str | Path, *, with_reversed: bool = Tru
         [cfg.default_transfer_s, cfg.walk_speed_mps, cfg.detour_factor, cfg.max_transfer_walk_m], dtype=np.float64
     )
     with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+        np.savez(fh, **cast("dict[str, Any]", arrays))  # member names only, never allow_pickle
 
 
 def load_timetable(path: str | Path, *, mmap: bool = False) -> Timetable:
@@ -863,12 +865,12 @@ def _timetable_from_arrays(data: dict[str, np.ndarray]) -> Timetable:
         detour_factor=float(cfg[2]),
         max_transfer_walk_m=float(cfg[3]),
     )
-    kwargs = {name: data[name] for name in _ARRAY_FIELDS}
-    strings = {name: np.asarray(data[name]).tolist() for name in _STRING_FIELDS}
+    kwargs: dict[str, Any] = {name: data[name] for name in _ARRAY_FIELDS}
+    strings: dict[str, Any] = {name: np.asarray(data[name]).tolist() for name in _STRING_FIELDS}
     tt = Timetable(config=config, time_base=int(np.asarray(data["time_base"])), **kwargs, **strings)
     if "rev_time_base" in data:
-        shared = {name: kwargs[name] for name in _SHARED_FIELDS}
-        own = {name: data[f"rev_{name}"] for name in _REVERSED_FIELDS}
+        shared: dict[str, Any] = {name: kwargs[name] for name in _SHARED_FIELDS}
+        own: dict[str, Any] = {name: data[f"rev_{name}"] for name in _REVERSED_FIELDS}
         rev = Timetable(config=config, time_base=int(np.asarray(data["rev_time_base"])), **shared, **own, **strings)
         tt._reversed, rev._reversed = rev, tt
     return tt
