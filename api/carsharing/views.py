@@ -307,9 +307,16 @@ class ReservationListView(generics.ListAPIView):
         return [IsResident()] if self.request.method == "POST" else [IsAuthenticated()]
 
     def get_queryset(self):
-        qs = selectors.reservations_for(user=self.request.user).prefetch_related("payments")
+        qs = selectors.reservations_for(user=self.request.user).select_related("user").prefetch_related("payments")
         wanted = self.request.query_params.get("status")
         return qs.filter(status=wanted) if wanted else qs
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        shown = page if page is not None else queryset
+        others = [r.user for r in shown if r.user_id != self.request.user.pk]
+        audit_personal_data_views(self.request, others, what="car-sharing reservation", default_reason="fleet overview")
+        return page
 
     @extend_schema(
         request=s.ReservationCreateInput,
@@ -364,9 +371,13 @@ class ReservationDetailView(APIView):
 
     @extend_schema(responses={200: s.ReservationOutput, **error_responses(401, 404)})
     def get(self, request, pk: int):
-        reservation = selectors.reservations_for(user=request.user).filter(pk=pk).first()
+        reservation = selectors.reservations_for(user=request.user).select_related("user").filter(pk=pk).first()
         if reservation is None:
             raise NotFound("No such reservation.", code="reservation_not_found")
+        if reservation.user_id != request.user.pk:
+            audit_personal_data_views(
+                request, [reservation.user], what="car-sharing reservation", default_reason="reservation support"
+            )
         return Response(_reservation_body(reservation))
 
 

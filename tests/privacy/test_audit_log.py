@@ -24,3 +24,36 @@ def test_staff_listing_memberships_is_audited_per_person(client_for, stella, ali
     # A resident is refused and nothing is logged for them.
     assert client_for(alice).get("/api/v1/carsharing/memberships/").status_code == 403
     assert PersonalDataAccess.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_operator_views_of_member_reservations_are_audited(client_for, otto, alice, member):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from carsharing.models import Reservation, Station, Vehicle, VehicleType
+
+    station = Station.objects.create(name="Rathaus", lat=50.15, lon=9.9, address="Hauptstraße 1")
+    vtype = VehicleType.objects.create(name="Kombi", seats=5, propulsion="combustion", range_km=700)
+    car = Vehicle.objects.create(plate="LD-X 1", vehicle_type=vtype, station=station)
+    start = datetime(2030, 5, 6, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    mine = Reservation.objects.create(
+        vehicle=car,
+        user=member,
+        kind="member",
+        status="confirmed",
+        start=start,
+        end=start.replace(hour=11),
+        blocked_until=start.replace(hour=11, minute=15),
+    )
+    operator = client_for(otto)
+    assert operator.get(f"/api/v1/carsharing/reservations/{mine.pk}/?reason=complaint 4711").status_code == 200
+    assert operator.get("/api/v1/carsharing/reservations/").status_code == 200
+    rows = list(PersonalDataAccess.objects.order_by("id").values_list("actor", "subject_ref", "what", "reason"))
+    assert rows == [
+        (otto.pk, member.pk, "car-sharing reservation", "complaint 4711"),
+        (otto.pk, member.pk, "car-sharing reservation", "fleet overview"),
+    ]
+    # The member looking at their own reservation is not an access to someone else's data.
+    assert client_for(member).get(f"/api/v1/carsharing/reservations/{mine.pk}/").status_code == 200
+    assert PersonalDataAccess.objects.count() == 2
