@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from mobility.privacy.admin import AuditedPersonalDataAdmin
+
 from .models import (
     BaseLoadBlock,
     DefectReport,
@@ -48,7 +50,9 @@ class TariffAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedPersonalDataAdmin):
+    audit_what = "admin: membership licence"
+
     list_display = ["user", "status", "licence_expiry", "checked_at", "decided_at"]
     list_filter = ["status"]
     raw_id_fields = ["user", "checked_by"]
@@ -62,7 +66,9 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(AuditedPersonalDataAdmin):
+    audit_what = "admin: car-sharing reservation"
+
     list_display = ["id", "vehicle", "kind", "status", "start", "end", "cost_centre", "estimate_cents", "actual_cents"]
     list_filter = ["kind", "status", "vehicle"]
     date_hierarchy = "start"

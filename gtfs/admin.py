@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from mobility.privacy.admin import AuditedPersonalDataAdmin
+
 from .models import BookingRule, BuergerbusBooking, Feed, FeedVersion, GtfsImport, Route, Stop, Trip
 
 
@@ -55,7 +57,9 @@ class BookingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(BuergerbusBooking)
-class BuergerbusBookingAdmin(admin.ModelAdmin):
+class BuergerbusBookingAdmin(AuditedPersonalDataAdmin):
+    audit_subject_field = "passenger"
+
     list_display = ["id", "trip", "service_date", "seats", "status", "assisted", "created_at"]
     list_filter = ["status", "assisted", "service_date"]
     raw_id_fields = ["trip", "from_stop", "to_stop", "passenger", "booked_by"]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from mobility.privacy.admin import AuditedPersonalDataAdmin
+
 from .models import MeetingPoint, RideBooking, RideOffer, RideRequest, RoadGraph
 
 
@@ -17,21 +19,27 @@ class MeetingPointAdmin(admin.ModelAdmin):
 
 
 @admin.register(RideOffer)
-class RideOfferAdmin(admin.ModelAdmin):
+class RideOfferAdmin(AuditedPersonalDataAdmin):
+    audit_subject_field = "driver"
+
     list_display = ["id", "driver", "departure", "seats", "max_detour_minutes", "status"]
     list_filter = ["status"]
     raw_id_fields = ["driver", "origin_meeting_point", "destination_meeting_point"]
 
 
 @admin.register(RideRequest)
-class RideRequestAdmin(admin.ModelAdmin):
+class RideRequestAdmin(AuditedPersonalDataAdmin):
+    audit_subject_field = "rider"
+
     list_display = ["id", "rider", "earliest_departure", "latest_arrival", "seats", "pickup_mode", "status"]
     list_filter = ["status", "pickup_mode"]
     raw_id_fields = ["rider"]
 
 
 @admin.register(RideBooking)
-class RideBookingAdmin(admin.ModelAdmin):
+class RideBookingAdmin(AuditedPersonalDataAdmin):
+    audit_subject_field = "rider"
+
     list_display = ["id", "offer", "occurrence_date", "rider", "seats", "status", "pickup_time"]
     list_filter = ["status"]
     raw_id_fields = ["offer", "rider", "request", "cancelled_by"]

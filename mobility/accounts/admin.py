@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from mobility.privacy.admin import AuditedPersonalDataAdmin
+
 from .models import CostCentre, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedPersonalDataAdmin, BaseUserAdmin):
+    audit_subject_field = None
+    audit_what = "admin: profile"
+
     ordering = ["id"]
     list_display = ["id", "email", "display_name", "is_member", "is_town_staff", "is_operator", "is_active"]
     list_filter = ["is_member", "is_town_staff", "is_operator", "is_active", "email_verified"]

@@ -57,3 +57,29 @@ def test_operator_views_of_member_reservations_are_audited(client_for, otto, ali
     # The member looking at their own reservation is not an access to someone else's data.
     assert client_for(member).get(f"/api/v1/carsharing/reservations/{mine.pk}/").status_code == 200
     assert PersonalDataAccess.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_admin_change_pages_with_personal_data_are_audited(client, alice, stella):
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import UserFactory
+
+    admin_operator = UserFactory(email="root@rathaus.example.org", is_operator=True, is_superuser=True)
+    client.force_login(admin_operator)
+    membership = carsharing_services.membership_apply(
+        user=alice, licence_number="B072RRE2I55", licence_expiry=date.today() + timedelta(days=400)
+    )
+    assert client.get(f"/admin/accounts/user/{alice.pk}/change/?reason=ticket 12").status_code == 200
+    assert client.get(f"/admin/carsharing/membership/{membership.pk}/change/").status_code == 200
+    assert client.get(f"/admin/accounts/user/{admin_operator.pk}/change/").status_code == 200  # own: not logged
+    rows = list(PersonalDataAccess.objects.order_by("id").values_list("actor", "subject_ref", "what", "reason"))
+    assert rows == [
+        (admin_operator.pk, alice.pk, "admin: profile", "ticket 12"),
+        (admin_operator.pk, alice.pk, "admin: membership licence", "administration"),
+    ]
+    # The audit log in the admin: the operator reads it, staff do not even see it.
+    assert client.get("/admin/privacy/personaldataaccess/").status_code == 200
+    client.force_login(stella)
+    assert client.get("/admin/privacy/personaldataaccess/").status_code == 403
+    assert get_user_model().objects.filter(pk=alice.pk).exists()
