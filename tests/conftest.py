@@ -158,8 +158,12 @@ def asgi_server(transactional_db):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-    # The server's worker threads opened their own database sessions; close them so the
-    # test database can be flushed and dropped.
+    close_other_database_sessions()
+
+
+def close_other_database_sessions() -> None:
+    """End the test database sessions that server or worker threads opened, so the test
+    database can be flushed and dropped (PostgreSQL; SQLite needs nothing)."""
     from django.db import connection
 
     if connection.vendor == "postgresql":

@@ -4,11 +4,11 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from gtfs.models import Feed, GtfsImport, Stop
 from mobility.celery import app
 from mobility.demo.region import build_region_files
+from tests.conftest import close_other_database_sessions
 
 
 @pytest.mark.redis
@@ -39,11 +39,7 @@ def test_gtfs_upload_is_imported_by_a_real_worker_through_redis(client_for, otto
                 status = GtfsImport.objects.get(pk=job).status
     finally:
         app.conf.task_always_eager = eager
-        with connection.cursor() as cursor:  # the worker thread's session
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+        close_other_database_sessions()  # the worker thread's session
     assert status == "imported", GtfsImport.objects.get(pk=job).message
     feed = Feed.objects.get(name="Regionalbus")
     assert Stop.objects.filter(version=feed.active_version).count() == 8
