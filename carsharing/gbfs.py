@@ -13,7 +13,6 @@ euros (the models store integer cents, gross, VAT included).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+
+from mobility.appsettings import app_setting
 
 from .models import BLOCKING_STATUSES, Reservation, Station, Tariff, Vehicle, VehicleType
 
@@ -41,10 +42,7 @@ FEEDS: tuple[str, ...] = tuple(FEED_TTL)
 
 def _setting(name: str, default: Any) -> Any:
     """Django setting ``name``, else the environment variable of that name, else ``default``."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name) or default
-    return value
+    return app_setting(name, default)
 
 
 def system_id() -> str:

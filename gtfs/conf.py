@@ -6,19 +6,15 @@ import os
 
 from django.conf import settings
 
+from mobility.appsettings import app_setting
+
 
 def _int(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    return int(app_setting(name, default))
 
 
 def _str(name: str, default: str) -> str:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    return str(value) if value not in (None, "") else default
+    return str(app_setting(name, default))
 
 
 # Hostile-upload guard (bytes / counts / ratio).

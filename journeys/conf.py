@@ -6,12 +6,11 @@ import os
 
 from django.conf import settings
 
+from mobility.appsettings import app_setting
+
 
 def _value(name: str, default: str) -> str:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    return str(value) if value not in (None, "") else default
+    return str(app_setting(name, default))
 
 
 # Where compiled timetables (one .npz per active feed versions and service day) are kept.

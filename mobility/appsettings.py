@@ -27,4 +27,5 @@ def app_setting(name: str, default: T) -> T:
     try:
         return type(default)(raw)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a {type(default).__name__}, got {raw!r}") from exc
+        kind = {int: "an integer", float: "a number"}.get(type(default), type(default).__name__)
+        raise ImproperlyConfigured(f"{name} must be {kind}, got {raw!r}") from exc

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django.conf import settings
 
-
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value not in (None, "") else default
+from mobility.appsettings import app_setting
 
 
 def graph_dir() -> Path:
     """Where road-graph caches are written: ``RIDES_GRAPH_DIR`` or ``DATA_DIR/roadgraphs``."""
-    configured = getattr(settings, "RIDES_GRAPH_DIR", None) or os.environ.get("RIDES_GRAPH_DIR")
+    configured = app_setting("RIDES_GRAPH_DIR", "")
     return Path(configured) if configured else Path(settings.DATA_DIR) / "roadgraphs"
 
 
 def _setting(name: str, default: float) -> float:
-    return float(getattr(settings, name, _env_float(name, default)))
+    return float(app_setting(name, float(default)))
 
 
 def max_snap_m() -> float:

@@ -18,7 +18,6 @@ import csv
 import hashlib
 import io
 import math
-import os
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
+
+from mobility.appsettings import app_setting
 
 from .domain.recurrence import occurrence_dates
 from .models import SEAT_HOLDING, MeetingPoint, OfferStatus, RideBooking, RideOffer
@@ -44,8 +45,7 @@ EARTH_RADIUS_M = 6_371_000.0
 
 def _setting(name: str, default: object) -> object:
     """Django setting ``name``, else the environment variable of that name, else ``default``."""
-    value = getattr(settings, name, None)
-    return os.environ.get(name) or default if value is None else value
+    return app_setting(name, default)
 
 
 def horizon_days() -> int:
