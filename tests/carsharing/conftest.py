@@ -122,17 +122,3 @@ def save_card(user, card: str = "pm_card_visa") -> None:
     client.v1.setup_intents.confirm(started["setup_intent"], params={"payment_method": card})
     services.payment_method_save(user=user, setup_intent_id=started["setup_intent"])
 
-
-@pytest.fixture
-def server_connections_closed(transactional_db):
-    """After a test with the ``asgi_server`` (request this fixture first): close the database
-    sessions its request threads left open, so they cannot pile up over the test session."""
-    yield
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )

@@ -248,7 +248,7 @@ def test_card_endpoints_without_stripe_are_503(client_for, carla):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_fifty_parallel_clients_one_wins(server_connections_closed, asgi_server, fleet):
+def test_fifty_parallel_clients_one_wins(asgi_server, fleet):
     members = [make_member(f"m{i}@example.org") for i in range(50)]
     tokens = [make_token(m) for m in members]
     car = fleet["vehicles"][0]

@@ -126,7 +126,7 @@ def test_missed_capture_is_picked_up_and_late_old_events_do_not_undo_it(api_clie
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_five_parallel_deliveries_are_processed_once(server_connections_closed, asgi_server, authorised):
+def test_five_parallel_deliveries_are_processed_once(asgi_server, authorised):
     payload = event_for(authorised.stripe_payment_intent, "payment_intent.amount_capturable_updated", "evt_parallel")
     signature = signed(payload)
 
@@ -148,7 +148,7 @@ def test_five_parallel_deliveries_are_processed_once(server_connections_closed, 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_localstripe_delivers_real_webhooks(server_connections_closed, asgi_server, authorised):
+def test_localstripe_delivers_real_webhooks(asgi_server, authorised):
     registered = httpx.post(
         f"{settings.STRIPE_API_BASE}/_config/webhooks/carsharing-tests",
         data={"url": asgi_server + URL, "secret": WEBHOOK_SECRET},

@@ -18,27 +18,9 @@ from tests.factories import UserFactory
 from .helpers import herrenberg_row, trip
 
 
-@pytest.fixture
-def server(asgi_server):
-    """The ASGI server; afterwards its worker threads' database sessions are closed.
-
-    Those threads keep their connections open (``CONN_MAX_AGE``), which would keep the
-    test database from being dropped at the end of the run.
-    """
-    yield asgi_server
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_twelve_riders_race_for_three_seats(server):
-    asgi_server = server
+def test_twelve_riders_race_for_three_seats(asgi_server):
     herrenberg_row()
     t = trip()
     driver = UserFactory(display_name="Driver")
