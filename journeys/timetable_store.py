@@ -64,8 +64,12 @@ def source_from_db(version_ids: list[int]) -> tuple[TimetableSource, ServiceCale
         .values_list("pk", "name", "lat", "lon")
     )
     stop_index = {pk: i for i, (pk, _, _, _) in enumerate(stops)}
-    trips = dict(Trip.objects.filter(version_id__in=version_ids).values_list("pk", "route_id").order_by("pk"))
-    trip_service = dict(Trip.objects.filter(version_id__in=version_ids).values_list("pk", "service_id"))
+    trip_route_service = {
+        pk: (route, service)
+        for pk, route, service in Trip.objects.filter(version_id__in=version_ids).values_list(
+            "pk", "route_id", "service_id"
+        )
+    }
     rows = (
         StopTime.objects.filter(version_id__in=version_ids, arrival_time__isnull=False, departure_time__isnull=False)
         .order_by("trip_id", "stop_sequence")
@@ -101,8 +105,8 @@ def source_from_db(version_ids: list[int]) -> tuple[TimetableSource, ServiceCale
         stop_lat=np.array([lat for _, _, lat, _ in stops], dtype=np.float64),
         stop_lon=np.array([lon for _, _, _, lon in stops], dtype=np.float64),
         trip_ids=[str(pk) for pk in trip_pks],
-        trip_route_ids=[str(trips[pk]) for pk in trip_pks],
-        trip_service_ids=[str(trip_service[pk]) for pk in trip_pks],
+        trip_route_ids=[str(trip_route_service[pk][0]) for pk in trip_pks],
+        trip_service_ids=[str(trip_route_service[pk][1]) for pk in trip_pks],
         trip_st_start=starts,
         st_stop=st_stop,
         st_arr=arrivals,
