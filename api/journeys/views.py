@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -41,6 +44,10 @@ class PlaceField(serializers.CharField):
         return Point(lat, lon)
 
 
+# Timetables, offers and cars are planned a few months ahead; searches far off are mistakes.
+SEARCH_RANGE = timedelta(days=366)
+
+
 class JourneyQueryInput(serializers.Serializer):
     from_ = PlaceField()
     to = PlaceField()
@@ -64,6 +71,9 @@ class JourneyQueryInput(serializers.Serializer):
             raise serializers.ValidationError("Give exactly one of depart_at and arrive_by.")
         if attrs.get("window_min") and "depart_at" not in attrs:
             raise serializers.ValidationError({"window_min": ["Only with depart_at."]})
+        field = "depart_at" if "depart_at" in attrs else "arrive_by"
+        if abs(attrs[field] - timezone.now()) > SEARCH_RANGE:
+            raise serializers.ValidationError({field: [f"Search within {SEARCH_RANGE.days} days of today."]})
         modes = {m.strip() for m in attrs["modes"].split(",") if m.strip()}
         unknown = modes - MODES
         if unknown or not modes:

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
 from tests.access import Endpoint, expect
 
 ROWS = [
@@ -5,6 +9,10 @@ ROWS = [
         "GET",
         "journey-search",
         expect(200, 200, 200, 200, 200),
-        query=lambda ctx: {"from": "50.15,9.90", "to": "50.19,9.93", "depart_at": "2026-12-01T08:00:00+01:00"},
+        query=lambda ctx: {
+            "from": "50.15,9.90",
+            "to": "50.19,9.93",
+            "depart_at": (timezone.now() + timedelta(days=1)).isoformat(),
+        },
     ),
 ]
