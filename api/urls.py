@@ -1,7 +1,14 @@
 """Everything under /api/v1/. Each app's endpoints live in api/<app>/urls.py."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
+
+from api.errors import handler404
+
+
+def not_found(request, *args, **kwargs):
+    return handler404(request)
+
 
 urlpatterns = [
     path("", include("api.accounts.urls")),
@@ -14,4 +21,7 @@ urlpatterns = [
     path("", include("api.stats.urls")),
     path("", include("api.opendata.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Last: any other URL under /api/v1/ (a non-numeric or out-of-range id, a typo) is the
+    # JSON 404, also with DEBUG on (Django would render its HTML debug page).
+    re_path(r"^", not_found, name="api-not-found"),
 ]
