@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -12,8 +13,12 @@ from mobility.notifications.services import revocation_group_for_session, revoca
 
 from .ws_auth import APP_SUBPROTOCOL, user_for_token
 
+logger = logging.getLogger(__name__)
+
 # Close codes in the private 4000-4999 range, mirroring HTTP statuses.
 CLOSE_NOT_AUTHENTICATED = 4401
+# RFC 6455 "Try Again Later": the channel layer (Redis) is unreachable; reconnect later.
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -61,9 +66,15 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             groups.append(revocation_group_for_token(token_key))
         elif session_key:
             groups.append(revocation_group_for_session(session_key))
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
+        try:
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.groups_joined.append(group)
+        except Exception:
+            logger.warning("channel layer unavailable, closing socket of user %s", user.pk, exc_info=True)
+            await self.send_json({"type": "error", "code": "service_unavailable"})
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
         await self.send_json({"type": "hello", "user": user.pk})
 
     async def disconnect(self, code: int) -> None:
