@@ -206,6 +206,10 @@ def start_web(env: dict[str, str], port: int, workers: int = 2) -> subprocess.Po
             str(port),
             "--workers",
             str(workers),
+            # Longer than any client's or proxy's idle keep-alive, so the server never closes
+            # a connection just as the client sends on it (the client sees a reset).
+            "--timeout-keep-alive",
+            "75",
             "--no-access-log",
             "--log-level",
             "warning",

@@ -20,10 +20,13 @@ before the stop and after recovery), ``p95_ms``, ``peak_db_connections`` (sample
 ``pg_stat_activity`` every 0.25 s) and ``pool_total`` (the configured bound: web workers x
 pool + Celery processes x their pool), ``overlaps`` (overlapping blocking reservations of a
 vehicle, goal 0), ``double_holds`` (reservations with more than one live card hold at
-localstripe, goal 0), and with the fault ``recovery_s`` (from the database accepting
-connections again to the end of the last failed request; goal <= 5) and ``half_written``
-(confirmed card reservations without an authorised hold, authorisations left pending,
-idempotency records left in progress; goal 0).
+localstripe, goal 0), ``half_written`` (confirmed card reservations without an authorised
+hold, authorisations left pending, idempotency records left in progress; goal 0), and with
+the fault: ``recovery_s`` (from the database accepting connections again to the end of the
+last failed request that was sent after that moment; goal <= 5), ``readyz_recovery_s``
+(until ``/readyz`` answers 200 again), ``inflight_failed`` (requests in flight across the
+restart that failed, each with a 503) and ``last_failure_after_back_s`` (when the last of
+any failed request ended, in-flight ones included).
 """
 
 from __future__ import annotations
@@ -415,14 +418,32 @@ def main() -> None:
             fault["back_at"] = time.monotonic()
             log("fault: PostgreSQL is back")
 
-        injector = None
+        readyz_ok: list[float] = []
+
+        def probe_readyz() -> None:
+            """After the database is back: when does /readyz answer 200 again?"""
+            import httpx
+
+            while "back_at" not in fault:
+                time.sleep(0.05)
+            while time.monotonic() - fault["back_at"] < 60:
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                        readyz_ok.append(time.monotonic())
+                        return
+                time.sleep(0.1)
+
+        injector = prober = None
         if args.fault == "pg-restart":
             injector = threading.Thread(target=inject, daemon=True)
             injector.start()
+            prober = threading.Thread(target=probe_readyz, daemon=True)
+            prober.start()
         log(f"driving {args.clients} clients for {args.duration:.0f} s against {base}")
         asyncio.run(drive(base, data, args.clients, args.duration, stats))
         if injector is not None:
             injector.join()
+            prober.join(timeout=70)
         stop_sampling.set()
         sampler.join()
         time.sleep(2)
@@ -445,8 +466,15 @@ def main() -> None:
         }
         if args.fault == "pg-restart":
             back = fault["back_at"]
+            # recovery_s: how long requests sent after the database was back still failed.
+            sent_after = [end for start, end, status, _k in stats.failures if start >= back]
+            result["recovery_s"] = round(max(sent_after) - back, 2) if sent_after else 0.0
+            # Requests in flight across the restart (sent before it was back) that failed, and
+            # when the last of them ended: the strict view of the same outage.
             failed_after = [end for start, end, status, _k in stats.failures if end > back]
-            result["recovery_s"] = round(max(failed_after) - back, 2) if failed_after else 0.0
+            result["inflight_failed"] = sum(1 for start, _e, _s, _k in stats.failures if start < back)
+            result["last_failure_after_back_s"] = round(max(failed_after) - back, 2) if failed_after else 0.0
+            result["readyz_recovery_s"] = round(readyz_ok[0] - back, 2) if readyz_ok else None
             window_end = max(failed_after) if failed_after else back
             result["server_errors_outside_fault"] = sum(
                 1
