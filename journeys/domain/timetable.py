@@ -264,15 +264,18 @@ def walk_seconds(walk_m, speed_mps: float):
     return np.ceil(np.asarray(walk_m, dtype=np.float64) / speed_mps - 1e-9).astype(np.int64)
 
 
-def _project(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
-    """Equirectangular projection in metres around ``lat0`` (for KD-tree candidate search)."""
-    k = math.radians(1) * EARTH_RADIUS_M
-    return np.column_stack([np.asarray(lon) * k * math.cos(math.radians(lat0)), np.asarray(lat) * k])
+def earth_xyz(lat, lon) -> np.ndarray:
+    """Points on the 6,371,008.8 m sphere as 3-D cartesian metres (for KD-tree candidate search).
 
-
-# Projection error over a region of a few hundred km is far below 5 %: candidates are searched
-# with this margin and then filtered by the exact haversine distance.
-_KD_MARGIN = 1.05
+    The straight 3-D chord between two points is never longer than their great-circle
+    distance, so a KD-tree query with the walking limit as radius returns a *superset* of the
+    pairs within that great-circle distance, wherever on Earth the stops lie (no projection
+    centred on one latitude). Every decision is then made with the exact haversine distance.
+    """
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    lmb = np.radians(np.asarray(lon, dtype=np.float64))
+    cos_phi = np.cos(phi)
+    return np.column_stack([cos_phi * np.cos(lmb), cos_phi * np.sin(lmb), np.sin(phi)]) * EARTH_RADIUS_M
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,12 +432,10 @@ class Timetable:
         max_m = max_walk_m / self.config.detour_factor
         if self._kdtree is None:
             served = np.flatnonzero(self.stop_served & np.isfinite(self.stop_lat) & np.isfinite(self.stop_lon))
-            lat0 = float(np.mean(self.stop_lat[served])) if len(served) else 0.0
-            self._kd_lat0 = lat0
             self._kd_index = served
-            self._kdtree = cKDTree(_project(self.stop_lat[served], self.stop_lon[served], lat0))
-        xy = _project(np.array([lat]), np.array([lon]), self._kd_lat0)[0]
-        cand = np.asarray(self._kdtree.query_ball_point(xy, max_m * _KD_MARGIN), dtype=np.int64)
+            self._kdtree = cKDTree(earth_xyz(self.stop_lat[served], self.stop_lon[served]))
+        xyz = earth_xyz(np.array([lat]), np.array([lon]))[0]
+        cand = np.asarray(self._kdtree.query_ball_point(xyz, max_m), dtype=np.int64)
         stops = self._kd_index[cand]
         metres = haversine_m(lat, lon, self.stop_lat[stops], self.stop_lon[stops])
         walk = metres * self.config.detour_factor
@@ -631,12 +632,11 @@ def _compile_footpaths(
     pairs: dict[tuple[int, int], tuple[int, float]] = {}
     served_idx = np.flatnonzero(served & np.isfinite(source.stop_lat) & np.isfinite(source.stop_lon))
     if len(served_idx) > 1 and config.max_transfer_walk_m > 0:
-        lat0 = float(np.mean(source.stop_lat[served_idx]))
-        tree = cKDTree(_project(source.stop_lat[served_idx], source.stop_lon[served_idx], lat0))
+        tree = cKDTree(earth_xyz(source.stop_lat[served_idx], source.stop_lon[served_idx]))
         # a road network is never shorter than the straight line: search pairs within the
         # limit itself when a road-graph walk is given, within limit / detour otherwise
         max_straight = config.max_transfer_walk_m / (1.0 if walk_metres else config.detour_factor)
-        cand = tree.query_pairs(max_straight * _KD_MARGIN, output_type="ndarray")
+        cand = tree.query_pairs(max_straight, output_type="ndarray")
         if len(cand):
             a = served_idx[cand[:, 0]]
             b = served_idx[cand[:, 1]]

@@ -16,7 +16,6 @@ so each worker process opens a city-sized graph in well under a second.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -362,8 +361,6 @@ class RoadGraph:
         self.backward = self.forward.T.tocsr()
         self.backward.sort_indices()
         self._dist_forward: csr_matrix | None = None
-        self._lat0 = float(np.mean(self.lat)) if n else 0.0
-        self._xy_scale = math.cos(math.radians(self._lat0))
         self.tree = cKDTree(self._project(np.asarray(self.lat), np.asarray(self.lon)))
 
     # -- construction ------------------------------------------------------------------------
@@ -500,22 +497,36 @@ class RoadGraph:
         """``[min_lon, min_lat, max_lon, max_lat]`` in degrees."""
         return [float(np.min(self.lon)), float(np.min(self.lat)), float(np.max(self.lon)), float(np.max(self.lat))]
 
-    def _project(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Equirectangular metres around the graph's mean latitude (good to ~0.1 % in a region)."""
-        y = np.radians(lat) * EARTH_RADIUS_M
-        x = np.radians(lon) * EARTH_RADIUS_M * self._xy_scale
-        return np.column_stack([x, y])
+    @staticmethod
+    def _project(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """3-D cartesian metres on the sphere: the chord is never longer than the great circle,
+        and the nearest point by chord is the nearest by great circle, at any latitude."""
+        phi, lmb = np.radians(np.asarray(lat, dtype=np.float64)), np.radians(np.asarray(lon, dtype=np.float64))
+        return np.column_stack([np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)]) * EARTH_RADIUS_M
 
     def nearest_node(self, lat: float, lon: float) -> tuple[int, float]:
-        """The closest graph node and its straight-line distance in metres."""
-        distance, index = self.tree.query(self._project(np.array([lat]), np.array([lon]))[0])
-        return int(index), float(distance)
+        """The closest graph node and its great-circle distance in metres."""
+        _, index = self.tree.query(self._project(np.array([lat]), np.array([lon]))[0])
+        index = int(index)
+        distance = haversine_m(
+            np.array([lat]), np.array([lon]), self.lat[index : index + 1], self.lon[index : index + 1]
+        )
+        return index, float(distance[0])
 
     def nodes_within(self, lat: float, lon: float, radius_m: float) -> list[int]:
-        """Graph nodes within ``radius_m`` metres (straight line) of a point."""
-        return [
-            int(i) for i in self.tree.query_ball_point(self._project(np.array([lat]), np.array([lon]))[0], radius_m)
-        ]
+        """Graph nodes within ``radius_m`` metres (great circle) of a point."""
+        candidates = np.asarray(
+            self.tree.query_ball_point(self._project(np.array([lat]), np.array([lon]))[0], radius_m), dtype=np.int64
+        )
+        if not len(candidates):
+            return []
+        metres = haversine_m(
+            np.full(len(candidates), lat),
+            np.full(len(candidates), lon),
+            np.asarray(self.lat)[candidates],
+            np.asarray(self.lon)[candidates],
+        )
+        return sorted(int(i) for i in candidates[metres <= radius_m])
 
     # -- shortest paths ----------------------------------------------------------------------
     def times_from(self, source: int, limit: float = np.inf) -> np.ndarray:
