@@ -115,6 +115,20 @@ def gtfs_time_to_datetime(service_date: date, seconds: int, tz: ZoneInfo) -> dat
     return (service_day_reference(service_date, tz) + timedelta(seconds=int(seconds))).astimezone(tz)
 
 
+def datetime_to_gtfs_time(moment: datetime, tz: ZoneInfo) -> tuple[date, int]:
+    """``(service date, GTFS seconds)`` of an aware instant, never negative: the local date's
+    service day, or the day before when the instant falls before that day's GTFS zero (on the
+    night the clocks go back, 00:00–01:00 local lies before "noon minus 12 h")."""
+    if moment.tzinfo is None:
+        raise ValueError("moment must be aware")
+    day = moment.astimezone(tz).date()
+    seconds = int((moment - service_day_reference(day, tz)).total_seconds())
+    if seconds < 0:
+        day -= timedelta(days=1)
+        seconds = int((moment - service_day_reference(day, tz)).total_seconds())
+    return day, seconds
+
+
 def parse_gtfs_date(value: str) -> date:
     """``"20240131"`` -> ``date(2024, 1, 31)``; raises ``ValueError``."""
     value = (value or "").strip()

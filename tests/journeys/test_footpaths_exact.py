@@ -26,10 +26,10 @@ def test_footpaths_of_a_feed_alone_equal_those_beside_a_feed_ten_degrees_south()
     south = dataclasses.replace(source, stop_lat=source.stop_lat - 10.0)
     day = pick_weekday(calendar)
     days = service_days_for(calendar, day)
-    alone = build_timetable(merge_sources([source], ["a:"]), days and [(o, {"a:" + s for s in a}) for o, a in days])
+    alone = build_timetable(merge_sources([source], ["a:"]), days and [(o, {"a:" + s for s in a}) for o, a, *_ in days])
     both = build_timetable(
         merge_sources([source, south], ["a:", "b:"]),
-        [(o, {"a:" + s for s in a} | {"b:" + s for s in a}) for o, a in days],
+        [(o, {"a:" + s for s in a} | {"b:" + s for s in a}) for o, a, *_ in days],
     )
     ids = [s for s in alone.stop_ids if alone.stop_served[alone.stop_index(s)]]
     paths_alone = _footpaths(alone, ids)
@@ -50,7 +50,7 @@ def test_stops_near_and_road_nodes_within_are_exact_far_from_the_mean_latitude()
     source, calendar = load_source(shared_file("gtfs/herrenberg-vvs-2021.zip"))
     south = dataclasses.replace(source, stop_lat=source.stop_lat - 10.0)
     day = pick_weekday(calendar)
-    days = [(o, {"a:" + s for s in a} | {"b:" + s for s in a}) for o, a in service_days_for(calendar, day)]
+    days = [(o, {"a:" + s for s in a} | {"b:" + s for s in a}) for o, a, *_ in service_days_for(calendar, day)]
     tt = build_timetable(merge_sources([source, south], ["a:", "b:"]), days)
     served = np.flatnonzero(tt.stop_served)
     probe = served[0]
