@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from mobility.errors import NotFound, ValidationFailed
 
@@ -170,7 +170,16 @@ def departures_from_stops(
     for version_id, version_stop_ids in by_version.items():
         version = stops[version_stop_ids[0]].version
         tz = ZoneInfo(version.timezone)
-        first_day = start.astimezone(tz).date() - timedelta(days=1)
+        # A trip of a service day N days back still departs today when its times exceed
+        # N x 24:00:00: look back as many days as these stops' largest departure time needs.
+        latest = (
+            StopTime.objects.filter(version_id=version_id, stop_id__in=version_stop_ids)
+            .exclude(pickup_type=1)
+            .aggregate(latest=Max("departure_time"))["latest"]
+            or 0
+        )
+        lookback = max(1, math.ceil(latest / 86_400))
+        first_day = start.astimezone(tz).date() - timedelta(days=lookback)
         last_day = end.astimezone(tz).date()
         day = first_day
         while day <= last_day:
