@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from api import health
+from api import health, root
 
 urlpatterns = [
+    path("", root.site_root, name="site-root"),  # replaced by the web app when it lands
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("api.urls")),
