@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "carsharing",
     "journeys",
     "api",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.middleware.WebSecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "mobility.urls"
@@ -112,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.navigation",
             ],
         },
     },
@@ -187,7 +190,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # seconds
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
-LOGIN_URL = "/api-auth/login/"
+LOGIN_URL = "/anmelden/"
 
 TOKEN_TTL = timedelta(hours=env_int("AUTH_TOKEN_TTL_HOURS", 24 * 14))
 REST_KNOX = {
