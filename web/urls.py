@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .urls_member import urlpatterns as member_urlpatterns
 from .views import accounts, offers, pages, search, trips
 
 app_name = "web"
@@ -10,8 +11,8 @@ urlpatterns = [
     path("", search.start, name="start"),
     path("meine-fahrten/", trips.my_trips, name="my_trips"),
     path("fahrt-anbieten/", offers.offer_create, name="offer_create"),
-    # car-sharing: the member flow lives at /carsharing/ (built on this skeleton)
-    path("carsharing/", pages.carsharing, name="carsharing"),
+    # car-sharing member pages and the map: web/urls_member.py
+    *member_urlpatterns,
     # account
     path("anmelden/", accounts.login_view, name="login"),
     path("abmelden/", accounts.logout_view, name="logout"),

@@ -219,7 +219,7 @@ def web_server(tmp_path_factory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     if not chromium_available():
         pytest.skip(SKIP_REASON)
     with sync_playwright() as playwright:
@@ -254,9 +254,9 @@ def requests_seen(web_server) -> RequestLog:
 
 
 @pytest.fixture
-def page(browser, web_server, requests_seen):
+def page(chromium, web_server, requests_seen):
     """A fresh page (own cookies) in German; fails the test on any request to another host."""
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900}, base_url=web_server.url)
+    context = chromium.new_context(locale="de-DE", viewport={"width": 1280, "height": 900}, base_url=web_server.url)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.on("request", lambda request: requests_seen.urls.append(request.url))

@@ -11,9 +11,9 @@ def test_live_server_serves_the_demo_region(web_server):
     assert web_server.query("SELECT COUNT(*) FROM carsharing_station") == [(3,)]
 
 
-def test_request_recorder_flags_a_third_party_host(browser, web_server):
+def test_request_recorder_flags_a_third_party_host(chromium, web_server):
     seen = RequestLog(server_origin=web_server.url)
-    context = browser.new_context()
+    context = chromium.new_context()
     page = context.new_page()
     page.on("request", lambda request: seen.urls.append(request.url))
     page.goto(f"{web_server.url}/healthz")
