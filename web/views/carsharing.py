@@ -272,6 +272,8 @@ def reserve(request: HttpRequest, vehicle_id: int) -> HttpResponse:
         try:
             reservation = services.reservation_create(user=request.user, vehicle_id=car.pk, start=start, end=end)
         except DomainError as exc:
+            if exc.code == "vehicle_unavailable" and not exc.fields:
+                exc.fields = {"start": ["taken"]}  # the chosen time is what the member should change
             _add_error(form, exc)
         else:
             return redirect("web:carsharing_reservation", reservation_id=reservation.pk)
