@@ -138,7 +138,9 @@ class Match:
         return self.pickup.walk_m + self.dropoff.walk_m
 
     def rank(self) -> tuple[float, float, float]:
-        return (self.arrival_s, self.added_s, self.walk_m)
+        # Times to the millisecond: sums of the same edge times in another order differ in the
+        # last bits, and such noise must not decide between two equally fast options.
+        return (round(self.arrival_s, 3), round(self.added_s, 3), self.walk_m)
 
 
 # -- the rules, for one offer, given the needed travel times ---------------------------------
