@@ -130,18 +130,9 @@ def test_booked_plans_never_exceed_seats_nor_drive_a_stretch_twice(seed):
         assert max(loads) <= after.capacity and min(loads) >= 0 and loads[-1] == 0
         edges = _route_edges(graph, [s.node for s in after.stops])
         assert len(edges) == len(set(edges)), "the plan drives a stretch twice"
-        # the riders added by this booking ride between its pickup and drop-off only
-        grown = [b.load_after - a.load_after for a, b in zip(_align(before, after), after.stops, strict=True)]
-        assert set(grown) <= {0, query.seats}
-
-
-def _align(before, after):
-    """The stop of ``before`` each stop of ``after`` continues from (for the load difference)."""
-    out, k = [], 0
-    for stop in after.stops:
-        if k < len(before.stops) and stop.node == before.stops[k].node and stop.offset_s >= before.stops[k].offset_s:
-            out.append(before.stops[k])
-            k += 1
-        else:
-            out.append(before.stops[max(k - 1, 0)])
-    return out
+        assert len(after.stops) == len(before.stops) + 2
+        # exactly this rider's seats more on the legs between its pickup and drop-off
+        p, q = match.pickup_leg + 1, match.dropoff_leg + 2
+        assert [b.load_after for b in after.stops[p:q]] == [
+            a.load_after + query.seats for a in before.stops[match.pickup_leg : match.dropoff_leg + 1]
+        ]
