@@ -395,9 +395,15 @@ def _ride_window(query: SearchQuery) -> tuple[datetime, datetime]:
     return query.arrive_by - timedelta(hours=3), query.arrive_by  # type: ignore[operator]
 
 
-def _place(lat: float, lon: float, point) -> dict[str, Any]:
+def _place(lat: float, lon: float, point, exact: bool = True) -> dict[str, Any]:
     if point is not None:
         return {"name": point.name, "lat": point.lat, "lon": point.lon, "meeting_point": point.pk}
+    if not exact:  # one of the driver's own places: coarsened like the offer's origin
+        from rides import conf as rides_conf
+        from rides.domain.privacy import coarse_position
+
+        lat, lon = coarse_position(lat, lon, rides_conf.privacy_grid_m())
+        return {"name": "", "lat": lat, "lon": lon, "meeting_point": None, "exact": False}
     return {"name": "", "lat": round(lat, 6), "lon": round(lon, 6), "meeting_point": None}
 
 
@@ -410,7 +416,7 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
             {
                 "mode": "walk",
                 "from": {"name": origin.name, "lat": origin.lat, "lon": origin.lon},
-                "to": _place(match.pickup_lat, match.pickup_lon, match.pickup_point),
+                "to": _place(match.pickup_lat, match.pickup_lon, match.pickup_point, match.pickup_exact),
                 "departure": _iso(pickup_time - timedelta(seconds=m.pickup.walk_s)),
                 "arrival": _iso(pickup_time),
                 "distance_m": round(m.pickup.walk_m),
@@ -421,8 +427,8 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
             "mode": "carpool",
             "offer": match.offer.pk,
             "occurrence_date": match.occurrence_date.isoformat(),
-            "from": _place(match.pickup_lat, match.pickup_lon, match.pickup_point),
-            "to": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point),
+            "from": _place(match.pickup_lat, match.pickup_lon, match.pickup_point, match.pickup_exact),
+            "to": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point, match.dropoff_exact),
             "departure": _iso(pickup_time),
             "arrival": _iso(dropoff_time),
             "driver_detour_min": round(m.added_s / 60, 1),
@@ -434,7 +440,7 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
         legs.append(
             {
                 "mode": "walk",
-                "from": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point),
+                "from": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point, match.dropoff_exact),
                 "to": {"name": destination.name, "lat": destination.lat, "lon": destination.lon},
                 "departure": _iso(dropoff_time),
                 "arrival": _iso(dropoff_time + timedelta(seconds=m.dropoff.walk_s)),
