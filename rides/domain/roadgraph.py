@@ -797,3 +797,77 @@ def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
         lon += deltas[1]
         points.append((lat / factor, lon / factor))
     return points
+
+
+def zoom_tolerance_deg(zoom: int) -> float:
+    """Degrees of longitude one screen pixel spans at a web-map zoom level (256-pixel tiles)."""
+    return 360.0 / (256 * 2**zoom)
+
+
+def network_lines(
+    graph: RoadGraph, *, tolerance_deg: float, bbox: tuple[float, float, float, float] | None = None
+) -> list[list[tuple[float, float]]]:
+    """The road network as lines for a map: one line per road section (both directions of a
+    two-way road become one line), each simplified with Douglas–Peucker at ``tolerance_deg``
+    degrees (about one screen pixel at the map's zoom). Sections whose whole extent is
+    below the tolerance are left out (they would draw as a dot). ``bbox`` (``min_lon,
+    min_lat, max_lon, max_lat``) keeps only sections that reach into it. Points are
+    ``(lon, lat)``, GeoJSON order.
+    """
+    import shapely
+
+    n_edges = graph.edge_count
+    if n_edges == 0:
+        return []
+    indptr = np.asarray(graph.indptr)
+    src = np.repeat(np.arange(graph.node_count, dtype=np.int64), np.diff(indptr))
+    dst = np.asarray(graph.indices, dtype=np.int64)
+    geom_indptr = np.asarray(graph.geom_indptr)
+    # One direction per undirected section: keep u < v, plus u > v where v -> u does not exist.
+    keys = src * graph.node_count + dst
+    reverse = dst * graph.node_count + src
+    has_reverse = np.isin(reverse, keys)
+    keep = (src < dst) | ~has_reverse
+    lat, lon = np.asarray(graph.lat), np.asarray(graph.lon)
+    geom_lat, geom_lon = np.asarray(graph.geom_lat), np.asarray(graph.geom_lon)
+    edges = np.flatnonzero(keep)
+    counts = (geom_indptr[edges + 1] - geom_indptr[edges]) + 2
+    line_index = np.repeat(np.arange(len(edges)), counts)
+    xs = np.empty(int(counts.sum()))
+    ys = np.empty(int(counts.sum()))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    xs[starts] = lon[src[edges]]
+    ys[starts] = lat[src[edges]]
+    ends = starts + counts - 1
+    xs[ends] = lon[dst[edges]]
+    ys[ends] = lat[dst[edges]]
+    inner = np.ones(len(xs), dtype=bool)
+    inner[starts] = False
+    inner[ends] = False
+    inner_counts = counts - 2
+    inner_starts = np.concatenate([[0], np.cumsum(inner_counts)[:-1]])
+    chain = (
+        np.arange(int(inner_counts.sum()))
+        - np.repeat(inner_starts, inner_counts)
+        + np.repeat(geom_indptr[edges], inner_counts)
+    )
+    xs[inner] = geom_lon[chain]
+    ys[inner] = geom_lat[chain]
+    lines = shapely.linestrings(np.column_stack([xs, ys]), indices=line_index)
+    if bbox is not None:
+        lines = lines[shapely.intersects(lines, shapely.box(*bbox))]
+    bounds = shapely.bounds(lines)
+    extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    lines = lines[extent >= tolerance_deg]
+    lines = shapely.simplify(lines, tolerance_deg, preserve_topology=False)
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    decimals = max(4, min(6, int(math.ceil(-math.log10(tolerance_deg))) + 1)) if tolerance_deg > 0 else 6
+    coords = np.round(coords, decimals)
+    result: list[list[tuple[float, float]]] = []
+    if len(index) == 0:
+        return result
+    cuts = np.flatnonzero(np.diff(index)) + 1
+    for part in np.split(coords, cuts):
+        if len(part) >= 2:
+            result.append([(float(x), float(y)) for x, y in part])
+    return result
