@@ -11,8 +11,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core import signing
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -267,13 +269,15 @@ def _steps(option: dict[str, Any], user, seats: int) -> tuple[list[BookingStep],
                 explanation=_("%(station)s, %(start)s bis %(end)s Uhr")
                 % {"station": car["station"]["name"], "start": day_and_clock(start), "end": clock(end)},
                 possible=member,
-                link="/carsharing/?"
-                + "&".join(
-                    [
-                        f"vehicle={car['vehicle']}",
-                        f"start={start.strftime('%Y-%m-%dT%H:%M')}",
-                        f"end={end.strftime('%Y-%m-%dT%H:%M')}",
-                    ]
+                link=reverse("web:carsharing_vehicle", args=[car["vehicle"]])
+                + "?"
+                + urlencode(
+                    {
+                        "day": start.date().isoformat(),
+                        "ab": start.date().isoformat(),
+                        "start_time": start.strftime("%H:%M"),
+                        "hours": max(1, round((end - start).total_seconds() / 3600)),
+                    }
                 ),
             )
         )

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .urls_member import urlpatterns as member_urlpatterns
 from .views import accounts, booking, offers, pages, search, trips
 
 app_name = "web"
@@ -22,8 +23,8 @@ urlpatterns = [
     path("meine-angebote/<int:pk>/absagen/", offers.offer_cancel, name="offer_cancel"),
     path("anfragen/<int:pk>/annehmen/", offers.booking_accept, name="ride_booking_accept"),
     path("anfragen/<int:pk>/ablehnen/", offers.booking_decline, name="ride_booking_decline"),
-    # car-sharing: the member flow lives at /carsharing/ (built on this skeleton)
-    path("carsharing/", pages.carsharing, name="carsharing"),
+    # car-sharing member pages and the map: web/urls_member.py
+    *member_urlpatterns,
     # account
     path("anmelden/", accounts.login_view, name="login"),
     path("abmelden/", accounts.logout_view, name="logout"),

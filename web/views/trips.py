@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,7 +90,7 @@ def _trip_entries(user) -> list[dict]:
                 "route": reservation.vehicle.station.name,
                 "status_css": css,
                 "status": str(label),
-                "manage_url": "/carsharing/",
+                "manage_url": reverse("web:carsharing_reservation", args=[reservation.pk]),
                 "ref": f"CS-{reservation.pk}",
             }
         )
