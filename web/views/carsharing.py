@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -177,8 +178,20 @@ def _grid_context(request: HttpRequest, vehicle) -> dict:
                 quarters = [slot for slot in day.slots if slot.start.hour == hour]
                 cells.append({"day": day.day, "slots": quarters, "summary": _summary(quarters)})
             hours.append({"hour": hour, "cells": cells})
+    try:
+        tariff = vehicle.vehicle_type.tariff
+    except ObjectDoesNotExist:
+        tariff = None
     return {
         "vehicle": vehicle,
+        "tariff": {
+            "hour": _euro(tariff.per_hour_cents),
+            "cap": _euro(tariff.daily_cap_cents),
+            "km": _euro(tariff.per_km_cents),
+            "included_km": tariff.included_km,
+        }
+        if tariff
+        else None,
         "view": view,
         "grid": grid,
         "week_rows": hours,

@@ -110,13 +110,25 @@ def map_config(*, layers: str, journey_id: str = "") -> dict:
     }
 
 
+def _distinct_lines(features: list[dict]) -> list[dict]:
+    """One list entry per line (the map draws each direction; the list names each line once)."""
+    seen: set[tuple[str, str]] = set()
+    result = []
+    for feature in features:
+        key = (feature["properties"]["name"], feature["properties"]["long_name"])
+        if key not in seen:
+            seen.add(key)
+            result.append(feature)
+    return result
+
+
 @require_GET
 def map_page(request: HttpRequest) -> HttpResponse:
     """The whole region on one map, with every feature also listed as text below it."""
     context = {
         "map": map_config(layers="roads stops lines meeting_points stations"),
         "stops": gtfs_selectors.stops_geojson()["features"],
-        "lines": gtfs_selectors.lines_geojson()["features"],
+        "lines": _distinct_lines(gtfs_selectors.lines_geojson()["features"]),
         "meeting_points": rides_selectors.meeting_points_geojson()["features"],
         "stations": carsharing_selectors.stations_with_vehicles(),
         "nav": "map",

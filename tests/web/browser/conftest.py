@@ -287,6 +287,26 @@ def assert_accessible(page) -> None:
     assert violations == [], f"axe on {page.url}: " + "; ".join(summary)
 
 
+#: Controls that must be at least 44 × 44 CSS pixels (links inside running text are exempt,
+#: as in WCAG 2.5.5; Leaflet's own map controls are checked by the map's CSS).
+TARGETS = "main button, main select, main input:not([type=hidden]), main a.button, header a, footer a"
+
+
+def small_targets(page) -> list[str]:
+    """Visible controls smaller than 44 px in height (width for buttons and links too)."""
+    return page.evaluate(
+        """(selector) => Array.from(document.querySelectorAll(selector))
+            .filter((el) => el.offsetParent !== null && !el.closest('.leaflet-container'))
+            .filter((el) => el.type !== 'checkbox' && el.type !== 'radio')  // the label is the target
+            .filter((el) => { const r = el.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
+            .map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "'
+                         + (el.innerText || el.value || el.name || '').trim().slice(0, 30) + '" '
+                         + Math.round(el.getBoundingClientRect().width) + 'x'
+                         + Math.round(el.getBoundingClientRect().height))""",
+        TARGETS,
+    )
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot to ``docs/screens/<name>.png`` (for the README)."""
     SCREENS.mkdir(parents=True, exist_ok=True)
@@ -297,8 +317,8 @@ def screenshot(page, name: str) -> Path:
 
 def login(page, email: str, password: str, next_path: str = "/") -> None:
     """Sign in through the site's own login form as a person would."""
-    page.goto(f"/konto/anmelden/?next={next_path}")
-    page.get_by_label("E-Mail").fill(email)
+    page.goto(f"/anmelden/?next={next_path}")
+    page.get_by_label("E-Mail-Adresse").fill(email)
     page.get_by_label("Passwort").fill(password)
-    page.get_by_role("button", name="Anmelden").click()
+    page.locator("main").get_by_role("button", name="Anmelden").click()
     page.wait_for_load_state("networkidle")
