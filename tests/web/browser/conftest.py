@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-SKIP_REASON = f"browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium) or no playwright"
+SKIP_REASON = f"browser tests: no Chromium at {CHROMIUM} (apt-get install chromium) or no playwright"
 #: axe impact levels that fail a page (WCAG 2.1 AA as BITV 2.0 requires).
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -60,16 +60,26 @@ def chromium_available() -> bool:
     return HAVE_PLAYWRIGHT and CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)
 
 
+_left_out: list[str] = []
+
+
 def pytest_collection_modifyitems(config, items):
+    """Without Chromium the browser tests are left out, and one line at the end says so."""
     if chromium_available():
         return
     if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
         raise pytest.UsageError(f"BROWSER_TESTS_REQUIRED=1 but {SKIP_REASON}")
     here = Path(__file__).parent
-    skip = pytest.mark.skip(reason=SKIP_REASON)
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(skip)
+    browser_items = [item for item in items if here in Path(str(item.fspath)).parents]
+    if browser_items:
+        items[:] = [item for item in items if item not in browser_items]
+        config.hook.pytest_deselected(items=browser_items)
+        _left_out.extend(item.nodeid for item in browser_items)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _left_out:
+        terminalreporter.write_line(f"Skipped {len(_left_out)} {SKIP_REASON}")
 
 
 def _port_free(port: int) -> bool:
