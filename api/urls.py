@@ -3,7 +3,10 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from api.root import ApiRootView
+
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("api.accounts.urls")),
     path("", include("api.notifications.urls")),
     path("", include("api.privacy.urls")),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -629,10 +629,16 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
 # --- The search ---------------------------------------------------------------------------------
 
 
-def _fits(option: Option, query: SearchQuery) -> bool:
+# Slack for "now": an option leaving within this many seconds is still catchable.
+PAST_SLACK = timedelta(minutes=1)
+
+
+def _fits(option: Option, query: SearchQuery, now: datetime) -> bool:
+    if option.departure < now - PAST_SLACK:
+        return False  # nothing is offered that has already left
     if query.arrive_by is not None:
         return option.arrival <= query.arrive_by
-    return option.departure >= query.depart_at - timedelta(minutes=1)  # type: ignore[operator]
+    return option.departure >= query.depart_at - PAST_SLACK  # type: ignore[operator]
 
 
 def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> list[dict[str, Any]]:
@@ -648,7 +654,7 @@ def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> 
             max_transfers=query.max_transfers,
             seats=query.seats,
         )
-        alternatives = transit_options(relaxed)
+        alternatives = [o for o in transit_options(relaxed) if o.departure >= timezone.now() - PAST_SLACK]
         if alternatives:
             best = min(alternatives, key=lambda o: o.arrival if query.depart_at else -o.departure.timestamp())
             suggestions.append(
@@ -688,6 +694,9 @@ def journeys_search(*, query: SearchQuery, user=None) -> dict[str, Any]:
     """Every way from origin to destination for the query, ranked; see the module docstring."""
     if query.depart_at is None and query.arrive_by is None:
         raise ValidationFailed("Give depart_at or arrive_by.", code="journey_time_missing")
+    now = timezone.now()
+    if query.depart_at is not None and query.depart_at < now:
+        query = replace(query, depart_at=now)  # a departure in the past is a departure now
     by_kind: dict[str, list[Option]] = {}
     if "transit" in query.modes:
         by_kind["transit"] = transit_options(query)
@@ -699,7 +708,7 @@ def journeys_search(*, query: SearchQuery, user=None) -> dict[str, Any]:
         by_kind["carsharing"] = carsharing_options(query, user)
     options: list[Option] = []
     for kind, found in by_kind.items():
-        kept = [option for option in found if _fits(option, query)]
+        kept = [option for option in found if _fits(option, query, now)]
         for option in kept:
             option.score = _score(option, query)
         kept.sort(key=lambda o: o.score)

@@ -160,7 +160,7 @@ def test_anonymous_search_shows_no_carpools(demo, client):
         ({"from": "x", "to": "50,9", "depart_at": SOON}, "from"),
         ({"from": "91,9", "to": "50,9", "depart_at": SOON}, "from"),
         ({"from": "50,9", "to": "stop:999999", "depart_at": SOON}, "to"),
-        ({"from": "50,9", "to": "50,9"}, "non_field_errors"),
+        ({"from": "50,9", "to": "50,9", "depart_at": SOON, "arrive_by": SOON}, "non_field_errors"),
         ({"from": "50,9", "to": "50,9", "depart_at": SOON, "modes": "plane"}, "modes"),
         ({"from": "50,9", "to": "50,9", "depart_at": SOON, "max_walk_m": "99999"}, "max_walk_m"),
         ({"from": "50,9", "to": "50,9", "depart_at": "0001-01-01T00:00:00+00:00"}, "depart_at"),
