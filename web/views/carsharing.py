@@ -30,7 +30,6 @@ from mobility.errors import DomainError, NotFound
 from .. import forms_carsharing as forms
 from ..errors import add_domain_error, german_message
 from .base import is_htmx, personal
-from .map import map_config
 
 #: German sentences for the car-sharing error codes (the services' messages are English).
 MESSAGES = {
@@ -107,7 +106,6 @@ def stations(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "carsharing",
         "stations": selectors.stations_with_vehicles(),
-        "map": map_config(layers="roads stops stations"),
         **_membership_context(request.user),
     }
     return render(request, "web/carsharing/stations.html", context)

@@ -116,3 +116,26 @@ def test_member_pages_pass_axe(page):
         page.wait_for_load_state("networkidle")
         assert_accessible(page)
     screenshot(page, "carsharing-karte-hinterlegen")
+
+
+def test_chosen_journey_is_drawn_on_the_map(page, requests_seen):
+    day = page.evaluate(
+        "(() => { const d = new Date(); d.setDate(d.getDate() + 1);"
+        " return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-'"
+        " + String(d.getDate()).padStart(2, '0'); })()"
+    )
+    page.goto(
+        f"/verbindungen/?origin=Lindenau+Rathaus&destination=Ahornstadt+Bahnhof&when=depart&date={day}&time=08:30"
+    )
+    page.wait_for_load_state("networkidle")
+    first = page.locator("main h3 a").first
+    first.click()
+    page.wait_for_load_state("networkidle")
+    assert "/verbindungen/" in page.url
+    _wait_for_map(page)
+    # the journey's legs are drawn in the journey colour, walks dashed; the legs are also listed
+    assert page.locator('.leaflet-overlay-pane path[stroke="#b3261e"]').count() >= 1
+    assert page.locator("ol.legs > li").count() >= 1
+    assert requests_seen.console_errors == []
+    assert_accessible(page)
+    screenshot(page, "verbindung")
