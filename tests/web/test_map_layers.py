@@ -65,6 +65,8 @@ def test_road_network_is_simplified_per_zoom_and_clipped_to_the_bbox(demo_region
     assert high["geometry"]["coordinates"] == [
         [list(p) for p in line] for line in network_lines(graph, tolerance_deg=zoom_tolerance_deg(16))
     ]
+    low_expected = network_lines(graph, tolerance_deg=zoom_tolerance_deg(8), min_extent_deg=4 * zoom_tolerance_deg(8))
+    assert low["geometry"]["coordinates"] == [[list(p) for p in line] for line in low_expected]
     min_lon, min_lat, max_lon, max_lat = graph.bbox()
     far = _get(f"/karte/roads.geojson?z=14&bbox={max_lon + 1},{max_lat + 1},{max_lon + 2},{max_lat + 2}")
     assert far["features"][0]["geometry"]["coordinates"] == []

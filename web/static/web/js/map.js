@@ -98,7 +98,7 @@
   }
 
   /* The road network is fetched per zoom level (the server simplifies it to about a pixel);
-     from zoom 13 on only the part in view, on a 0.02° grid so URLs repeat and caches hit. */
+     from zoom 10 on only the part in view (padded, on a 0.02° grid so URLs repeat and caches hit). */
   function roadLoader(map, base) {
     var layer = L.geoJSON(null, { style: STYLES.roads, interactive: false }).addTo(map);
     var lastUrl = null;
@@ -106,7 +106,7 @@
     function load() {
       var zoom = Math.max(8, Math.min(16, Math.round(map.getZoom())));
       var url = base + "roads.geojson?z=" + zoom;
-      if (zoom >= 13) {
+      if (zoom >= 10) {
         var b = map.getBounds().pad(0.25);
         var snap = function (v, up) {
           return (up ? Math.ceil(v / 0.02) : Math.floor(v / 0.02)) * 0.02;
