@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: install run test lint format bench fuzz soak demo clean
+.PHONY: install run test lint format bench fuzz soak demo clean mutate
 
 $(PY):
 	@echo "Creating the virtual environment $(VENV)"
@@ -53,6 +53,12 @@ fuzz: install
 # 200 parallel clients for 60 s against a throw-away production stack (add FAULT=pg-restart).
 soak: install
 	@$(PY) -m benchmarks.soak $(if $(FAULT),--fault $(FAULT)) $(SOAK_ARGS)
+
+# Mutation testing of the domain modules (mutmut 3): a bounded sample per module, one worker,
+# the module's own tests only; prints kill rates per module (see tests/mutation/run.py).
+# MUTATE_SAMPLE (default 60, 0 = all), MUTATE_SEED, MUTATE_CHILDREN; `make mutate MODULES="pricing policy"`.
+mutate: install
+	@$(PY) -m tests.mutation.run $(MODULES)
 
 clean:
 	rm -rf var staticfiles .pytest_cache

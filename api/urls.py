@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView
 
 from api.errors import handler404
+from api.root import ApiRootView
 
 
 @csrf_exempt
@@ -13,6 +14,7 @@ def not_found(request, *args, **kwargs):
 
 
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("api.accounts.urls")),
     path("", include("api.notifications.urls")),
     path("", include("api.privacy.urls")),

@@ -88,6 +88,8 @@ ROWS = [
     Endpoint("POST", "notification-read-all", expect(401, 200, 200, 200, 200)),
     # The schema is public.
     Endpoint("GET", "schema", expect(200, 200, 200, 200, 200)),
+    # So is the API root (links only).
+    Endpoint("GET", "api-root", expect(200, 200, 200, 200, 200)),
 ]
 
 ROWS += [
