@@ -55,7 +55,11 @@ MODULES: dict[str, list[str]] = {
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
     "rides/domain/matching.py": ["tests/rides/test_matching.py"],
-    "rides/domain/roadgraph.py": ["tests/rides/test_roadgraph.py", "tests/rides/test_matching.py"],
+    "rides/domain/roadgraph.py": [
+        "tests/rides/test_domain_roadgraph.py",
+        "tests/rides/test_roadgraph.py",
+        "tests/rides/test_matching.py",
+    ],
     "carsharing/domain/pricing.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
     "carsharing/domain/policy.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
     "carsharing/domain/availability.py": [
