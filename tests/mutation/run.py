@@ -54,7 +54,7 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/validation.py": ["tests/gtfs/test_import.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
-    "rides/domain/matching.py": ["tests/rides/test_matching.py"],
+    "rides/domain/matching.py": ["tests/rides/test_domain_matching.py", "tests/rides/test_matching.py"],
     "rides/domain/roadgraph.py": [
         "tests/rides/test_domain_roadgraph.py",
         "tests/rides/test_roadgraph.py",
