@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from mobility.errors import NotFound, ValidationFailed
 
@@ -55,6 +55,11 @@ def stop_search(*, query: str) -> QuerySet[Stop]:
     )
 
 
+def stop_list() -> QuerySet[Stop]:
+    """Every stop of the active versions (not entrances or nodes), by name."""
+    return Stop.objects.filter(version_id__in=active_version_ids()).exclude(location_type__gte=2).order_by("name", "id")
+
+
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -76,6 +81,81 @@ def stops_near(*, lat: float, lon: float, radius_m: float, limit: int = 50) -> l
     found = [(stop, distance) for stop, distance in found if distance <= radius_m]
     found.sort(key=lambda item: (item[1], item[0].pk))
     return found[:limit]
+
+
+# Stops of different feeds with the same name this close together are one place to a user.
+SAME_PLACE_M = 100.0
+
+
+@dataclass
+class StopPlace:
+    """One place to the user: the stops of every active feed that share a name within
+    ``SAME_PLACE_M`` metres. ``stop`` is the representative (lowest id); ``stops`` all of them."""
+
+    stop: Stop
+    stops: list[Stop]
+
+    @property
+    def pk(self) -> int:
+        return self.stop.pk
+
+    @property
+    def name(self) -> str:
+        return self.stop.name
+
+    @property
+    def lat(self) -> float | None:
+        return self.stop.lat
+
+    @property
+    def lon(self) -> float | None:
+        return self.stop.lon
+
+
+def _same_place(a: Stop, b: Stop) -> bool:
+    if a.lat is None or b.lat is None or a.lon is None or b.lon is None:
+        return False
+    return fold(a.name) == fold(b.name) and haversine_m(a.lat, a.lon, b.lat, b.lon) <= SAME_PLACE_M
+
+
+def stop_places(stops: list[Stop]) -> list[StopPlace]:
+    """Group ``stops`` into places (see ``StopPlace``), in the order of each place's first stop.
+
+    Only stops of *different* versions merge: two stops of one feed are two places even
+    when they share a name (platforms on both sides of a road).
+    """
+    places: list[StopPlace] = []
+    by_name: dict[str, list[StopPlace]] = {}
+    for stop in stops:
+        same_name = by_name.setdefault(fold(stop.name), [])
+        for place in same_name:
+            if stop.version_id not in {s.version_id for s in place.stops} and _same_place(place.stop, stop):
+                place.stops.append(stop)
+                if stop.pk < place.stop.pk:
+                    place.stop = stop
+                break
+        else:
+            place = StopPlace(stop=stop, stops=[stop])
+            same_name.append(place)
+            places.append(place)
+    return places
+
+
+def stop_place_of(*, stop: Stop) -> StopPlace:
+    """The place ``stop`` belongs to: it and the stops of other active feeds sharing it."""
+    if stop.lat is None or stop.lon is None:
+        return StopPlace(stop=stop, stops=[stop])
+    near = [s for s, _ in stops_near(lat=stop.lat, lon=stop.lon, radius_m=SAME_PLACE_M, limit=50)]
+    siblings = [s for s in near if s.pk != stop.pk and s.version_id != stop.version_id and _same_place(stop, s)]
+    place = StopPlace(stop=stop, stops=[stop])
+    seen_versions = {stop.version_id}
+    for sibling in siblings:
+        if sibling.version_id not in seen_versions:
+            seen_versions.add(sibling.version_id)
+            place.stops.append(sibling)
+            if sibling.pk < place.stop.pk:
+                place.stop = sibling
+    return place
 
 
 def active_service_ids(*, version_id: int, day: date) -> set[int]:
@@ -109,16 +189,17 @@ def service_runs_on(*, service: Service, day: date) -> bool:
 
 @dataclass
 class CallAt:
-    stop_id: int
+    stop_id: int  # the platform's id (``stop`` in the API)
     stop_name: str
     stop_sequence: int
     arrival: datetime | None
     departure: datetime | None
+    gtfs_stop_id: str = ""
 
 
 @dataclass
 class Departure:
-    stop_id: int
+    stop_id: int  # the platform's id (``stop`` in the API)
     stop_name: str
     stop_sequence: int
     service_date: date
@@ -134,6 +215,7 @@ class Departure:
     feed_kind: str
     bookable: bool
     remaining_stops: list[CallAt] = field(default_factory=list)
+    gtfs_stop_id: str = ""
 
 
 def departures_from_stops(
@@ -141,7 +223,8 @@ def departures_from_stops(
 ) -> list[Departure]:
     """Departures from ``stop_ids`` (one stop or a group) in ``[start, start + window)``.
 
-    A station (location_type 1) stands for all its child stops.
+    A station (location_type 1) stands for all its child stops; a stop stands for its place
+    (the stops of other feeds sharing its name within ``SAME_PLACE_M``).
     Calendar-aware per service day (calendar + calendar_dates), including trips of the
     previous service day whose times exceed 24:00:00. ``start`` must be aware. A stop time
     that does not allow boarding (pickup_type 1) or ends the trip is not a departure.
@@ -157,6 +240,9 @@ def departures_from_stops(
     }
     if not stops:
         raise NotFound("No such stop in an active feed.", code="gtfs_stop_not_found")
+    for stop in list(stops.values()):  # the same place served by another feed
+        for sibling in stop_place_of(stop=stop).stops:
+            stops.setdefault(sibling.pk, sibling)
     stations = [stop for stop in stops.values() if stop.location_type == 1]
     for station in stations:  # a station stands for the group of its platforms
         for child in Stop.objects.filter(version_id=station.version_id, parent_station=station.stop_id).select_related(
@@ -170,7 +256,16 @@ def departures_from_stops(
     for version_id, version_stop_ids in by_version.items():
         version = stops[version_stop_ids[0]].version
         tz = ZoneInfo(version.timezone)
-        first_day = start.astimezone(tz).date() - timedelta(days=1)
+        # A trip of a service day N days back still departs today when its times exceed
+        # N x 24:00:00: look back as many days as these stops' largest departure time needs.
+        latest = (
+            StopTime.objects.filter(version_id=version_id, stop_id__in=version_stop_ids)
+            .exclude(pickup_type=1)
+            .aggregate(latest=Max("departure_time"))["latest"]
+            or 0
+        )
+        lookback = max(1, math.ceil(latest / 86_400))
+        first_day = start.astimezone(tz).date() - timedelta(days=lookback)
         last_day = end.astimezone(tz).date()
         day = first_day
         while day <= last_day:
@@ -201,7 +296,14 @@ def departures_from_stops(
         StopTime.objects.filter(version_id__in=list(by_version), trip_id__in=trip_ids)
         .order_by("trip_id", "stop_sequence")
         .values_list(
-            "trip_id", "stop_sequence", "stop_id", "stop__name", "arrival_time", "departure_time", "drop_off_type"
+            "trip_id",
+            "stop_sequence",
+            "stop_id",
+            "stop__name",
+            "arrival_time",
+            "departure_time",
+            "drop_off_type",
+            "stop__stop_id",
         )
     ):
         calls.setdefault(values[0], []).append(values)
@@ -215,8 +317,9 @@ def departures_from_stops(
                 stop_sequence=seq,
                 arrival=gtfs_time_to_datetime(day, arr, tz) if arr is not None else None,
                 departure=gtfs_time_to_datetime(day, dep, tz) if dep is not None else None,
+                gtfs_stop_id=gtfs_stop_id,
             )
-            for _, seq, stop_id, name, arr, dep, _drop in calls.get(trip.pk, [])
+            for _, seq, stop_id, name, arr, dep, _drop, gtfs_stop_id in calls.get(trip.pk, [])
             if seq > row["stop_sequence"]
         ]
         if not remaining:
@@ -225,6 +328,7 @@ def departures_from_stops(
         result.append(
             Departure(
                 stop_id=stop.pk,
+                gtfs_stop_id=stop.stop_id,
                 stop_name=stop.name,
                 stop_sequence=row["stop_sequence"],
                 service_date=day,
@@ -354,3 +458,80 @@ def trip_manifest(*, trip_id: int, service_date: date) -> dict:
         "seats_booked": sum(b.seats for b in bookings),
         "stops": stops,
     }
+
+
+# -- the map ----------------------------------------------------------------------------------
+
+
+def stops_geojson() -> dict:
+    """Stops (and stations) of the active feed versions as GeoJSON points; entrances, nodes
+    and boarding areas (``location_type`` ≥ 2) and stops without coordinates are left out."""
+    stops = (
+        Stop.objects.filter(version_id__in=active_version_ids(), lat__isnull=False, lon__isnull=False)
+        .exclude(location_type__gte=2)
+        .select_related("version__feed")
+        .order_by("name", "id")
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f"stop-{stop.pk}",
+                "geometry": {"type": "Point", "coordinates": [stop.lon, stop.lat]},
+                "properties": {
+                    "layer": "stops",
+                    "name": stop.name or stop.stop_id,
+                    "feed": stop.version.feed.name,
+                    "buergerbus": stop.version.feed.kind == FeedKind.COMMUNITY_BUS,
+                },
+            }
+            for stop in stops
+        ],
+    }
+
+
+def lines_geojson() -> dict:
+    """The lines of the active feed versions as GeoJSON: per route and direction, the stop
+    sequence of its longest trip drawn stop to stop (the feeds carry no shapes here)."""
+    from django.db.models import Count
+
+    versions = active_version_ids()
+    trips = (
+        Trip.objects.filter(version_id__in=versions)
+        .annotate(calls=Count("stop_times"))
+        .values_list("id", "route_id", "direction_id", "calls")
+        .order_by("route_id", "direction_id", "-calls", "id")
+    )
+    chosen: dict[tuple[int, int | None], int] = {}
+    for trip_id, route_id, direction_id, _calls in trips:
+        chosen.setdefault((route_id, direction_id), trip_id)
+    coords: dict[int, list[list[float]]] = {trip_id: [] for trip_id in chosen.values()}
+    rows = (
+        StopTime.objects.filter(trip_id__in=list(coords))
+        .order_by("trip_id", "stop_sequence")
+        .values_list("trip_id", "stop__lon", "stop__lat")
+    )
+    for trip_id, lon, lat in rows:
+        if lon is not None and lat is not None:
+            coords[trip_id].append([lon, lat])
+    routes = {route.pk: route for route in Route.objects.filter(pk__in={key[0] for key in chosen})}
+    features = []
+    for (route_id, direction_id), trip_id in sorted(chosen.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+        if len(coords[trip_id]) < 2:
+            continue
+        route = routes[route_id]
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"line-{route_id}-{direction_id if direction_id is not None else 0}",
+                "geometry": {"type": "LineString", "coordinates": coords[trip_id]},
+                "properties": {
+                    "layer": "lines",
+                    "name": route.short_name or route.long_name or route.route_id,
+                    "long_name": route.long_name,
+                    "color": f"#{route.color}" if len(route.color) == 6 else "",
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

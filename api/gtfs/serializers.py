@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.validators import validate_supported_date
 from gtfs.domain.times import format_gtfs_time
 from gtfs.models import BookingRule, BuergerbusBooking, Feed, FeedKind, FeedVersion, GtfsImport, Route, Service, Stop
 
@@ -57,6 +58,8 @@ class FeedOutput(serializers.ModelSerializer):
 class StopOutput(serializers.ModelSerializer):
     feed = serializers.IntegerField(source="version.feed_id")
     distance_m = serializers.SerializerMethodField()
+    stops = serializers.SerializerMethodField(help_text="ids of every feed's stop at this place (this one first)")
+    feeds = serializers.SerializerMethodField(help_text="the feeds serving this place")
 
     class Meta:
         model = Stop
@@ -71,12 +74,22 @@ class StopOutput(serializers.ModelSerializer):
             "parent_station",
             "platform_code",
             "feed",
+            "feeds",
+            "stops",
             "distance_m",
         ]
 
     def get_distance_m(self, obj: Stop) -> float | None:
         distance = getattr(obj, "distance_m", None)
         return round(distance, 1) if distance is not None else None
+
+    def get_stops(self, obj: Stop) -> list[int]:
+        members = getattr(obj, "place_stops", None) or [obj]
+        return [obj.pk] + sorted(stop.pk for stop in members if stop.pk != obj.pk)
+
+    def get_feeds(self, obj: Stop) -> list[int]:
+        members = getattr(obj, "place_stops", None) or [obj]
+        return sorted({stop.version.feed_id for stop in members})
 
 
 class BookingRuleOutput(serializers.ModelSerializer):
@@ -120,7 +133,8 @@ class RouteOutput(serializers.ModelSerializer):
 
 
 class CallOutput(serializers.Serializer):
-    stop_id = serializers.IntegerField()
+    stop = serializers.IntegerField(source="stop_id", help_text="the stop's id (as in /gtfs/stops/)")
+    stop_id = serializers.CharField(source="gtfs_stop_id", help_text="the feed's GTFS stop_id")
     stop_name = serializers.CharField()
     stop_sequence = serializers.IntegerField()
     arrival = serializers.DateTimeField(allow_null=True)
@@ -128,7 +142,8 @@ class CallOutput(serializers.Serializer):
 
 
 class DepartureOutput(serializers.Serializer):
-    stop_id = serializers.IntegerField()
+    stop = serializers.IntegerField(source="stop_id", help_text="the stop's id (as in /gtfs/stops/)")
+    stop_id = serializers.CharField(source="gtfs_stop_id", help_text="the feed's GTFS stop_id")
     stop_name = serializers.CharField()
     stop_sequence = serializers.IntegerField()
     service_date = serializers.DateField()
@@ -148,7 +163,9 @@ class DepartureOutput(serializers.Serializer):
 
 class DeparturesQuery(serializers.Serializer):
     stops = serializers.CharField(help_text="one stop id or several, comma-separated (a group of stops)")
-    date = serializers.DateField(required=False, help_text="local service date; default today")
+    date = serializers.DateField(
+        required=False, help_text="local service date; default today", validators=[validate_supported_date]
+    )
     time = serializers.TimeField(required=False, help_text="local start time; default now")
     window = serializers.IntegerField(required=False, min_value=1, max_value=24 * 60, default=60, help_text="minutes")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
@@ -164,15 +181,14 @@ class DeparturesQuery(serializers.Serializer):
 
 
 class StopsQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, max_length=100, help_text="name prefix (any word)")
+    q = serializers.CharField(
+        required=False, max_length=100, help_text="name prefix (any word); without q and lat/lon: every stop"
+    )
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
     radius = serializers.FloatField(required=False, min_value=1, max_value=20_000, default=500, help_text="metres")
 
     def validate(self, attrs):
-        has_point = "lat" in attrs and "lon" in attrs
-        if not attrs.get("q") and not has_point:
-            raise serializers.ValidationError("Give q, or lat and lon.")
         if ("lat" in attrs) != ("lon" in attrs):
             raise serializers.ValidationError("Give both lat and lon.")
         return attrs
@@ -405,7 +421,7 @@ class ManifestOutput(serializers.Serializer):
 
 
 class ManifestQuery(serializers.Serializer):
-    date = serializers.DateField()
+    date = serializers.DateField(validators=[validate_supported_date])
 
 
 class CreatedIdOutput(serializers.Serializer):

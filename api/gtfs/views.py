@@ -73,8 +73,10 @@ class FeedActivateView(APIView):
 
 
 class StopListView(generics.ListAPIView):
-    """Stops by name prefix (``q``; case-, accent- and umlaut-insensitive) or near a point
-    (``lat``, ``lon``, ``radius`` in metres; nearest first, with ``distance_m``)."""
+    """Stops, one entry per place (stops of several feeds sharing a name within 100 m are
+    one place; ``stops`` lists their ids). By name prefix (``q``; case-, accent- and
+    umlaut-insensitive), near a point (``lat``, ``lon``, ``radius`` in metres; nearest first,
+    with ``distance_m``), or without parameters every stop by name. Paginated."""
 
     permission_classes = [AllowAny]
     serializer_class = s.StopOutput
@@ -96,8 +98,16 @@ class StopListView(generics.ListAPIView):
             if data.get("q"):
                 key = " " + fold(data["q"])
                 stops = [stop for stop in stops if key in stop.name_search]
-            return stops
-        return selectors.stop_search(query=data["q"]).select_related("version")
+        elif data.get("q"):
+            stops = list(selectors.stop_search(query=data["q"]).select_related("version"))
+        else:
+            stops = list(selectors.stop_list().select_related("version"))
+        places = []
+        for place in selectors.stop_places(stops):
+            stop = place.stops[0]  # the first found (nearest, or first by name) stands for the place
+            stop.place_stops = place.stops
+            places.append(stop)
+        return places
 
 
 class DeparturesView(APIView):

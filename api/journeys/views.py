@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -13,35 +14,28 @@ from rest_framework.views import APIView
 
 from api.schema import error_responses
 from api.throttles import SearchRateThrottle
-from gtfs.models import Feed, Stop
 from journeys import conf
 from journeys.one_search import MODES, Point, SearchQuery, journeys_search
+from journeys.places import PlaceAmbiguous, resolve_place
 from mobility.errors import ValidationFailed
 
 
 class PlaceField(serializers.CharField):
-    """``lat,lon`` (WGS84 degrees) or ``stop:<id>`` (a stop of an active feed)."""
+    """``lat,lon``, ``stop:<id>``, ``meeting_point:<id>``, a GTFS stop code or stop_id, or a
+    stop, village or meeting-point name (see ``journeys.places``)."""
 
     def to_internal_value(self, data) -> Point:
-        text = super().to_internal_value(data).strip()
-        if text.startswith("stop:"):
-            pk = text[5:]
-            stop = (
-                Stop.objects.filter(pk=int(pk), version__in=Feed.objects.values("active_version")).first()
-                if pk.isdigit()
-                else None
-            )
-            if stop is None or stop.lat is None:
-                raise serializers.ValidationError("No such stop in an active feed.")
-            return Point(stop.lat, stop.lon, stop.name)
+        text = super().to_internal_value(data)
         try:
-            lat_text, lon_text = text.split(",")
-            lat, lon = float(lat_text), float(lon_text)
-        except ValueError:
-            raise serializers.ValidationError("Give lat,lon or stop:<id>.") from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise serializers.ValidationError("Coordinates out of range.")
-        return Point(lat, lon)
+            place = resolve_place(text)
+        except PlaceAmbiguous as error:
+            # Which parameter was ambiguous, and the places it could mean (each with its ref).
+            raise PlaceAmbiguous(
+                error.message, fields={self.field_name: [error.message], "candidates": error.fields["candidates"]}
+            ) from None
+        except ValidationFailed as error:
+            raise serializers.ValidationError(error.message) from None
+        return Point(place.lat, place.lon, place.name)
 
 
 # Timetables, offers and cars are planned a few months ahead; searches far off are mistakes.
@@ -60,6 +54,7 @@ class JourneyQueryInput(serializers.Serializer):
     rental_hours = serializers.FloatField(required=False, min_value=0.25, max_value=72, default=2.0)
     pickup = serializers.ChoiceField(choices=["door", "meeting_point"], required=False, default="door")
     window_min = serializers.IntegerField(required=False, min_value=0, max_value=240, default=0)
+    max_duration_min = serializers.IntegerField(required=False, min_value=1)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -67,8 +62,10 @@ class JourneyQueryInput(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
-        if ("depart_at" in attrs) == ("arrive_by" in attrs):
-            raise serializers.ValidationError("Give exactly one of depart_at and arrive_by.")
+        if "depart_at" in attrs and "arrive_by" in attrs:
+            raise serializers.ValidationError(_("Give depart_at or arrive_by, not both."))
+        if "arrive_by" not in attrs:
+            attrs.setdefault("depart_at", timezone.now())  # leave now
         if attrs.get("window_min") and "depart_at" not in attrs:
             raise serializers.ValidationError({"window_min": ["Only with depart_at."]})
         field = "depart_at" if "depart_at" in attrs else "arrive_by"
@@ -84,14 +81,26 @@ class JourneyQueryInput(serializers.Serializer):
         if walk > limit:
             raise serializers.ValidationError({"max_walk_m": [f"At most {limit:.0f} m."]})
         attrs["max_walk_m"] = walk
+        longest = attrs.get("max_duration_min", conf.JOURNEYS_MAX_DURATION_MIN)
+        if longest > conf.JOURNEYS_MAX_DURATION_LIMIT_MIN:
+            raise serializers.ValidationError(
+                {"max_duration_min": [f"At most {conf.JOURNEYS_MAX_DURATION_LIMIT_MIN} minutes."]}
+            )
+        attrs["max_duration_min"] = longest
         return attrs
+
+
+PLACE_HELP = (
+    "lat,lon; stop:<id> (ids from /gtfs/stops/); meeting_point:<id>; a GTFS stop code or stop_id; "
+    "or a stop, village or meeting-point name (ambiguous names answer 400 place_ambiguous with candidates)"
+)
 
 
 def _query_parameters() -> list[OpenApiParameter]:
     return [
-        OpenApiParameter("from", str, required=True, description="lat,lon or stop:<id>"),
-        OpenApiParameter("to", str, required=True, description="lat,lon or stop:<id>"),
-        OpenApiParameter("depart_at", OpenApiTypes.DATETIME, description="Leave at or after (ISO 8601)"),
+        OpenApiParameter("from", str, required=True, description=PLACE_HELP),
+        OpenApiParameter("to", str, required=True, description=PLACE_HELP),
+        OpenApiParameter("depart_at", OpenApiTypes.DATETIME, description="Leave at or after (ISO 8601); default now"),
         OpenApiParameter("arrive_by", OpenApiTypes.DATETIME, description="Arrive at or before (ISO 8601)"),
         OpenApiParameter("max_walk_m", float, description="Longest walk to, from or between stops (metres)"),
         OpenApiParameter("max_transfers", int, description="0 to 4 (default 4)"),
@@ -100,6 +109,12 @@ def _query_parameters() -> list[OpenApiParameter]:
         OpenApiParameter("rental_hours", float, description="Car-sharing rental length (default 2)"),
         OpenApiParameter("pickup", str, enum=["door", "meeting_point"], description="Carpool pickup"),
         OpenApiParameter("window_min", int, description="With depart_at: all good transit departures in this window"),
+        OpenApiParameter(
+            "max_duration_min",
+            int,
+            description="Longest transit journey shown, minutes (default JOURNEYS_MAX_DURATION_MIN = 360); "
+            "the answer's limits.longer_than_max_duration says how many were left out",
+        ),
     ]
 
 
@@ -131,5 +146,6 @@ class JourneySearchView(APIView):
             rental_hours=values["rental_hours"],
             pickup_mode=values["pickup"],
             window_min=values["window_min"],
+            max_duration_min=values["max_duration_min"],
         )
         return Response(journeys_search(query=query, user=request.user))

@@ -112,5 +112,19 @@ def gtfs_time_to_datetime(service_date: date, seconds: int, tz: ZoneInfo) -> dat
     return (service_day_reference(service_date, tz) + timedelta(seconds=int(seconds))).astimezone(tz)
 
 
+def datetime_to_gtfs_time(moment: datetime, tz: ZoneInfo) -> tuple[date, int]:
+    """``(service date, GTFS seconds)`` of an aware instant, never negative: the local date's
+    service day, or the day before when the instant falls before that day's GTFS zero (on the
+    night the clocks go back, 00:00–01:00 local lies before "noon minus 12 h")."""
+    if moment.tzinfo is None:
+        raise ValueError("moment must be aware")
+    day = moment.astimezone(tz).date()
+    seconds = int((moment - service_day_reference(day, tz)).total_seconds())
+    if seconds < 0:
+        day -= timedelta(days=1)
+        seconds = int((moment - service_day_reference(day, tz)).total_seconds())
+    return day, seconds
+
+
 def format_gtfs_date(value: date) -> str:
     return value.strftime("%Y%m%d")

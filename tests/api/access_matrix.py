@@ -88,6 +88,8 @@ ROWS = [
     Endpoint("POST", "notification-read-all", expect(401, 200, 200, 200, 200)),
     # The schema is public.
     Endpoint("GET", "schema", expect(200, 200, 200, 200, 200)),
+    # So is the API root (links only).
+    Endpoint("GET", "api-root", expect(200, 200, 200, 200, 200)),
 ]
 
 ROWS += [
@@ -101,4 +103,6 @@ ROWS += [
     ),
     Endpoint("POST", "user-erasure", expect(401, 403, 403, 403, 200), kwargs=lambda ctx: {"pk": ctx.bob.pk}),
     Endpoint("GET", "privacy-access-log", expect(401, 403, 403, 403, 200)),
+    # Any other URL under /api/v1/ (here /api/v1/ itself): the JSON 404 for everyone.
+    Endpoint("GET", "api-not-found", expect(404, 404, 404, 404, 404)),
 ]

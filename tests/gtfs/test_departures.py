@@ -181,7 +181,10 @@ def test_stop_search_and_near(client_for, make_feed):
     assert [s["name"] for s in body["results"]] == ["Mühlacker Bahnhof", "Marktplatz"]
     assert body["results"][0]["distance_m"] == 0.0
     assert 1300 < body["results"][1]["distance_m"] < 1400
-    assert client.get("/api/v1/gtfs/stops/", {}).status_code == 400
+    # Without parameters: every stop, by name, paginated like every list.
+    body = client.get("/api/v1/gtfs/stops/", {"page_size": 2}).json()
+    assert body["count"] == 3 and [s["name"] for s in body["results"]] == ["Marktplatz", "Mühlacker Bahnhof"]
+    assert [s["name"] for s in client.get(body["next"]).json()["results"]] == ["Schulzentrum"]
     assert client.get("/api/v1/gtfs/stops/", {"lat": 95, "lon": 8}).status_code == 400
 
 

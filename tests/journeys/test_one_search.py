@@ -129,6 +129,8 @@ def test_nothing_found_suggests_alternatives(demo, client_for, alice):
         },
     )
     assert body["nothing_found"] is True and body["options"] == []
+    # the first bus leaves after 09:00, more than the 6 h limit after 02:00: the answer says so
+    assert body["limits"]["longer_than_max_duration"] == 1
     kinds = [s["kind"] for s in body["suggestions"]]
     assert "post_ride_request" in kinds
     post = next(s for s in body["suggestions"] if s["kind"] == "post_ride_request")
@@ -160,7 +162,7 @@ def test_anonymous_search_shows_no_carpools(demo, client):
         ({"from": "x", "to": "50,9", "depart_at": SOON}, "from"),
         ({"from": "91,9", "to": "50,9", "depart_at": SOON}, "from"),
         ({"from": "50,9", "to": "stop:999999", "depart_at": SOON}, "to"),
-        ({"from": "50,9", "to": "50,9"}, "non_field_errors"),
+        ({"from": "50,9", "to": "50,9", "depart_at": SOON, "arrive_by": SOON}, "non_field_errors"),
         ({"from": "50,9", "to": "50,9", "depart_at": SOON, "modes": "plane"}, "modes"),
         ({"from": "50,9", "to": "50,9", "depart_at": SOON, "max_walk_m": "99999"}, "max_walk_m"),
         ({"from": "50,9", "to": "50,9", "depart_at": "0001-01-01T00:00:00+00:00"}, "depart_at"),
