@@ -46,7 +46,8 @@ def test_files_are_memory_mapped_unless_switched_off(tmp_path):
 def test_missing_parent_directories_are_created(tmp_path):
     cache = TimetableCache(tmp_path / "not" / "there")
     cache.get([7], DAY, small_timetable)
-    assert (tmp_path / "not" / "there" / "7" / "2024-05-14.npz").is_file()
+    assert cache.path_for("7", DAY).parent == tmp_path / "not" / "there" / "7"
+    assert cache.path_for("7", DAY).is_file()
 
 
 def test_a_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):

@@ -40,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_ROOT = ROOT / "var" / "mutate"
 EQUIVALENTS = Path(__file__).with_name("equivalents.txt")
-PACKAGES = ["api", "carsharing", "gtfs", "journeys", "mobility", "rides", "tests", "manage.py"]
+# Every top-level Python package of the project (the settings import all apps) and manage.py.
+PACKAGES = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()) + ["manage.py"]
 
 # Module -> the tests that exercise it. The pure modules have fast tests without a database;
 # the large ones (journey planner, ride matcher, road graph, feed validation) are exercised by
