@@ -48,7 +48,7 @@ TRANSFER_PENALTY_MIN = 5.0
 WALK_PENALTY_MIN_PER_KM = 6.0  # on top of the walking time itself
 MINUTES_PER_EURO = 6.0  # a value of time of 10 € per hour
 RIDE_TO_BUS_MARGIN = timedelta(minutes=3)  # from the car to the bus
-CAR_SPEED_KMH = 50.0  # straight line × detour factor, for the car-sharing estimate
+CAR_SPEED_KMH = 50.0  # only without a road graph: straight line × detour factor at this speed
 ROAD_DETOUR = 1.3
 ROUTE_TYPES = {0: "tram", 1: "subway", 2: "rail", 3: "bus", 4: "ferry", 7: "funicular", 11: "trolleybus"}
 
