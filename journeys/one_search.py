@@ -322,6 +322,7 @@ def _plan_transit(
     arrive_by: bool,
     max_walk_m: float,
     cut: dict[str, int] | None = None,
+    road_walks: bool = True,
 ) -> tuple[list[Journey], _TransitContext | None]:
     """Transit journeys for the query; those taking longer than ``query.max_duration_min``
     (from the asked departure time to the arrival, or from the departure to the asked arrival
@@ -331,8 +332,10 @@ def _plan_transit(
     tt = timetable_for(day)
     if tt is None:
         return [], None
-    destination = _walked_place(tt, query.destination, max_walk_m, outgoing=False)
-    if not origin.is_stop:
+    destination = Place.at(query.destination.lat, query.destination.lon)
+    if road_walks:
+        destination = _walked_place(tt, query.destination, max_walk_m, outgoing=False)
+    if road_walks and not origin.is_stop:
         origin = _walked_place(tt, origin_point, max_walk_m, outgoing=True)
         direct = _direct_road_walk(origin_point, query.destination, max_walk_m)
         if direct is not None:
@@ -536,8 +539,8 @@ def combined_options(query: SearchQuery, user, transit: list[Option]) -> list[Op
     Candidate stops are the first boarding stops of transit journeys found with a wide
     access radius (as if anyone could bring you there), beyond the rider's walking limit.
     """
-    if query.depart_at is None:
-        return []
+    if query.depart_at is None or user is None or not user.is_authenticated:
+        return []  # carpools are matched for signed-in residents only
     wide, ctx = _plan_transit(
         query,
         Place.at(query.origin.lat, query.origin.lon),
@@ -545,6 +548,7 @@ def combined_options(query: SearchQuery, user, transit: list[Option]) -> list[Op
         query.depart_at,
         arrive_by=False,
         max_walk_m=max(query.max_walk_m, 8000.0),
+        road_walks=False,  # only candidate stops come from this search; nobody walks 8 km
     )
     if ctx is None:
         return []

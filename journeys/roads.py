@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,24 +35,39 @@ class RoadTime:
     metres: float
 
 
-def car_graph() -> RoadGraph | None:
-    from mobility.errors import DomainError
-    from rides.matching_index import active_graph_model, load_graph
+#: How long a worker trusts its knowledge of which road graph is active (seconds): a search
+#: looks the graph up several times, an import is seen within this delay.
+MODEL_TTL_S = 5.0
+_model: tuple[float, object] = (-1.0, None)
 
-    try:
-        return load_graph(active_graph_model())
-    except DomainError:
-        return None
+
+def _active_model():
+    global _model
+    from mobility.errors import DomainError
+    from rides.matching_index import active_graph_model
+
+    now = time.monotonic()
+    if now - _model[0] > MODEL_TTL_S:
+        try:
+            model = active_graph_model()
+        except DomainError:
+            model = None
+        _model = (now, model)
+    return _model[1]
+
+
+def car_graph() -> RoadGraph | None:
+    from rides.matching_index import load_graph
+
+    model = _active_model()
+    return None if model is None else load_graph(model)
 
 
 def foot_graph() -> RoadGraph | None:
-    from mobility.errors import DomainError
-    from rides.matching_index import active_graph_model
     from rides.services import FOOT_SUBDIR
 
-    try:
-        model = active_graph_model()
-    except DomainError:
+    model = _active_model()
+    if model is None:
         return None
     directory = str(Path(model.path) / FOOT_SUBDIR)
     with _lock:
@@ -119,15 +135,9 @@ def walks_to_points(
     speed = WALK_SPEED_KMH / 3.6  # the walking graph's edge times are metres at this speed
     limit_s = max(max_walk_m - origin[1], 0.0) / speed
     seconds = graph.times_from(origin[0], limit=limit_s) if outgoing else graph.times_to(origin[0], limit=limit_s)
-    out = np.full(len(lats), np.inf)
-    for k, (la, lo) in enumerate(zip(np.asarray(lats).tolist(), np.asarray(lons).tolist(), strict=True)):
-        snapped = _snap(graph, la, lo)
-        if snapped is None or not np.isfinite(seconds[snapped[0]]):
-            continue
-        metres = origin[1] + float(seconds[snapped[0]]) * speed + snapped[1]
-        if metres <= max_walk_m:
-            out[k] = metres
-    return out
+    nodes, snaps = graph.nearest_nodes(np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64))
+    metres = origin[1] + seconds[nodes] * speed + snaps
+    return np.where((snaps <= MAX_SNAP_M) & (metres <= max_walk_m), metres, np.inf)
 
 
 def warm_up() -> None:
