@@ -182,6 +182,7 @@ def confirmed_party(user, offer: RideOffer) -> bool:
 #: Zoom levels the road network is simplified for; other zooms use the nearest of them.
 ROAD_MIN_ZOOM = 8
 ROAD_MAX_ZOOM = 16
+LOW_ZOOM_MIN_PX = 4
 _network_lock = threading.Lock()
 _network_cache: dict[tuple, tuple[list[list[tuple[float, float]]], np.ndarray]] = {}
 
@@ -197,7 +198,11 @@ def _network_for_zoom(zoom: int) -> tuple[list[list[tuple[float, float]]], np.nd
         cached = _network_cache.get(key)
         if cached is not None:
             return cached
-    lines = network_lines(load_graph(model), tolerance_deg=zoom_tolerance_deg(zoom))
+    tolerance = zoom_tolerance_deg(zoom)
+    # Up to zoom 12 a whole town fits in a few hundred pixels: sections shorter than
+    # LOW_ZOOM_MIN_PX pixels (town streets between crossings) are left out there.
+    min_extent = tolerance * (LOW_ZOOM_MIN_PX if zoom <= 12 else 1)
+    lines = network_lines(load_graph(model), tolerance_deg=tolerance, min_extent_deg=min_extent)
     bounds = np.array(
         [
             (min(p[0] for p in line), min(p[1] for p in line), max(p[0] for p in line), max(p[1] for p in line))

@@ -823,12 +823,17 @@ def zoom_tolerance_deg(zoom: int) -> float:
 
 
 def network_lines(
-    graph: RoadGraph, *, tolerance_deg: float, bbox: tuple[float, float, float, float] | None = None
+    graph: RoadGraph,
+    *,
+    tolerance_deg: float,
+    bbox: tuple[float, float, float, float] | None = None,
+    min_extent_deg: float | None = None,
 ) -> list[list[tuple[float, float]]]:
     """The road network as lines for a map: one line per road section (both directions of a
     two-way road become one line), each simplified with Douglas–Peucker at ``tolerance_deg``
     degrees (about one screen pixel at the map's zoom). Sections whose whole extent is
-    below the tolerance are left out (they would draw as a dot). ``bbox`` (``min_lon,
+    below ``min_extent_deg`` (default: the tolerance) are left out (they would draw as a dot,
+    or at low zoom as clutter of short town streets). ``bbox`` (``min_lon,
     min_lat, max_lon, max_lat``) keeps only sections that reach into it. Points are
     ``(lon, lat)``, GeoJSON order.
     """
@@ -876,7 +881,7 @@ def network_lines(
         lines = lines[shapely.intersects(lines, shapely.box(*bbox))]
     bounds = shapely.bounds(lines)
     extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-    lines = lines[extent >= tolerance_deg]
+    lines = lines[extent >= (tolerance_deg if min_extent_deg is None else min_extent_deg)]
     lines = shapely.simplify(lines, tolerance_deg, preserve_topology=False)
     coords, index = shapely.get_coordinates(lines, return_index=True)
     decimals = max(4, min(6, int(math.ceil(-math.log10(tolerance_deg))) + 1)) if tolerance_deg > 0 else 6
