@@ -11,3 +11,6 @@ AUTH_THROTTLE_RATE = "1000/min"
 SEARCH_THROTTLE_RATE = "1000/min"
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 DATA_DIR = BASE_DIR / "var" / "test-data"
+# Tests compile timetables and load graphs when they need them (tests of warm-up turn it on).
+JOURNEYS_PRECOMPILE_DAYS = 0
+JOURNEYS_WARM_UP = False
