@@ -9,8 +9,14 @@ API_PREFIXES = ("/api/", "/api-auth/", "/healthz", "/readyz", "/ws/")
 
 
 def wants_html(request: HttpRequest) -> bool:
-    """Web pages get HTML errors; the API and machine endpoints keep their JSON body."""
-    return not request.path.startswith(API_PREFIXES)
+    """A browser asking for a page gets an HTML error page; the API, machine endpoints and
+    clients that do not ask for HTML keep the JSON error body."""
+    if request.path.startswith(API_PREFIXES):
+        return False
+    match = getattr(request, "resolver_match", None)
+    if match is not None and "web" in match.namespaces:
+        return True  # a web page's own "not found" (another person's booking, say)
+    return "text/html" in request.headers.get("Accept", "")
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
