@@ -211,8 +211,9 @@ def test_unknown_pages_are_german_html_and_the_api_keeps_json():
     api = Client().get("/api/v1/gibt-es-nicht/", HTTP_ACCEPT=browser_accept)
     assert api.status_code == 404
     assert api.json()["error"]["code"] == "not_found"
-    # A client that does not ask for HTML gets the JSON body everywhere.
-    assert Client().get("/gibt-es-nicht/").json()["error"]["code"] == "not_found"
+    # Outside the API a client that asks for JSON (and not HTML) gets the JSON body.
+    assert Client().get("/gibt-es-nicht/", HTTP_ACCEPT="application/json").json()["error"]["code"] == "not_found"
+    assert Client().get("/gibt-es-nicht/")["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.django_db

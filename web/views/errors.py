@@ -9,14 +9,12 @@ API_PREFIXES = ("/api/", "/api-auth/", "/healthz", "/readyz", "/ws/")
 
 
 def wants_html(request: HttpRequest) -> bool:
-    """A browser asking for a page gets an HTML error page; the API, machine endpoints and
-    clients that do not ask for HTML keep the JSON error body."""
+    """Web pages get HTML errors; the API and machine endpoints keep their JSON body, and so does
+    a client outside the API that asks for JSON rather than HTML."""
     if request.path.startswith(API_PREFIXES):
         return False
-    match = getattr(request, "resolver_match", None)
-    if match is not None and "web" in match.namespaces:
-        return True  # a web page's own "not found" (another person's booking, say)
-    return "text/html" in request.headers.get("Accept", "")
+    accept = request.headers.get("Accept", "")
+    return not ("application/json" in accept and "text/html" not in accept)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
