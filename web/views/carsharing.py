@@ -258,7 +258,7 @@ def _reserve_initial() -> dict:
     from carsharing.domain.policy import ceil_to_grid
 
     start = timezone.localtime(ceil_to_grid(timezone.now() + timedelta(hours=1), 60))
-    return {"day": start.date(), "start_time": f"{start:%H:%M}", "hours": "2"}
+    return {"day": start.date().isoformat(), "start_time": f"{start:%H:%M}", "hours": "2"}
 
 
 @never_cache
