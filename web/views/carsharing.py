@@ -196,6 +196,7 @@ def _grid_context(request: HttpRequest, vehicle) -> dict:
         tariff = None
     return {
         "vehicle": vehicle,
+        "station_focus": f"station-{vehicle.station_id}",
         "tariff": {
             "hour": _euro(tariff.per_hour_cents),
             "cap": _euro(tariff.daily_cap_cents),
