@@ -74,6 +74,10 @@ class RideMatch:
     pickup_lon: float
     dropoff_lat: float
     dropoff_lon: float
+    #: False when the place is one of the driver's own (the graph node of the offer's origin or
+    #: destination): shown coarsened like the offer's origin until a booking is confirmed
+    pickup_exact: bool = True
+    dropoff_exact: bool = True
 
     @property
     def pickup_time(self) -> datetime:
@@ -123,11 +127,27 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
                 pickup_lon=float(graph.lon[match.pickup.node]),
                 dropoff_lat=float(graph.lat[match.dropoff.node]),
                 dropoff_lon=float(graph.lon[match.dropoff.node]),
+                pickup_exact=not derived_from_driver(offer, match.pickup.node, match.pickup.label),
+                dropoff_exact=not derived_from_driver(offer, match.dropoff.node, match.dropoff.label),
             )
         )
         if len(result) >= conf.max_matches():
             break
     return result
+
+
+def derived_from_driver(offer: RideOffer, node: int, meeting_point: object = None) -> bool:
+    """Whether a pickup or drop-off place is one of the driver's own: the road node the
+    offer's origin or destination was snapped to (a rider living on the driver's street is
+    picked up at the driver's first node). A public meeting point never is."""
+    if isinstance(meeting_point, int):
+        return False
+    own = set()
+    if offer.origin_meeting_point_id is None:
+        own.add(offer.origin_node)
+    if offer.destination_meeting_point_id is None:
+        own.add(offer.destination_node)
+    return int(node) in own
 
 
 def offers_for_user(*, user) -> QuerySet[RideOffer]:

@@ -324,7 +324,12 @@ def option_view(
         transfers=option["transfers"],
         walk_m=option["walk_m"],
         price=price,
-        legs=[_leg_view(leg, origin_name, destination_name) for leg in option["legs"]],
+        # A walk of a few metres (from the chosen stop to itself) is no step worth reading.
+        legs=[
+            _leg_view(leg, origin_name, destination_name)
+            for leg in option["legs"]
+            if not (leg["mode"] == "walk" and leg.get("distance_m", 0) < 20)
+        ],
         steps=steps,
         notes=notes,
         geojson=_geojson(option),

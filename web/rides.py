@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from journeys.selectors import place_nearest
 from rides import conf as ride_conf
@@ -49,7 +49,9 @@ def describe_place(lat: float, lon: float, meeting_point, *, exact: bool) -> str
     if exact:
         return _near(lat, lon)
     c_lat, c_lon = coarse_position(lat, lon, ride_conf.privacy_grid_m())
-    return _("in der Gegend von %(near)s (genauer Ort nach der Zusage)") % {"near": _near(c_lat, c_lon)}
+    found = place_nearest(lat=c_lat, lon=c_lon)
+    near = found[0].name if found else ""
+    return _("in der Nähe von %(near)s (genauer Ort nach der Zusage)") % {"near": near}
 
 
 @dataclass
@@ -63,6 +65,13 @@ class RideBookingView:
     other_phone: str
     status_css: str
     status_label: str
+
+    @property
+    def detour(self) -> str:
+        minutes = round(self.booking.added_s / 60)
+        if minutes < 1:
+            return _("weniger als 1 Minute")
+        return ngettext("%(n)d Minute", "%(n)d Minuten", minutes) % {"n": minutes}
 
     @property
     def can_cancel(self) -> bool:

@@ -54,6 +54,7 @@ class JourneyQueryInput(serializers.Serializer):
     rental_hours = serializers.FloatField(required=False, min_value=0.25, max_value=72, default=2.0)
     pickup = serializers.ChoiceField(choices=["door", "meeting_point"], required=False, default="door")
     window_min = serializers.IntegerField(required=False, min_value=0, max_value=240, default=0)
+    max_duration_min = serializers.IntegerField(required=False, min_value=1)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -80,6 +81,12 @@ class JourneyQueryInput(serializers.Serializer):
         if walk > limit:
             raise serializers.ValidationError({"max_walk_m": [f"At most {limit:.0f} m."]})
         attrs["max_walk_m"] = walk
+        longest = attrs.get("max_duration_min", conf.JOURNEYS_MAX_DURATION_MIN)
+        if longest > conf.JOURNEYS_MAX_DURATION_LIMIT_MIN:
+            raise serializers.ValidationError(
+                {"max_duration_min": [f"At most {conf.JOURNEYS_MAX_DURATION_LIMIT_MIN} minutes."]}
+            )
+        attrs["max_duration_min"] = longest
         return attrs
 
 
@@ -102,6 +109,12 @@ def _query_parameters() -> list[OpenApiParameter]:
         OpenApiParameter("rental_hours", float, description="Car-sharing rental length (default 2)"),
         OpenApiParameter("pickup", str, enum=["door", "meeting_point"], description="Carpool pickup"),
         OpenApiParameter("window_min", int, description="With depart_at: all good transit departures in this window"),
+        OpenApiParameter(
+            "max_duration_min",
+            int,
+            description="Longest transit journey shown, minutes (default JOURNEYS_MAX_DURATION_MIN = 360); "
+            "the answer's limits.longer_than_max_duration says how many were left out",
+        ),
     ]
 
 
@@ -133,5 +146,6 @@ class JourneySearchView(APIView):
             rental_hours=values["rental_hours"],
             pickup_mode=values["pickup"],
             window_min=values["window_min"],
+            max_duration_min=values["max_duration_min"],
         )
         return Response(journeys_search(query=query, user=request.user))

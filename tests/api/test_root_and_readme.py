@@ -31,9 +31,16 @@ def test_api_root_answers_with_links_that_work(client, settings):
 
 @pytest.mark.django_db
 def test_unknown_path_is_the_json_404_not_a_debug_page(client):
-    response = client.get("/nothing-here/")
+    response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+    # Outside the API a JSON client still gets JSON; a browser gets the German page.
+    response = client.get("/nothing-here/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    response = client.get("/nothing-here/", HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
 
 
 def readme_requests() -> list[str]:

@@ -220,7 +220,7 @@ def test_resident_asks_for_a_carpool_seat_and_the_driver_accepts(demo):
     if booking.pickup_meeting_point_id:
         assert f"Treffpunkt {booking.pickup_meeting_point.name}" in detail_text
     else:
-        assert "in der Gegend von" in detail_text and "(genauer Ort nach der Zusage)" in detail_text
+        assert "in der Nähe von" in detail_text and "(genauer Ort nach der Zusage)" in detail_text
     response = post_form(driving, f"/anfragen/{booking.pk}/annehmen/", {}, form_page=f"/meine-angebote/{offer.pk}/")
     assert response.status_code == 302
     booking.refresh_from_db()

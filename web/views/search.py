@@ -20,6 +20,7 @@ from ..errors import add_domain_error
 from ..journeys import option_view
 
 SEARCH_RANGE = timedelta(days=366)
+WINDOW_MIN = 120  # minutes of departures listed for "jetzt" and "Abfahrt um"
 
 
 def _start_form(request: HttpRequest) -> forms.SearchForm:
@@ -106,8 +107,15 @@ def _search(request: HttpRequest) -> tuple[forms.SearchForm, dict | None, dict]:
             depart_at = moment
         else:
             arrive_by = moment
+    # Leaving at a time lists every good bus in the next two hours, not just the first one:
+    # the Bürgerbus that needs booking is often the second choice, and people like to pick.
     query = SearchQuery(
-        origin=origin, destination=destination, depart_at=depart_at, arrive_by=arrive_by, seats=data["seats"]
+        origin=origin,
+        destination=destination,
+        depart_at=depart_at,
+        arrive_by=arrive_by,
+        seats=data["seats"],
+        window_min=WINDOW_MIN if depart_at is not None else 0,
     )
     try:
         result = journeys_search(query=query, user=request.user)
