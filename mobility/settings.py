@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "mobility.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # German first; English for those who choose it (the web app's footer) or whose browser asks.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -285,6 +287,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "de-de"
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
