@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    "--lang=de-DE",  # German date and number fields, as the residents see them
 ]
 SKIP_REASON = f"browser tests: no Chromium at {CHROMIUM} (apt-get install chromium) or no playwright"
 #: axe impact levels that fail a page (WCAG 2.1 AA as BITV 2.0 requires).
