@@ -83,3 +83,47 @@ def test_promised_times_override_the_match_times():
     dropoff = next(s for s in after.stops if s.node == 20)
     assert (pickup.offset_s, pickup.latest_offset_s) == (400.0, 410.0)
     assert (dropoff.offset_s, dropoff.latest_offset_s) == (1100.0, 1080.0)
+
+
+def _simple_plan() -> OfferPlan:
+    return OfferPlan(
+        key="simple",
+        departure_s=DEPARTURE,
+        capacity=3,
+        max_detour_s=300.0,
+        direct_s=600.0,
+        stops=[PlannedStop(1, 0.0, 0), PlannedStop(2, 600.0, 0)],
+    )
+
+
+def _insert(latest_arrival_s: float, earliest_departure_s: float = DEPARTURE):
+    from rides.domain.matching import RideQuery, best_insertion
+
+    query = RideQuery([Access(10)], [Access(20, walk_s=30.0)], earliest_departure_s, latest_arrival_s, 1)
+    return best_insertion(
+        _simple_plan(),
+        query,
+        query.pickups[0],
+        query.dropoffs[0],
+        to_p=[100.0, INF],
+        from_p=[INF, 500.0],
+        to_q=[INF, INF],
+        from_q=[INF, 200.0],
+        p_to_q=400.0,
+    )
+
+
+def test_arrival_exactly_at_the_latest_arrival_is_feasible():
+    # Pickup at +100 s, drop-off at +500 s, 30 s walk: arrival at +530 s; 100 s added.
+    at_limit = _insert(DEPARTURE + 530.0)
+    assert at_limit is not None
+    assert (at_limit.pickup_time_s, at_limit.dropoff_time_s, at_limit.added_s) == (
+        DEPARTURE + 100.0,
+        DEPARTURE + 500.0,
+        100.0,
+    )
+    assert at_limit.arrival_s == DEPARTURE + 530.0
+    assert _insert(DEPARTURE + 529.0) is None
+    # Likewise the pickup: exactly at the earliest departure is fine, one second later is not.
+    assert _insert(DEPARTURE + 600.0, earliest_departure_s=DEPARTURE + 100.0) is not None
+    assert _insert(DEPARTURE + 600.0, earliest_departure_s=DEPARTURE + 101.0) is None

@@ -139,3 +139,18 @@ def test_an_empty_file_is_refused():
     with pytest.raises(RoadGraphError, match="^the file holds no drivable roads$"):
         RoadGraph.from_raw(RawEdges())
     assert DEFAULT_SPEED_KMH["living_street"] == 7.0
+
+
+def test_polyline_matches_the_published_example_and_chunk_boundaries():
+    from rides.domain.roadgraph import decode_polyline, encode_polyline
+
+    # Google's documented example.
+    points = [(38.5, -120.2), (40.7, -120.95), (43.252, -126.453)]
+    assert encode_polyline(points) == "_p~iF~ps|U_ulLnnqC_mqNvxq`@"
+    assert decode_polyline("_p~iF~ps|U_ulLnnqC_mqNvxq`@") == points
+    # Deltas whose doubled value is exactly 31, 32 and 33 sit at the five-bit chunk boundary.
+    assert encode_polyline([(0.0, 0.0), (0.00016, 0.0)]) == "??_@?"  # 16 -> 32: two chunks
+    assert encode_polyline([(0.0, 0.0), (0.00015, 0.0)]) == "??]?"  # 15 -> 30: one chunk
+    for delta in (15, 16, 17, -16, -17):
+        track = [(0.0, 0.0), (delta / 1e5, delta / 1e5)]
+        assert decode_polyline(encode_polyline(track)) == track
