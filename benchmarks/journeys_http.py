@@ -120,6 +120,12 @@ def _ensure_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _get(path: str, timeout: float = 30.0) -> tuple[int, bytes]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{PORT}{path}", headers={"X-Forwarded-Proto": "https", "Accept": "application/json"}
@@ -196,6 +202,7 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
             raise SystemExit(f"first search failed: {status} {body[:300]!r}")
         times_ms: list[float] = []
         answered = 0
+        cpu_before = _process_cpu_s(server.pid)
         for q in queries[1:]:
             t0 = time.perf_counter()
             status, body = _get(path_for(q))
@@ -203,6 +210,7 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
             if status != 200:
                 raise SystemExit(f"search failed: {status} {body[:300]!r}")
             answered += bool(json.loads(body)["options"])
+        server_cpu_ms = (_process_cpu_s(server.pid) - cpu_before) * 1000 / len(times_ms)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -210,6 +218,9 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
         "http_p50_ms": round(float(np.percentile(times_ms, 50)), 2),
         "http_p95_ms": round(float(np.percentile(times_ms, 95)), 2),
         "http_queries": len(times_ms),
+        # the server process's CPU time per search: robust when other jobs share the cores
+        "http_server_cpu_ms": round(server_cpu_ms, 2),
+        "http_loadavg_1m": round(os.getloadavg()[0], 2),
         "http_answered": answered,
         "cold_first_search_s": round(cold_s, 3),
         "cold_worker_start_s": round(worker_start_s, 2),

@@ -78,6 +78,7 @@ def _editable_version(*, user=None) -> FeedVersion:
     version.content_sha256 = ""
     version.edited_at = timezone.now()
     version.save(update_fields=["content_sha256", "edited_at"])
+    _precompile_timetables()
     return version
 
 

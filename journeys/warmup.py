@@ -36,10 +36,10 @@ def timetables_precompile(*, days: int | None = None, today: dt.date | None = No
     """Compile (or find) the timetables of ``today`` and the following days for the active
     feed versions; returns the service days now in the cache. Prunes other versions' files."""
     from .domain.cache import TimetableCache
-    from .timetable_store import active_version_ids, local_tz, timetable_cache, timetable_for
+    from .timetable_store import local_tz, timetable_cache, timetable_for, version_tokens
 
     days = precompile_days() if days is None else days
-    version_ids = active_version_ids()
+    version_ids, tokens = version_tokens()
     if days <= 0 or not version_ids:
         return []
     today = today or timezone.now().astimezone(local_tz()).date()
@@ -50,7 +50,7 @@ def timetables_precompile(*, days: int | None = None, today: dt.date | None = No
         timetable_for(day, version_ids)
         compiled.append(day)
         logger.info("timetable of %s ready in %.2f s", day, time.perf_counter() - started)
-    timetable_cache().prune([TimetableCache.version_key(version_ids)])
+    timetable_cache().prune([TimetableCache.version_key(tokens)])
     return compiled
 
 

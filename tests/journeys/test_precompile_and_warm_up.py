@@ -90,3 +90,15 @@ def test_warm_up_loads_kernel_timetable_and_road_graphs(timetable_dir, slow_line
     kernel = raptor._kernel()
     if kernel is not None:  # numba present: its dispatcher has compiled or loaded code now
         assert kernel.raptor_rounds.signatures
+
+
+def test_a_buergerbus_edit_in_place_is_compiled_afresh(timetable_dir, slow_line, settings):  # noqa: F811
+    from gtfs.services import bb_stop_create, bb_stop_update
+
+    settings.JOURNEYS_PRECOMPILE_DAYS = 0
+    today = timezone.now().astimezone(local_tz()).date()
+    stop = bb_stop_create(name="Dorfplatz", lat=48.95, lon=8.85)
+    assert "Dorfplatz" in timetable_for(today).stop_names
+    bb_stop_update(stop_id=stop.pk, name="Dorfplatz (Kirche)")  # same version, edited in place
+    names = timetable_for(today).stop_names
+    assert "Dorfplatz (Kirche)" in names and "Dorfplatz" not in names
