@@ -231,13 +231,14 @@ def membership_of(*, user) -> Membership | None:
 
 
 def reservation_detail(*, user, reservation_id: int) -> Reservation:
-    """One of the user's reservations (``NotFound`` for others' ones: they are invisible)."""
+    """One of the user's own reservations (``NotFound`` for anyone else's: they are invisible).
+    Staff and operators see others' reservations through the API and the admin, where such
+    views are written to the access log; the member pages show only one's own."""
     from mobility.errors import NotFound
 
     reservation = (
-        reservations_for(user=user)
+        Reservation.objects.filter(user=user, pk=reservation_id)
         .select_related("vehicle__station", "vehicle__vehicle_type")
-        .filter(pk=reservation_id)
         .first()
     )
     if reservation is None:

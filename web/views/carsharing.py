@@ -196,6 +196,7 @@ def _grid_context(request: HttpRequest, vehicle) -> dict:
         tariff = None
     return {
         "vehicle": vehicle,
+        "station_focus": f"station-{vehicle.station_id}",
         "tariff": {
             "hour": _euro(tariff.per_hour_cents),
             "cap": _euro(tariff.daily_cap_cents),
@@ -258,7 +259,7 @@ def _reserve_initial() -> dict:
     from carsharing.domain.policy import ceil_to_grid
 
     start = timezone.localtime(ceil_to_grid(timezone.now() + timedelta(hours=1), 60))
-    return {"day": start.date(), "start_time": f"{start:%H:%M}", "hours": "2"}
+    return {"day": start.date().isoformat(), "start_time": f"{start:%H:%M}", "hours": "2"}
 
 
 @never_cache

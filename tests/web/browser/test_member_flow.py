@@ -63,15 +63,11 @@ def test_demo_member_reserves_a_car(page, web_server, requests_seen):
     assert page.url.startswith(vehicle_url)  # same page, history updated
 
     # choose a window three days ahead at 10:00 for 3 hours: the quote updates live
-    day = page.evaluate(
-        "(() => { const d = new Date(); d.setDate(d.getDate() + 3);"
-        " return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-'"
-        " + String(d.getDate()).padStart(2, '0'); })()"
-    )
-    page.get_by_label("Tag").fill(day)
+    day = page.locator("select[name=day] option").nth(3).get_attribute("value")
+    page.get_by_label("Tag").select_option(day)
     page.get_by_label("Abholung um").select_option("10:00")
     page.get_by_label("Dauer").select_option("3")
-    page.wait_for_function("document.querySelector('#quote').textContent.includes('Preis für')")
+    page.locator("#quote", has_text="Preis für").wait_for()
     quote = page.locator("#quote").inner_text()
     assert "€" in quote
     assert_accessible(page)
