@@ -114,10 +114,14 @@ def test_the_badge_counts_unread_notifications(alice, bob):
 
     notify(alice, "ride_booking_confirmed", {"booking": 1})
     notify(alice, "buergerbus_booking_confirmed", {})
+    notify(alice, "ride_booking_requested", {"booking": 2, "offer": 7})
     notify(bob, "ride_booking_confirmed", {})
     browser = signed_in(alice)
     html = browser.get("/").content.decode()
-    assert re.search(r'<span class="badge" data-notification-badge><span data-notification-count>2</span>', html)
+    assert re.search(r'<span class="badge" data-notification-badge><span data-notification-count>3</span>', html)
+    listing = browser.get("/nachrichten/").content.decode()
+    assert '<a href="/meine-angebote/7/">Jemand möchte bei Ihrer Fahrt mitfahren.' in listing
+    assert '<a href="/meine-fahrten/">Ihr Platz im Bürgerbus ist gebucht.</a>' in listing
     text = page_text(browser.get("/nachrichten/"))
     assert "Neu: Ihr Platz im Bürgerbus ist gebucht." in text
     assert "Neu: Ihre Mitfahrt wurde bestätigt." in text
