@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from .domain import availability
-from .models import BLOCKING_STATUSES, Membership, Reservation, ReservationKind, Station, Vehicle
+from .models import BLOCKING_STATUSES, Membership, Reservation, ReservationKind, Station, StripeCustomer, Vehicle
 
 USED_STATUSES = ("confirmed", "active", "returned", "settled")
 
@@ -244,6 +244,11 @@ def reservation_detail(*, user, reservation_id: int) -> Reservation:
     if reservation is None:
         raise NotFound("No such reservation.", code="reservation_not_found")
     return reservation
+
+
+def saved_card_of(*, user) -> StripeCustomer | None:
+    """The member's Stripe customer with the saved card's last four digits, if any."""
+    return StripeCustomer.objects.filter(user=user).only("default_payment_method", "card_last4").first()
 
 
 def member_reservations(*, user) -> QuerySet[Reservation]:

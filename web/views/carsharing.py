@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carsharing import conf as carsharing_conf
 from carsharing import selectors, services
-from carsharing.models import Billing, MembershipStatus, ReservationStatus, StripeCustomer
+from carsharing.models import Billing, MembershipStatus, ReservationStatus
 from mobility.errors import DomainError, NotFound
 
 from .. import forms_carsharing as forms
@@ -336,7 +336,7 @@ def reservations(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, reservation, **extra) -> dict:
     now = timezone.now()
-    customer = StripeCustomer.objects.filter(user=request.user).only("default_payment_method", "card_last4").first()
+    customer = selectors.saved_card_of(user=request.user)
     needs_card = (
         reservation.status == ReservationStatus.HELD
         and reservation.billing == Billing.CARD
