@@ -69,6 +69,21 @@ def fuzz(
     only: set[str] | None = None,
 ) -> FuzzReport:
     """Run every operation with ``max_examples`` generated cases for each persona's headers."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    # As Django's test client does: requests made in this thread must not close its database
+    # connection (inside a test's transaction that would end the test's session).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        return _fuzz(app, personas, max_examples=max_examples, seed=seed, budget_s=budget_s, only=only)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _fuzz(app, personas, *, max_examples, seed, budget_s, only) -> FuzzReport:
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis.core.failures import Failure, FailureGroup
