@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "mobility.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # German first; English for those who choose it (the web app's footer) or whose browser asks.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -206,6 +208,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "carsharing-reservations-tick": {"task": "carsharing.reservations_tick", "schedule": 60},
     "carsharing-base-load": {"task": "carsharing.base_load_materialise", "schedule": 24 * 60 * 60},
     "carsharing-payments-reconcile": {"task": "carsharing.payments_reconcile", "schedule": 60 * 60},
+    # Journeys: today's and tomorrow's timetables compiled ahead (a no-op when already there).
+    "journeys-precompile-timetables": {"task": "journeys.precompile_timetables", "schedule": 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -290,6 +294,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "de-de"
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True

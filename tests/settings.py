@@ -11,6 +11,9 @@ AUTH_THROTTLE_RATE = "1000/min"
 SEARCH_THROTTLE_RATE = "1000/min"
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 DATA_DIR = BASE_DIR / "var" / "test-data"
+# Tests compile timetables and load graphs when they need them (tests of warm-up turn it on).
+JOURNEYS_PRECOMPILE_DAYS = 0
+JOURNEYS_WARM_UP = False
 
 # The tests' own threads (parallel clients, in-process servers) use the ORM outside request
 # handling and never hand their connections back, which would drain a pool over the session.

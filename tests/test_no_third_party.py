@@ -127,14 +127,13 @@ def test_public_pages_load_nothing_from_elsewhere(path):
 
 @pytest.mark.django_db
 def test_swagger_ui_does_not_call_the_online_validator():
-    # The page loads its start-up script from this server (no inline script, for the CSP).
     client = Client()
     html = _html(client.get("/api/docs/"))
-    script_url = re.search(r'<script src="(/api/docs/\?[^"]*script[^"]*)"', html)
-    assert script_url, "the Swagger UI page does not load its start-up script"
-    script = client.get(script_url.group(1).replace("&amp;", "&")).content.decode()
-    match = re.search(r"const swaggerSettings = (\{.*?\});", script, re.DOTALL)
-    assert match, "swaggerSettings not found in the Swagger UI script"
+    # The settings stand in the page or, with the Content-Security-Policy, in its own script.
+    for src in re.findall(r'<script src="(/api/docs/[^"]*)"', html):
+        html += client.get(src.replace("&amp;", "&")).content.decode()
+    match = re.search(r"const swaggerSettings = (\{.*?\});", html, re.DOTALL)
+    assert match, "swaggerSettings not found in the Swagger UI page"
     settings = json.loads(match.group(1))
     if settings.get("validatorUrl", "unset") is not None:
         pytest.xfail(SWAGGER_FIX)
