@@ -27,6 +27,7 @@ from django.utils import timezone
 from mobility.accounts.models import CostCentre
 from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 from mobility.notifications.services import notify
+from mobility.timestamps import iso_local
 
 from . import conf, payments
 from .domain import availability, policy, pricing
@@ -896,7 +897,7 @@ def vehicle_update(*, vehicle_id: int, now: datetime | None = None, **changes: A
                 notify(
                     reservation.user,
                     "carsharing.reservation_preempted",
-                    {"reservation": reservation.pk, "vehicle": vehicle.plate, "start": reservation.start.isoformat()},
+                    {"reservation": reservation.pk, "vehicle": vehicle.plate, "start": iso_local(reservation.start)},
                 )
     payments_execute(pending)
     return vehicle
