@@ -269,7 +269,8 @@ PAYMENTS_FALLBACK = env_str("PAYMENTS_FALLBACK", "invoice")
 # Retention per category in days, e.g. "ride_exact_places=14,notifications=90"; the rules and
 # their defaults are listed by `manage.py privacy_retention --dry-run`.
 PRIVACY_RETENTION_DAYS = {
-    key.strip(): int(value) for key, value in (item.split("=", 1) for item in env_list("PRIVACY_RETENTION"))
+    key.strip(): int(value)
+    for key, value in (item.split("=", 1) for item in env_list("PRIVACY_RETENTION"))
 }
 
 # --- Security (production) ------------------------------------------------------------------
