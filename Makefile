@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: install run test lint format bench demo clean
+.PHONY: install run test lint format bench demo clean mutate
 
 $(PY):
 	@echo "Creating the virtual environment $(VENV)"
@@ -44,6 +44,12 @@ format: install
 bench: install
 	@set -e; for f in benchmarks/[a-z]*.py; do \
 		name=$$(basename $$f .py); echo "== benchmarks.$$name"; $(PY) -m benchmarks.$$name; done
+
+# Mutation testing of the domain modules (mutmut 3): a bounded sample per module, one worker,
+# the module's own tests only; prints kill rates per module (see tests/mutation/run.py).
+# MUTATE_SAMPLE (default 60, 0 = all), MUTATE_SEED, MUTATE_CHILDREN; `make mutate MODULES="pricing policy"`.
+mutate: install
+	@$(PY) -m tests.mutation.run $(MODULES)
 
 clean:
 	rm -rf var staticfiles .pytest_cache

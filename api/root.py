@@ -1,14 +1,10 @@
 """``/api/v1/``: the API root, a map of the API with links a client can follow.
-
-``site_root`` answers ``/`` with the same links until a web front end takes ``/`` over.
 """
 
 from __future__ import annotations
 
-from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -84,11 +80,3 @@ class ApiRootView(APIView):
     )
     def get(self, request):
         return Response(_root_body(request))
-
-
-@require_GET
-def site_root(request) -> JsonResponse:
-    """``/``: the API root's links until a web front end is mounted here."""
-    body = _root_body(request)
-    body["api"] = request.build_absolute_uri(reverse("api-root"))
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

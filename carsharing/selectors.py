@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
 
 from .domain import availability
-from .models import BLOCKING_STATUSES, Reservation, ReservationKind, Vehicle
+from .models import BLOCKING_STATUSES, Membership, Reservation, ReservationKind, Station, Vehicle
 
 USED_STATUSES = ("confirmed", "active", "returned", "settled")
 
@@ -112,3 +112,158 @@ def utilisation_month(*, year: int, month: int) -> list[dict]:
             }
         )
     return report
+
+
+# -- member pages and the map -------------------------------------------------------------------
+
+
+def stations_with_vehicles() -> QuerySet[Station]:
+    """Stations with their vehicles in service (and each vehicle's type), by name."""
+    from django.db.models import Prefetch
+
+    in_service = Vehicle.objects.filter(in_service=True).select_related("vehicle_type__tariff").order_by("plate")
+    return Station.objects.prefetch_related(Prefetch("vehicles", queryset=in_service, to_attr="vehicles_in_service"))
+
+
+def stations_geojson() -> dict:
+    """Car-sharing stations as GeoJSON points with how many vehicles are in service there."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f"station-{station.pk}",
+                "geometry": {"type": "Point", "coordinates": [station.lon, station.lat]},
+                "properties": {
+                    "layer": "stations",
+                    "name": station.name,
+                    "address": station.address,
+                    "vehicles": len(station.vehicles_in_service),
+                    "url": f"#station-{station.pk}",
+                },
+            }
+            for station in stations_with_vehicles()
+        ],
+    }
+
+
+def vehicle_detail(*, vehicle_id: int) -> Vehicle:
+    """A vehicle in service with its station, type and tariff (``NotFound`` otherwise)."""
+    from mobility.errors import NotFound
+
+    vehicle = (
+        Vehicle.objects.filter(pk=vehicle_id, in_service=True)
+        .select_related("station", "vehicle_type", "vehicle_type__tariff")
+        .first()
+    )
+    if vehicle is None:
+        raise NotFound("No such vehicle.", code="vehicle_not_found")
+    return vehicle
+
+
+SLOT_FREE = "free"
+SLOT_BUSY = "busy"
+SLOT_PAST = "past"
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime  # aware, local time zone
+    end: datetime
+    state: str  # SLOT_FREE, SLOT_BUSY or SLOT_PAST
+
+
+@dataclass(frozen=True)
+class AvailabilityDay:
+    day: date
+    slots: list[Slot]
+
+    def hours(self) -> list[tuple[datetime, list[Slot]]]:
+        """The slots grouped by local hour (a DST day has 23 or 25 rows)."""
+        grouped: list[tuple[datetime, list[Slot]]] = []
+        for slot in self.slots:
+            if (
+                grouped
+                and grouped[-1][0].hour == slot.start.hour
+                and grouped[-1][0].utcoffset() == slot.start.utcoffset()
+            ):
+                grouped[-1][1].append(slot)
+            else:
+                grouped.append((slot.start, [slot]))
+        return grouped
+
+
+def availability_grid(*, vehicle: Vehicle, first_day: date, days: int, now: datetime) -> list[AvailabilityDay]:
+    """The vehicle's ``days`` local days from ``first_day`` in grid steps (15 minutes by default):
+    each step is free, busy (a reservation or its cleaning buffer, or out of service) or past.
+    Local midnights are taken in ``TIME_ZONE``, so DST days have 92 or 100 steps."""
+    from . import conf
+
+    tz = ZoneInfo(settings.TIME_ZONE)
+    step = timedelta(minutes=conf.get("CARSHARING_GRID_MINUTES"))
+    window_start = datetime.combine(first_day, datetime.min.time()).replace(tzinfo=tz)
+    window_end = datetime.combine(first_day + timedelta(days=days), datetime.min.time()).replace(tzinfo=tz)
+    busy = vehicle_availability(vehicle=vehicle, start=window_start, end=window_end, now=now).busy
+    result = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        start = datetime.combine(day, datetime.min.time()).replace(tzinfo=tz)
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time()).replace(tzinfo=tz)
+        slots = []
+        cursor = start.astimezone(UTC)
+        end_utc = end.astimezone(UTC)
+        while cursor < end_utc:
+            slot_end = cursor + step
+            if any(availability.overlaps(cursor, slot_end, b_start, b_end) for b_start, b_end in busy):
+                state = SLOT_BUSY
+            elif slot_end <= now:
+                state = SLOT_PAST
+            else:
+                state = SLOT_FREE
+            slots.append(Slot(cursor.astimezone(tz), slot_end.astimezone(tz), state))
+            cursor = slot_end
+        result.append(AvailabilityDay(day, slots))
+    return result
+
+
+def membership_of(*, user) -> Membership | None:
+    return Membership.objects.filter(user=user).first()
+
+
+def reservation_detail(*, user, reservation_id: int) -> Reservation:
+    """One of the user's reservations (``NotFound`` for others' ones: they are invisible)."""
+    from mobility.errors import NotFound
+
+    reservation = (
+        reservations_for(user=user)
+        .select_related("vehicle__station", "vehicle__vehicle_type")
+        .filter(pk=reservation_id)
+        .first()
+    )
+    if reservation is None:
+        raise NotFound("No such reservation.", code="reservation_not_found")
+    return reservation
+
+
+def member_reservations(*, user) -> QuerySet[Reservation]:
+    """The user's own member reservations, newest start first."""
+    return (
+        Reservation.objects.filter(user=user, kind=ReservationKind.MEMBER)
+        .select_related("vehicle__station", "vehicle__vehicle_type")
+        .order_by("-start", "-id")
+    )
+
+
+def cancellation_fee_preview(*, reservation: Reservation, now: datetime) -> int:
+    """The fee (cents) cancelling ``reservation`` at ``now`` would cost, as the service computes it."""
+    from . import conf
+    from .domain import pricing
+
+    if reservation.kind != ReservationKind.MEMBER or reservation.status != "confirmed":
+        return 0
+    return pricing.cancellation_fee_cents(
+        reservation.estimate_cents,
+        int((reservation.start - now).total_seconds() // 60),
+        conf.get("CARSHARING_FREE_CANCEL_HOURS") * 60,
+        conf.get("CARSHARING_LATE_CANCEL_PERCENT"),
+    )

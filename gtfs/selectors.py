@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from mobility.errors import NotFound, ValidationFailed
 
@@ -256,7 +256,16 @@ def departures_from_stops(
     for version_id, version_stop_ids in by_version.items():
         version = stops[version_stop_ids[0]].version
         tz = ZoneInfo(version.timezone)
-        first_day = start.astimezone(tz).date() - timedelta(days=1)
+        # A trip of a service day N days back still departs today when its times exceed
+        # N x 24:00:00: look back as many days as these stops' largest departure time needs.
+        latest = (
+            StopTime.objects.filter(version_id=version_id, stop_id__in=version_stop_ids)
+            .exclude(pickup_type=1)
+            .aggregate(latest=Max("departure_time"))["latest"]
+            or 0
+        )
+        lookback = max(1, math.ceil(latest / 86_400))
+        first_day = start.astimezone(tz).date() - timedelta(days=lookback)
         last_day = end.astimezone(tz).date()
         day = first_day
         while day <= last_day:
@@ -449,3 +458,80 @@ def trip_manifest(*, trip_id: int, service_date: date) -> dict:
         "seats_booked": sum(b.seats for b in bookings),
         "stops": stops,
     }
+
+
+# -- the map ----------------------------------------------------------------------------------
+
+
+def stops_geojson() -> dict:
+    """Stops (and stations) of the active feed versions as GeoJSON points; entrances, nodes
+    and boarding areas (``location_type`` ≥ 2) and stops without coordinates are left out."""
+    stops = (
+        Stop.objects.filter(version_id__in=active_version_ids(), lat__isnull=False, lon__isnull=False)
+        .exclude(location_type__gte=2)
+        .select_related("version__feed")
+        .order_by("name", "id")
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f"stop-{stop.pk}",
+                "geometry": {"type": "Point", "coordinates": [stop.lon, stop.lat]},
+                "properties": {
+                    "layer": "stops",
+                    "name": stop.name or stop.stop_id,
+                    "feed": stop.version.feed.name,
+                    "buergerbus": stop.version.feed.kind == FeedKind.COMMUNITY_BUS,
+                },
+            }
+            for stop in stops
+        ],
+    }
+
+
+def lines_geojson() -> dict:
+    """The lines of the active feed versions as GeoJSON: per route and direction, the stop
+    sequence of its longest trip drawn stop to stop (the feeds carry no shapes here)."""
+    from django.db.models import Count
+
+    versions = active_version_ids()
+    trips = (
+        Trip.objects.filter(version_id__in=versions)
+        .annotate(calls=Count("stop_times"))
+        .values_list("id", "route_id", "direction_id", "calls")
+        .order_by("route_id", "direction_id", "-calls", "id")
+    )
+    chosen: dict[tuple[int, int | None], int] = {}
+    for trip_id, route_id, direction_id, _calls in trips:
+        chosen.setdefault((route_id, direction_id), trip_id)
+    coords: dict[int, list[list[float]]] = {trip_id: [] for trip_id in chosen.values()}
+    rows = (
+        StopTime.objects.filter(trip_id__in=list(coords))
+        .order_by("trip_id", "stop_sequence")
+        .values_list("trip_id", "stop__lon", "stop__lat")
+    )
+    for trip_id, lon, lat in rows:
+        if lon is not None and lat is not None:
+            coords[trip_id].append([lon, lat])
+    routes = {route.pk: route for route in Route.objects.filter(pk__in={key[0] for key in chosen})}
+    features = []
+    for (route_id, direction_id), trip_id in sorted(chosen.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+        if len(coords[trip_id]) < 2:
+            continue
+        route = routes[route_id]
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"line-{route_id}-{direction_id if direction_id is not None else 0}",
+                "geometry": {"type": "LineString", "coordinates": coords[trip_id]},
+                "properties": {
+                    "layer": "lines",
+                    "name": route.short_name or route.long_name or route.route_id,
+                    "long_name": route.long_name,
+                    "color": f"#{route.color}" if len(route.color) == 6 else "",
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -140,7 +140,7 @@ def timetable_for(day: dt.date, version_ids: list[int] | None = None) -> Timetab
 
     def build() -> Timetable:
         source, calendar = source_from_db(version_ids)
-        return timetable_for_date(source, calendar, day, config=conf.timetable_config())
+        return timetable_for_date(source, calendar, day, config=conf.timetable_config(), tz=local_tz())
 
     return timetable_cache().get(version_ids, day, build)
 

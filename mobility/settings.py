@@ -8,6 +8,7 @@ the README.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "carsharing",
     "journeys",
     "api",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.middleware.WebSecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "mobility.urls"
@@ -112,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.navigation",
             ],
         },
     },
@@ -187,7 +191,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # seconds
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=3)
-LOGIN_URL = "/api-auth/login/"
+LOGIN_URL = "/anmelden/"
 
 TOKEN_TTL = timedelta(hours=env_int("AUTH_TOKEN_TTL_HOURS", 24 * 14))
 REST_KNOX = {
@@ -244,8 +248,23 @@ STATIC_URL = "/static/"
 # In development static files come straight from the apps (finders); production collects them.
 STATIC_ROOT = env_str("STATIC_ROOT") or (None if DEBUG else str(BASE_DIR / "staticfiles"))
 WHITENOISE_USE_FINDERS = DEBUG
+# Leaflet's JS, CSS and images come from the django-leaflet wheel (``leaflet/static``) and are
+# served as our own static files. Only the files: the app itself is not installed, because its
+# admin widgets need GDAL.
+_LEAFLET_SPEC = importlib.util.find_spec("leaflet")
+STATICFILES_DIRS = (
+    [str(Path(next(iter(_LEAFLET_SPEC.submodule_search_locations))) / "static")]
+    if _LEAFLET_SPEC and _LEAFLET_SPEC.submodule_search_locations
+    else []
+)
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var" / "data")))
+
+# --- The map ------------------------------------------------------------------------------
+# No tile server by default: the map draws only the platform's own data and asks no one else.
+# An operator may point this at a tile server of their own ({z}/{x}/{y} template).
+MAP_TILE_URL = env_str("MAP_TILE_URL")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -261,6 +280,7 @@ FRONTEND_URL = env_str("FRONTEND_URL", "http://127.0.0.1:8000")
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # e.g. a localstripe server in tests
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")  # Stripe Elements on the card page
 PAYMENTS_ENABLED = bool(STRIPE_SECRET_KEY)
 # Without Stripe: "refuse" member bookings with a clear error, or record them as "invoice".
 PAYMENTS_FALLBACK = env_str("PAYMENTS_FALLBACK", "invoice")
@@ -269,8 +289,7 @@ PAYMENTS_FALLBACK = env_str("PAYMENTS_FALLBACK", "invoice")
 # Retention per category in days, e.g. "ride_exact_places=14,notifications=90"; the rules and
 # their defaults are listed by `manage.py privacy_retention --dry-run`.
 PRIVACY_RETENTION_DAYS = {
-    key.strip(): int(value)
-    for key, value in (item.split("=", 1) for item in env_list("PRIVACY_RETENTION"))
+    key.strip(): int(value) for key, value in (item.split("=", 1) for item in env_list("PRIVACY_RETENTION"))
 }
 
 # --- Security (production) ------------------------------------------------------------------

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from api import health, root
+from api import errors as api_errors
+from api import health
+from web.views import errors as web_errors
 
 urlpatterns = [
-    path("", root.site_root, name="site-root"),  # replaced by the web app when it lands
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("api.urls")),
@@ -13,9 +14,31 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="redoc"),
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
+    # The web app for residents and members, at the root.
+    path("", include("web.urls")),
 ]
 
-handler400 = "api.errors.handler400"
-handler403 = "api.errors.handler403"
-handler404 = "api.errors.handler404"
-handler500 = "api.errors.handler500"
+
+# Error pages: the JSON error body for the API, German HTML pages for people.
+def handler400(request, exception=None):
+    if web_errors.wants_html(request):
+        return web_errors.bad_request(request, exception)
+    return api_errors.handler400(request, exception)
+
+
+def handler403(request, exception=None):
+    if web_errors.wants_html(request):
+        return web_errors.permission_denied(request, exception)
+    return api_errors.handler403(request, exception)
+
+
+def handler404(request, exception=None):
+    if web_errors.wants_html(request):
+        return web_errors.page_not_found(request, exception)
+    return api_errors.handler404(request, exception)
+
+
+def handler500(request):
+    if web_errors.wants_html(request):
+        return web_errors.server_error(request)
+    return api_errors.handler500(request)

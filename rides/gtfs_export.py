@@ -8,8 +8,9 @@ point or a public-transport stop); an offer with no public place within
 ``RIDES_GTFS_MAX_SNAP_M`` of its origin or destination is left out rather than published
 with a private position. No names, no user ids, no exact coordinates, no route polyline.
 
-Times in ``stop_times.txt`` are local service-day times (``TIME_ZONE``); recurring offers
-keep their local time of day, so DST needs no correction.
+Times in ``stop_times.txt`` are GTFS times of the service day in ``TIME_ZONE`` (seconds after
+"noon minus 12 h"). A recurring offer keeps its local time of day; on the nights the clocks
+change that wall-clock time is another GTFS time, so such dates get a trip of their own.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from gtfs.domain.times import datetime_to_gtfs_time
 from mobility.appsettings import app_setting
 
 from .domain.recurrence import occurrence_dates
@@ -179,52 +181,64 @@ def gtfs_tables(*, now: datetime | None = None) -> dict[str, list[dict[str, obje
             continue
         stops[origin.stop_id] = origin
         stops[destination.stop_id] = destination
-        key = f"offer-{offer.pk}"
-        departure_s = local_departure.hour * 3600 + local_departure.minute * 60 + local_departure.second
-        arrival_s = departure_s + max(60, int(round(float(offer.duration_s) / 60.0)) * 60)
-        routes.append(
-            {
-                "route_id": key,
-                "agency_id": AGENCY_ID,
-                "route_short_name": "Mitfahren",
-                "route_long_name": f"{origin.name} → {destination.name}",
-                "route_type": CARPOOL_ROUTE_TYPE,
-            }
-        )
-        trips.append(
-            {
-                "route_id": key,
-                "service_id": key,
-                "trip_id": key,
-                "trip_headsign": destination.name,
-                "bikes_allowed": 2,
-            }
-        )
-        stop_times.append(
-            {
-                "trip_id": key,
-                "arrival_time": _gtfs_time(departure_s),
-                "departure_time": _gtfs_time(departure_s),
-                "stop_id": origin.stop_id,
-                "stop_sequence": 1,
-                "pickup_type": COORDINATE_WITH_DRIVER,
-                "drop_off_type": NONE,
-                "timepoint": 0,
-            }
-        )
-        stop_times.append(
-            {
-                "trip_id": key,
-                "arrival_time": _gtfs_time(arrival_s),
-                "departure_time": _gtfs_time(arrival_s),
-                "stop_id": destination.stop_id,
-                "stop_sequence": 2,
-                "pickup_type": NONE,
-                "drop_off_type": COORDINATE_WITH_DRIVER,
-                "timepoint": 0,
-            }
-        )
-        calendar_dates.extend({"service_id": key, "date": d.strftime("%Y%m%d"), "exception_type": 1} for d in dates)
+        # GTFS times count from "noon minus 12 h" of the service day: on the nights the clocks
+        # change, the same wall-clock departure is another GTFS time (or belongs to the
+        # previous service day), so occurrences are grouped by their exact (day, time).
+        groups: dict[int, list[date]] = {}
+        for day in dates:
+            moment = datetime.combine(day, local_departure.timetz().replace(tzinfo=None), tzinfo=tz)
+            service_day, departure_s = datetime_to_gtfs_time(moment, tz)
+            groups.setdefault(departure_s, []).append(service_day)
+        duration_s = max(60, int(round(float(offer.duration_s) / 60.0)) * 60)
+        ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+        for rank, (departure_s, service_days) in enumerate(ordered):
+            key = f"offer-{offer.pk}" if rank == 0 else f"offer-{offer.pk}-{departure_s}"
+            if rank == 0:
+                routes.append(
+                    {
+                        "route_id": key,
+                        "agency_id": AGENCY_ID,
+                        "route_short_name": "Mitfahren",
+                        "route_long_name": f"{origin.name} → {destination.name}",
+                        "route_type": CARPOOL_ROUTE_TYPE,
+                    }
+                )
+            trips.append(
+                {
+                    "route_id": f"offer-{offer.pk}",
+                    "service_id": key,
+                    "trip_id": key,
+                    "trip_headsign": destination.name,
+                    "bikes_allowed": 2,
+                }
+            )
+            stop_times.append(
+                {
+                    "trip_id": key,
+                    "arrival_time": _gtfs_time(departure_s),
+                    "departure_time": _gtfs_time(departure_s),
+                    "stop_id": origin.stop_id,
+                    "stop_sequence": 1,
+                    "pickup_type": COORDINATE_WITH_DRIVER,
+                    "drop_off_type": NONE,
+                    "timepoint": 0,
+                }
+            )
+            stop_times.append(
+                {
+                    "trip_id": key,
+                    "arrival_time": _gtfs_time(departure_s + duration_s),
+                    "departure_time": _gtfs_time(departure_s + duration_s),
+                    "stop_id": destination.stop_id,
+                    "stop_sequence": 2,
+                    "pickup_type": NONE,
+                    "drop_off_type": COORDINATE_WITH_DRIVER,
+                    "timepoint": 0,
+                }
+            )
+            calendar_dates.extend(
+                {"service_id": key, "date": d.strftime("%Y%m%d"), "exception_type": 1} for d in sorted(service_days)
+            )
 
     site = getattr(settings, "FRONTEND_URL", "") or "http://127.0.0.1:8000"
     name = str(_setting("RIDES_GTFS_AGENCY_NAME", "Mitfahren Lindenau"))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import conf
 from .domain.matching import Access, Match, RideQuery
-from .domain.roadgraph import RoadGraph, haversine_m
+from .domain.roadgraph import RoadGraph, haversine_m, network_lines, zoom_tolerance_deg
 from .matching_index import load_graph, offer_index
 from .models import SEAT_HOLDING, BookingStatus, MeetingPoint, PickupMode, RideBooking, RideOffer, RideRequest
 
@@ -153,3 +155,81 @@ def bookings_for_user(*, user) -> QuerySet[RideBooking]:
 def confirmed_party(user, offer: RideOffer) -> bool:
     """Whether ``user`` shares a confirmed booking on ``offer`` with its driver."""
     return offer.bookings.filter(rider=user, status=BookingStatus.CONFIRMED).exists()
+
+
+# -- the map ----------------------------------------------------------------------------------
+
+#: Zoom levels the road network is simplified for; other zooms use the nearest of them.
+ROAD_MIN_ZOOM = 8
+ROAD_MAX_ZOOM = 16
+_network_lock = threading.Lock()
+_network_cache: dict[tuple, tuple[list[list[tuple[float, float]]], np.ndarray]] = {}
+
+
+def _network_for_zoom(zoom: int) -> tuple[list[list[tuple[float, float]]], np.ndarray]:
+    """All lines of the active road graph simplified for ``zoom``, with their bounds; built once
+    per process, graph version and zoom (the graph arrays are memory-mapped, the lines are small)."""
+    from .matching_index import active_graph_model
+
+    model = active_graph_model()
+    key = (model.pk, model.path, model.imported_at.isoformat() if model.imported_at else "", zoom)
+    with _network_lock:
+        cached = _network_cache.get(key)
+        if cached is not None:
+            return cached
+    lines = network_lines(load_graph(model), tolerance_deg=zoom_tolerance_deg(zoom))
+    bounds = np.array(
+        [
+            (min(p[0] for p in line), min(p[1] for p in line), max(p[0] for p in line), max(p[1] for p in line))
+            for line in lines
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 4)
+    with _network_lock:
+        for stale in [k for k in _network_cache if k[0] == model.pk and k[:3] != key[:3]]:
+            del _network_cache[stale]
+        _network_cache[key] = (lines, bounds)
+    return lines, bounds
+
+
+def road_network_geojson(*, zoom: int, bbox: tuple[float, float, float, float] | None = None) -> dict:
+    """The active road graph as one GeoJSON MultiLineString feature, simplified to about a
+    pixel at ``zoom`` (clamped to 8–16); with ``bbox`` (min_lon, min_lat, max_lon, max_lat)
+    only the sections reaching into it. Raises ``ServiceUnavailable`` without a road graph."""
+    zoom = max(ROAD_MIN_ZOOM, min(ROAD_MAX_ZOOM, int(zoom)))
+    lines, bounds = _network_for_zoom(zoom)
+    if bbox is not None and len(lines):
+        min_lon, min_lat, max_lon, max_lat = bbox
+        inside = (
+            (bounds[:, 0] <= max_lon)
+            & (bounds[:, 2] >= min_lon)
+            & (bounds[:, 1] <= max_lat)
+            & (bounds[:, 3] >= min_lat)
+        )
+        lines = [lines[i] for i in np.flatnonzero(inside)]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "MultiLineString", "coordinates": lines},
+                "properties": {"layer": "roads", "zoom": zoom},
+            }
+        ],
+    }
+
+
+def meeting_points_geojson() -> dict:
+    """Active meeting points (Mitfahrbänke, stops, park and ride) as GeoJSON points."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f"meeting-point-{point.pk}",
+                "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
+                "properties": {"layer": "meeting_points", "name": point.name, "kind": point.get_kind_display()},
+            }
+            for point in MeetingPoint.objects.filter(active=True).order_by("name")
+        ],
+    }

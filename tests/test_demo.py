@@ -28,14 +28,15 @@ def test_region_files_are_deterministic(tmp_path):
 
 
 @pytest.mark.django_db
-def test_demo_command_prints_docs_and_accounts_first_and_is_idempotent(tmp_path):
+def test_demo_command_prints_the_web_app_docs_and_accounts_first_and_is_idempotent(tmp_path):
     out = StringIO()
     call_command("demo", "--out", str(tmp_path), stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("Lindenau mobility platform")
-    assert "http://127.0.0.1:8000/api/docs/" in lines[1]
+    assert lines[1] == "  Web app (open this):   http://127.0.0.1:8000/"
+    assert "http://127.0.0.1:8000/api/docs/" in lines[2]
     for account in DEMO_ACCOUNTS:
-        assert any(account.email in line and account.password in line for line in lines[:12])
+        assert any(account.email in line and account.password in line for line in lines[:13])
         user = User.objects.get(email=account.email)
         assert user.check_password(account.password)
         assert user.roles == list(account.roles)

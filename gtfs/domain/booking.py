@@ -8,8 +8,10 @@ bookings covering it; a new booking fits if ``max load over [a, b) + seats <= ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from .times import gtfs_time_to_datetime
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class BookingRuleSpec:
     booking_type: int  # 0 real time, 1 same day with minimum notice, 2 up to a prior day
     prior_notice_duration_min: int | None = None  # minutes
     prior_notice_last_day: int | None = None  # days before the service day
-    prior_notice_last_time: int | None = None  # seconds after midnight, local time
+    prior_notice_last_time: int | None = None  # GTFS time: seconds after "noon minus 12 h" of that day
 
 
 def booking_deadline(
@@ -51,5 +53,5 @@ def booking_deadline(
     days = rule.prior_notice_last_day or 0
     last_time = rule.prior_notice_last_time if rule.prior_notice_last_time is not None else 0
     day = service_date - timedelta(days=days)
-    hours, rest = divmod(min(last_time, 86_399), 3600)
-    return datetime.combine(day, time(hours, rest // 60, rest % 60), tzinfo=tz)  # local wall-clock time
+    # a GTFS time like every other: on the nights the clocks change it is not the wall clock
+    return gtfs_time_to_datetime(day, last_time, tz)

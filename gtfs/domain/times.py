@@ -79,11 +79,8 @@ def parse_gtfs_times(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     bad = np.zeros(n, dtype=bool)
     if n == 0:
         return seconds, bad
-    if arr.type != pa.string():
-        arr = arr.cast(pa.string())
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
-    data_buffer = arr.buffers()[2]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)  # Arrow always has a (maybe empty) data buffer
     not_null = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     fixed = not_null & (np.diff(offsets) == 8)
     rows = np.flatnonzero(fixed)
@@ -115,12 +112,18 @@ def gtfs_time_to_datetime(service_date: date, seconds: int, tz: ZoneInfo) -> dat
     return (service_day_reference(service_date, tz) + timedelta(seconds=int(seconds))).astimezone(tz)
 
 
-def parse_gtfs_date(value: str) -> date:
-    """``"20240131"`` -> ``date(2024, 1, 31)``; raises ``ValueError``."""
-    value = (value or "").strip()
-    if len(value) != 8 or not value.isdigit():
-        raise ValueError(f"not a GTFS date: {value!r}")
-    return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+def datetime_to_gtfs_time(moment: datetime, tz: ZoneInfo) -> tuple[date, int]:
+    """``(service date, GTFS seconds)`` of an aware instant, never negative: the local date's
+    service day, or the day before when the instant falls before that day's GTFS zero (on the
+    night the clocks go back, 00:00–01:00 local lies before "noon minus 12 h")."""
+    if moment.tzinfo is None:
+        raise ValueError("moment must be aware")
+    day = moment.astimezone(tz).date()
+    seconds = int((moment - service_day_reference(day, tz)).total_seconds())
+    if seconds < 0:
+        day -= timedelta(days=1)
+        seconds = int((moment - service_day_reference(day, tz)).total_seconds())
+    return day, seconds
 
 
 def format_gtfs_date(value: date) -> str:

@@ -144,6 +144,10 @@ def _check_dates(problems: ProblemList, df: pd.DataFrame, file: str, column: str
     return parsed
 
 
+#: Stop times beyond this (seconds after the service day's GTFS zero) are legal but suspicious.
+LONG_TIME_WARNING_S = 72 * 3600
+
+
 def _check_time_order(
     problems: ProblemList,
     stop_times: pd.DataFrame,
@@ -161,6 +165,18 @@ def _check_time_order(
         departure = parse_gtfs_times(stop_times["departure_time"])[0]
     arrival = np.where(np.isnan(arrival), departure, arrival)
     departure = np.where(np.isnan(departure), arrival, departure)
+    with np.errstate(invalid="ignore"):
+        far = np.fmax(arrival, departure) > LONG_TIME_WARNING_S  # NaN compares False
+    problems.add_rows(
+        WARNING,
+        "time_beyond_72h",
+        "stop_times.txt",
+        far,
+        stop_times,
+        "Trip {value} has a time beyond 72:00:00; it is planned and shown, but such a trip "
+        "runs three or more days after its service day starts.",
+        "trip_id",
+    )
     trip_codes = pd.factorize(stop_times["trip_id"])[0]
     order = np.lexsort((sequence.to_numpy(dtype="float64"), trip_codes))
     trips_sorted = trip_codes[order]

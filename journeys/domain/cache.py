@@ -19,6 +19,10 @@ from pathlib import Path
 
 from .timetable import Timetable, load_timetable, save_timetable
 
+#: Bumped whenever compiled timetables change meaning (2: days apart by their GTFS zeros, not
+#: 24 h; earlier service days looked back as far as the feed's times need), so old files are not read.
+COMPILE_FORMAT = 2
+
 
 class TimetableCache:
     """``get(version_ids, date, build)`` → the compiled timetable, from memory, file or ``build()``."""
@@ -41,7 +45,7 @@ class TimetableCache:
         return "-".join(ids)
 
     def path_for(self, key: str, date: dt.date) -> Path:
-        return self.directory / key / f"{date.isoformat()}.npz"
+        return self.directory / key / f"{date.isoformat()}.v{COMPILE_FORMAT}.npz"
 
     def get(self, version_ids: Iterable[int | str], date: dt.date, build: Callable[[], Timetable]) -> Timetable:
         """The timetable of ``date`` for these feed versions; builds and saves it if missing."""

@@ -42,9 +42,12 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from scipy.spatial import cKDTree
+
+from gtfs.domain.times import service_day_reference
 
 EARTH_RADIUS_M = 6_371_008.8
 DAY_S = 86_400
@@ -264,15 +267,18 @@ def walk_seconds(walk_m, speed_mps: float):
     return np.ceil(np.asarray(walk_m, dtype=np.float64) / speed_mps - 1e-9).astype(np.int64)
 
 
-def _project(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
-    """Equirectangular projection in metres around ``lat0`` (for KD-tree candidate search)."""
-    k = math.radians(1) * EARTH_RADIUS_M
-    return np.column_stack([np.asarray(lon) * k * math.cos(math.radians(lat0)), np.asarray(lat) * k])
+def earth_xyz(lat, lon) -> np.ndarray:
+    """Points on the 6,371,008.8 m sphere as 3-D cartesian metres (for KD-tree candidate search).
 
-
-# Projection error over a region of a few hundred km is far below 5 %: candidates are searched
-# with this margin and then filtered by the exact haversine distance.
-_KD_MARGIN = 1.05
+    The straight 3-D chord between two points is never longer than their great-circle
+    distance, so a KD-tree query with the walking limit as radius returns a *superset* of the
+    pairs within that great-circle distance, wherever on Earth the stops lie (no projection
+    centred on one latitude). Every decision is then made with the exact haversine distance.
+    """
+    phi = np.radians(np.asarray(lat, dtype=np.float64))
+    lmb = np.radians(np.asarray(lon, dtype=np.float64))
+    cos_phi = np.cos(phi)
+    return np.column_stack([cos_phi * np.cos(lmb), cos_phi * np.sin(lmb), np.sin(phi)]) * EARTH_RADIUS_M
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,12 +435,10 @@ class Timetable:
         max_m = max_walk_m / self.config.detour_factor
         if self._kdtree is None:
             served = np.flatnonzero(self.stop_served & np.isfinite(self.stop_lat) & np.isfinite(self.stop_lon))
-            lat0 = float(np.mean(self.stop_lat[served])) if len(served) else 0.0
-            self._kd_lat0 = lat0
             self._kd_index = served
-            self._kdtree = cKDTree(_project(self.stop_lat[served], self.stop_lon[served], lat0))
-        xy = _project(np.array([lat]), np.array([lon]), self._kd_lat0)[0]
-        cand = np.asarray(self._kdtree.query_ball_point(xy, max_m * _KD_MARGIN), dtype=np.int64)
+            self._kdtree = cKDTree(earth_xyz(self.stop_lat[served], self.stop_lon[served]))
+        xyz = earth_xyz(np.array([lat]), np.array([lon]))[0]
+        cand = np.asarray(self._kdtree.query_ball_point(xyz, max_m), dtype=np.int64)
         stops = self._kd_index[cand]
         metres = haversine_m(lat, lon, self.stop_lat[stops], self.stop_lon[stops])
         walk = metres * self.config.detour_factor
@@ -496,8 +500,27 @@ class _Instances:
     day: np.ndarray  # int8 day offset per instance
 
 
+#: One service day for ``build_timetable``: ``(day offset, active service ids)`` or
+#: ``(day offset, active service ids, shift in seconds)``. Without a shift the day is taken as
+#: ``offset × 86,400`` s away, which is only right where no clock change lies in between.
+ServiceDay = tuple[int, Collection[str]] | tuple[int, Collection[str], int]
+
+
+def day_shift_s(date: dt.date, offset: int, tz: ZoneInfo | None) -> int:
+    """Seconds from GTFS time zero ("noon minus 12 h") of ``date`` to that of ``date + offset``.
+
+    GTFS measures a service day's times from noon minus 12 h in the agency's time zone, so
+    across a clock change two consecutive service days are 23 or 25 hours apart, not 24.
+    ``tz=None`` means a zone without clock changes (exactly ``offset × 86,400``).
+    """
+    if tz is None or offset == 0:
+        return offset * DAY_S
+    other = date + dt.timedelta(days=offset)
+    return int((service_day_reference(other, tz) - service_day_reference(date, tz)).total_seconds())
+
+
 def _select_instances(
-    source: TimetableSource, service_days: Sequence[tuple[int, Collection[str]]], window: tuple[int, int]
+    source: TimetableSource, service_days: Sequence[ServiceDay], window: tuple[int, int]
 ) -> _Instances:
     starts = source.trip_st_start
     first_dep = source.st_dep[starts[:-1]].astype(np.int64)
@@ -505,19 +528,23 @@ def _select_instances(
     service = np.array(source.trip_service_ids, dtype=object)
     chosen_trip: list[np.ndarray] = []
     chosen_day: list[np.ndarray] = []
-    for day_offset, active in service_days:
-        shift = day_offset * DAY_S
+    chosen_shift: list[np.ndarray] = []
+    for entry in service_days:
+        day_offset, active = entry[0], entry[1]
+        shift = int(entry[2]) if len(entry) > 2 else day_offset * DAY_S  # type: ignore[misc]
         is_active = np.isin(service, list(active)) if active else np.zeros(source.n_trips, bool)
         in_window = (last_arr + shift >= window[0]) & (first_dep + shift <= window[1])
         idx = np.flatnonzero(is_active & in_window)
         chosen_trip.append(idx.astype(np.int32))
         chosen_day.append(np.full(len(idx), day_offset, dtype=np.int8))
+        chosen_shift.append(np.full(len(idx), shift, dtype=np.int64))
     trip = np.concatenate(chosen_trip) if chosen_trip else np.zeros(0, np.int32)
     day = np.concatenate(chosen_day) if chosen_day else np.zeros(0, np.int8)
+    day_shift = np.concatenate(chosen_shift) if chosen_shift else np.zeros(0, np.int64)
     lengths = (starts[trip + 1] - starts[trip]).astype(np.int64)
     inst_start = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     rows = np.repeat(starts[trip] - inst_start[:-1], lengths) + np.arange(inst_start[-1])
-    shift_rows = np.repeat(day.astype(np.int64) * DAY_S, lengths)
+    shift_rows = np.repeat(day_shift, lengths)
     return _Instances(
         start=inst_start,
         stop=source.st_stop[rows].astype(np.int32),
@@ -631,12 +658,11 @@ def _compile_footpaths(
     pairs: dict[tuple[int, int], tuple[int, float]] = {}
     served_idx = np.flatnonzero(served & np.isfinite(source.stop_lat) & np.isfinite(source.stop_lon))
     if len(served_idx) > 1 and config.max_transfer_walk_m > 0:
-        lat0 = float(np.mean(source.stop_lat[served_idx]))
-        tree = cKDTree(_project(source.stop_lat[served_idx], source.stop_lon[served_idx], lat0))
+        tree = cKDTree(earth_xyz(source.stop_lat[served_idx], source.stop_lon[served_idx]))
         # a road network is never shorter than the straight line: search pairs within the
         # limit itself when a road-graph walk is given, within limit / detour otherwise
         max_straight = config.max_transfer_walk_m / (1.0 if walk_metres else config.detour_factor)
-        cand = tree.query_pairs(max_straight * _KD_MARGIN, output_type="ndarray")
+        cand = tree.query_pairs(max_straight, output_type="ndarray")
         if len(cand):
             a = served_idx[cand[:, 0]]
             b = served_idx[cand[:, 1]]
@@ -711,7 +737,7 @@ def _finish(fields: dict[str, Any]) -> dict[str, Any]:
 
 def build_timetable(
     source: TimetableSource,
-    service_days: Sequence[tuple[int, Collection[str]]],
+    service_days: Sequence[ServiceDay],
     *,
     window: tuple[int, int] = (0, 30 * 3600),
     config: TimetableConfig | None = None,
@@ -1059,9 +1085,21 @@ def load_gtfs(path: str | Path) -> tuple[TimetableSource, ServiceCalendar]:
     return source_from_gtfs_kit(gtfs_kit.read_feed(Path(path), dist_units="km"))
 
 
-def service_days_for(calendar: ServiceCalendar, date: dt.date, *, days: Sequence[int] = (-1, 0, 1)):
-    """``[(offset, active service ids of date + offset)]`` for ``build_timetable``."""
-    return [(d, calendar.active_service_ids(date + dt.timedelta(days=d))) for d in days]
+def service_days_for(
+    calendar: ServiceCalendar, date: dt.date, *, days: Sequence[int] = (-1, 0, 1), tz: ZoneInfo | None = None
+) -> list[ServiceDay]:
+    """``[(offset, active service ids of date + offset, shift seconds)]`` for ``build_timetable``.
+
+    The shift is measured between the days' GTFS time zeros in ``tz`` (``day_shift_s``).
+    """
+    return [(d, calendar.active_service_ids(date + dt.timedelta(days=d)), day_shift_s(date, d, tz)) for d in days]
+
+
+def lookback_days_for(source: TimetableSource) -> int:
+    """How many earlier service days can still run after today's GTFS zero: a trip whose
+    times reach ``k × 24:00:00`` runs into the ``k``-th day after its own (at least 1)."""
+    latest = int(source.st_arr.max()) if len(source.st_arr) else 0
+    return max(1, latest // DAY_S)
 
 
 def timetable_for_date(
@@ -1071,8 +1109,15 @@ def timetable_for_date(
     *,
     config: TimetableConfig | None = None,
     window: tuple[int, int] = (0, 30 * 3600),
+    tz: ZoneInfo | None = None,
+    lookback_days: int | None = None,
 ) -> Timetable:
-    """The timetable of service day ``date``: yesterday's trips still running after midnight,
-    today's trips, and tomorrow's trips departing before ``window[1]`` (default 06:00 next day).
+    """The timetable of service day ``date``: earlier days' trips still running after midnight
+    (``lookback_days`` back, enough for the feed's largest time), today's trips, and tomorrow's
+    trips departing before ``window[1]`` (default 06:00 next day). All times are seconds after
+    GTFS time zero of ``date`` in ``tz`` (the agency's zone; ``None``: no clock changes).
     """
-    return build_timetable(source, service_days_for(calendar, date), window=window, config=config)
+    if lookback_days is None:
+        lookback_days = lookback_days_for(source)
+    days = (*range(-max(1, lookback_days), 0), 0, 1)
+    return build_timetable(source, service_days_for(calendar, date, days=days, tz=tz), window=window, config=config)

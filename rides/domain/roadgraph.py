@@ -61,7 +61,6 @@ _ZONE_SPEED_KMH = {
     "zone:30": 30.0,
 }
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph|knots)?\s*$")
-_NO_ACCESS = frozenset({"no", "private"})
 
 
 class RoadGraphError(Exception):
@@ -142,6 +141,94 @@ class RawEdges:
     missing_node_refs: int = 0
 
 
+#: Access values that let a car (or a pedestrian) use a way. ``destination`` (only to reach
+#: a place on the way) and ``customers`` still make the way part of the network.
+ACCESS_ALLOWED = frozenset({"yes", "designated", "destination", "permissive", "customers", "official", "discouraged"})
+#: Access values that keep the way out. ``agricultural``/``forestry`` (and lists of them) mean
+#: farm or forest vehicles only; ``delivery``, ``permit``, ``emergency`` are not for the public.
+#: Values naming another class of vehicle (``motor_vehicle=bus``: buses only) keep a car out too.
+ACCESS_DENIED = frozenset(
+    {
+        "no",
+        "private",
+        "agricultural",
+        "forestry",
+        "delivery",
+        "permit",
+        "emergency",
+        "military",
+        "use_sidepath",
+        "bus",
+        "psv",
+        "taxi",
+        "hgv",
+        "goods",
+    }
+)
+#: The OSM access hierarchy for a motor car, most specific first; the first key with a value we
+#: understand decides. ``*:conditional`` keys are never consulted (the unconditional default holds).
+CAR_ACCESS_KEYS = ("motorcar", "motor_vehicle", "vehicle", "access")
+#: The hierarchy for a pedestrian.
+FOOT_ACCESS_KEYS = ("foot", "access")
+
+#: Highways a pedestrian may use (walking profile). Motorways, motorway links and
+#: ``motorroad=yes`` roads are excluded; ``sidewalk`` tags are not needed to walk a street.
+WALKABLE = frozenset(
+    {
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "pedestrian",
+        "footway",
+        "path",
+        "steps",
+        "track",
+        "cycleway",
+        "bridleway",
+        "corridor",
+        "platform",
+        "road",
+    }
+)
+#: Walking speed (km/h) on the walking profile: 1.2 m/s, the planner's walking speed.
+WALK_SPEED_KMH = 1.2 * 3.6
+
+Profile = Literal["car", "foot"]
+
+
+def access_decision(tags: dict[str, str], keys: Iterable[str]) -> bool | None:
+    """``True``/``False`` from the most specific access key with an understood value, else ``None``.
+
+    A value list (``agricultural;forestry``) is allowed when any entry is allowed and denied
+    when every entry is denied; a key whose value we do not understand does not decide.
+    """
+    for key in keys:
+        value = tags.get(key)
+        if value is None:
+            continue
+        parts = [part.strip().lower() for part in re.split(r"[;,]", value) if part.strip()]
+        if any(part in ACCESS_ALLOWED for part in parts):
+            return True
+        if parts and all(part in ACCESS_DENIED for part in parts):
+            return False
+    return None
+
+
+def car_allowed(tags: dict[str, str]) -> bool:
+    """Whether a motor car may drive on a way, following OSM's access hierarchy
+    (``motorcar`` > ``motor_vehicle`` > ``vehicle`` > ``access``; no tag: allowed)."""
+    return access_decision(tags, CAR_ACCESS_KEYS) is not False
+
+
 def _usable_way(tags: dict[str, str]) -> bool:
     highway = tags.get("highway")
     if highway not in DRIVABLE or tags.get("area") == "yes":
@@ -153,14 +240,31 @@ def _usable_way(tags: dict[str, str]) -> bool:
         "emergency_access",
     ):
         return False
-    for key in ("motor_vehicle", "motorcar", "vehicle", "access"):
-        if key in tags:
-            return tags[key] not in _NO_ACCESS
-    return True
+    return car_allowed(tags)
 
 
-def read_osm_edges(path: Path, progress: Callable[[int], None] | None = None) -> RawEdges:
-    """Read drivable ways from ``.osm.pbf``, ``.osm`` or ``.osm.gz`` (pyosmium).
+def walkable_way(tags: dict[str, str]) -> bool:
+    """Whether a pedestrian may walk a way (the walking profile).
+
+    Footways, paths, steps, pedestrian zones, tracks and every street but motorways and
+    ``motorroad=yes``; ``foot`` > ``access`` decides (``foot=yes`` opens a private road to
+    walkers, ``foot=no`` closes a street, ``sidewalk`` tags are not needed).
+    """
+    highway = tags.get("highway")
+    if highway not in WALKABLE or tags.get("motorroad") == "yes":
+        return False
+    if tags.get("area") == "yes" and highway != "pedestrian":
+        return False
+    decision = access_decision(tags, FOOT_ACCESS_KEYS)
+    return decision is not False
+
+
+def read_osm_edges(path: Path, progress: Callable[[int], None] | None = None, *, profile: Profile = "car") -> RawEdges:
+    """Read drivable (``profile="car"``) or walkable (``"foot"``) ways from ``.osm.pbf``,
+    ``.osm`` or ``.osm.gz`` (pyosmium).
+
+    The walking profile ignores one-way tags except ``oneway:foot`` and walks at
+    ``WALK_SPEED_KMH`` everywhere.
 
     A way that references nodes missing from the file (clipped extracts) is split at those
     nodes; the pieces between missing nodes are kept. ``progress(n)`` is called with the
@@ -172,6 +276,7 @@ def read_osm_edges(path: Path, progress: Callable[[int], None] | None = None) ->
     if not path.is_file():
         raise RoadGraphError(f"OSM file not found: {path}")
     raw = RawEdges()
+    usable = _usable_way if profile == "car" else walkable_way
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.NODE)
         .with_locations()
@@ -185,15 +290,19 @@ def read_osm_edges(path: Path, progress: Callable[[int], None] | None = None) ->
                 continue
             obj = cast("osmium.osm.Way", entity)
             tags = {tag.k: tag.v for tag in obj.tags}
-            if not _usable_way(tags):
+            if not usable(tags):
                 continue
             raw.ways += 1
             pending += 1
             if progress is not None and pending >= 2000:
                 progress(pending)
                 pending = 0
-            direction = oneway_direction(tags)
-            speed = parse_maxspeed(tags.get("maxspeed"), tags["highway"])
+            if profile == "car":
+                direction = oneway_direction(tags)
+                speed = parse_maxspeed(tags.get("maxspeed"), tags["highway"])
+            else:
+                direction = oneway_direction({"oneway": tags["oneway:foot"]}) if "oneway:foot" in tags else 0
+                speed = WALK_SPEED_KMH
             previous: int | None = None
             broke = False
             for ref in obj.nodes:
@@ -253,8 +362,6 @@ class RoadGraph:
         self.backward = self.forward.T.tocsr()
         self.backward.sort_indices()
         self._dist_forward: csr_matrix | None = None
-        self._lat0 = float(np.mean(self.lat)) if n else 0.0
-        self._xy_scale = math.cos(math.radians(self._lat0))
         self.tree = cKDTree(self._project(np.asarray(self.lat), np.asarray(self.lon)))
 
     # -- construction ------------------------------------------------------------------------
@@ -337,10 +444,21 @@ class RoadGraph:
 
     @classmethod
     def from_osm(
-        cls, path: Path, *, name: str = "", simplify: bool = True, progress: Callable[[int], None] | None = None
+        cls,
+        path: Path,
+        *,
+        name: str = "",
+        simplify: bool = True,
+        progress: Callable[[int], None] | None = None,
+        profile: Profile = "car",
     ) -> RoadGraph:
-        """Read an OSM file and build the largest strongly connected drivable graph."""
-        return cls.from_raw(read_osm_edges(Path(path), progress=progress), name=name, simplify=simplify)
+        """Read an OSM file and build the largest strongly connected graph of a profile
+        (``"car"``: drivable roads; ``"foot"``: the walking profile)."""
+        graph = cls.from_raw(
+            read_osm_edges(Path(path), progress=progress, profile=profile), name=name, simplify=simplify
+        )
+        graph.meta["profile"] = profile
+        return graph
 
     # -- cache -------------------------------------------------------------------------------
     _ARRAYS = ("indptr", "indices", "time_s", "dist_m", "lat", "lon", "osm_ids", "geom_indptr", "geom_lat", "geom_lon")
@@ -380,22 +498,36 @@ class RoadGraph:
         """``[min_lon, min_lat, max_lon, max_lat]`` in degrees."""
         return [float(np.min(self.lon)), float(np.min(self.lat)), float(np.max(self.lon)), float(np.max(self.lat))]
 
-    def _project(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Equirectangular metres around the graph's mean latitude (good to ~0.1 % in a region)."""
-        y = np.radians(lat) * EARTH_RADIUS_M
-        x = np.radians(lon) * EARTH_RADIUS_M * self._xy_scale
-        return np.column_stack([x, y])
+    @staticmethod
+    def _project(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """3-D cartesian metres on the sphere: the chord is never longer than the great circle,
+        and the nearest point by chord is the nearest by great circle, at any latitude."""
+        phi, lmb = np.radians(np.asarray(lat, dtype=np.float64)), np.radians(np.asarray(lon, dtype=np.float64))
+        return np.column_stack([np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)]) * EARTH_RADIUS_M
 
     def nearest_node(self, lat: float, lon: float) -> tuple[int, float]:
-        """The closest graph node and its straight-line distance in metres."""
-        distance, index = self.tree.query(self._project(np.array([lat]), np.array([lon]))[0])
-        return int(index), float(distance)
+        """The closest graph node and its great-circle distance in metres."""
+        _, index = self.tree.query(self._project(np.array([lat]), np.array([lon]))[0])
+        index = int(index)
+        distance = haversine_m(
+            np.array([lat]), np.array([lon]), self.lat[index : index + 1], self.lon[index : index + 1]
+        )
+        return index, float(distance[0])
 
     def nodes_within(self, lat: float, lon: float, radius_m: float) -> list[int]:
-        """Graph nodes within ``radius_m`` metres (straight line) of a point."""
-        return [
-            int(i) for i in self.tree.query_ball_point(self._project(np.array([lat]), np.array([lon]))[0], radius_m)
-        ]
+        """Graph nodes within ``radius_m`` metres (great circle) of a point."""
+        candidates = np.asarray(
+            self.tree.query_ball_point(self._project(np.array([lat]), np.array([lon]))[0], radius_m), dtype=np.int64
+        )
+        if not len(candidates):
+            return []
+        metres = haversine_m(
+            np.full(len(candidates), lat),
+            np.full(len(candidates), lon),
+            np.asarray(self.lat)[candidates],
+            np.asarray(self.lon)[candidates],
+        )
+        return sorted(int(i) for i in candidates[metres <= radius_m])
 
     # -- shortest paths ----------------------------------------------------------------------
     def times_from(self, source: int, limit: float = np.inf) -> np.ndarray:
@@ -592,3 +724,77 @@ def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
         lon += deltas[1]
         points.append((lat / factor, lon / factor))
     return points
+
+
+def zoom_tolerance_deg(zoom: int) -> float:
+    """Degrees of longitude one screen pixel spans at a web-map zoom level (256-pixel tiles)."""
+    return 360.0 / (256 * 2**zoom)
+
+
+def network_lines(
+    graph: RoadGraph, *, tolerance_deg: float, bbox: tuple[float, float, float, float] | None = None
+) -> list[list[tuple[float, float]]]:
+    """The road network as lines for a map: one line per road section (both directions of a
+    two-way road become one line), each simplified with Douglas–Peucker at ``tolerance_deg``
+    degrees (about one screen pixel at the map's zoom). Sections whose whole extent is
+    below the tolerance are left out (they would draw as a dot). ``bbox`` (``min_lon,
+    min_lat, max_lon, max_lat``) keeps only sections that reach into it. Points are
+    ``(lon, lat)``, GeoJSON order.
+    """
+    import shapely
+
+    n_edges = graph.edge_count
+    if n_edges == 0:
+        return []
+    indptr = np.asarray(graph.indptr)
+    src = np.repeat(np.arange(graph.node_count, dtype=np.int64), np.diff(indptr))
+    dst = np.asarray(graph.indices, dtype=np.int64)
+    geom_indptr = np.asarray(graph.geom_indptr)
+    # One direction per undirected section: keep u < v, plus u > v where v -> u does not exist.
+    keys = src * graph.node_count + dst
+    reverse = dst * graph.node_count + src
+    has_reverse = np.isin(reverse, keys)
+    keep = (src < dst) | ~has_reverse
+    lat, lon = np.asarray(graph.lat), np.asarray(graph.lon)
+    geom_lat, geom_lon = np.asarray(graph.geom_lat), np.asarray(graph.geom_lon)
+    edges = np.flatnonzero(keep)
+    counts = (geom_indptr[edges + 1] - geom_indptr[edges]) + 2
+    line_index = np.repeat(np.arange(len(edges)), counts)
+    xs = np.empty(int(counts.sum()))
+    ys = np.empty(int(counts.sum()))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    xs[starts] = lon[src[edges]]
+    ys[starts] = lat[src[edges]]
+    ends = starts + counts - 1
+    xs[ends] = lon[dst[edges]]
+    ys[ends] = lat[dst[edges]]
+    inner = np.ones(len(xs), dtype=bool)
+    inner[starts] = False
+    inner[ends] = False
+    inner_counts = counts - 2
+    inner_starts = np.concatenate([[0], np.cumsum(inner_counts)[:-1]])
+    chain = (
+        np.arange(int(inner_counts.sum()))
+        - np.repeat(inner_starts, inner_counts)
+        + np.repeat(geom_indptr[edges], inner_counts)
+    )
+    xs[inner] = geom_lon[chain]
+    ys[inner] = geom_lat[chain]
+    lines = shapely.linestrings(np.column_stack([xs, ys]), indices=line_index)
+    if bbox is not None:
+        lines = lines[shapely.intersects(lines, shapely.box(*bbox))]
+    bounds = shapely.bounds(lines)
+    extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    lines = lines[extent >= tolerance_deg]
+    lines = shapely.simplify(lines, tolerance_deg, preserve_topology=False)
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    decimals = max(4, min(6, int(math.ceil(-math.log10(tolerance_deg))) + 1)) if tolerance_deg > 0 else 6
+    coords = np.round(coords, decimals)
+    result: list[list[tuple[float, float]]] = []
+    if len(index) == 0:
+        return result
+    cuts = np.flatnonzero(np.diff(index)) + 1
+    for part in np.split(coords, cuts):
+        if len(part) >= 2:
+            result.append([(float(x), float(y)) for x, y in part])
+    return result

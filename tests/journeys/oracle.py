@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 INF = float("inf")
 
@@ -41,7 +41,7 @@ class ConnectionScan:
     def __init__(
         self,
         source,
-        service_days: Sequence[tuple[int, Collection[str]]],
+        service_days: Sequence[tuple],
         *,
         window: tuple[int, int] = (0, 30 * 3600),
         default_transfer_s: int = 120,
@@ -63,9 +63,9 @@ class ConnectionScan:
         # --- connections -------------------------------------------------------------------
         conns: list[tuple[int, int, int, int, int, int, bool, bool]] = []
         trip_key = 0
-        for day, active in service_days:
-            shift = day * 86400
-            active = set(active)
+        for entry in service_days:
+            day, active = entry[0], set(entry[1])
+            shift = entry[2] if len(entry) > 2 else day * 86400  # seconds between the days' GTFS zeros
             for t, service in enumerate(source.trip_service_ids):
                 if service not in active:
                     continue

@@ -42,9 +42,9 @@ def test_builds_once_then_memo_then_file_in_another_worker(tmp_path):
     first = cache.get([3, 12], DAY, build)
     assert cache.get([12, 3], DAY, build) is first
     assert len(calls) == 1
-    path = tmp_path / "3-12" / "2024-05-14.npz"
+    path = tmp_path / "3-12" / "2024-05-14.v2.npz"
     assert path.is_file()
-    assert [p.name for p in path.parent.iterdir()] == ["2024-05-14.npz"]  # no temporary left behind
+    assert [p.name for p in path.parent.iterdir()] == ["2024-05-14.v2.npz"]  # no temporary left behind
 
     other_worker = TimetableCache(tmp_path)
     loaded = other_worker.get([3, 12], DAY, build)

@@ -236,3 +236,52 @@ def test_any_accept_header_gets_the_feed(client_for):
         assert (response.status_code, response["Content-Type"]) == (200, "application/zip"), accept
         gbfs = client.get("/api/v1/gbfs/gbfs.json", HTTP_ACCEPT=accept)
         assert (gbfs.status_code, gbfs["Content-Type"]) == (200, "application/json"), accept
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("first", "wall", "change_day", "expected_change"),
+    [
+        # 01:30 CET on the spring day is 02:30 after that day's GTFS zero (23:00 CET the evening before)
+        ("2027-03-26", (1, 30), "20270328", ("20270328", "02:30:00")),
+        # 00:30 CEST on the autumn day lies before its GTFS zero (01:00 CEST): the previous day's 24:30
+        ("2027-10-29", (0, 30), "20271031", ("20271030", "24:30:00")),
+    ],
+)
+def test_recurring_offer_across_a_clock_change_keeps_its_wall_clock_time(
+    rides_world, first, wall, change_day, expected_change
+):
+    from datetime import date, datetime
+
+    start = date.fromisoformat(first)
+    departure = datetime(start.year, start.month, start.day, wall[0], wall[1], tzinfo=TZ)
+    graph = rides_world["recurring"].graph
+    offer = _offer(
+        rides_world["recurring"].driver,
+        graph,
+        HOME,
+        WORK,
+        departure,
+        recurrence_weekdays=0b1111111,
+        recurrence_until=start + timedelta(days=4),
+        duration_s=20 * 60,
+    )
+    tables = gtfs_export.gtfs_tables(now=datetime(start.year, start.month, start.day, tzinfo=TZ))
+    key = f"offer-{offer.pk}"
+    mine = {t["trip_id"] for t in tables["trips.txt"] if t["route_id"] == key}
+    dates = {(r["service_id"], r["date"]) for r in tables["calendar_dates.txt"] if r["service_id"] in mine}
+    first_times = {r["trip_id"]: r["departure_time"] for r in tables["stop_times.txt"] if r["stop_sequence"] == 1}
+    published = sorted((d, first_times[s]) for s, d in dates)
+    # every occurrence departs at the same wall-clock time: check each GTFS time independently
+    usual = f"{wall[0]:02d}:{wall[1]:02d}:00"
+    expected = sorted(
+        [
+            ((start + timedelta(days=i)).strftime("%Y%m%d"), usual)
+            for i in range(5)
+            if (start + timedelta(days=i)).strftime("%Y%m%d") != change_day
+        ]
+        + [expected_change]
+    )
+    assert published == expected
+    assert len(mine) == 2 and key in mine
+    assert {r["route_id"] for r in tables["routes.txt"]} >= {key}

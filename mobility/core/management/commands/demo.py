@@ -39,11 +39,12 @@ class Command(BaseCommand):
             return
         base = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS("Lindenau mobility platform (demo)"))
+        self.stdout.write(self.style.SUCCESS(f"  Web app (open this):   {base}/"))
         self.stdout.write(f"  API docs (Swagger UI): {base}/api/docs/")
         self.stdout.write(f"  OpenAPI schema:        {base}/api/v1/schema/")
         self.stdout.write(f"  Admin:                 {base}/admin/")
         self.stdout.write(f"  Health:                {base}/healthz  {base}/readyz")
-        self.stdout.write("  Demo accounts (demo only; log in at /api/v1/auth/login/ or /admin/):")
+        self.stdout.write("  Demo accounts (demo only; log in at /anmelden/, /api/v1/auth/login/ or /admin/):")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"    {account.email:<32} {account.password:<18} {', '.join(account.roles)}")
         with transaction.atomic():

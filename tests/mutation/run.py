@@ -1,0 +1,250 @@
+"""``make mutate``: mutation testing of the pure ``domain/`` modules with mutmut 3.
+
+For every module in ``MODULES`` this
+
+1. builds a staging directory ``var/mutate/<module>/`` (symbolic links to the project's
+   packages plus a ``pyproject.toml`` whose ``[tool.mutmut]`` section mutates that one file
+   and selects only that module's tests),
+2. lists the module's mutants and takes a **bounded, deterministic sample**: at most
+   ``MUTATE_SAMPLE`` mutants (default 60), chosen with ``random.Random(MUTATE_SEED)``
+   (default seed 19) from the sorted mutant names, so a run is repeatable and its cost is
+   capped at about ``sample x (time of the module's tests)``,
+3. runs ``mutmut run <sampled names>`` with one worker (``MUTATE_CHILDREN``, default 1: the
+   machine is shared), and
+4. reads mutmut's results and prints one row per module: mutants sampled, equivalent (listed
+   in ``tests/mutation/equivalents.txt`` with a one-line reason each, not counted), killed,
+   survived (anything not detected, incl. "no tests") and the kill rate.
+
+The last line is one JSON object with the table. The exit status is 1 when a module stays
+below ``MUTATE_MIN_RATE`` (default 90 %).
+
+Usage: ``python -m tests.mutation.run [module-substring ...]``, e.g.
+``python -m tests.mutation.run pricing policy``; ``MUTATE_SAMPLE=0`` runs every mutant.
+Survivors are printed with ``mutmut show`` diffs when ``MUTATE_SHOW=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE_ROOT = ROOT / "var" / "mutate"
+EQUIVALENTS = Path(__file__).with_name("equivalents.txt")
+PACKAGES = ["api", "carsharing", "gtfs", "journeys", "mobility", "rides", "tests", "manage.py"]
+
+# Module -> the tests that exercise it (fast, no database, no network).
+MODULES: dict[str, list[str]] = {
+    "gtfs/domain/times.py": ["tests/gtfs/test_domain_times.py"],
+    "gtfs/domain/booking.py": ["tests/gtfs/test_domain_booking.py"],
+    "gtfs/domain/names.py": ["tests/gtfs/test_domain_names.py"],
+    "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
+    "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
+    "carsharing/domain/pricing.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
+    "carsharing/domain/policy.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
+    "carsharing/domain/availability.py": [
+        "tests/carsharing/test_domain.py",
+        "tests/carsharing/test_domain_boundaries.py",
+    ],
+    "mobility/stats/domain/disclosure.py": ["tests/stats/test_disclosure.py", "tests/stats/test_domain_disclosure.py"],
+}
+
+STATUS_BY_EXIT_CODE = {
+    1: "killed",
+    3: "killed",
+    -24: "timeout",
+    24: "timeout",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    35: "suspicious",
+    36: "timeout",
+    37: "caught by type check",
+    -11: "segfault",
+    -9: "segfault",
+    152: "timeout",
+    255: "timeout",
+}
+
+
+# A mutant counts as killed when a test failed, the tests ran out of time (e.g. an endless
+# loop) or the process crashed; "survived", "no tests" and "not run" count against the module.
+DETECTED = {"killed", "timeout", "segfault", "caught by type check"}
+
+
+def load_equivalents() -> dict[str, str]:
+    """``mutant name -> reason`` from the equivalents file (``name  # reason`` per line)."""
+    found: dict[str, str] = {}
+    for raw in EQUIVALENTS.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, _, reason = line.partition("#")
+        if not reason.strip():
+            raise SystemExit(f"{EQUIVALENTS.name}: {name.strip()} needs a one-line reason after '#'")
+        found[name.strip()] = reason.strip()
+    return found
+
+
+def slug(module: str) -> str:
+    return module.removesuffix(".py").replace("/", ".")
+
+
+def stage(module: str, tests: list[str]) -> Path:
+    """A fresh staging directory for one module (links, not copies, of the project)."""
+    where = STAGE_ROOT / slug(module)
+    if where.exists():
+        shutil.rmtree(where)
+    where.mkdir(parents=True)
+    for name in PACKAGES:
+        (where / name).symlink_to(ROOT / name)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pytest_options = project["tool"]["pytest"]["ini_options"]
+    config = textwrap.dedent(
+        f"""\
+        [tool.pytest.ini_options]
+        DJANGO_SETTINGS_MODULE = {json.dumps(pytest_options["DJANGO_SETTINGS_MODULE"])}
+        addopts = "--strict-markers"
+        asyncio_mode = "auto"
+        asyncio_default_fixture_loop_scope = "function"
+        markers = {json.dumps(pytest_options["markers"])}
+
+        [tool.mutmut]
+        source_paths = [{json.dumps(module)}]
+        also_copy = {json.dumps([p for p in PACKAGES if p != "tests"])}
+        pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]
+        pytest_add_cli_args_test_selection = {json.dumps(tests)}
+        use_git_change_detection = false
+        track_dependencies = false
+        """
+    )
+    (where / "pyproject.toml").write_text(config, encoding="utf-8")
+    return where
+
+
+def mutant_names(where: Path, module: str) -> list[str]:
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from mutmut.mutation.file_mutation import mutate_file_contents\n"
+        "from mutmut.utils.format_utils import get_mutant_name\n"
+        "path = Path(sys.argv[1])\n"
+        "made = mutate_file_contents(str(path), path.read_text())\n"
+        "print(json.dumps(sorted(get_mutant_name(path, n) for n in made.mutant_names)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, module], cwd=where, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def sample(names: list[str], size: int, seed: int) -> list[str]:
+    if size <= 0 or len(names) <= size:
+        return list(names)
+    return sorted(random.Random(seed).sample(names, size))
+
+
+def run_module(module: str, tests: list[str], size: int, seed: int, children: int) -> dict:
+    where = stage(module, tests)
+    names = mutant_names(where, module)
+    chosen = sample(names, size, seed)
+    env = dict(os.environ)
+    env.setdefault("SHARED_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    env.pop("DATABASE_URL", None)  # the selected tests are pure: no database, no Redis
+    env.pop("REDIS_URL", None)
+    log = where / "mutmut.log"
+    with log.open("w") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *chosen],
+            cwd=where,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    meta = where / "mutants" / (module + ".meta")
+    if done.returncode != 0 and not meta.exists():
+        raise SystemExit(f"mutmut failed for {module}; see {log}")
+    exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+    status = {}
+    for name in chosen:
+        code = exit_codes.get(name)
+        status[name] = "not run" if code is None else STATUS_BY_EXIT_CODE.get(code, "suspicious")
+    return {"module": module, "total": len(names), "status": status, "stage": str(where)}
+
+
+def summarise(result: dict, equivalents: dict[str, str]) -> dict:
+    status = result["status"]
+    equivalent = [n for n in status if n in equivalents]
+    counted = {n: s for n, s in status.items() if n not in equivalents}
+    killed = sum(1 for s in counted.values() if s in DETECTED)
+    survivors = sorted(n for n, s in counted.items() if s not in DETECTED)
+    rate = killed / len(counted) if counted else 1.0
+    return {
+        "module": result["module"],
+        "mutants": result["total"],
+        "sampled": len(status),
+        "equivalent": len(equivalent),
+        "killed": killed,
+        "survived": len(survivors),
+        "kill_rate": round(rate, 4),
+        "survivors": {n: counted[n] for n in survivors},
+    }
+
+
+def show(where: str, name: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "mutmut", "show", name], cwd=where, capture_output=True, text=True
+    ).stdout
+
+
+def main(argv: list[str]) -> int:
+    size = int(os.environ.get("MUTATE_SAMPLE", "60"))
+    seed = int(os.environ.get("MUTATE_SEED", "19"))
+    children = int(os.environ.get("MUTATE_CHILDREN", "1"))
+    minimum = float(os.environ.get("MUTATE_MIN_RATE", "0.9"))
+    equivalents = load_equivalents()
+    selected = [m for m in MODULES if not argv or any(a in m for a in argv)]
+    if not selected:
+        raise SystemExit(f"no module matches {argv}; known: {', '.join(MODULES)}")
+    rows = []
+    for module in selected:
+        print(f"== {module}", flush=True)
+        result = run_module(module, MODULES[module], size, seed, children)
+        row = summarise(result, equivalents)
+        rows.append(row)
+        for name, state in row["survivors"].items():
+            print(f"   {state}: {name}")
+            if os.environ.get("MUTATE_SHOW"):
+                print(textwrap.indent(show(result["stage"], name), "      "))
+    print()
+    print(f"{'module':40} {'mutants':>7} {'sampled':>7} {'equiv':>5} {'killed':>6} {'survived':>8} {'rate':>7}")
+    for r in rows:
+        print(
+            f"{r['module']:40} {r['mutants']:7d} {r['sampled']:7d} {r['equivalent']:5d} {r['killed']:6d} "
+            f"{r['survived']:8d} {r['kill_rate']:7.1%}"
+        )
+    failing = [r["module"] for r in rows if r["kill_rate"] < minimum]
+    summary = {
+        "sample": size,
+        "seed": seed,
+        "min_rate": minimum,
+        "modules": {
+            r["module"]: {k: r[k] for k in ("mutants", "sampled", "equivalent", "killed", "survived", "kill_rate")}
+            for r in rows
+        },
+        "below_min": failing,
+    }
+    print(json.dumps(summary))
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

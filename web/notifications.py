@@ -1,0 +1,26 @@
+"""Notification kinds as German sentences for the list and the live badge."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+TEXTS = {
+    "buergerbus_booking_confirmed": _("Ihr Platz im Bürgerbus ist gebucht."),
+    "buergerbus_booking_cancelled": _("Ihre Bürgerbus-Buchung wurde storniert."),
+    "ride_booking_requested": _("Jemand möchte bei Ihrer Fahrt mitfahren. Bitte nehmen Sie an oder lehnen Sie ab."),
+    "ride_booking_confirmed": _("Ihre Mitfahrt wurde bestätigt."),
+    "ride_booking_declined": _("Ihre Mitfahrt-Anfrage wurde abgelehnt."),
+    "ride_booking_cancelled": _("Eine Mitfahrt wurde storniert."),
+    "ride_booking_lapsed": _("Eine Mitfahrt-Anfrage ist verfallen, weil sie nicht beantwortet wurde."),
+    "ride_offer_matches": _("Es gibt eine passende Mitfahrgelegenheit für Ihre Suche."),
+    "ride_requests_waiting": _("Für Ihre Fahrt gibt es passende Mitfahr-Wünsche."),
+    "carsharing.membership_decided": _("Über Ihren Carsharing-Antrag wurde entschieden."),
+    "carsharing.reservation_confirmed": _("Ihre Carsharing-Reservierung ist bestätigt."),
+    "carsharing.reservation_preempted": _(
+        "Ihre Carsharing-Reservierung musste leider für eine Dienstfahrt freigegeben werden."
+    ),
+}
+
+
+def notification_text(kind: str) -> str:
+    return str(TEXTS.get(kind, _("Neue Nachricht")))
