@@ -1,5 +1,4 @@
-"""``/api/v1/``: the API root, a map of the API with links a client can follow.
-"""
+"""``/api/v1/``: the API root, a map of the API with links a client can follow."""
 
 from __future__ import annotations
 

@@ -30,8 +30,9 @@ def test_api_root_answers_with_links_that_work(client, settings):
 
 
 @pytest.mark.django_db
-def test_unknown_path_is_the_json_404_not_a_debug_page(client):
-    response = client.get("/nothing-here/")
+def test_site_root_is_a_page_and_unknown_api_paths_are_the_json_404(client):
+    assert client.get("/").status_code == 200  # the web app's start page
+    response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
