@@ -234,7 +234,7 @@ SPECTACULAR_SETTINGS = {
     # No validator badge from validator.swagger.io: nothing is loaded from third parties.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"RideRequestStatusEnum": "rides.models.RequestStatus"},
 }
 
 # --- Internationalisation -------------------------------------------------------------------

@@ -85,7 +85,9 @@ def test_staff_see_utilisation_with_their_cost_centres_hours(client_for, fleet, 
     assert (row["hours_official"], row["hours_official_other"], row["hours_member"]) == (3.0, 2.0, 4.0)
     assert row["hours_idle"] == row["hours_total"] - 9.0
     operator_row = next(
-        r for r in client_for(otto).get(BASE + "reports/utilisation/", {"month": "2026-03"}).json() if r["vehicle"] == car.pk
+        r
+        for r in client_for(otto).get(BASE + "reports/utilisation/", {"month": "2026-03"}).json()
+        if r["vehicle"] == car.pk
     )
     assert (operator_row["hours_official"], operator_row["hours_official_other"]) == (5.0, 0.0)
     assert client_for(carla).get(BASE + "reports/utilisation/", {"month": "2026-03"}).status_code == 403
