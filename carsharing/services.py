@@ -115,10 +115,24 @@ def tariff_terms(vehicle: Vehicle) -> pricing.TariffTerms:
     )
 
 
-def quote(*, vehicle: Vehicle, start: datetime, end: datetime, km: int = 0) -> pricing.Price:
-    """The price of using ``vehicle`` from ``start`` to ``end`` and driving ``km`` kilometres."""
-    if end <= start:
-        raise ValidationFailed("end must be after start.", code="invalid_window", fields={"end": ["after start"]})
+def quote(
+    *,
+    vehicle: Vehicle,
+    start: datetime,
+    end: datetime,
+    km: int = 0,
+    kind: str = ReservationKind.MEMBER,
+    now: datetime | None = None,
+) -> pricing.Price:
+    """The price of using ``vehicle`` from ``start`` to ``end`` and driving ``km`` kilometres.
+
+    The window is checked exactly as a reservation's (grid, length, not in the past, horizon):
+    a price is only quoted for a window that could be booked.
+    """
+    try:
+        policy.check_window(start, end, _now(now), window_rules(kind))
+    except policy.PolicyViolation as exc:
+        _raise_policy(exc)
     return pricing.price(_minutes(end - start), km, tariff_terms(vehicle))
 
 
@@ -248,6 +262,11 @@ def reservation_create(
     ``Conflict(vehicle_unavailable)`` when any blocking reservation overlaps, buffers included.
     """
     now = _now(now)
+    if kind in (ReservationKind.MEMBER, ReservationKind.OFFICIAL):
+        try:  # the window first: a date beyond the horizon is that, not an expired licence
+            policy.check_window(start, end, now, window_rules(kind))
+        except policy.PolicyViolation as exc:
+            _raise_policy(exc)
     if kind == ReservationKind.MEMBER:
         _check_member_may_book(user, end)
         if conf.payments_enabled():

@@ -219,7 +219,10 @@ class QuoteView(APIView):
         vehicle = Vehicle.objects.filter(pk=v["vehicle"]).first()
         if vehicle is None:
             raise NotFound("No such vehicle.", code="vehicle_not_found")
-        price = services.quote(vehicle=vehicle, start=v["start"], end=v["end"], km=v["km"])
+        # Staff plan official trips (their horizon); everyone else gets a member's quote.
+        staff = request.user.is_authenticated and request.user.is_town_staff
+        kind = ReservationKind.OFFICIAL if staff else ReservationKind.MEMBER
+        price = services.quote(vehicle=vehicle, start=v["start"], end=v["end"], km=v["km"], kind=kind)
         body = {
             "vehicle": vehicle.pk,
             "minutes": int((v["end"] - v["start"]).total_seconds() // 60),

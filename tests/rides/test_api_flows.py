@@ -3,6 +3,8 @@ sees before deciding, ISO weekdays."""
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 from api.rides.serializers import first_name
 from rides.domain.privacy import coarse_position
 from rides.models import RideBooking, RideOffer, RideRequest
@@ -86,3 +88,20 @@ def test_offer_weekdays_are_iso_1_to_7_like_base_load_blocks(client_for, alice, 
     assert RideOffer.objects.get(pk=body["id"]).recurrence_weekdays == 1 << 6  # bit 6 = Sunday in the domain
     refused = client_for(alice).post("/api/v1/rides/offers/", herrenberg_trip.offer_body(weekdays=[0]), format="json")
     assert refused.status_code == 400 and "weekdays" in refused.json()["error"]["fields"]
+
+
+def test_ride_offers_and_requests_have_a_horizon(client_for, alice, herrenberg_trip):
+    far = timezone.now() + timedelta(days=120)
+    client = client_for(alice)
+    offer = client.post("/api/v1/rides/offers/", herrenberg_trip.offer_body(departure=far.isoformat()), format="json")
+    assert (offer.status_code, offer.json()["error"]["code"]) == (400, "beyond_horizon")
+    assert list(offer.json()["error"]["fields"]) == ["departure"]
+    request = client.post(
+        "/api/v1/rides/requests/",
+        herrenberg_trip.request_body(
+            earliest_departure=far.isoformat(), latest_arrival=(far + timedelta(hours=2)).isoformat()
+        ),
+        format="json",
+    )
+    assert (request.status_code, request.json()["error"]["code"]) == (400, "beyond_horizon")
+    assert RideOffer.objects.count() == RideRequest.objects.count() == 0
