@@ -48,6 +48,39 @@ def vehicle_availability(*, vehicle: Vehicle, start: datetime, end: datetime, no
     )
 
 
+def vehicle_next_free(
+    *, vehicle: Vehicle, start: datetime, duration: timedelta, now: datetime, latest: datetime
+) -> datetime | None:
+    """The first grid instant at or after ``start`` from which ``vehicle`` is free for
+    ``duration`` (plus the buffer); None if there is none before ``latest``."""
+    from . import conf
+    from .domain.policy import ceil_to_grid
+
+    grid = conf.get("CARSHARING_GRID_MINUTES")
+    buffer = timedelta(minutes=conf.get("CARSHARING_BUFFER_MINUTES"))
+    busy = (
+        Reservation.objects.filter(vehicle=vehicle, status__in=BLOCKING_STATUSES, blocked_until__gt=start)
+        .exclude(status="held", held_until__lt=now)
+        .order_by("start")
+        .values_list("start", "blocked_until")
+    )
+    candidate = ceil_to_grid(start, grid)
+    for busy_start, busy_until in busy:
+        if busy_start >= candidate + duration + buffer:
+            break  # the gap before this reservation is long enough
+        if busy_until > candidate:
+            candidate = ceil_to_grid(busy_until, grid)
+    return candidate if candidate <= latest else None
+
+
+def same_type_free_near(*, vehicle: Vehicle, start: datetime, end: datetime, now: datetime, limit: int = 3):
+    """Other vehicles of ``vehicle``'s type free for ``[start, end)``, nearest to its station first."""
+    found = vehicles_free_near(
+        start=start, end=end, lat=vehicle.station.lat, lon=vehicle.station.lon, radius_km=25.0, now=now
+    )
+    return [(v, d) for v, d in found if v.pk != vehicle.pk and v.vehicle_type_id == vehicle.vehicle_type_id][:limit]
+
+
 def vehicles_free_near(
     *, start: datetime, end: datetime, lat: float | None, lon: float | None, radius_km: float, now: datetime
 ) -> list[tuple[Vehicle, float | None]]:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mobility.accounts.models import CostCentre
 from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
@@ -164,13 +165,41 @@ def _expire_stale_holds(vehicle_id: int, now: datetime) -> None:
     )
 
 
-def _unavailable(overlapping, kind: str) -> Conflict:
+def _unavailable(overlapping, kind: str, *, vehicle: Vehicle | None = None, window=None, now=None) -> Conflict:
+    """The 409 for a taken window; with ``vehicle`` and ``window`` it says when that vehicle is
+    next free for the same length (``next_free_start``) and names free vehicles of the same
+    type nearby (``alternatives``), so the member is not left at a dead end."""
     if kind == ReservationKind.OFFICIAL and overlapping.filter(kind=ReservationKind.MEMBER).exists():
         return Conflict(
             "A member has booked this vehicle then; official trips never displace member reservations.",
             code="member_reservation_conflict",
         )
-    return Conflict("The vehicle is not available for this window.", code="vehicle_unavailable")
+    if vehicle is None or window is None:
+        return Conflict("The vehicle is not available for this window.", code="vehicle_unavailable")
+    from . import selectors
+
+    start, end = window
+    latest = now + timedelta(days=window_rules(kind).horizon_days)
+    next_free = selectors.vehicle_next_free(vehicle=vehicle, start=start, duration=end - start, now=now, latest=latest)
+    alternatives = [
+        {
+            "vehicle": other.pk,
+            "plate": other.plate,
+            "station": other.station.name,
+            "distance_km": distance,
+        }
+        for other, distance in selectors.same_type_free_near(vehicle=vehicle, start=start, end=end, now=now)
+    ]
+    message = _("The vehicle is not available for this window.")
+    return Conflict(
+        message,
+        code="vehicle_unavailable",
+        fields={
+            "start": [message],
+            "next_free_start": iso_local(next_free),
+            "alternatives": alternatives,
+        },
+    )
 
 
 # --- memberships -----------------------------------------------------------------------------
@@ -310,7 +339,7 @@ def reservation_create(
         _expire_stale_holds(vehicle.pk, now)
         overlapping = _blocking_overlaps(vehicle.pk, start, blocked_until)
         if overlapping.exists():
-            raise _unavailable(overlapping, kind)
+            raise _unavailable(overlapping, kind, vehicle=vehicle, window=(start, end), now=now)
         is_member = kind == ReservationKind.MEMBER
         try:
             with transaction.atomic():

@@ -4,6 +4,7 @@ licence (ride offers and requests have a horizon too: tests/rides/test_api_flows
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from carsharing.models import Membership, Reservation
 
@@ -83,3 +84,38 @@ def test_a_reservation_beyond_the_horizon_is_a_horizon_error_not_an_expired_lice
     )
     assert (response.status_code, response.json()["error"]["code"]) == (403, "licence_expired")
     assert Reservation.objects.count() == 0 and Membership.objects.get(user=member).status == "approved"
+
+
+def test_a_taken_car_answers_when_it_is_next_free_and_which_cars_are_free_instead(client_for, fleet, carla, dora):
+    car, twin, far_away = fleet["vehicles"]
+    start = aligned(48)
+    first = client_for(carla).post(
+        BASE + "reservations/",
+        {"vehicle": car.pk, "start": iso(start), "end": iso(start + timedelta(hours=2))},
+        format="json",
+    )
+    assert first.status_code == 201
+    wanted = {"vehicle": car.pk, "start": iso(start + timedelta(hours=1)), "end": iso(start + timedelta(hours=3))}
+    taken = client_for(dora).post(BASE + "reservations/", wanted, format="json")
+    assert taken.status_code == 409
+    error = taken.json()["error"]
+    assert error["code"] == "vehicle_unavailable"
+    # Free again after Carla's two hours and the 15-minute buffer.
+    next_free = timezone.localtime(start + timedelta(hours=2, minutes=15)).isoformat()
+    assert error["fields"]["next_free_start"] == next_free
+    # The other electric car at the same station; the one 30 km away is not "nearby".
+    assert error["fields"]["alternatives"] == [
+        {"vehicle": twin.pk, "plate": "LD-E 2", "station": "Rathaus", "distance_km": 0.0}
+    ]
+    assert far_away.pk not in [a["vehicle"] for a in error["fields"]["alternatives"]]
+    assert Reservation.objects.filter(user=dora).count() == 0
+    # Both ways out work.
+    later = client_for(dora).post(
+        BASE + "reservations/",
+        {"vehicle": car.pk, "start": next_free, "end": iso(start + timedelta(hours=4, minutes=15))},
+        format="json",
+    )
+    assert later.status_code == 201, later.content
+    instead = client_for(dora).post(BASE + "reservations/", {**wanted, "vehicle": twin.pk}, format="json")
+    assert instead.status_code == 201, instead.content
+    assert Reservation.objects.filter(user=dora).count() == 2
