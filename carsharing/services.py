@@ -388,6 +388,25 @@ def _customer_for(user) -> StripeCustomer:
     return customer
 
 
+def _void_pending_invoices(reservation: Reservation) -> int:
+    return PaymentRecord.objects.filter(
+        reservation=reservation, kind=PaymentKind.INVOICE, status=PaymentStatus.PENDING
+    ).update(status=PaymentStatus.CANCELLED, updated_at=timezone.now())
+
+
+def _reissue_pending_invoice(reservation: Reservation) -> None:
+    """After the estimate changed (an extension): the open invoice is the new estimate."""
+    _void_pending_invoices(reservation)
+    issued = reservation.payments.filter(kind=PaymentKind.INVOICE).count()
+    PaymentRecord.objects.create(
+        reservation=reservation,
+        kind=PaymentKind.INVOICE,
+        status=PaymentStatus.PENDING,
+        amount_cents=reservation.estimate_cents,
+        idempotency_key=f"res{reservation.pk}-invoice-estimate-{issued + 1}",
+    )
+
+
 def _plan_collection(reservation: Reservation, amount_cents: int, reason: str) -> list[int]:
     """Record how ``amount_cents`` is collected; returns pending record ids to execute after commit.
 
@@ -396,6 +415,9 @@ def _plan_collection(reservation: Reservation, amount_cents: int, reason: str) -
     amount as invoiced or internally charged.
     """
     if reservation.billing in (Billing.INVOICE, Billing.COST_CENTRE):
+        # The final amount replaces the estimate: the pending invoice is void from now on, so
+        # open plus settled records always add up to what is owed.
+        _void_pending_invoices(reservation)
         if amount_cents > 0:
             PaymentRecord.objects.create(
                 reservation=reservation,
@@ -699,6 +721,8 @@ def reservation_extend(*, user, reservation_id: int, new_end: datetime, now: dat
                 raise Conflict("The vehicle is not available for this window.", code="vehicle_unavailable") from exc
             raise
         record = None
+        if reservation.billing == Billing.INVOICE:
+            _reissue_pending_invoice(reservation)
         if reservation.billing == Billing.CARD and delta > 0:
             customer = _customer_for(reservation.user)
             record = PaymentRecord.objects.create(
@@ -841,7 +865,11 @@ def reservation_refund(*, reservation_id: int, amount_cents: int, reason: str = 
             if r.kind == PaymentKind.REFUND and r.status != PaymentStatus.FAILED:
                 refunded[r.stripe_payment_intent] = refunded.get(r.stripe_payment_intent, 0) + r.amount_cents
         if reservation.billing != Billing.CARD:
-            collected = sum(r.amount_cents for r in records if r.kind in (PaymentKind.INVOICE, PaymentKind.INTERNAL))
+            collected = sum(
+                r.amount_cents
+                for r in records
+                if r.kind in (PaymentKind.INVOICE, PaymentKind.INTERNAL) and r.status == PaymentStatus.SUCCEEDED
+            )
             collected -= sum(refunded.values())
             if amount_cents > collected:
                 raise Conflict("That is more than was charged.", code="refund_exceeds_collected")
