@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import OperationalError
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -54,6 +54,48 @@ def _code_for(exc: Exception) -> str:
     return "error"
 
 
+def _unavailable_dependency(exc: Exception) -> str | None:
+    """Which backing service an exception says is down (``"database"``, ``"redis"``), or None."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # pragma: no cover - the pool is a dependency
+        PoolTimeout = ()  # noqa: N806
+    if isinstance(exc, PoolTimeout | InterfaceError) or (
+        isinstance(exc, OperationalError | DatabaseError)
+        and not isinstance(exc, DataError)
+        and _looks_like_connection_loss(exc)
+    ):
+        return "database"
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover
+        return None
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        return "redis"
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    if isinstance(exc, KombuOperationalError):
+        return "redis"
+    return None
+
+
+def _looks_like_connection_loss(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(
+        marker in text
+        for marker in (
+            "connection",
+            "server closed",
+            "terminating",
+            "the database system is",
+            "too many clients",
+            "could not connect",
+            "consuming input failed",
+        )
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
@@ -64,6 +106,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # SQLite's write lock was not free within its timeout: a retry will usually succeed.
         response = Response(error_body("database_busy", "The service is busy; please retry in a moment."), status=503)
         response["Retry-After"] = "1"
+        return response
+    if isinstance(exc, OverflowError | DataError):
+        # A value the database column or date arithmetic cannot hold (an id beyond 2^63, a
+        # date at the end of the calendar): the request is at fault, not the service.
+        logger.info("refused out-of-range input in %s: %s", context.get("view"), exc)
+        return Response(error_body("value_out_of_range", "A value in the request is out of range."), status=400)
+    unavailable = _unavailable_dependency(exc)
+    if unavailable:
+        logger.warning("%s unavailable in %s: %r", unavailable, context.get("view"), exc)
+        response = Response(
+            error_body("service_unavailable", "The service is temporarily unavailable; please retry shortly."),
+            status=503,
+        )
+        response["Retry-After"] = "5"
         return response
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()

@@ -1,9 +1,15 @@
 """Everything under /api/v1/. Each app's endpoints live in api/<app>/urls.py."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from api.errors import handler404
 from api.root import ApiRootView
+
+
+def not_found(request, *args, **kwargs):
+    return handler404(request)
+
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -17,4 +23,7 @@ urlpatterns = [
     path("", include("api.stats.urls")),
     path("", include("api.opendata.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Last: any other URL under /api/v1/ (a non-numeric or out-of-range id, a typo) is the
+    # JSON 404, also with DEBUG on (Django would render its HTML debug page).
+    re_path(r"^", not_found, name="api-not-found"),
 ]

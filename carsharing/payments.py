@@ -10,6 +10,7 @@ reference (a UUID), never a name, e-mail or address.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import stripe
@@ -162,10 +163,17 @@ def event_retrieve(event_id: str):
     return _call(_client().v1.events.retrieve, event_id)
 
 
+def _is_stripe_identifier(value: Any) -> bool:
+    """Event ids (``evt_…``) and types (``payment_intent.succeeded``): short and printable."""
+    return isinstance(value, str) and 0 < len(value) <= 100 and value.isprintable()
+
+
 def webhook_event_construct(*, payload: bytes, signature: str | None, tolerance_s: int = 300) -> dict[str, Any]:
     """Verify the ``Stripe-Signature`` header and return the event as a dict.
 
-    A missing, wrong or older-than-``tolerance_s`` signature raises ``ValidationFailed``.
+    A missing or wrong signature, or one dated more than ``tolerance_s`` seconds in the past
+    or in the future, raises ``ValidationFailed``; so does an event whose id or type is not a
+    plain Stripe identifier (at most 100 printable characters).
     """
     secret = getattr(settings, "STRIPE_WEBHOOK_SECRET", "")
     if not secret:
@@ -176,12 +184,21 @@ def webhook_event_construct(*, payload: bytes, signature: str | None, tolerance_
         stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance_s)
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
         raise ValidationFailed("The webhook signature is not valid.", code="invalid_signature") from exc
+    # Stripe's check refuses only old timestamps; a signature dated in the future (a clock
+    # far off, or a replay prepared ahead) is refused as well.
+    timestamps = [part[2:] for part in signature.split(",") if part.strip().startswith("t=")]
+    try:
+        signed_at = int(timestamps[0].strip())
+    except (IndexError, ValueError):
+        raise ValidationFailed("The webhook signature is not valid.", code="invalid_signature") from None
+    if signed_at > time.time() + tolerance_s:
+        raise ValidationFailed("The webhook signature is dated in the future.", code="invalid_signature")
     import json
 
     try:
         event = json.loads(payload)
     except ValueError as exc:
         raise ValidationFailed("The webhook body is not JSON.", code="malformed_request") from exc
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+    if not isinstance(event, dict) or not all(_is_stripe_identifier(event.get(key)) for key in ("id", "type")):
         raise ValidationFailed("The webhook body is not a Stripe event.", code="malformed_request")
     return event

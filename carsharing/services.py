@@ -562,6 +562,43 @@ def payment_sync_from_intent(intent: Any) -> None:
                 reservation.status = S.CONFIRMED
                 reservation.held_until = None
                 reservation.save(update_fields=["status", "held_until", "updated_at"])
+                # Confirmed by a webhook or a reconciliation: tell the member as the API does.
+                notify(reservation.user, "carsharing.reservation_confirmed", {"reservation": reservation.pk})
+
+
+def _open_authorisations_reconcile(*, reservation_id: int) -> list[int]:
+    """Bring authorisations that reached Stripe but whose outcome was never saved in line.
+
+    A confirm whose database write failed after Stripe answered leaves a ``pending``
+    authorisation with a PaymentIntent id. Before a retry authorises anything, that intent is
+    re-read from Stripe and synced (which confirms the reservation if the hold is still
+    valid), so the retry reuses it instead of putting a second hold on the card. An intent
+    Stripe left undecided (e.g. ``requires_action``) is cancelled and the attempt recorded as
+    failed, so that at most one hold is ever live. Returns release records to execute.
+    """
+    records = list(
+        PaymentRecord.objects.filter(
+            reservation_id=reservation_id, kind=PaymentKind.AUTHORISE, status=PaymentStatus.PENDING
+        ).exclude(stripe_payment_intent="")
+    )
+    for record in records:
+        intent = payments.payment_intent_retrieve(record.stripe_payment_intent)
+        payment_sync_from_intent(intent)
+        if intent["status"] not in ("requires_capture", "succeeded", "canceled", "requires_payment_method"):
+            payments.payment_intent_cancel(
+                payment_intent_id=record.stripe_payment_intent, idempotency_key=f"{record.idempotency_key}-abandon"
+            )
+            PaymentRecord.objects.filter(pk=record.pk, status=PaymentStatus.PENDING).update(
+                status=PaymentStatus.FAILED, error=f"abandoned in status {intent['status']}"
+            )
+    release: list[int] = []
+    if records:
+        with transaction.atomic():
+            reservation = _get_for_update(reservation_id)
+            authorised = reservation.payments.filter(kind=PaymentKind.AUTHORISE, status=PaymentStatus.AUTHORISED)
+            if reservation.status not in (S.HELD, S.CONFIRMED, S.ACTIVE) and authorised.exists():
+                release = _plan_collection(reservation, 0, "late-authorisation-retry")
+    return release
 
 
 # --- the life cycle --------------------------------------------------------------------------
@@ -570,6 +607,11 @@ def payment_sync_from_intent(intent: Any) -> None:
 def reservation_confirm(*, user, reservation_id: int, now: datetime | None = None) -> Reservation:
     """Confirm a held reservation: authorise the estimate on the saved card (or record an invoice)."""
     now = _now(now)
+    owner_id = Reservation.objects.filter(pk=reservation_id).values_list("user_id", flat=True).first()
+    if owner_id is not None and (owner_id == user.pk or user.is_operator):
+        # A previous attempt may have authorised at Stripe without saving it: reuse that.
+        payments_execute(_open_authorisations_reconcile(reservation_id=reservation_id))
+    release_expired: list[int] = []
     with transaction.atomic():
         reservation = _get_for_update(reservation_id, user=user)
         if reservation.status == S.CONFIRMED:
@@ -577,6 +619,8 @@ def reservation_confirm(*, user, reservation_id: int, now: datetime | None = Non
         if reservation.status == S.HELD and reservation.held_until and reservation.held_until < now:
             _transition(reservation, S.EXPIRED)
             reservation.save(update_fields=["status", "updated_at"])
+            # An authorisation reused from an earlier attempt is released with the hold.
+            release_expired = _plan_collection(reservation, 0, "expired-hold")
             expired = True
         else:
             expired = False
@@ -619,6 +663,7 @@ def reservation_confirm(*, user, reservation_id: int, now: datetime | None = Non
                         headers={"Retry-After": "2"},
                     ) from exc
     if expired:
+        payments_execute(release_expired)
         raise Conflict("The hold on this reservation has expired; please book again.", code="hold_expired")
     try:
         intent = payments.payment_intent_authorise(

@@ -13,6 +13,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import logging
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import pyarrow.csv as pa_csv
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mobility.errors import ValidationFailed
+from mobility.errors import ServiceUnavailable, ValidationFailed
 
 from . import conf
 from .domain.names import search_key
@@ -48,6 +49,8 @@ from .models import (
     StopTime,
     Trip,
 )
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
@@ -687,7 +690,6 @@ def import_upload_create(*, uploaded_file, name: str, kind: str, user) -> Any:
     import os
 
     from .models import GtfsImport
-    from .tasks import gtfs_import_task
 
     if kind not in FeedKind.values:
         raise ValidationFailed(f"Unknown feed kind {kind!r}.", code="gtfs_invalid_kind")
@@ -722,8 +724,30 @@ def import_upload_create(*, uploaded_file, name: str, kind: str, user) -> Any:
             size_bytes=uploaded_file.size,
             created_by=user,
         )
-        transaction.on_commit(lambda: gtfs_import_task.delay(record.pk))
+        transaction.on_commit(lambda: _import_enqueue(record, target))
     return record
+
+
+def _import_enqueue(record, target: Path) -> None:
+    """Queue the import of a committed upload; if the queue (Redis) is unreachable, remove
+    the record and the file again and refuse with 503, so no ``queued`` import is left that
+    nobody will ever run. The client retries the upload."""
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from .tasks import gtfs_import_task
+
+    try:
+        gtfs_import_task.delay(record.pk)
+    except (BrokerUnavailable, RedisConnectionError, ConnectionError) as exc:
+        logger.warning("could not queue GTFS import %s, upload refused: %r", record.pk, exc)
+        type(record).objects.filter(pk=record.pk).delete()
+        target.unlink(missing_ok=True)
+        raise ServiceUnavailable(
+            "The import queue is unavailable; nothing was stored. Please upload again shortly.",
+            code="import_queue_unavailable",
+            headers={"Retry-After": "30"},
+        ) from exc
 
 
 def feed_version_delete(*, version_id: int) -> None:

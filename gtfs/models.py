@@ -351,6 +351,7 @@ class BuergerbusBooking(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONFIRMED)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True, help_text="why the passenger cancelled (optional)")
 
     class Meta:
         ordering = ["-id"]

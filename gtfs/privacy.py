@@ -49,6 +49,7 @@ def export_personal_data(user) -> dict[str, Any]:
                 "status": b.status,
                 "created_at": _iso(b.created_at),
                 "cancelled_at": _iso(b.cancelled_at),
+                "cancel_reason": b.cancel_reason,
             }
             for b in bookings
         ],
@@ -69,6 +70,8 @@ def erase_personal_data(user) -> dict[str, int]:
         status=BuergerbusBooking.Status.CANCELLED, cancelled_at=now
     )
     cleared = own.filter(~Q(passenger_name="") | ~Q(passenger_phone="")).update(passenger_name="", passenger_phone="")
+    # A reason is free text the person wrote: it goes too.
+    own.exclude(cancel_reason="").update(cancel_reason="")
     return {"buergerbus_bookings_cancelled": cancelled, "buergerbus_contacts_cleared": cleared}
 
 

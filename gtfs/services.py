@@ -578,7 +578,7 @@ def bb_booking_create(
 
 
 @transaction.atomic
-def bb_booking_cancel(*, booking_id: int, user, now: datetime | None = None) -> BuergerbusBooking:
+def bb_booking_cancel(*, booking_id: int, user, reason: str = "", now: datetime | None = None) -> BuergerbusBooking:
     """Cancel a booking: the passenger until departure, staff at any time."""
     now = now or timezone.now()
     is_staff = bool(user.is_town_staff or user.is_operator)
@@ -592,7 +592,8 @@ def bb_booking_cancel(*, booking_id: int, user, now: datetime | None = None) -> 
         raise Forbidden("The trip has left; only staff can change this booking.", code="buergerbus_booking_departed")
     booking.status = BuergerbusBooking.Status.CANCELLED
     booking.cancelled_at = now
-    booking.save(update_fields=["status", "cancelled_at"])
+    booking.cancel_reason = (reason or "").strip()[:300]
+    booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     if booking.passenger_id:
         notify(
             booking.passenger,

@@ -25,6 +25,11 @@ JOURNEYS_MAX_TRANSFER_WALK_M = float(_value("JOURNEYS_MAX_TRANSFER_WALK_M", "400
 # Default and upper limit of the walk to the first / from the last stop (walking metres).
 JOURNEYS_MAX_WALK_M = float(_value("JOURNEYS_MAX_WALK_M", "1000"))
 JOURNEYS_MAX_WALK_LIMIT_M = float(_value("JOURNEYS_MAX_WALK_LIMIT_M", "3000"))
+# Transit journeys longer than this (arrival minus departure, minutes) are left out of the one
+# search, and the answer says how many were; a query may ask for up to the upper limit
+# (a compiled service day reaches 06:00 the next morning, so a day is the most that makes sense).
+JOURNEYS_MAX_DURATION_MIN = int(_value("JOURNEYS_MAX_DURATION_MIN", "360"))
+JOURNEYS_MAX_DURATION_LIMIT_MIN = int(_value("JOURNEYS_MAX_DURATION_LIMIT_MIN", "1440"))
 
 
 def timetable_config():

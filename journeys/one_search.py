@@ -22,6 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
 from gtfs.models import BuergerbusBooking, FeedKind, StopTime
@@ -74,6 +75,7 @@ class SearchQuery:
     rental_hours: float = 2.0
     pickup_mode: str = "door"
     window_min: int = 0  # > 0 with depart_at: every good transit departure in this many minutes
+    max_duration_min: int = 360  # transit journeys longer than this are left out (and counted)
 
     @property
     def moment(self) -> datetime:
@@ -125,6 +127,7 @@ class SearchResult:
     query: SearchQuery
     options: list[Option]
     suggestions: list[Suggestion]
+    limits: dict[str, Any] = field(default_factory=dict)  # see _limits
 
     @property
     def nothing_found(self) -> bool:
@@ -333,14 +336,26 @@ def _transit_option(journey: Journey, ctx: _TransitContext, query: SearchQuery, 
 
 
 def _plan_transit(
-    query: SearchQuery, origin: Place, origin_point: Point, moment: datetime, *, arrive_by: bool, max_walk_m: float
+    query: SearchQuery,
+    origin: Place,
+    origin_point: Point,
+    moment: datetime,
+    *,
+    arrive_by: bool,
+    max_walk_m: float,
+    cut: dict[str, int] | None = None,
 ) -> tuple[list[Journey], _TransitContext | None]:
+    """Transit journeys for the query; those taking longer than ``query.max_duration_min``
+    (from the asked departure time to the arrival, or from the departure to the asked arrival
+    time) are dropped and counted in ``cut["transit"]``. The search itself is not pruned, so a
+    slow journey with fewer transfers is seen and reported rather than silently missing."""
     day, seconds = to_service_time(moment)
     tt = timetable_for(day)
     if tt is None:
         return [], None
     destination = Place.at(query.destination.lat, query.destination.lon)
-    if query.window_min > 0 and not arrive_by and not origin.is_stop:
+    ranged = query.window_min > 0 and not arrive_by and not origin.is_stop
+    if ranged:
         journeys = range_query(
             tt,
             origin,
@@ -359,17 +374,35 @@ def _plan_transit(
             seconds,
             max_transfers=query.max_transfers,
             max_walk_m=max_walk_m,
-            max_duration_s=6 * 3600,
         )
+    longest_s = query.max_duration_min * 60
+
+    def duration_s(journey: Journey) -> int:
+        # from the asked time (waiting included) to the arrival, or from the departure to the
+        # asked arrival; in a window of departures from each journey's own departure
+        if ranged:
+            return journey.arrival - journey.departure
+        return seconds - journey.departure if arrive_by else journey.arrival - seconds
+
+    kept = [journey for journey in journeys if duration_s(journey) <= longest_s]
+    if cut is not None and len(kept) < len(journeys):
+        cut["transit"] = cut.get("transit", 0) + len(journeys) - len(kept)
+    journeys = kept
     ctx = _TransitContext(tt, day, query.seats)
     ctx.load(journeys)
     return journeys, ctx
 
 
-def transit_options(query: SearchQuery) -> list[Option]:
+def transit_options(query: SearchQuery, cut: dict[str, int] | None = None) -> list[Option]:
     origin = Place.at(query.origin.lat, query.origin.lon)
     journeys, ctx = _plan_transit(
-        query, origin, query.origin, query.moment, arrive_by=query.arrive_by is not None, max_walk_m=query.max_walk_m
+        query,
+        origin,
+        query.origin,
+        query.moment,
+        arrive_by=query.arrive_by is not None,
+        max_walk_m=query.max_walk_m,
+        cut=cut,
     )
     if ctx is None:
         return []
@@ -414,9 +447,15 @@ def _ride_window(query: SearchQuery) -> tuple[datetime, datetime]:
     return query.arrive_by - timedelta(hours=3), query.arrive_by  # type: ignore[operator]
 
 
-def _place(lat: float, lon: float, point) -> dict[str, Any]:
+def _place(lat: float, lon: float, point, exact: bool = True) -> dict[str, Any]:
     if point is not None:
         return {"name": point.name, "lat": point.lat, "lon": point.lon, "meeting_point": point.pk}
+    if not exact:  # one of the driver's own places: coarsened like the offer's origin
+        from rides import conf as rides_conf
+        from rides.domain.privacy import coarse_position
+
+        lat, lon = coarse_position(lat, lon, rides_conf.privacy_grid_m())
+        return {"name": "", "lat": lat, "lon": lon, "meeting_point": None, "exact": False}
     return {"name": "", "lat": round(lat, 6), "lon": round(lon, 6), "meeting_point": None}
 
 
@@ -429,7 +468,7 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
             {
                 "mode": "walk",
                 "from": {"name": origin.name, "lat": origin.lat, "lon": origin.lon},
-                "to": _place(match.pickup_lat, match.pickup_lon, match.pickup_point),
+                "to": _place(match.pickup_lat, match.pickup_lon, match.pickup_point, match.pickup_exact),
                 "departure": _iso(pickup_time - timedelta(seconds=m.pickup.walk_s)),
                 "arrival": _iso(pickup_time),
                 "distance_m": round(m.pickup.walk_m),
@@ -440,8 +479,8 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
             "mode": "carpool",
             "offer": match.offer.pk,
             "occurrence_date": match.occurrence_date.isoformat(),
-            "from": _place(match.pickup_lat, match.pickup_lon, match.pickup_point),
-            "to": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point),
+            "from": _place(match.pickup_lat, match.pickup_lon, match.pickup_point, match.pickup_exact),
+            "to": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point, match.dropoff_exact),
             "departure": _iso(pickup_time),
             "arrival": _iso(dropoff_time),
             "driver_detour_min": round(m.added_s / 60, 1),
@@ -453,7 +492,7 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
         legs.append(
             {
                 "mode": "walk",
-                "from": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point),
+                "from": _place(match.dropoff_lat, match.dropoff_lon, match.dropoff_point, match.dropoff_exact),
                 "to": {"name": destination.name, "lat": destination.lat, "lon": destination.lon},
                 "departure": _iso(dropoff_time),
                 "arrival": _iso(dropoff_time + timedelta(seconds=m.dropoff.walk_s)),
@@ -766,8 +805,9 @@ def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
     if query.depart_at is not None and query.depart_at < now:
         query = replace(query, depart_at=now)  # a departure in the past is a departure now
     by_kind: dict[str, list[Option]] = {}
+    cut: dict[str, int] = {}
     if "transit" in query.modes:
-        by_kind["transit"] = transit_options(query)
+        by_kind["transit"] = transit_options(query, cut)
     if "ride" in query.modes:
         by_kind["ride"] = ride_options(query, user)
         if "transit" in query.modes:
@@ -789,7 +829,24 @@ def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
         query=query,
         options=options,
         suggestions=_suggestions(query, found_kinds, bool(user is not None and user.is_authenticated)),
+        limits=_limits(query, cut),
     )
+
+
+def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:
+    """What the search's limits left out: ``longer_than_max_duration`` counts transit journeys
+    over ``max_duration_min`` (0: nothing was cut), with a message when something was."""
+    left_out = cut.get("transit", 0)
+    out: dict[str, Any] = {"max_duration_min": query.max_duration_min, "longer_than_max_duration": left_out}
+    if left_out:
+        out["message"] = ngettext(
+            "%(count)d longer transit journey was left out (over %(minutes)d minutes); "
+            "raise max_duration_min to see it.",
+            "%(count)d longer transit journeys were left out (over %(minutes)d minutes); "
+            "raise max_duration_min to see them.",
+            left_out,
+        ) % {"count": left_out, "minutes": query.max_duration_min}
+    return out
 
 
 def _log_search(query: SearchQuery, results: int) -> None:

@@ -11,6 +11,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from api.routing import websocket_urlpatterns  # noqa: E402
 from api.ws_auth import BrowserOriginValidator, WebSocketAuthStack  # noqa: E402
+from mobility import logfilters  # noqa: E402
+
+# uvicorn logs request targets with their query strings: scrub tokens from them.
+logfilters.install()
 
 application = ProtocolTypeRouter(
     {

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mobility.middleware.SecurityHeadersMiddleware",
+    "mobility.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,8 +125,30 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# PostgreSQL connections come from a pool per process (psycopg_pool, Django's native pool):
+# at most DB_POOL_MAX_SIZE per process, whatever the number of request threads, so the total
+# is bounded by (web workers + Celery worker processes) x DB_POOL_MAX_SIZE, which must stay
+# below PostgreSQL's max_connections (see the README). Every connection is checked before it
+# is handed out, so after a database restart the dead ones are replaced without a restart of
+# the service. DB_POOL_SIZE=0 turns the pool off and keeps one connection per thread for
+# DB_CONN_MAX_AGE seconds (the old behaviour; only for an external pooler like PgBouncer).
+DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", 2)
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
+DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10)  # seconds a request waits for a free connection
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(DB_POOL_MIN_SIZE, DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": DB_POOL_TIMEOUT,
+            # A failed reconnection is retried soon: the pool is usable within seconds of
+            # the database coming back (psycopg_pool backs off exponentially from this).
+            "reconnect_timeout": 60,
+            "max_idle": 60,
+        }
+    else:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
@@ -154,9 +178,11 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is down (throttles count nothing, caches miss).
+            "BACKEND": "mobility.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "mobility"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -208,15 +234,35 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Client identity for throttling: the socket address, or with DJANGO_TRUSTED_PROXIES=N (N
+# reverse proxies in front of the service, each appending to X-Forwarded-For) the N-th
+# address from the right, the last one no trusted proxy wrote. Never the whole header,
+# which the client controls.
+TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES
+# Seconds a WebSocket opened without credentials waits for its first message {"type": "auth"}.
+WS_AUTH_TIMEOUT_SECONDS = env_int("WS_AUTH_TIMEOUT_SECONDS", 10)
 AUTH_THROTTLE_RATE = env_str("AUTH_THROTTLE_RATE", "10/min")
 SEARCH_THROTTLE_RATE = env_str("SEARCH_THROTTLE_RATE", "60/min")
 API_MAX_PAGE_SIZE = 200
+# Largest request body outside multipart uploads (those have their own limits): 413 above.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+# Deepest nesting of a JSON body (objects and lists); deeper is refused with 400.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+# How long an Idempotency-Key's first request may run before a retry may take over
+# (seconds): a worker that crashed mid-request does not block the key for good.
+IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 30)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mobility platform API",
@@ -306,6 +352,20 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     if env_bool("DJANGO_BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every HTML page (mobility.middleware.SecurityHeadersMiddleware):
+# scripts and styles only from this server, without 'unsafe-inline'; the origin of
+# MAP_TILE_URL for images; Stripe.js when card payments are on.
+MAP_TILE_URL = env_str("MAP_TILE_URL")
+from mobility.middleware import csp_directives  # noqa: E402
+
+CSP_DIRECTIVES = csp_directives(map_tile_url=MAP_TILE_URL, stripe_enabled=PAYMENTS_ENABLED)
+# Pages of third-party tools that cannot do without: ReDoc generates its styles at run time;
+# Django's admin sets a few style attributes.
+CSP_PATH_EXTRA = {
+    "/api/redoc/": {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]},
+    "/admin/": {"style-src": ["'unsafe-inline'"]},
+}
 
 LOGGING = {
     "version": 1,

@@ -74,6 +74,10 @@ class RideMatch:
     pickup_lon: float
     dropoff_lat: float
     dropoff_lon: float
+    #: False when the place is one of the driver's own (the graph node of the offer's origin or
+    #: destination): shown coarsened like the offer's origin until a booking is confirmed
+    pickup_exact: bool = True
+    dropoff_exact: bool = True
 
     @property
     def pickup_time(self) -> datetime:
@@ -123,11 +127,27 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
                 pickup_lon=float(graph.lon[match.pickup.node]),
                 dropoff_lat=float(graph.lat[match.dropoff.node]),
                 dropoff_lon=float(graph.lon[match.dropoff.node]),
+                pickup_exact=not derived_from_driver(offer, match.pickup.node, match.pickup.label),
+                dropoff_exact=not derived_from_driver(offer, match.dropoff.node, match.dropoff.label),
             )
         )
         if len(result) >= conf.max_matches():
             break
     return result
+
+
+def derived_from_driver(offer: RideOffer, node: int, meeting_point: object = None) -> bool:
+    """Whether a pickup or drop-off place is one of the driver's own: the road node the
+    offer's origin or destination was snapped to (a rider living on the driver's street is
+    picked up at the driver's first node). A public meeting point never is."""
+    if isinstance(meeting_point, int):
+        return False
+    own = set()
+    if offer.origin_meeting_point_id is None:
+        own.add(offer.origin_node)
+    if offer.destination_meeting_point_id is None:
+        own.add(offer.destination_node)
+    return int(node) in own
 
 
 def offers_for_user(*, user) -> QuerySet[RideOffer]:
@@ -162,6 +182,7 @@ def confirmed_party(user, offer: RideOffer) -> bool:
 #: Zoom levels the road network is simplified for; other zooms use the nearest of them.
 ROAD_MIN_ZOOM = 8
 ROAD_MAX_ZOOM = 16
+LOW_ZOOM_MIN_PX = 4
 _network_lock = threading.Lock()
 _network_cache: dict[tuple, tuple[list[list[tuple[float, float]]], np.ndarray]] = {}
 
@@ -177,7 +198,11 @@ def _network_for_zoom(zoom: int) -> tuple[list[list[tuple[float, float]]], np.nd
         cached = _network_cache.get(key)
         if cached is not None:
             return cached
-    lines = network_lines(load_graph(model), tolerance_deg=zoom_tolerance_deg(zoom))
+    tolerance = zoom_tolerance_deg(zoom)
+    # Up to zoom 12 a whole town fits in a few hundred pixels: sections shorter than
+    # LOW_ZOOM_MIN_PX pixels (town streets between crossings) are left out there.
+    min_extent = tolerance * (LOW_ZOOM_MIN_PX if zoom <= 12 else 1)
+    lines = network_lines(load_graph(model), tolerance_deg=tolerance, min_extent_deg=min_extent)
     bounds = np.array(
         [
             (min(p[0] for p in line), min(p[1] for p in line), max(p[0] for p in line), max(p[1] for p in line))

@@ -554,3 +554,32 @@ def offers_complete_past(*, now: datetime | None = None) -> int:
     if count:
         bump_version()
     return count
+
+
+@transaction.atomic
+def request_and_book(
+    *,
+    rider,
+    origin: Place,
+    destination: Place,
+    earliest_departure: datetime,
+    latest_arrival: datetime,
+    offer_id: int,
+    occurrence_date: date,
+    seats: int = 1,
+    pickup_mode: str = PickupMode.DOOR,
+    max_walk_m: int = 500,
+) -> RideBooking:
+    """Ask for seats on a ride found by the search in one step: the rider's request and the
+    seat request are created together, or neither is (nothing is left half-booked)."""
+    request = request_create(
+        rider=rider,
+        origin=origin,
+        destination=destination,
+        earliest_departure=earliest_departure,
+        latest_arrival=latest_arrival,
+        seats=seats,
+        pickup_mode=pickup_mode,
+        max_walk_m=max_walk_m,
+    )
+    return booking_create(rider=rider, request_id=request.pk, offer_id=offer_id, occurrence_date=occurrence_date)

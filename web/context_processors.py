@@ -6,6 +6,8 @@ from django.http import HttpRequest
 
 from mobility.notifications.selectors import unread_count
 
+from .notifications import notification_texts_json
+
 
 def navigation(request: HttpRequest) -> dict:
     match = getattr(request, "resolver_match", None)
@@ -14,4 +16,4 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": unread_count(user=user)}
+    return {"unread_notifications": unread_count(user=user), "notification_texts": notification_texts_json()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,26 +59,41 @@ class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(label=_("Ja, ich möchte mein Konto und meine Daten endgültig löschen."))
 
 
+# Suggestions: a <datalist> the server fills with every place; htmx narrows it while typing.
+PLACE_INPUT = {
+    "list": "orte",
+    "autocomplete": "off",
+    "hx-get": reverse_lazy("web:place_suggestions"),
+    "hx-trigger": "input changed delay:250ms",
+    "hx-target": "#orte",
+    "hx-swap": "innerHTML",
+}
+
+
 class SearchForm(forms.Form):
     """Wohin möchten Sie? Places are names from the platform's own places (resolved by the view)."""
 
+    quiet_fields = ("date", "time", "seats")  # optional, but not worth a "(freiwillig)"
     WHEN_CHOICES = [("now", _("Jetzt")), ("depart", _("Abfahrt um")), ("arrive", _("Ankunft bis"))]
 
     origin = forms.CharField(
         label=_("Von"),
         max_length=200,
-        widget=forms.TextInput(
-            attrs={"list": "orte", "autocomplete": "off", "placeholder": _("z. B. Rathaus Lindenau")}
-        ),
+        help_text=_("Haltestelle, Treffpunkt oder Carsharing-Station"),
+        widget=forms.TextInput(attrs=PLACE_INPUT),
     )
     destination = forms.CharField(
         label=_("Nach"),
         max_length=200,
-        widget=forms.TextInput(attrs={"list": "orte", "autocomplete": "off", "placeholder": _("z. B. Birkenfeld")}),
+        widget=forms.TextInput(attrs=PLACE_INPUT),
     )
     when = forms.ChoiceField(label=_("Wann?"), choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect)
-    date = forms.DateField(label=_("Datum"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label=_("Uhrzeit"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(
+        label=_("Datum"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    time = forms.TimeField(
+        label=_("Uhrzeit"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     seats = forms.IntegerField(label=_("Personen"), min_value=1, max_value=8, initial=1, required=False)
 
     def clean(self):
@@ -90,3 +106,81 @@ class SearchForm(forms.Form):
         if not data.get("seats"):
             data["seats"] = 1
         return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Grund der Stornierung"),
+        max_length=300,
+        help_text=_("Zum Beispiel: „Termin fällt aus“. Die andere Seite bekommt den Grund mitgeteilt."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, reason_required: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = reason_required
+        if not reason_required:
+            self.fields["reason"].help_text = _("Hilft dem Bürgerbus-Verein bei der Planung.")
+
+
+WEEKDAY_CHOICES = [
+    (0, _("Montag")),
+    (1, _("Dienstag")),
+    (2, _("Mittwoch")),
+    (3, _("Donnerstag")),
+    (4, _("Freitag")),
+    (5, _("Samstag")),
+    (6, _("Sonntag")),
+]
+
+
+class OfferForm(forms.Form):
+    quiet_fields = ("weekdays", "until", "cost_share")
+    origin = forms.CharField(
+        label=_("Von"),
+        max_length=200,
+        help_text=_("Haltestelle oder Treffpunkt, an dem Sie losfahren"),
+        widget=forms.TextInput(attrs=PLACE_INPUT),
+    )
+    destination = forms.CharField(label=_("Nach"), max_length=200, widget=forms.TextInput(attrs=PLACE_INPUT))
+    date = forms.DateField(label=_("Datum"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    time = forms.TimeField(label=_("Abfahrt (Uhrzeit)"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    seats = forms.IntegerField(label=_("Freie Plätze"), min_value=1, max_value=8, initial=3)
+    cost_share = forms.DecimalField(
+        label=_("Kostenbeteiligung pro Platz (Euro)"),
+        min_value=0,
+        max_value=50,
+        decimal_places=2,
+        required=False,
+        initial=0,
+        help_text=_("0 heißt: kostenlos."),
+    )
+    max_detour_minutes = forms.IntegerField(label=_("Umweg höchstens (Minuten)"), min_value=0, max_value=60, initial=10)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Regelmäßig an diesen Tagen (freiwillig)"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    until = forms.DateField(
+        label=_("Regelmäßig bis (Datum)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Nur bei regelmäßigen Fahrten."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("weekdays") and not data.get("until"):
+            self.add_error("until", _("Bitte geben Sie an, bis wann die Fahrt regelmäßig stattfindet."))
+        return data
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Grund (freiwillig)"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(),
+    )

@@ -7,13 +7,31 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 #: Start times in the 15-minute grid, local time.
 START_TIMES = [(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(24) for m in (0, 15, 30, 45)]
 #: Reservations are booked by the hour.
-HOURS = [(str(h), _("%(n)d Std.") % {"n": h}) for h in (1, 2, 3, 4, 5, 6, 8, 10, 12, 24, 48, 72)]
+HOURS = [(str(h), _("%(n)d Std.") % {"n": h}) for h in (*range(1, 25), 36, 48, 72, 96, 120, 144, 168)]
 EXTRA_HOURS = [(str(h), _("%(n)d Std. länger") % {"n": h}) for h in (1, 2, 3, 4, 6, 12, 24)]
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` rendered in Python: Django renders every ``<option>`` through a template
+    include, which made the 96 start times a third of the vehicle page's server time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = "" if value is None else str(value[0] if isinstance(value, list | tuple) and value else value)
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) == chosen else ""}>{escape(label)}</option>'
+            for key, label in self.choices
+        )
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # noqa: S308 - every part escaped
 
 
 class DateInput(forms.DateInput):
@@ -42,8 +60,8 @@ class MembershipForm(forms.Form):
 
 class ReserveForm(forms.Form):
     day = forms.DateField(label=_("Tag"), widget=DateInput())
-    start_time = forms.ChoiceField(label=_("Abholung um"), choices=START_TIMES)
-    hours = forms.ChoiceField(label=_("Dauer"), choices=HOURS, initial="2")
+    start_time = forms.ChoiceField(label=_("Abholung um"), choices=START_TIMES, widget=QuickSelect)
+    hours = forms.ChoiceField(label=_("Dauer"), choices=HOURS, initial="2", widget=QuickSelect)
 
     def window(self) -> tuple[datetime, datetime]:
         """The chosen window as aware datetimes (local time zone); call after ``is_valid()``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.utils.translation import gettext_lazy as _
 
 TEXTS = {
@@ -24,3 +26,10 @@ TEXTS = {
 
 def notification_text(kind: str) -> str:
     return str(TEXTS.get(kind, _("Neue Nachricht")))
+
+
+def notification_texts_json() -> str:
+    """Every kind's sentence in the current language, for the live badge's announcement."""
+    return json.dumps(
+        {kind: str(text) for kind, text in {**TEXTS, "": _("Neue Nachricht")}.items()}, ensure_ascii=False
+    )

@@ -3,14 +3,26 @@
 from django.urls import path
 
 from .urls_member import urlpatterns as member_urlpatterns
-from .views import accounts, offers, pages, search, trips
+from .views import accounts, booking, offers, pages, search, trips
 
 app_name = "web"
 
 urlpatterns = [
     path("", search.start, name="start"),
+    path("orte/", search.place_suggestions, name="place_suggestions"),
+    path("verbindungen/", search.results, name="results"),
+    path("verbindungen/<int:index>/", search.option_detail, name="option_detail"),
+    path("buchen/buergerbus/", booking.buergerbus_book, name="book_buergerbus"),
+    path("buchen/mitfahrt/", booking.ride_book, name="book_ride"),
+    path("buchung/<str:kind>/<int:pk>/", booking.confirmation, name="booking_confirmation"),
     path("meine-fahrten/", trips.my_trips, name="my_trips"),
+    path("meine-fahrten/buergerbus/<int:pk>/stornieren/", trips.buergerbus_cancel, name="buergerbus_cancel"),
+    path("meine-fahrten/mitfahrt/<int:pk>/stornieren/", trips.ride_booking_cancel, name="ride_booking_cancel"),
     path("fahrt-anbieten/", offers.offer_create, name="offer_create"),
+    path("meine-angebote/<int:pk>/", offers.offer_detail, name="offer_detail"),
+    path("meine-angebote/<int:pk>/absagen/", offers.offer_cancel, name="offer_cancel"),
+    path("anfragen/<int:pk>/annehmen/", offers.booking_accept, name="ride_booking_accept"),
+    path("anfragen/<int:pk>/ablehnen/", offers.booking_decline, name="ride_booking_decline"),
     # car-sharing member pages and the map: web/urls_member.py
     *member_urlpatterns,
     # account

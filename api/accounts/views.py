@@ -17,7 +17,7 @@ from api.throttles import AuthRateThrottle
 from mobility.accounts import services
 from mobility.accounts.models import CostCentre
 from mobility.errors import Forbidden, ValidationFailed
-from mobility.privacy.services import personal_data_access_record
+from mobility.privacy.services import personal_data_access_record, personal_data_access_record_many
 from mobility.public_url import public_url
 
 from . import serializers as s
@@ -132,11 +132,27 @@ class MeView(APIView):
 
 
 class UserListView(generics.ListAPIView):
-    """Operator: all accounts."""
+    """Operator: all accounts. Every account on the page is recorded in the access audit log
+    (``?reason=``), as when it is opened on its own."""
 
     permission_classes = [IsOperator]
     serializer_class = s.ProfileOutput
     queryset = User.objects.select_related("cost_centre").order_by("id")
+
+    @extend_schema(parameters=[OpenApiParameter("reason", str, description="Why the accounts are listed (audit log)")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        personal_data_access_record_many(
+            actor=self.request.user,
+            subjects=list(page if page is not None else queryset),
+            what="profile list",
+            reason=self.request.query_params.get("reason", "account administration"),
+            path=self.request.path,
+        )
+        return page
 
 
 class UserDetailView(generics.RetrieveAPIView):

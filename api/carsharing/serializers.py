@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.validators import validate_supported_date, validate_supported_month
 from carsharing.models import (
     BaseLoadBlock,
     DefectReport,
@@ -111,8 +112,8 @@ class TariffInput(serializers.Serializer):
 
 
 class WindowQuery(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.DateTimeField(validators=[validate_supported_date])
+    end = serializers.DateTimeField(validators=[validate_supported_date])
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
@@ -342,7 +343,9 @@ class MaterialiseOutput(serializers.Serializer):
 
 
 class UtilisationQuery(serializers.Serializer):
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM (local time)")
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM (local time)", validators=[validate_supported_month]
+    )
 
 
 class UtilisationRowOutput(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.validators import validate_supported_date
 from gtfs.domain.times import format_gtfs_time
 from gtfs.models import BookingRule, BuergerbusBooking, Feed, FeedKind, FeedVersion, GtfsImport, Route, Service, Stop
 
@@ -163,7 +164,9 @@ class DepartureOutput(serializers.Serializer):
 
 class DeparturesQuery(serializers.Serializer):
     stops = serializers.CharField(help_text="one stop id or several, comma-separated (a group of stops)")
-    date = serializers.DateField(required=False, help_text="local service date; default today")
+    date = serializers.DateField(
+        required=False, help_text="local service date; default today", validators=[validate_supported_date]
+    )
     time = serializers.TimeField(required=False, help_text="local start time; default now")
     window = serializers.IntegerField(required=False, min_value=1, max_value=24 * 60, default=60, help_text="minutes")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
@@ -435,7 +438,7 @@ class ManifestOutput(serializers.Serializer):
 
 
 class ManifestQuery(serializers.Serializer):
-    date = serializers.DateField()
+    date = serializers.DateField(validators=[validate_supported_date])
 
 
 class CreatedIdOutput(serializers.Serializer):

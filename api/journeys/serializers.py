@@ -84,6 +84,12 @@ class JourneyQueryInput(serializers.Serializer):
         default=0,
         help_text="with depart_at: every good transit departure in this many minutes",
     )
+    max_duration_min = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="longest transit journey shown, minutes (default JOURNEYS_MAX_DURATION_MIN); "
+        "limits.longer_than_max_duration says how many were left out",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -114,6 +120,16 @@ class JourneyQueryInput(serializers.Serializer):
         if walk > limit:
             raise serializers.ValidationError({"max_walk_m": [_("At most %(limit).0f m.") % {"limit": limit}]})
         attrs["max_walk_m"] = walk
+        longest = attrs.get("max_duration_min", conf.JOURNEYS_MAX_DURATION_MIN)
+        if longest > conf.JOURNEYS_MAX_DURATION_LIMIT_MIN:
+            raise serializers.ValidationError(
+                {
+                    "max_duration_min": [
+                        _("At most %(minutes)d minutes.") % {"minutes": conf.JOURNEYS_MAX_DURATION_LIMIT_MIN}
+                    ]
+                }
+            )
+        attrs["max_duration_min"] = longest
         return attrs
 
 
@@ -136,6 +152,7 @@ class LegPlaceOutput(serializers.Serializer):
     lon = serializers.FloatField()
     stop = serializers.IntegerField(allow_null=True, help_text="the stop's id (as in /gtfs/stops/) or null")
     meeting_point = serializers.IntegerField(allow_null=True, help_text="the meeting point's id or null")
+    exact = serializers.BooleanField(help_text="false: a driver's place, rounded to the privacy grid")
 
     def to_representation(self, instance):
         return {
@@ -144,6 +161,7 @@ class LegPlaceOutput(serializers.Serializer):
             "lon": instance["lon"],
             "stop": instance.get("stop"),
             "meeting_point": instance.get("meeting_point"),
+            "exact": instance.get("exact", True),
         }
 
 
@@ -402,6 +420,7 @@ class QueryEchoOutput(serializers.Serializer):
     seats = serializers.IntegerField()
     modes = serializers.ListField(child=serializers.ChoiceField(choices=sorted(MODES)))
     window_min = serializers.IntegerField()
+    max_duration_min = serializers.IntegerField()
 
     def get_fields(self):
         fields = super().get_fields()
@@ -409,9 +428,25 @@ class QueryEchoOutput(serializers.Serializer):
         return fields
 
 
+class LimitsOutput(serializers.Serializer):
+    max_duration_min = serializers.IntegerField()
+    longer_than_max_duration = serializers.IntegerField(help_text="transit journeys left out as too long (0: none)")
+    message = serializers.CharField(required=False, help_text="why something was left out (only then)")
+
+    def to_representation(self, limits: dict[str, Any]) -> dict[str, Any]:
+        out = {
+            "max_duration_min": limits["max_duration_min"],
+            "longer_than_max_duration": limits["longer_than_max_duration"],
+        }
+        if limits.get("message"):
+            out["message"] = str(limits["message"])
+        return out
+
+
 class JourneySearchOutput(serializers.Serializer):
     query = QueryEchoOutput()
     nothing_found = serializers.BooleanField()
+    limits = LimitsOutput()
     options = OptionOutput(many=True)
     suggestions = SuggestionOutput(many=True)
 
@@ -428,8 +463,10 @@ class JourneySearchOutput(serializers.Serializer):
                 "seats": query.seats,
                 "modes": sorted(query.modes),
                 "window_min": query.window_min,
+                "max_duration_min": query.max_duration_min,
             },
             "nothing_found": result.nothing_found,
+            "limits": LimitsOutput(result.limits).data,
             "options": [OptionOutput(option).data for option in result.options],
             "suggestions": [SuggestionOutput(suggestion).data for suggestion in result.suggestions],
         }

@@ -43,5 +43,6 @@ class JourneySearchView(APIView):
             rental_hours=values["rental_hours"],
             pickup_mode=values["pickup"],
             window_min=values["window_min"],
+            max_duration_min=values["max_duration_min"],
         )
         return Response(JourneySearchOutput(journeys_search(query=query, user=request.user)).data)

@@ -15,6 +15,7 @@ from rides import conf
 from rides.domain.privacy import coarse_position
 from rides.domain.recurrence import mask_weekdays
 from rides.models import BookingStatus, MeetingPoint, MeetingPointKind, PickupMode, RideBooking, RideOffer, RideRequest
+from rides.selectors import derived_from_driver
 
 
 # -- input --------------------------------------------------------------------------------------
@@ -224,11 +225,11 @@ class MatchSerializer(serializers.Serializer):
 
     @extend_schema_field(PlaceSerializer)
     def get_pickup(self, item) -> dict:
-        return place(item.pickup_lat, item.pickup_lon, item.pickup_point, exact=True)
+        return place(item.pickup_lat, item.pickup_lon, item.pickup_point, exact=item.pickup_exact)
 
     @extend_schema_field(PlaceSerializer)
     def get_dropoff(self, item) -> dict:
-        return place(item.dropoff_lat, item.dropoff_lon, item.dropoff_point, exact=True)
+        return place(item.dropoff_lat, item.dropoff_lon, item.dropoff_point, exact=item.dropoff_exact)
 
     def get_detour_s(self, item) -> float:
         return round(item.match.added_s, 1)
@@ -305,12 +306,18 @@ class BookingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PlaceSerializer)
     def get_pickup(self, booking: RideBooking) -> dict:
-        exact = self._is_rider(booking) or self._confirmed(booking)
+        own = self._is_rider(booking) and not derived_from_driver(
+            booking.offer, booking.pickup_node, booking.pickup_meeting_point_id
+        )
+        exact = own or self._confirmed(booking)
         return place(booking.pickup_lat, booking.pickup_lon, booking.pickup_meeting_point, exact=exact)
 
     @extend_schema_field(PlaceSerializer)
     def get_dropoff(self, booking: RideBooking) -> dict:
-        exact = self._is_rider(booking) or self._confirmed(booking)
+        own = self._is_rider(booking) and not derived_from_driver(
+            booking.offer, booking.dropoff_node, booking.dropoff_meeting_point_id
+        )
+        exact = own or self._confirmed(booking)
         return place(booking.dropoff_lat, booking.dropoff_lon, booking.dropoff_meeting_point, exact=exact)
 
     @extend_schema_field(ContactSerializer(allow_null=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.validators import validate_supported_date
 from mobility.stats.charts import CHARTS
 from mobility.stats.domain.periods import PERIODS
 from mobility.stats.exporters import FORMATS
@@ -13,8 +14,10 @@ DIMENSIONS = sorted({d for dims in SECTIONS.values() for d in dims})
 
 
 class RangeQuerySerializer(serializers.Serializer):
-    from_ = serializers.DateField(help_text="First local date (YYYY-MM-DD), included")
-    to = serializers.DateField(help_text="Last local date (YYYY-MM-DD), included")
+    from_ = serializers.DateField(
+        help_text="First local date (YYYY-MM-DD), included", validators=[validate_supported_date]
+    )
+    to = serializers.DateField(help_text="Last local date (YYYY-MM-DD), included", validators=[validate_supported_date])
 
     def get_fields(self):
         fields = super().get_fields()

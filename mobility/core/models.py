@@ -16,6 +16,9 @@ class IdempotencyRecord(models.Model):
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty while in progress")
     response_body = models.JSONField(null=True, blank=True)
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="While in progress: after this a retry may take the request over"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "mobility.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

@@ -25,6 +25,27 @@ def user_group_name(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def revocation_group_for_token(token_key: str) -> str:
+    """The group of the sockets signed in with one app token (knox ``token_key``)."""
+    return f"auth-token-{token_key}"
+
+
+def revocation_group_for_session(session_key: str) -> str:
+    return f"auth-session-{session_key}"
+
+
+def sockets_close_for_revoked(group: str) -> None:
+    """Close the sockets of a revoked token or ended session (code 4401). Best effort: with
+    the channel layer down there is no open socket to reach either."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": "auth.revoked"})
+    except Exception:
+        logger.warning("could not close the sockets of %s", group, exc_info=True)
+
+
 def notification_as_message(notification: Notification) -> dict[str, Any]:
     return {
         "id": notification.pk,

@@ -46,6 +46,27 @@ def user_erase(*, user_id: int, requested_by_subject: bool = True) -> ErasureRec
     return ErasureRecord.objects.create(subject_ref=user_id, requested_by_subject=requested_by_subject, summary=summary)
 
 
+def personal_data_access_record_many(
+    *, actor: User, subjects: list[User], what: str, reason: str, path: str = ""
+) -> None:
+    """Log that ``actor`` viewed several people's personal data at once (a list page): one
+    entry per person shown, as if each had been opened."""
+    role = "operator" if actor.is_operator else "staff" if actor.is_town_staff else "other"
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(
+            actor=actor,
+            actor_role=role,
+            subject=subject,
+            subject_ref=subject.pk,
+            what=what[:100],
+            reason=(reason or "not given")[:200],
+            path=path[:300],
+        )
+        for subject in subjects
+        if subject.pk != actor.pk
+    )
+
+
 def personal_data_access_record(*, actor: User, subject: User, what: str, reason: str, path: str = "") -> None:
     """Log that ``actor`` (staff or operator) viewed ``subject``'s personal data."""
     if actor.pk == subject.pk:

@@ -15,8 +15,11 @@ The rules (one place, used by the fast matcher, the offer-side matcher and the o
 * Feasible when: the plan's total duration minus the driver's own direct duration stays
   within the driver's detour budget; ``pickup time >= earliest departure + walk to p``
   (the driver does not wait); ``drop-off time + walk from q <= latest arrival``; seats
-  free on every leg between ``p`` and ``q``; no confirmed rider's stop later than promised
-  plus tolerance.
+  free on every leg between ``p`` and ``q`` (an offer's seats are the most riders in the
+  car at once); no confirmed rider's stop later than promised plus tolerance; and the plan's
+  route never drives a road stretch twice in the same direction (``drives_a_stretch_twice``:
+  no shuttling riders from A to B, back to A and to B again within the detour budget; a
+  there-and-back spur to a door drives each direction once and is allowed).
 * Per offer the best feasible option is kept, ranked by (arrival, added seconds, walking).
 
 Speed: the matcher runs one backward and one forward Dijkstra from each pickup and one
@@ -138,7 +141,32 @@ class Match:
         return self.pickup.walk_m + self.dropoff.walk_m
 
     def rank(self) -> tuple[float, float, float]:
-        return (self.arrival_s, self.added_s, self.walk_m)
+        # Times to the millisecond: sums of the same edge times in another order differ in the
+        # last bits, and such noise must not decide between two equally fast options.
+        return (round(self.arrival_s, 3), round(self.added_s, 3), self.walk_m)
+
+
+def drives_a_stretch_twice(graph: RoadGraph, stops: Iterable[int]) -> bool:
+    """Whether the fastest route through ``stops`` (graph nodes, in order) uses some directed
+    road edge twice. Consecutive equal stops add nothing; paths come from the graph's CCH."""
+    nodes = [int(n) for n in stops]
+    seen: set[tuple[int, int]] = set()
+    for a, b in zip(nodes, nodes[1:], strict=False):
+        if a == b:
+            continue
+        path = graph.fastest_path(a, b)
+        if path is None:
+            return True  # unreachable: not a plan at all
+        for edge in zip(path[:-1].tolist(), path[1:].tolist(), strict=True):
+            if edge in seen:
+                return True
+            seen.add(edge)
+    return False
+
+
+def _inserted_nodes(plan: OfferPlan, i: int, j: int, p: int, q: int) -> list[int]:
+    nodes = [s.node for s in plan.stops]
+    return [*nodes[: i + 1], p, *nodes[i + 1 : j + 1], q, *nodes[j + 1 :]]
 
 
 # -- the rules, for one offer, given the needed travel times ---------------------------------
@@ -153,18 +181,20 @@ def best_insertion(
     to_q: Iterable[float],
     from_q: Iterable[float],
     p_to_q: float,
+    graph: RoadGraph | None = None,
 ) -> Match | None:
     """The best feasible insertion into ``plan`` (or ``None``).
 
     ``to_p[k]`` is ``t(s_k, p)``, ``from_p[k]`` is ``t(p, s_k)``, likewise for ``q``; all in
-    seconds, ``inf`` when unknown because provably too far.
+    seconds, ``inf`` when unknown because provably too far. With ``graph`` an insertion whose
+    route would drive a stretch twice in the same direction is not feasible.
     """
     stops = plan.stops
     m = len(stops) - 1
     to_p, from_p, to_q, from_q = list(to_p), list(from_p), list(to_q), list(from_q)
     if query.seats > plan.capacity:
         return None
-    best: Match | None = None
+    feasible: list[Match] = []
     budget = plan.max_detour_s + plan.direct_s - plan.duration_s
     for i in range(m):
         leg_i = stops[i + 1].offset_s - stops[i].offset_s
@@ -210,9 +240,14 @@ def best_insertion(
                 detour_s=plan.duration_s + added - plan.direct_s,
                 pickup_shift_s=dp,
             )
-            if best is None or match.rank() < best.rank():
-                best = match
-    return best
+            feasible.append(match)
+    feasible.sort(key=Match.rank)
+    for match in feasible:
+        if graph is None or not drives_a_stretch_twice(
+            graph, _inserted_nodes(plan, match.pickup_leg, match.dropoff_leg, pickup.node, dropoff.node)
+        ):
+            return match
+    return None
 
 
 def _keep_best(found: dict[Hashable, Match], match: Match | None) -> None:
@@ -395,6 +430,16 @@ class OfferIndex:
                 ok = early_ok & (added <= budget + EPS_S) & (dropoff_time + dropoff.walk_s <= la + EPS_S)
                 for k in np.flatnonzero(ok).tolist():
                     slot = int(simple_slots[k])
+                    key = self._keys[slot]
+                    rank = (
+                        round(float(dropoff_time[k]) + dropoff.walk_s, 3),
+                        round(float(added[k]), 3),
+                        pickup.walk_m + dropoff.walk_m,
+                    )
+                    if key in found and not rank < found[key].rank():
+                        continue
+                    if drives_a_stretch_twice(graph, (int(o[k]), pickup.node, dropoff.node, int(d[k]))):
+                        continue
                     _keep_best(
                         found,
                         Match(
@@ -425,6 +470,7 @@ class OfferIndex:
                             to_q=to_q[nodes] if to_q is not None else np.full(len(nodes), INF),
                             from_q=from_q[nodes],
                             p_to_q=p_q,
+                            graph=graph,
                         ),
                     )
         return ranked(found.values())
@@ -479,6 +525,7 @@ def match_requests_for_offer(graph: RoadGraph, plan: OfferPlan, requests: Iterab
                         to_q=from_stop[:, dropoff.node],
                         from_q=to_stop[:, dropoff.node],
                         p_to_q=p_to_q,
+                        graph=graph,
                     ),
                 )
         for match in found.values():
@@ -555,6 +602,7 @@ def oracle_matches(
                         to_q=[t(s, q) for s in nodes],
                         from_q=[t(q, s) for s in nodes],
                         p_to_q=t(p, q),
+                        graph=graph,
                     ),
                 )
     return ranked(found.values())
@@ -627,6 +675,7 @@ def match_plan(graph: RoadGraph, plan: OfferPlan, query: RideQuery) -> Match | N
                     to_q=to_q[dropoff.node][nodes],
                     from_q=from_q[dropoff.node][nodes],
                     p_to_q=float(from_p[dropoff.node]),
+                    graph=graph,
                 ),
             )
     return found.get(plan.key)

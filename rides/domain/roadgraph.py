@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -362,6 +363,9 @@ class RoadGraph:
         self.backward = self.forward.T.tocsr()
         self.backward.sort_indices()
         self._dist_forward: csr_matrix | None = None
+        self._cch_lock = threading.Lock()
+        self._cch_metric = None
+        self._cch_local = threading.local()
         self.tree = cKDTree(self._project(np.asarray(self.lat), np.asarray(self.lon)))
 
     # -- construction ------------------------------------------------------------------------
@@ -464,11 +468,13 @@ class RoadGraph:
     _ARRAYS = ("indptr", "indices", "time_s", "dist_m", "lat", "lon", "osm_ids", "geom_indptr", "geom_lat", "geom_lon")
 
     def save(self, directory: Path) -> Path:
-        """Write the arrays as uncompressed ``.npy`` files (memory-mappable) plus ``meta.json``."""
+        """Write the arrays as uncompressed ``.npy`` files (memory-mappable) plus ``meta.json``,
+        and the contraction order of the CCH (``cch_order.npy``, the slow part of building it)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         for name in self._ARRAYS:
             np.save(directory / f"{name}.npy", np.ascontiguousarray(getattr(self, name)))
+        np.save(directory / "cch_order.npy", self.cch_order())
         meta = dict(self.meta)
         meta["bbox"] = self.bbox()
         (directory / "meta.json").write_text(json.dumps(meta, indent=2))
@@ -483,7 +489,11 @@ class RoadGraph:
         mode: Literal["r"] | None = "r" if mmap else None
         arrays = {name: np.load(directory / f"{name}.npy", mmap_mode=mode) for name in cls._ARRAYS}
         meta = json.loads((directory / "meta.json").read_text())
-        return cls(**arrays, meta=meta)
+        graph = cls(**arrays, meta=meta)
+        order_file = directory / "cch_order.npy"
+        if order_file.is_file():
+            graph._cch_order = np.load(order_file)
+        return graph
 
     # -- geometry ----------------------------------------------------------------------------
     @property
@@ -538,16 +548,79 @@ class RoadGraph:
         """Travel time in seconds from every node to ``target`` (``inf`` beyond ``limit``)."""
         return dijkstra(self.backward, directed=True, indices=int(target), limit=limit)
 
+    # -- point-to-point queries: a Customizable Contraction Hierarchy (RoutingKit) ----------------
+    def cch_order(self) -> np.ndarray:
+        """The nested-dissection contraction order (computed once, saved with the cache)."""
+        order = getattr(self, "_cch_order", None)
+        if order is None:
+            import routingkit_cch
+
+            tail = np.repeat(np.arange(self.node_count, dtype=np.int64), np.diff(np.asarray(self.indptr)))
+            order = np.asarray(
+                routingkit_cch.compute_order_inertial(
+                    self.node_count,
+                    tail.tolist(),
+                    np.asarray(self.indices).tolist(),
+                    np.asarray(self.lat).tolist(),
+                    np.asarray(self.lon).tolist(),
+                ),
+                dtype=np.int64,
+            )
+            self._cch_order = order
+        return order
+
+    def _cch_query(self):
+        """This thread's CCH query object (queries are not shared between threads)."""
+        query = getattr(self._cch_local, "query", None)
+        if query is not None:
+            return query
+        with self._cch_lock:
+            if self._cch_metric is None:
+                import routingkit_cch
+
+                tail = np.repeat(np.arange(self.node_count, dtype=np.int64), np.diff(np.asarray(self.indptr)))
+                cch = routingkit_cch.CCH(
+                    self.cch_order().tolist(), tail.tolist(), np.asarray(self.indices).tolist(), False
+                )
+                # integer milliseconds (at least 1) for the hierarchy; exact float seconds are
+                # summed along the path it returns
+                weights = np.maximum(np.round(np.asarray(self.time_s) * 1000.0), 1).astype(np.int64)
+                self._cch_metric = (cch, routingkit_cch.CCHMetric(cch, weights.tolist()))
+            import routingkit_cch
+
+            query = routingkit_cch.CCHQuery(self._cch_metric[1])
+        self._cch_local.query = query
+        return query
+
+    def prepare_queries(self) -> None:
+        """Build the CCH now (about 0.1 s with a saved order), not in the first query."""
+        self._cch_query()
+
+    def fastest_path(self, source: int, target: int) -> np.ndarray | None:
+        """The fastest node path ``source .. target`` (``None`` if unreachable), via the CCH."""
+        if source == target:
+            return np.asarray([source], dtype=np.int64)
+        result = self._cch_query().run(int(source), int(target))
+        reachable = result.distance is not None
+        path = np.asarray(result.node_path, dtype=np.int64) if reachable else None
+        del result  # RoutingKit wants the result gone before the next query
+        return path
+
+    def travel_time(self, source: int, target: int) -> float:
+        """Fastest travel time in seconds from ``source`` to ``target`` (``inf`` if unreachable):
+        the path from the CCH, its time summed from the exact edge times."""
+        path = self.fastest_path(source, target)
+        if path is None:
+            return math.inf
+        if len(path) < 2:
+            return 0.0
+        return float(np.sum(np.asarray(self.time_s)[self.edge_positions(path[:-1], path[1:])]))
+
     def route(self, source: int, target: int) -> Route:
         """The fastest route: node sequence, cumulative seconds and metres at each node."""
-        times, predecessors = dijkstra(self.forward, directed=True, indices=int(source), return_predecessors=True)
-        if not np.isfinite(times[target]):
+        path = self.fastest_path(source, target)
+        if path is None:
             raise RoadGraphError(f"node {target} is unreachable from {source}")
-        nodes = [int(target)]
-        while nodes[-1] != source:
-            nodes.append(int(predecessors[nodes[-1]]))
-        nodes.reverse()
-        path = np.asarray(nodes, dtype=np.int64)
         step_time = np.zeros(len(path))
         step_dist = np.zeros(len(path))
         if len(path) > 1:
@@ -732,12 +805,17 @@ def zoom_tolerance_deg(zoom: int) -> float:
 
 
 def network_lines(
-    graph: RoadGraph, *, tolerance_deg: float, bbox: tuple[float, float, float, float] | None = None
+    graph: RoadGraph,
+    *,
+    tolerance_deg: float,
+    bbox: tuple[float, float, float, float] | None = None,
+    min_extent_deg: float | None = None,
 ) -> list[list[tuple[float, float]]]:
     """The road network as lines for a map: one line per road section (both directions of a
     two-way road become one line), each simplified with Douglas–Peucker at ``tolerance_deg``
     degrees (about one screen pixel at the map's zoom). Sections whose whole extent is
-    below the tolerance are left out (they would draw as a dot). ``bbox`` (``min_lon,
+    below ``min_extent_deg`` (default: the tolerance) are left out (they would draw as a dot,
+    or at low zoom as clutter of short town streets). ``bbox`` (``min_lon,
     min_lat, max_lon, max_lat``) keeps only sections that reach into it. Points are
     ``(lon, lat)``, GeoJSON order.
     """
@@ -785,7 +863,7 @@ def network_lines(
         lines = lines[shapely.intersects(lines, shapely.box(*bbox))]
     bounds = shapely.bounds(lines)
     extent = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-    lines = lines[extent >= tolerance_deg]
+    lines = lines[extent >= (tolerance_deg if min_extent_deg is None else min_extent_deg)]
     lines = shapely.simplify(lines, tolerance_deg, preserve_topology=False)
     coords, index = shapely.get_coordinates(lines, return_index=True)
     decimals = max(4, min(6, int(math.ceil(-math.log10(tolerance_deg))) + 1)) if tolerance_deg > 0 else 6

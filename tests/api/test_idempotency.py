@@ -80,3 +80,63 @@ def test_overlong_key_is_refused(client_for, alice):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "idempotency_key_invalid"
     assert Notification.objects.count() == 0
+
+
+def _pending_record(user, key: str, body: dict, **fields) -> IdempotencyRecord:
+    """An in-progress record as a worker that crashed mid-request leaves it."""
+    from rest_framework.parsers import JSONParser
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from api.idempotency import _request_hash
+
+    request = Request(APIRequestFactory().post("/things/", body, format="json"), parsers=[JSONParser()])
+    return IdempotencyRecord.objects.create(
+        user=user, key=key, method="POST", path="/things/", request_hash=_request_hash(request), **fields
+    )
+
+
+def test_retry_after_the_lease_of_a_crashed_request_is_processed_once(client_for, alice, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.IDEMPOTENCY_LEASE_SECONDS = 5
+    _pending_record(alice, "k-crash", {"seats": 1}, lease_until=timezone.now() - timedelta(seconds=1))
+    client = client_for(alice)
+    retried = client.post("/things/", {"seats": 1}, HTTP_IDEMPOTENCY_KEY="k-crash")
+    replayed = client.post("/things/", {"seats": 1}, HTTP_IDEMPOTENCY_KEY="k-crash")
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried
+    assert replayed.status_code == 201
+    assert replayed["Idempotent-Replayed"] == "true"
+    assert replayed.json() == retried.json()
+    assert Notification.objects.filter(user=alice).count() == 1
+    record = IdempotencyRecord.objects.get(user=alice, key="k-crash")
+    assert (record.status_code, record.response_body, record.lease_until) == (201, retried.json(), None)
+
+
+def test_record_without_lease_from_before_leases_expires_after_the_lease_from_creation(client_for, alice, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.IDEMPOTENCY_LEASE_SECONDS = 5
+    record = _pending_record(alice, "k-old", {"seats": 1})
+    client = client_for(alice)
+    assert client.post("/things/", {"seats": 1}, HTTP_IDEMPOTENCY_KEY="k-old").status_code == 409
+    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(seconds=6))
+    assert client.post("/things/", {"seats": 1}, HTTP_IDEMPOTENCY_KEY="k-old").status_code == 201
+    assert Notification.objects.filter(user=alice).count() == 1
+
+
+def test_request_within_its_lease_still_gets_409(client_for, alice, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _pending_record(alice, "k-live", {"seats": 1}, lease_until=timezone.now() + timedelta(seconds=20))
+    response = client_for(alice).post("/things/", {"seats": 1}, HTTP_IDEMPOTENCY_KEY="k-live")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_request_in_progress"
+    assert Notification.objects.count() == 0

@@ -106,6 +106,9 @@ async def test_unauthenticated_socket_is_closed_with_4401(query):
     communicator = WebsocketCommunicator(application, f"/ws/notifications/{query}")
     connected, _ = await communicator.connect()
     assert connected
+    if not query:
+        # Without credentials the first message must authenticate; anything else is refused.
+        await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from(timeout=5) == {"type": "error", "code": "not_authenticated"}
     closed = await communicator.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4401}

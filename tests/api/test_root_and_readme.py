@@ -35,6 +35,13 @@ def test_site_root_is_a_page_and_unknown_api_paths_are_the_json_404(client):
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+    # Outside the API a JSON client still gets JSON; a browser gets the German page.
+    response = client.get("/nothing-here/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    response = client.get("/nothing-here/", HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
 
 
 def readme_requests() -> list[str]:

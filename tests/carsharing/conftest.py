@@ -121,4 +121,3 @@ def save_card(user, card: str = "pm_card_visa") -> None:
     client = stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
     client.v1.setup_intents.confirm(started["setup_intent"], params={"payment_method": card})
     services.payment_method_save(user=user, setup_intent_id=started["setup_intent"])
-

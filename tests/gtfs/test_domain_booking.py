@@ -75,7 +75,7 @@ def test_same_day_booking_needs_the_minimum_notice():
         (2, 7 * 3600 + 30 * 60 + 15, datetime(2030, 3, 3, 7, 30, 15)),
         (1, 0, datetime(2030, 3, 4, 0, 0, 0)),
         (1, 86_399, datetime(2030, 3, 4, 23, 59, 59)),
-        (1, 86_400, datetime(2030, 3, 4, 23, 59, 59)),  # "24:00:00" is the day's last second
+        (1, 86_400, datetime(2030, 3, 5, 0, 0, 0)),  # "24:00:00" is a GTFS time: the next midnight
         (0, 12 * 3600, datetime(2030, 3, 5, 12, 0, 0)),
     ],
 )

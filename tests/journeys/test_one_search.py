@@ -129,6 +129,8 @@ def test_nothing_found_suggests_alternatives(demo, client_for, alice):
         },
     )
     assert body["nothing_found"] is True and body["options"] == []
+    # the first bus leaves after 09:00, more than the 6 h limit after 02:00: the answer says so
+    assert body["limits"]["longer_than_max_duration"] == 1
     kinds = [s["kind"] for s in body["suggestions"]]
     assert "post_ride_request" in kinds
     post = next(s for s in body["suggestions"] if s["kind"] == "post_ride_request")

@@ -192,3 +192,23 @@ def test_reimport_resnaps_live_offers(tmp_path, settings, alice):
     offer.refresh_from_db()
     assert (offer.origin_node, offer.destination_node) == (a, b)
     assert offer.duration_s == pytest.approx(graph.route(a, b).duration_s)
+
+
+def test_cch_point_to_point_equals_dijkstra_on_real_graphs(tmp_path):
+    """The CCH's travel times equal scipy's Dijkstra on random pairs; the saved order is reused."""
+    import random
+
+    for name in ("herrenberg-minimal.osm.pbf", "north-bayreuth.osm.gz"):
+        graph = RoadGraph.from_osm(shared_file(f"osm/{name}"))
+        graph.save(tmp_path / name)
+        loaded = RoadGraph.load(tmp_path / name)
+        assert np.array_equal(loaded._cch_order, graph.cch_order())
+        rng = random.Random(3)
+        for _ in range(150):
+            a, b = rng.randrange(graph.node_count), rng.randrange(graph.node_count)
+            expected = float(graph.times_from(a)[b])
+            assert loaded.travel_time(a, b) == pytest.approx(expected, abs=0.5)  # ms weights in the hierarchy
+            route = loaded.route(a, b)
+            assert route.nodes[0] == a and route.nodes[-1] == b
+            assert route.duration_s == pytest.approx(loaded.travel_time(a, b), abs=1e-9)
+        assert loaded.travel_time(5, 5) == 0.0

@@ -64,3 +64,34 @@ def page_text(response) -> str:
     parser = PageText()
     parser.feed(response.content.decode())
     return re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
+
+
+@pytest.fixture
+def demo(db, tmp_path, settings):
+    """The demo region (accounts, buses, Bürgerbus, carpools, cars), as ``make run`` has it."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    import journeys.conf
+    import journeys.timetable_store as store
+
+    settings.JOURNEYS_TIMETABLE_DIR = str(tmp_path / "timetables")
+    journeys.conf.JOURNEYS_TIMETABLE_DIR = str(tmp_path / "timetables")
+    store._cache = None
+    call_command("demo", "--out", str(tmp_path / "demo"), stdout=StringIO())
+    yield
+    store._cache = None
+
+
+DEMO_PASSWORDS = {
+    "anna@demo.lindenau.example": "anna-demo-2026",
+    "ben@demo.lindenau.example": "ben-demo-2026",
+    "carla@demo.lindenau.example": "carla-demo-2026",
+}
+
+
+def demo_browser(email: str) -> Client:
+    from mobility.accounts.models import User
+
+    return signed_in(User.objects.get(email=email), DEMO_PASSWORDS[email])

@@ -23,9 +23,9 @@ def personal(view: Callable) -> Callable:
     return wrapped
 
 
-def safe_next(request: HttpRequest, default: str) -> str:
-    """The ``next`` target if it stays on this site, else ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
+def safe_next(request: HttpRequest, default: str, *, field: str = "next") -> str:
+    """The ``next`` (or ``field``) target if it stays on this site, else ``default``."""
+    target = request.POST.get(field) or request.GET.get(field) or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +30,6 @@ from mobility.errors import DomainError, NotFound
 from .. import forms_carsharing as forms
 from ..errors import add_domain_error, german_message
 from .base import is_htmx, personal
-from .map import map_config
 
 #: German sentences for the car-sharing error codes (the services' messages are English).
 MESSAGES = {
@@ -106,7 +106,6 @@ def stations(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "carsharing",
         "stations": selectors.stations_with_vehicles(),
-        "map": map_config(layers="roads stops stations"),
         **_membership_context(request.user),
     }
     return render(request, "web/carsharing/stations.html", context)
@@ -169,19 +168,46 @@ def _grid_context(request: HttpRequest, vehicle) -> dict:
     previous = first - step if first - step >= today - timedelta(days=days - 1) and first > today else None
     following = first + step if first + step <= horizon else None
     hours = []
+    day_rows = []
     if view == "woche":
-        # rows: local hours 0–23; cells: the four quarter-hours of that hour on each day
+        # rows: local hours 0–23; cells: the quarter-hours of that hour on each day (on the
+        # day clocks go back, the repeated hour has eight)
+        by_hour: list[dict[int, list]] = []
+        for day in grid:
+            slots_by_hour: dict[int, list] = {}
+            for slot in day.slots:
+                slots_by_hour.setdefault(slot.start.hour, []).append(slot)
+            by_hour.append(slots_by_hour)
         for hour in range(24):
-            cells = []
-            for day in grid:
-                quarters = [slot for slot in day.slots if slot.start.hour == hour]
-                cells.append({"day": day.day, "slots": quarters, "summary": _summary(quarters)})
-            hours.append({"hour": hour, "cells": cells})
+            cells = [_summary(slots_by_hour.get(hour, [])) for slots_by_hour in by_hour]
+            hours.append({"hour": f"{hour:02d}", "cells": cells})
+    else:
+        words = {state: str(word) for state, word in STATE_WORDS.items()}
+        for start, slots in grid[0].hours():
+            day_rows.append(
+                {
+                    "hour": f"{start:%H}",
+                    "cells": [(slot.state, slot.start.isoformat(), words[slot.state]) for slot in slots],
+                }
+            )
+    try:
+        tariff = vehicle.vehicle_type.tariff
+    except ObjectDoesNotExist:
+        tariff = None
     return {
         "vehicle": vehicle,
+        "tariff": {
+            "hour": _euro(tariff.per_hour_cents),
+            "cap": _euro(tariff.daily_cap_cents),
+            "km": _euro(tariff.per_km_cents),
+            "included_km": tariff.included_km,
+        }
+        if tariff
+        else None,
         "view": view,
         "grid": grid,
         "week_rows": hours,
+        "day_rows": day_rows,
         "first": first,
         "previous": previous,
         "following": following,
@@ -195,6 +221,8 @@ STATE_WORDS = {"free": gettext_lazy("frei"), "busy": gettext_lazy("belegt"), "pa
 def _summary(slots) -> dict:
     """One cell of the week grid: one word when all four quarters agree, else each quarter."""
     states = {slot.state for slot in slots}
+    if not states:  # the hour skipped when clocks go forward
+        return {"css": "slot-past", "text": "–", "short": "–"}
     if len(states) == 1:
         state = states.pop()
         return {"css": f"slot-{state}", "text": str(STATE_WORDS[state]), "short": str(STATE_WORDS[state])}

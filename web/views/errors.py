@@ -9,8 +9,12 @@ API_PREFIXES = ("/api/", "/api-auth/", "/healthz", "/readyz", "/ws/")
 
 
 def wants_html(request: HttpRequest) -> bool:
-    """Web pages get HTML errors; the API and machine endpoints keep their JSON body."""
-    return not request.path.startswith(API_PREFIXES)
+    """Web pages get HTML errors; the API and machine endpoints keep their JSON body, and so does
+    a client outside the API that asks for JSON rather than HTML."""
+    if request.path.startswith(API_PREFIXES):
+        return False
+    accept = request.headers.get("Accept", "")
+    return not ("application/json" in accept and "text/html" not in accept)
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:

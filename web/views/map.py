@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -100,23 +99,24 @@ def stations(request: HttpRequest) -> HttpResponse:
     return _geojson(carsharing_selectors.stations_geojson())
 
 
-def map_config(*, layers: str, journey_id: str = "") -> dict:
-    """The data attributes of a map element (see ``web/static/web/js/map.js``)."""
-    return {
-        "layers": layers,
-        "tile_url": getattr(settings, "MAP_TILE_URL", ""),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
-        "journey_id": journey_id,
-    }
+def _distinct_lines(features: list[dict]) -> list[dict]:
+    """One list entry per line (the map draws each direction; the list names each line once)."""
+    seen: set[tuple[str, str]] = set()
+    result = []
+    for feature in features:
+        key = (feature["properties"]["name"], feature["properties"]["long_name"])
+        if key not in seen:
+            seen.add(key)
+            result.append(feature)
+    return result
 
 
 @require_GET
 def map_page(request: HttpRequest) -> HttpResponse:
     """The whole region on one map, with every feature also listed as text below it."""
     context = {
-        "map": map_config(layers="roads stops lines meeting_points stations"),
         "stops": gtfs_selectors.stops_geojson()["features"],
-        "lines": gtfs_selectors.lines_geojson()["features"],
+        "lines": _distinct_lines(gtfs_selectors.lines_geojson()["features"]),
         "meeting_points": rides_selectors.meeting_points_geojson()["features"],
         "stations": carsharing_selectors.stations_with_vehicles(),
         "nav": "map",

@@ -76,8 +76,3 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     )
     response["Service-Worker-Allowed"] = "/"
     return response
-
-
-def carsharing(request: HttpRequest) -> HttpResponse:
-    """Entry to car-sharing: members go on to book, everyone else learns how to join."""
-    return render(request, "web/carsharing/index.html", {"nav": "carsharing"})

@@ -1,13 +1,202 @@
-"""Meine Fahrten: every booking of the signed-in person, upcoming and past."""
+"""Meine Fahrten: every booking of the signed-in person, upcoming and past; cancel with a reason."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
+from carsharing import selectors as car_selectors
+from carsharing.models import ReservationStatus
+from gtfs import selectors as gtfs_selectors
+from gtfs import services as gtfs_services
+from gtfs.models import BuergerbusBooking
+from mobility.errors import DomainError
+from rides import selectors as ride_selectors
+from rides import services as ride_services
+from rides.models import OfferStatus
+
+from .. import forms
+from ..errors import add_domain_error
+from ..rides import offer_view, ride_booking_view
 from .base import personal
+
+CAR_STATUS = {
+    ReservationStatus.HELD: ("wait", gettext_lazy("wird bestätigt")),
+    ReservationStatus.CONFIRMED: ("ok", gettext_lazy("bestätigt")),
+    ReservationStatus.ACTIVE: ("ok", gettext_lazy("unterwegs")),
+    ReservationStatus.RETURNED: ("ok", gettext_lazy("zurückgegeben")),
+    ReservationStatus.SETTLED: ("ok", gettext_lazy("abgerechnet")),
+    ReservationStatus.CANCELLED: ("off", gettext_lazy("storniert")),
+    ReservationStatus.EXPIRED: ("off", gettext_lazy("verfallen")),
+    ReservationStatus.NO_SHOW: ("off", gettext_lazy("nicht abgeholt")),
+    ReservationStatus.PREEMPTED: ("off", gettext_lazy("für eine Dienstfahrt freigegeben")),
+    ReservationStatus.RELEASED: ("off", gettext_lazy("freigegeben")),
+}
+
+
+def _trip_entries(user) -> list[dict]:
+    """Every booking of ``user`` as one list entry: kind, when, what, status, actions."""
+    entries: list[dict] = []
+    for booking in gtfs_selectors.booking_list_for(user=user):
+        active = booking.status == BuergerbusBooking.Status.CONFIRMED
+        entries.append(
+            {
+                "kind": "buergerbus",
+                "when": booking.departure_at,
+                "title": _("Bürgerbus %(line)s")
+                % {"line": booking.trip.route.short_name or booking.trip.route.long_name},
+                "route": _("%(a)s → %(b)s") % {"a": booking.from_stop.name, "b": booking.to_stop.name},
+                "seats": booking.seats,
+                "status_css": "ok" if active else "off",
+                "status": _("gebucht") if active else _("storniert"),
+                "reason": booking.cancel_reason,
+                "cancel_url": f"/meine-fahrten/buergerbus/{booking.pk}/stornieren/" if active else "",
+                "ref": f"BB-{booking.pk}",
+            }
+        )
+    for booking in ride_selectors.bookings_for_user(user=user).filter(rider=user):
+        view = ride_booking_view(booking, user=user)
+        entries.append(
+            {
+                "kind": "ride",
+                "when": booking.pickup_time,
+                "title": _("Mitfahrt"),
+                "route": _("%(a)s → %(b)s") % {"a": view.pickup, "b": view.dropoff},
+                "exact": view.pickup_exact,
+                "seats": booking.seats,
+                "status_css": view.status_css,
+                "status": view.status_label,
+                "contact": (view.other_name, view.other_phone) if view.other_name else None,
+                "reason": booking.cancel_reason,
+                "cancel_url": f"/meine-fahrten/mitfahrt/{booking.pk}/stornieren/" if view.can_cancel else "",
+                "ref": f"MF-{booking.pk}",
+            }
+        )
+    reservations = car_selectors.reservations_for(user=user).filter(user=user)
+    for reservation in reservations.select_related("vehicle__vehicle_type", "vehicle__station"):
+        css, label = CAR_STATUS.get(reservation.status, ("off", reservation.status))
+        entries.append(
+            {
+                "kind": "carsharing",
+                "when": reservation.start,
+                "until": reservation.end,
+                "title": _("Carsharing: %(vehicle)s") % {"vehicle": reservation.vehicle.vehicle_type.name},
+                "route": reservation.vehicle.station.name,
+                "status_css": css,
+                "status": str(label),
+                "manage_url": reverse("web:carsharing_reservation", args=[reservation.pk]),
+                "ref": f"CS-{reservation.pk}",
+            }
+        )
+    return entries
 
 
 @personal
 def my_trips(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/trips/my_trips.html", {"nav": "trips"})
+    now = timezone.now()
+    entries = _trip_entries(request.user)
+    upcoming = sorted((e for e in entries if (e.get("until") or e["when"]) >= now), key=lambda e: e["when"])
+    past = sorted((e for e in entries if (e.get("until") or e["when"]) < now), key=lambda e: e["when"], reverse=True)
+    offers = [
+        offer_view(offer)
+        for offer in ride_selectors.offers_for_user(user=request.user)
+        .filter(status=OfferStatus.ACTIVE)
+        .order_by("departure")
+    ]
+    pending = list(
+        ride_selectors.bookings_for_user(user=request.user)
+        .filter(offer__driver=request.user, status="requested")
+        .order_by("pickup_time")
+        .values_list("offer_id", flat=True)
+    )
+    return render(
+        request,
+        "web/trips/my_trips.html",
+        {
+            "upcoming": upcoming,
+            "past": past[:50],
+            "offers": offers,
+            "pending_requests": len(pending),
+            "pending_offer": pending[0] if pending else None,
+            "nav": "trips",
+        },
+    )
+
+
+@personal
+@require_http_methods(["GET", "POST"])
+def buergerbus_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = gtfs_selectors.booking_list_for(user=request.user).filter(pk=pk).first()
+    if booking is None:
+        raise Http404
+    form = forms.CancelForm(request.POST or None, reason_required=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            gtfs_services.bb_booking_cancel(
+                booking_id=booking.pk, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Ihre Bürgerbus-Buchung ist storniert. Der Platz ist wieder frei."))
+            return redirect("web:my_trips")
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "web/trips/cancel.html",
+        {
+            "form": form,
+            "nav": "trips",
+            "what": _("Bürgerbus %(line)s am %(when)s, %(a)s → %(b)s")
+            % {
+                "line": booking.trip.route.short_name,
+                "when": timezone.localtime(booking.departure_at).strftime("%d.%m.%Y %H:%M"),
+                "a": booking.from_stop.name,
+                "b": booking.to_stop.name,
+            },
+        },
+        status=status,
+    )
+
+
+@personal
+@require_http_methods(["GET", "POST"])
+def ride_booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rider cancels a seat request or a confirmed seat; the driver is told why."""
+    booking = ride_selectors.bookings_for_user(user=request.user).filter(pk=pk).first()
+    if booking is None:
+        raise Http404
+    view = ride_booking_view(booking, user=request.user)
+    form = forms.CancelForm(request.POST or None, reason_required=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ride_services.booking_cancel(user=request.user, booking_id=booking.pk, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Die Mitfahrt ist storniert. Wir haben Bescheid gegeben."))
+            if view.role == "driver":
+                return redirect("web:offer_detail", pk=booking.offer_id)
+            return redirect("web:my_trips")
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "web/trips/cancel.html",
+        {
+            "form": form,
+            "nav": "trips",
+            "what": _("Mitfahrt am %(when)s: %(a)s → %(b)s")
+            % {
+                "when": timezone.localtime(booking.pickup_time).strftime("%d.%m.%Y %H:%M"),
+                "a": view.pickup,
+                "b": view.dropoff,
+            },
+        },
+        status=status,
+    )

@@ -23,7 +23,8 @@ class Period:
 
     @property
     def hours(self) -> float:
-        return (self.end - self.start).total_seconds() / 3600.0
+        # Through timestamps: subtracting two datetimes of one tzinfo ignores a DST change.
+        return (self.end.timestamp() - self.start.timestamp()) / 3600.0
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-SKIP_REASON = f"browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium) or no playwright"
+SKIP_REASON = f"browser tests: no Chromium at {CHROMIUM} (apt-get install chromium) or no playwright"
 #: axe impact levels that fail a page (WCAG 2.1 AA as BITV 2.0 requires).
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -60,16 +60,26 @@ def chromium_available() -> bool:
     return HAVE_PLAYWRIGHT and CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)
 
 
+_left_out: list[str] = []
+
+
 def pytest_collection_modifyitems(config, items):
+    """Without Chromium the browser tests are left out, and one line at the end says so."""
     if chromium_available():
         return
     if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
         raise pytest.UsageError(f"BROWSER_TESTS_REQUIRED=1 but {SKIP_REASON}")
     here = Path(__file__).parent
-    skip = pytest.mark.skip(reason=SKIP_REASON)
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(skip)
+    browser_items = [item for item in items if here in Path(str(item.fspath)).parents]
+    if browser_items:
+        items[:] = [item for item in items if item not in browser_items]
+        config.hook.pytest_deselected(items=browser_items)
+        _left_out.extend(item.nodeid for item in browser_items)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _left_out:
+        terminalreporter.write_line(f"Skipped {len(_left_out)} {SKIP_REASON}")
 
 
 def _port_free(port: int) -> bool:
@@ -287,6 +297,26 @@ def assert_accessible(page) -> None:
     assert violations == [], f"axe on {page.url}: " + "; ".join(summary)
 
 
+#: Controls that must be at least 44 × 44 CSS pixels (links inside running text are exempt,
+#: as in WCAG 2.5.5; Leaflet's own map controls are checked by the map's CSS).
+TARGETS = "main button, main select, main input:not([type=hidden]), main a.button, header a, footer a"
+
+
+def small_targets(page) -> list[str]:
+    """Visible controls smaller than 44 px in height (width for buttons and links too)."""
+    return page.evaluate(
+        """(selector) => Array.from(document.querySelectorAll(selector))
+            .filter((el) => el.offsetParent !== null && !el.closest('.leaflet-container'))
+            .filter((el) => el.type !== 'checkbox' && el.type !== 'radio')  // the label is the target
+            .filter((el) => { const r = el.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
+            .map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "'
+                         + (el.innerText || el.value || el.name || '').trim().slice(0, 30) + '" '
+                         + Math.round(el.getBoundingClientRect().width) + 'x'
+                         + Math.round(el.getBoundingClientRect().height))""",
+        TARGETS,
+    )
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot to ``docs/screens/<name>.png`` (for the README)."""
     SCREENS.mkdir(parents=True, exist_ok=True)
@@ -297,8 +327,8 @@ def screenshot(page, name: str) -> Path:
 
 def login(page, email: str, password: str, next_path: str = "/") -> None:
     """Sign in through the site's own login form as a person would."""
-    page.goto(f"/konto/anmelden/?next={next_path}")
-    page.get_by_label("E-Mail").fill(email)
+    page.goto(f"/anmelden/?next={next_path}")
+    page.get_by_label("E-Mail-Adresse").fill(email)
     page.get_by_label("Passwort").fill(password)
-    page.get_by_role("button", name="Anmelden").click()
+    page.locator("main").get_by_role("button", name="Anmelden").click()
     page.wait_for_load_state("networkidle")

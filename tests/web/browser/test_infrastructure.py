@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.browser.conftest import RequestLog, assert_accessible, axe_violations
+from tests.web.browser.conftest import RequestLog, assert_accessible, axe_violations, small_targets
 
 
 def test_live_server_serves_the_demo_region(web_server):
@@ -40,3 +40,13 @@ def test_api_docs_load_nothing_from_third_parties(page, web_server, requests_see
     page.wait_for_load_state("networkidle")
     assert page.locator("#swagger-ui").count() == 1
     assert any(url.startswith(f"{web_server.url}/static/") for url in requests_seen.urls)
+
+
+def test_touch_target_check_finds_a_small_button(page):
+    page.set_content(
+        '<html lang="de"><head><title>t</title></head><body><main>'
+        '<button id="klein" style="height:20px;width:80px;padding:0">OK</button>'
+        '<button id="gross" style="height:48px;width:80px">Weiter</button>'
+        '<label><input type="checkbox"> ja</label></main></body></html>'
+    )
+    assert small_targets(page) == ['button#klein "OK" 80x20']

@@ -11,7 +11,7 @@
 
   /* Live notifications over the WebSocket the API already offers; without it the badge
      simply shows what the server counted when the page was rendered. */
-  function startNotifications(path) {
+  function startNotifications(path, texts) {
     if (!path || !("WebSocket" in window)) { return; }
     var badge = document.querySelector("[data-notification-badge]");
     var count = document.querySelector("[data-notification-count]");
@@ -32,7 +32,7 @@
           count.textContent = String((parseInt(count.textContent, 10) || 0) + 1);
           badge.hidden = false;
         }
-        var text = note.text || document.documentElement.getAttribute("data-new-message") || "Neue Nachricht";
+        var text = texts[note.kind] || texts[""] || "Neue Nachricht";
         if (live) { live.textContent = text; }
         if (list) {
           var item = document.createElement("li");
@@ -89,7 +89,9 @@
     toggleWhen();
     clearOfflineCopiesOnLogout();
     if (script) {
-      startNotifications(script.getAttribute("data-notifications-socket"));
+      var texts = {};
+      try { texts = JSON.parse(script.getAttribute("data-notification-texts") || "{}"); } catch (e) { texts = {}; }
+      startNotifications(script.getAttribute("data-notifications-socket"), texts);
       registerServiceWorker(script.getAttribute("data-service-worker"));
     }
   });

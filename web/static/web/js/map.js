@@ -9,8 +9,7 @@
  *        data-tile-url=""                         optional tile server of the operator's own
  *        data-tile-attribution=""                 its attribution
  *        data-attribution="…"                     attribution of the road data (OSM, ODbL)
- *        data-journey="journey-geojson"           optional: id of a <script type="application/json">
- *                                                 holding a GeoJSON journey to draw and fit
+ *        data-journey-geojson="{…}"              optional: a GeoJSON journey to draw and fit
  *        data-focus="station-3"                   optional: feature id to centre on
  *        aria-label="…"></div>
  *
@@ -99,7 +98,7 @@
   }
 
   /* The road network is fetched per zoom level (the server simplifies it to about a pixel);
-     from zoom 13 on only the part in view, on a 0.02° grid so URLs repeat and caches hit. */
+     from zoom 10 on only the part in view (padded, on a 0.02° grid so URLs repeat and caches hit). */
   function roadLoader(map, base) {
     var layer = L.geoJSON(null, { style: STYLES.roads, interactive: false }).addTo(map);
     var lastUrl = null;
@@ -107,7 +106,7 @@
     function load() {
       var zoom = Math.max(8, Math.min(16, Math.round(map.getZoom())));
       var url = base + "roads.geojson?z=" + zoom;
-      if (zoom >= 13) {
+      if (zoom >= 10) {
         var b = map.getBounds().pad(0.25);
         var snap = function (v, up) {
           return (up ? Math.ceil(v / 0.02) : Math.floor(v / 0.02)) * 0.02;
@@ -146,7 +145,7 @@
     element.hidden = false;
     var base = element.dataset.geojsonBase || "/karte/";
     var layers = (element.dataset.layers || "").split(/[\s,]+/).filter(Boolean);
-    var map = L.map(element, { zoomControl: true, attributionControl: false, minZoom: 6, maxZoom: 18 });
+    var map = L.map(element, { zoomControl: true, attributionControl: false, minZoom: 6, maxZoom: 18, zoomSnap: 0.25 });
     var attribution = L.control.attribution({ prefix: "Leaflet" }).addTo(map);
     if (element.dataset.attribution) attribution.addAttribution(element.dataset.attribution);
     if (element.dataset.tileUrl) {
@@ -177,21 +176,27 @@
       );
     });
     var journeyBounds = null;
-    var journeyId = element.dataset.journey;
-    if (journeyId) {
-      var source = document.getElementById(journeyId);
-      if (source) {
-        try {
-          var journey = L.geoJSON(JSON.parse(source.textContent), {
-            style: STYLES.journey,
-            pointToLayer: function (feature, latlng) {
-              return L.circleMarker(latlng, { radius: 7, color: STYLES.journey.color, fillOpacity: 1 });
-            },
-          }).addTo(map);
-          if (journey.getLayers().length) journeyBounds = journey.getBounds();
-        } catch (error) {
-          /* a broken journey leaves the rest of the map usable */
-        }
+    var journeySource = element.dataset.journeyGeojson;
+    if (journeySource) {
+      try {
+        var journey = L.geoJSON(JSON.parse(journeySource), {
+          style: function (feature) {
+            var mode = (feature.properties || {}).mode;
+            return mode === "walk"
+              ? { color: "#374151", weight: 4, opacity: 0.9, dashArray: "4 8" }
+              : STYLES.journey;
+          },
+          pointToLayer: function (feature, latlng) {
+            return L.circleMarker(latlng, { radius: 7, color: STYLES.journey.color, fillOpacity: 1 });
+          },
+          onEachFeature: function (feature, layer) {
+            var props = feature.properties || {};
+            if (props.from || props.to) layer.bindTooltip((props.from || "") + " → " + (props.to || ""), { sticky: true });
+          },
+        }).addTo(map);
+        if (journey.getLayers().length) journeyBounds = journey.getBounds();
+      } catch (error) {
+        /* a broken journey leaves the rest of the map usable */
       }
     }
     Promise.all(

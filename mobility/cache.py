@@ -1,0 +1,87 @@
+"""A Redis cache that degrades instead of failing when Redis is down.
+
+The cache holds only what can be recomputed (throttle counters, the matching index version,
+generated files), so while Redis is unreachable every read is a miss and every write is
+dropped, with one warning per outage in the log; requests that do not need Redis keep
+working. After a failure Redis is left alone for ``RETRY_AFTER_S`` seconds, so an outage does
+not add a connection attempt to every request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_S = 2.0
+_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _call(self, name: str, fallback: Any, *args, **kwargs) -> Any:
+        if time.monotonic() < self._down_until:
+            return fallback
+        try:
+            result = getattr(super(), name)(*args, **kwargs)
+        except _UNAVAILABLE as exc:
+            with self._lock:
+                first = self._down_until == 0.0
+                self._down_until = time.monotonic() + RETRY_AFTER_S
+            if first:
+                logger.warning("Redis cache unavailable, running without cache: %r", exc)
+            return fallback
+        if self._down_until:
+            with self._lock:
+                if self._down_until:
+                    self._down_until = 0.0
+                    logger.warning("Redis cache reachable again")
+        return result
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", default, key, default, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", False, key, value, timeout, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", None, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", False, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", False, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        result = self._call("incr", None, key, delta, version)
+        if result is None:
+            raise ValueError(f"Key '{key}' not found (cache unavailable)")
+        return result
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", list(data), data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", None, keys, version)
+
+    def clear(self):
+        return self._call("clear", False)

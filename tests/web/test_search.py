@@ -1,0 +1,145 @@
+"""Wohin möchten Sie? Places, the one search, the results list and an option's legs."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from django.test import Client
+from django.utils import timezone
+
+from rides.models import RideOffer
+from tests.web.conftest import demo_browser, page_text
+
+
+def _weekday_ahead(days: int = 7):
+    day = timezone.localdate() + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def test_start_page_offers_every_kind_of_place(demo):
+    response = Client().get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    options = re.findall(r'<option value="([^"]+)">[^<]+ – (Haltestelle|Treffpunkt|Carsharing-Station)</option>', html)
+    kinds = {kind for _, kind in options}
+    assert kinds == {"Haltestelle", "Treffpunkt", "Carsharing-Station"}
+    names = [name for name, _ in options]
+    assert "Buchwald Feuerwehr" in names and "Tannhausen Mühle" in names
+    # A stop served by the bus and the Bürgerbus is suggested once.
+    assert names.count("Birkenfeld Dorfplatz") == 1
+    # "Jetzt" is the default.
+    assert re.search(r'<input type="radio" name="when" value="now"[^>]*checked', html)
+
+
+def test_suggestions_follow_what_is_typed_ignoring_umlauts(demo):
+    response = Client().get("/orte/", {"origin": "muehl"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    lines = [line.strip() for line in response.content.decode().splitlines() if line.strip()]
+    assert lines == [
+        '<option value="Tannhausen Mühle">Tannhausen Mühle – Haltestelle</option>',
+        '<option value="Mühle Tannhausen">Mühle Tannhausen – Carsharing-Station</option>',
+    ]
+    # Without JavaScript the same endpoint is a small page.
+    page = Client().get("/orte/", {"q": "Buchwald"})
+    assert "Buchwald Feuerwehr" in page_text(page)
+    assert page_text(page).count("Mitfahrbank Buchwald") == 1
+
+
+def test_an_unclear_place_offers_choices_and_an_unknown_one_says_so(demo):
+    response = Client().get("/verbindungen/", {"origin": "Lindenau", "destination": "Atlantis", "when": "now"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<div class="field-error" id="id_origin_error"><p>Mehrere Orte passen.' in html
+    assert '<div class="field-error" id="id_destination_error"><p>Diesen Ort kennen wir nicht.' in html
+    choices = re.findall(r'<a class="button" href="(/verbindungen/\?[^"]+)">([^<]+)</a>', html)
+    labels = [label for _, label in choices]
+    assert labels == [
+        "Lindenau Rathaus",
+        "Lindenau Schulstraße",
+        "Mitfahrbank Lindenau (Treffpunkt)",
+        "Rathaus Lindenau (Carsharing-Station)",
+    ]
+    assert "origin=Lindenau+Rathaus" in choices[0][0].replace("&amp;", "&")
+
+
+def test_a_time_is_needed_for_depart_at_and_arrive_by(demo):
+    response = Client().get(
+        "/verbindungen/", {"origin": "Lindenau Rathaus", "destination": "Buchwald Feuerwehr", "when": "arrive"}
+    )
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "Datum: Bitte wählen Sie ein Datum." in text
+    assert "Uhrzeit: Bitte wählen Sie eine Uhrzeit." in text
+
+
+def test_anonymous_results_list_buses_and_ask_to_sign_in_for_carpools(demo):
+    day = _weekday_ahead()
+    response = Client().get(
+        "/verbindungen/",
+        {
+            "origin": "Lindenau Rathaus",
+            "destination": "Buchwald Feuerwehr",
+            "when": "depart",
+            "date": day.isoformat(),
+            "time": "08:00",
+            "seats": "1",
+        },
+    )
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Von Lindenau Rathaus nach Buchwald Feuerwehr" in text
+    assert "Melden Sie sich an, um auch Mitfahrgelegenheiten aus der Nachbarschaft zu sehen." in text
+    html = response.content.decode()
+    titles = re.findall(r'<h3><a href="/verbindungen/(\d+)/\?([^"]+)">([^<]+)<span', html)
+    assert titles, text
+    assert {title for _, _, title in titles} <= {"Bus", "Bürgerbus", "Bus und Bürgerbus", "Carsharing"}
+    assert "Mitfahrgelegenheit" not in {title for _, _, title in titles}
+    first_bus = next(t for t in titles if t[2] in {"Bus", "Bürgerbus"})
+    # The detail link pins the moment searched.
+    assert f"date={day.isoformat()}" in first_bus[1] and "time=08%3A00" in first_bus[1]
+    detail = Client().get(f"/verbindungen/{first_bus[0]}/?{first_bus[1].replace('&amp;', '&')}")
+    assert detail.status_code == 200
+    detail_text = page_text(detail)
+    assert "Ihr Weg" in detail_text
+    assert re.search(r"(Bus R|Bürgerbus BB)\d+", detail_text)
+    assert "Keine Anmeldung nötig – einfach einsteigen." in detail_text
+    geojson = re.search(r'data-journey-geojson="([^"]+)"', detail.content.decode()).group(1)
+    data = json.loads(geojson.replace("&quot;", '"'))
+    assert data["type"] == "FeatureCollection"
+    assert any(f["properties"]["mode"] == "bus" for f in data["features"])
+    assert data["features"][-1]["properties"]["to"] == "Buchwald Feuerwehr"
+
+
+def test_signed_in_results_include_the_neighbours_carpool_without_revealing_the_driver(demo):
+    offer = RideOffer.objects.order_by("departure").first()
+    depart = timezone.localtime(offer.departure - timedelta(minutes=10))
+    browser = demo_browser("carla@demo.lindenau.example")
+    response = browser.get(
+        "/verbindungen/",
+        {
+            "origin": f"{offer.origin_lat},{offer.origin_lon}",
+            "destination": "Buchwald Feuerwehr",
+            "when": "depart",
+            "date": depart.date().isoformat(),
+            "time": depart.strftime("%H:%M"),
+        },
+    )
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Mitfahrgelegenheit" in text
+    assert "Mitfahrt anfragen" in text
+    assert offer.driver.display_name not in text and offer.driver.email not in text
+    assert f"{offer.destination_lat:.5f}" not in response.content.decode()
+
+
+def test_an_index_beyond_the_results_is_not_found(demo):
+    response = Client().get(
+        "/verbindungen/99/",
+        {"origin": "Lindenau Rathaus", "destination": "Buchwald Feuerwehr", "when": "now"},
+    )
+    assert response.status_code == 404
+    assert "Diese Seite gibt es nicht" in page_text(response)

@@ -1,0 +1,93 @@
+"""Booking straight from a search option: a Bürgerbus seat or a seat in a carpool.
+
+The option's data comes back signed (see ``web.journeys.sign_booking``): what the search
+offered is what gets booked. Every write goes through the owning app's service; a refused
+booking shows the service's reason in German and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gtfs import selectors as gtfs_selectors
+from gtfs import services as gtfs_services
+from mobility.errors import DomainError
+from rides import selectors as ride_selectors
+from rides import services as ride_services
+
+from ..errors import german_message
+from ..journeys import unsign_booking
+from .base import personal, safe_next
+
+
+def _refused(request: HttpRequest, message: str, back: str, status: int) -> HttpResponse:
+    return render(
+        request, "web/booking/refused.html", {"message": message, "back": back, "nav": "search"}, status=status
+    )
+
+
+@personal
+@require_POST
+def buergerbus_book(request: HttpRequest) -> HttpResponse:
+    back = safe_next(request, "/", field="back")
+    data = unsign_booking(request.POST.get("offer", ""))
+    if data is None or "trip" not in data:
+        return _refused(request, _("Das Angebot ist abgelaufen. Bitte suchen Sie noch einmal."), back, 400)
+    try:
+        booking = gtfs_services.bb_booking_create(
+            trip_id=int(data["trip"]),
+            service_date=date.fromisoformat(data["date"]),
+            from_stop_id=int(data["from_stop"]),
+            to_stop_id=int(data["to_stop"]),
+            seats=int(data["seats"]),
+            passenger=request.user,
+        )
+    except DomainError as exc:
+        return _refused(request, german_message(exc), back, exc.status_code)
+    return redirect("web:booking_confirmation", kind="buergerbus", pk=booking.pk)
+
+
+@personal
+@require_POST
+def ride_book(request: HttpRequest) -> HttpResponse:
+    back = safe_next(request, "/", field="back")
+    data = unsign_booking(request.POST.get("offer", ""))
+    if data is None or "offer" not in data:
+        return _refused(request, _("Das Angebot ist abgelaufen. Bitte suchen Sie noch einmal."), back, 400)
+    wish = data["request"]
+    try:
+        booking = ride_services.request_and_book(
+            rider=request.user,
+            origin=ride_services.Place(lat=wish["origin"]["lat"], lon=wish["origin"]["lon"]),
+            destination=ride_services.Place(lat=wish["destination"]["lat"], lon=wish["destination"]["lon"]),
+            earliest_departure=datetime.fromisoformat(wish["earliest_departure"]),
+            latest_arrival=datetime.fromisoformat(wish["latest_arrival"]),
+            seats=int(wish["seats"]),
+            pickup_mode=wish["pickup_mode"],
+            max_walk_m=int(wish["max_walk_m"]),
+            offer_id=int(data["offer"]),
+            occurrence_date=date.fromisoformat(data["occurrence_date"]),
+        )
+    except DomainError as exc:
+        return _refused(request, german_message(exc), back, exc.status_code)
+    return redirect("web:booking_confirmation", kind="mitfahrt", pk=booking.pk)
+
+
+@personal
+def confirmation(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    if kind == "buergerbus":
+        booking = gtfs_selectors.booking_list_for(user=request.user).filter(pk=pk).first()
+        template = "web/booking/confirmed_buergerbus.html"
+    elif kind == "mitfahrt":
+        booking = ride_selectors.bookings_for_user(user=request.user).filter(pk=pk, rider=request.user).first()
+        template = "web/booking/requested_ride.html"
+    else:
+        booking = None
+    if booking is None:
+        raise Http404
+    return render(request, template, {"booking": booking, "nav": "trips"})
