@@ -48,11 +48,11 @@ def api_links(request) -> dict[str, str]:
 
 def _root_body(request) -> dict:
     return {
-        "name": _("Lindenau mobility platform API"),
+        "name": _("API der Mobilitätsplattform Lindenau"),
         "version": "v1",
         "description": _(
-            "Buses and the Bürgerbus, ride-sharing and car-sharing in one search. "
-            "Start with journeys; the docs describe every endpoint."
+            "Bus und Bürgerbus, Mitfahren und Carsharing in einer Suche. "
+            "Beginnen Sie mit journeys; die Dokumentation beschreibt jeden Endpunkt."
         ),
         "links": api_links(request),
     }

@@ -190,7 +190,7 @@ def _unavailable(overlapping, kind: str, *, vehicle: Vehicle | None = None, wind
         }
         for other, distance in selectors.same_type_free_near(vehicle=vehicle, start=start, end=end, now=now)
     ]
-    message = _("The vehicle is not available for this window.")
+    message = _("Das Fahrzeug ist in diesem Zeitraum nicht frei.")
     return Conflict(
         message,
         code="vehicle_unavailable",

@@ -257,15 +257,15 @@ class _TransitContext:
             if not booked:
                 raise _TripDoesNotRun  # runs only when booked, nobody booked, too late to book
             out["runs_anyway"] = True  # others booked it: it runs, but this seat can no longer be booked
-            notes.append(_("The booking deadline has passed; the trip runs because others booked it."))
+            notes.append(_("Die Buchungsfrist ist abgelaufen; die Fahrt findet statt, weil andere sie gebucht haben."))
         elif too_late:
-            notes.append(_("The booking deadline has passed; the bus runs to its timetable."))
+            notes.append(_("Die Buchungsfrist ist abgelaufen; der Bus fährt nach Fahrplan."))
         elif free < self.seats:
-            notes.append(_("The Bürgerbus is full on this trip."))
+            notes.append(_("Der Bürgerbus ist auf dieser Fahrt voll."))
         if not out["bookable"]:
             return out, None, notes
         book = BookingStep(
-            what=_("Bürgerbus %(line)s seat") % {"line": out["line"]},
+            what=_("Platz im Bürgerbus %(line)s") % {"line": out["line"]},
             action="buergerbus-booking-list",
             body={
                 "trip": trip.pk,
@@ -485,7 +485,7 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
             "arrival": _iso(dropoff_time),
             "driver_detour_min": round(m.added_s / 60, 1),
             "cost_share_cents": match.offer.cost_share_cents,
-            "confirmation": _("The driver confirms the booking; exact places and contact are shared then."),
+            "confirmation": _("Der Fahrer bestätigt die Buchung; genaue Orte und Kontakt werden dann geteilt."),
         }
     )
     if m.dropoff.walk_m > 1:
@@ -519,12 +519,12 @@ def _ride_booking_steps(
 ) -> list[BookingStep]:
     return [
         BookingStep(
-            what=_("1. your ride request (drivers on this route are told)"),
+            what=_("1. Ihr Mitfahrwunsch (Fahrer auf dieser Strecke werden benachrichtigt)"),
             action="ride-request-list",
             body=_ride_request_body(query, origin, destination, earliest, latest),
         ),
         BookingStep(
-            what=_("2. ask the driver for seats (request = the id from step 1)"),
+            what=_("2. Plätze beim Fahrer anfragen (request = die ID aus Schritt 1)"),
             action="ride-booking-list",
             body={"request": None, "offer": match.offer.pk, "occurrence_date": match.occurrence_date.isoformat()},
             body_ids_from_steps={"request": 1},
@@ -708,19 +708,24 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
         )
         book = [
             BookingStep(
-                what=_("1. reserve car %(plate)s from %(start)s to %(end)s (held until confirmed)")
+                what=_("1. Auto %(plate)s von %(start)s bis %(end)s reservieren (vorgemerkt bis zur Bestätigung)")
                 % {"plate": vehicle.plate, "start": _iso(v_start), "end": _iso(v_end)},
                 action="carsharing-reservations",
                 body={"vehicle": vehicle.pk, "start": _iso(v_start), "end": _iso(v_end)},
             ),
             BookingStep(
-                what=_("2. confirm the held reservation (pays or invoices the estimate)"),
+                what=_(
+                    "2. Die vorgemerkte Reservierung bestätigen "
+                    "(der Schätzpreis wird bezahlt oder in Rechnung gestellt)"
+                ),
                 action="carsharing-reservation-confirm",
                 body=None,
                 path_id_from_step=1,
             ),
         ]
-        notes = [] if member else [_("Booking a car needs a car-sharing membership; apply first.")]
+        notes = (
+            [] if member else [_("Für ein Carsharing-Auto brauchen Sie eine Mitgliedschaft; bitte zuerst beantragen.")]
+        )
         options.append(
             Option(
                 kind="carsharing",
@@ -772,20 +777,27 @@ def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> 
             suggestions.append(
                 Suggestion(
                     kind="later_transit" if query.depart_at else "earlier_transit",
-                    message=_("No bus fits your times; this is the nearest one (walking up to 2 km)."),
+                    message=_("Kein Bus passt zu Ihren Zeiten; dies ist der nächste (bis zu 2 km zu Fuß)."),
                     option=best,
                 )
             )
     if "ride" in query.modes and not signed_in:
-        suggestions.append(Suggestion(kind="sign_in", message=_("Sign in to see carpools from your neighbours.")))
+        suggestions.append(
+            Suggestion(
+                kind="sign_in", message=_("Melden Sie sich an, um Mitfahrgelegenheiten Ihrer Nachbarn zu sehen.")
+            )
+        )
     elif "ride" in query.modes and "ride" not in found_kinds:
         earliest, latest = _ride_window(query)
         suggestions.append(
             Suggestion(
                 kind="post_ride_request",
-                message=_("Post a ride request: drivers going your way are told and can offer you a seat."),
+                message=_(
+                    "Stellen Sie einen Mitfahrwunsch ein: Fahrer auf Ihrer Strecke werden benachrichtigt "
+                    "und können Ihnen einen Platz anbieten."
+                ),
                 book=BookingStep(
-                    what=_("your ride request (drivers on this route are told)"),
+                    what=_("Ihr Mitfahrwunsch (Fahrer auf dieser Strecke werden benachrichtigt)"),
                     action="ride-request-list",
                     body=_ride_request_body(query, query.origin, query.destination, earliest, latest),
                 ),

@@ -177,7 +177,7 @@ def _check_horizon(moment: datetime, field: str) -> None:
     """Rides are planned at most ``RIDES_BOOKING_HORIZON_DAYS`` ahead (like car-sharing's horizon)."""
     days = conf.booking_horizon_days()
     if moment > timezone.now() + timedelta(days=days):
-        message = _("Rides can be planned at most %(days)d days ahead.") % {"days": days}
+        message = _("Fahrten können höchstens %(days)d Tage im Voraus geplant werden.") % {"days": days}
         raise ValidationFailed(message, code="beyond_horizon", fields={field: [message]})
 
 

@@ -98,34 +98,34 @@ class JourneyQueryInput(serializers.Serializer):
 
     def validate(self, attrs):
         if "depart_at" in attrs and "arrive_by" in attrs:
-            raise serializers.ValidationError(_("Give depart_at or arrive_by, not both."))
+            raise serializers.ValidationError(_("Bitte depart_at oder arrive_by angeben, nicht beides."))
         if attrs.get("window_min") and "arrive_by" in attrs:
-            raise serializers.ValidationError({"window_min": [_("Only with depart_at.")]})
+            raise serializers.ValidationError({"window_min": [_("Nur zusammen mit depart_at.")]})
         if "arrive_by" not in attrs:
             attrs.setdefault("depart_at", timezone.now())  # leave now
         field = "depart_at" if "depart_at" in attrs else "arrive_by"
         if abs(attrs[field] - timezone.now()) > SEARCH_RANGE:
             raise serializers.ValidationError(
-                {field: [_("Search within %(days)d days of today.") % {"days": SEARCH_RANGE.days}]}
+                {field: [_("Bitte innerhalb von %(days)d Tagen ab heute suchen.") % {"days": SEARCH_RANGE.days}]}
             )
         modes = {m.strip() for m in attrs["modes"].split(",") if m.strip()}
         unknown = modes - MODES
         if unknown or not modes:
             raise serializers.ValidationError(
-                {"modes": [_("Choose from %(modes)s.") % {"modes": ", ".join(sorted(MODES))}]}
+                {"modes": [_("Bitte wählen aus: %(modes)s.") % {"modes": ", ".join(sorted(MODES))}]}
             )
         attrs["modes"] = frozenset(modes)
         limit = conf.JOURNEYS_MAX_WALK_LIMIT_M
         walk = attrs.get("max_walk_m", conf.JOURNEYS_MAX_WALK_M)
         if walk > limit:
-            raise serializers.ValidationError({"max_walk_m": [_("At most %(limit).0f m.") % {"limit": limit}]})
+            raise serializers.ValidationError({"max_walk_m": [_("Höchstens %(limit).0f m.") % {"limit": limit}]})
         attrs["max_walk_m"] = walk
         longest = attrs.get("max_duration_min", conf.JOURNEYS_MAX_DURATION_MIN)
         if longest > conf.JOURNEYS_MAX_DURATION_LIMIT_MIN:
             raise serializers.ValidationError(
                 {
                     "max_duration_min": [
-                        _("At most %(minutes)d minutes.") % {"minutes": conf.JOURNEYS_MAX_DURATION_LIMIT_MIN}
+                        _("Höchstens %(minutes)d Minuten.") % {"minutes": conf.JOURNEYS_MAX_DURATION_LIMIT_MIN}
                     ]
                 }
             )

@@ -101,7 +101,7 @@ def test_on_demand_bürgerbus_past_its_deadline_is_not_offered_unless_it_runs_an
     [leg] = option["legs"]
     assert (leg["bookable"], leg["runs_anyway"]) == (False, True)
     assert option["book"] == [] and option["needs_booking"] is False
-    assert "deadline has passed" in " ".join(option["notes"])
+    assert "Buchungsfrist ist abgelaufen" in " ".join(option["notes"])
     # The service agrees: booking now is refused.
     late = ben.post(step["href"], step["body"], format="json")
     assert late.status_code == 409 and late.json()["error"]["code"] == "buergerbus_booking_too_late"
