@@ -25,5 +25,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Last: any other URL under /api/v1/ (a non-numeric or out-of-range id, a typo) is the
     # JSON 404, also with DEBUG on (Django would render its HTML debug page).
-    re_path(r"^", not_found, name="api-not-found"),
+    # (``.+``: the empty path is the API root above.)
+    re_path(r"^(?P<rest>.+)$", not_found, name="api-not-found"),
 ]
