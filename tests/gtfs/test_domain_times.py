@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -12,6 +12,7 @@ import pytest
 
 from gtfs.domain.times import (
     arrow_strings,
+    datetime_to_gtfs_time,
     format_gtfs_date,
     format_gtfs_time,
     gtfs_time_to_datetime,
@@ -238,3 +239,21 @@ def test_times_in_a_zone_far_from_the_servers():
     assert service_day_reference(date(2024, 3, 5), tokyo).tzinfo is UTC
     assert gtfs_time_to_datetime(date(2024, 3, 5), 8 * 3600, tokyo).isoformat() == "2024-03-05T08:00:00+09:00"
     assert gtfs_time_to_datetime(date(2024, 3, 10), 8 * 3600, new_york).isoformat() == "2024-03-10T08:00:00-04:00"
+
+
+def test_datetime_to_gtfs_time():
+    assert datetime_to_gtfs_time(datetime(2024, 3, 5, 8, 0, 7, tzinfo=BERLIN), BERLIN) == (date(2024, 3, 5), 28807)
+    assert datetime_to_gtfs_time(datetime(2024, 3, 5, 7, 0, tzinfo=UTC), BERLIN) == (date(2024, 3, 5), 28800)
+    # Exactly at the day's GTFS zero: that day, second 0.
+    assert datetime_to_gtfs_time(datetime(2024, 3, 4, 23, 0, tzinfo=UTC), BERLIN) == (date(2024, 3, 5), 0)
+    # The night the clocks go back: 00:30 CEST lies before the day's zero (01:00 CEST), so it is
+    # 24:30 of the day before.
+    night = datetime(2024, 10, 26, 22, 30, tzinfo=UTC)
+    assert night.astimezone(BERLIN).date() == date(2024, 10, 27)
+    assert datetime_to_gtfs_time(night, BERLIN) == (date(2024, 10, 26), 24 * 3600 + 1800)
+    assert datetime_to_gtfs_time(night + timedelta(minutes=30), BERLIN) == (date(2024, 10, 27), 0)
+    # Spring: the day's zero is 23:00 of the day before, so 00:30 local is 01:30 GTFS time.
+    spring = datetime(2024, 3, 31, 0, 30, tzinfo=BERLIN)
+    assert datetime_to_gtfs_time(spring, BERLIN) == (date(2024, 3, 31), 5400)
+    with pytest.raises(ValueError, match="^moment must be aware$"):
+        datetime_to_gtfs_time(datetime(2024, 3, 5, 8, 0), BERLIN)

@@ -83,7 +83,7 @@ def test_entry_count_limit_is_inclusive(tmp_path):
     )
 
 
-@pytest.mark.parametrize("name", ["/etc/passwd", "../stops.txt", "a/../../b.txt", "C:stops.txt", "..\\stops.txt"])
+@pytest.mark.parametrize("name", ["/etc/passwd", "../stops.txt", "a/../../b.txt", "C:stops.txt", "C:", "..\\stops.txt"])
 def test_paths_outside_the_archive_are_refused(tmp_path, name):
     path = _zip(tmp_path / "feed.zip", [(name, b"x")])
     refusal = _refusal(path)
@@ -163,3 +163,44 @@ def test_many_small_entries_that_expand_too_much_together(tmp_path):
     # Two of them stay at 1 MiB in total: accepted.
     two = _zip(tmp_path / "two.zip", [(f"f{i}.txt", b"0" * (MIB // 2)) for i in range(2)])
     assert inspect_archive(two, LIMITS).uncompressed_bytes == MIB
+
+
+def test_the_one_mebibyte_threshold(tmp_path):
+    # One byte above 1 MiB the ratio is checked, per entry and for the archive.
+    entry = _zip(tmp_path / "entry.zip", [("stop_times.txt", b"0" * (MIB + 1))])
+    assert _refusal(entry).message == (
+        "The archive entry 'stop_times.txt' expands more than 100 times; refused as a zip bomb."
+    )
+    total = _zip(tmp_path / "total.zip", [("a.txt", b"0" * (MIB // 2)), ("b.txt", b"0" * (MIB // 2 + 1))])
+    refusal = _refusal(total)
+    assert (refusal.code, refusal.message) == (
+        "gtfs_compression_ratio",
+        "The archive expands more than 100 times; refused as a zip bomb.",
+    )
+
+
+def test_archive_ratio_exactly_at_the_limit_is_accepted(tmp_path):
+    # 1,052,672 bytes (4096 x 257) in two entries below 1 MiB, padded with a zip comment to a
+    # file of exactly 4096 bytes: the ratio is exactly 257.
+    entries = [("a.txt", b"0" * 526_336), ("b.txt", b"0" * 526_336)]
+    path = tmp_path / "exact.zip"
+    _zip(path, entries)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.comment = b"x" * (4096 - os.path.getsize(path))
+    assert os.path.getsize(path) == 4096
+    at_limit = ArchiveLimits(max_bytes=MIB, max_entries=5, max_uncompressed_bytes=2 * MIB, max_ratio=257)
+    assert inspect_archive(str(path), at_limit).uncompressed_bytes == 1_052_672
+    below = ArchiveLimits(max_bytes=MIB, max_entries=5, max_uncompressed_bytes=2 * MIB, max_ratio=256)
+    assert _refusal(str(path), below).code == "gtfs_compression_ratio"
+
+
+def test_an_entry_claiming_no_compressed_bytes(tmp_path):
+    # A hostile directory may claim 0 compressed bytes: counted as 1, so 1.5 MiB is > 1 MiB x 1.
+    path = _zip(tmp_path / "liar.zip", [("shapes.txt", b"0" * (3 * MIB // 2))])
+    data = bytearray(Path(path).read_bytes())
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 20 : central + 24] = (0).to_bytes(4, "little")  # compressed size
+    Path(path).write_bytes(bytes(data))
+    assert zipfile.ZipFile(path).infolist()[0].compress_size == 0
+    limits = ArchiveLimits(max_bytes=10 * MIB, max_entries=5, max_uncompressed_bytes=8 * MIB, max_ratio=MIB)
+    assert _refusal(path, limits).code == "gtfs_compression_ratio"

@@ -19,7 +19,8 @@ For every module in ``MODULES`` this
 The last line is one JSON object with the table. The exit status is 1 when a module stays
 below ``MUTATE_MIN_RATE`` (default 90 %).
 
-Usage: ``python -m tests.mutation.run [module-substring ...]``, e.g.
+Usage: ``python -m tests.mutation.run [--report] [module-substring ...]`` (``--report`` only
+summarises the last runs kept in ``var/mutate/``), e.g.
 ``python -m tests.mutation.run pricing policy``; ``MUTATE_SAMPLE=0`` runs every mutant.
 Survivors are printed with ``mutmut show`` diffs when ``MUTATE_SHOW=1``.
 """
@@ -39,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_ROOT = ROOT / "var" / "mutate"
 EQUIVALENTS = Path(__file__).with_name("equivalents.txt")
-PACKAGES = ["api", "carsharing", "gtfs", "journeys", "mobility", "rides", "tests", "manage.py"]
+# Every top-level Python package of the project (the settings import all apps) and manage.py.
+PACKAGES = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()) + ["manage.py"]
 
 # Module -> the tests that exercise it. The pure modules have fast tests without a database;
 # the large ones (journey planner, ride matcher, road graph, feed validation) are exercised by
@@ -53,8 +55,12 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/validation.py": ["tests/gtfs/test_import.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
-    "rides/domain/matching.py": ["tests/rides/test_matching.py"],
-    "rides/domain/roadgraph.py": ["tests/rides/test_roadgraph.py", "tests/rides/test_matching.py"],
+    "rides/domain/matching.py": ["tests/rides/test_domain_matching.py", "tests/rides/test_matching.py"],
+    "rides/domain/roadgraph.py": [
+        "tests/rides/test_domain_roadgraph.py",
+        "tests/rides/test_roadgraph.py",
+        "tests/rides/test_matching.py",
+    ],
     "carsharing/domain/pricing.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
     "carsharing/domain/policy.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
     "carsharing/domain/availability.py": [
@@ -66,7 +72,7 @@ MODULES: dict[str, list[str]] = {
     "mobility/stats/domain/periods.py": ["tests/stats/test_domain_periods.py"],
     "mobility/stats/domain/zones.py": ["tests/stats/test_domain_zones.py"],
     "mobility/stats/domain/heatmap.py": ["tests/stats/test_domain_heatmap.py"],
-    "journeys/domain/cache.py": ["tests/journeys/test_cache.py"],
+    "journeys/domain/cache.py": ["tests/journeys/test_cache.py", "tests/journeys/test_domain_cache.py"],
     "journeys/domain/timetable.py": ["tests/journeys/test_raptor_unit.py", "tests/journeys/test_cache.py"],
     "journeys/domain/raptor.py": ["tests/journeys/test_raptor_unit.py"],
     "journeys/domain/raptor_kernel.py": ["tests/journeys/test_raptor_unit.py"],
@@ -182,7 +188,7 @@ def run_module(module: str, tests: list[str], size: int, seed: int, children: in
     chosen = sample(names, size, seed)
     env = dict(os.environ)
     env.setdefault("SHARED_DATA_DIR", str(ROOT.parent / "shared" / "data"))
-    env.pop("DATABASE_URL", None)  # the selected tests are pure: no database, no Redis
+    env.pop("DATABASE_URL", None)  # SQLite and the in-memory channel layer: no shared connections
     env.pop("REDIS_URL", None)
     log = where / "mutmut.log"
     with log.open("w") as out:
@@ -196,12 +202,21 @@ def run_module(module: str, tests: list[str], size: int, seed: int, children: in
     meta = where / "mutants" / (module + ".meta")
     if done.returncode != 0 and not meta.exists():
         raise SystemExit(f"mutmut failed for {module}; see {log}")
-    exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+    (where / "sample.json").write_text(json.dumps({"total": len(names), "chosen": chosen}))
+    return read_results(module)
+
+
+def read_results(module: str) -> dict:
+    """The statuses of the sampled mutants of ``module`` from its last run's staging directory."""
+    where = STAGE_ROOT / slug(module)
+    sampled = json.loads((where / "sample.json").read_text())
+    names, chosen = sampled["total"], sampled["chosen"]
+    exit_codes = json.loads((where / "mutants" / (module + ".meta")).read_text())["exit_code_by_key"]
     status = {}
     for name in chosen:
         code = exit_codes.get(name)
         status[name] = "not run" if code is None else STATUS_BY_EXIT_CODE.get(code, "suspicious")
-    return {"module": module, "total": len(names), "status": status, "stage": str(where)}
+    return {"module": module, "total": names, "status": status, "stage": str(where)}
 
 
 def summarise(result: dict, equivalents: dict[str, str]) -> dict:
@@ -235,15 +250,22 @@ def main(argv: list[str]) -> int:
     children = int(os.environ.get("MUTATE_CHILDREN", "1"))
     minimum = float(os.environ.get("MUTATE_MIN_RATE", "0.9"))
     equivalents = load_equivalents()
+    report_only = "--report" in argv
+    argv = [a for a in argv if a != "--report"]
     selected = [m for m in MODULES if not argv or any(a in m for a in argv)]
     if not selected:
         raise SystemExit(f"no module matches {argv}; known: {', '.join(MODULES)}")
+    if report_only:  # summarise the last runs kept in var/mutate/ without running anything
+        selected = [m for m in selected if (STAGE_ROOT / slug(m) / "sample.json").exists()]
     rows = []
     for module in selected:
         print(f"== {module}", flush=True)
         cap = SAMPLE_CAP.get(module)
         module_size = min(size, cap) if cap and size > 0 else (cap or size)
-        result = run_module(module, MODULES[module], module_size, seed, children)
+        if report_only:
+            result = read_results(module)
+        else:
+            result = run_module(module, MODULES[module], module_size, seed, children)
         row = summarise(result, equivalents)
         rows.append(row)
         for name, state in row["survivors"].items():

@@ -17,7 +17,7 @@ REFERENCE_LAT_DEG = 51.0
 
 def zone_code(lat: float, lon: float, edge_km: float = 2.0) -> str:
     """The code of the square containing (``lat``, ``lon``) in WGS84 degrees, e.g. ``Z2-2832-391``."""
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0) or math.isnan(lat) or math.isnan(lon):
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # also refuses NaN (no comparison holds)
         raise ValueError("coordinates out of range")
     lat_step = edge_km / KM_PER_DEGREE_LAT
     lon_step = lat_step / math.cos(math.radians(REFERENCE_LAT_DEG))
