@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: install run test lint format bench demo clean mutate
+.PHONY: install run test lint format bench fuzz soak demo clean mutate
 
 $(PY):
 	@echo "Creating the virtual environment $(VENV)"
@@ -43,7 +43,16 @@ format: install
 
 bench: install
 	@set -e; for f in benchmarks/[a-z]*.py; do \
-		name=$$(basename $$f .py); echo "== benchmarks.$$name"; $(PY) -m benchmarks.$$name; done
+		name=$$(basename $$f .py); [ "$$name" = fuzz ] && continue; \
+		echo "== benchmarks.$$name"; $(PY) -m benchmarks.$$name; done
+
+# schemathesis over the whole OpenAPI schema on the demo region, as resident and operator.
+fuzz: install
+	@$(PY) -m benchmarks.fuzz $(FUZZ_ARGS)
+
+# 200 parallel clients for 60 s against a throw-away production stack (add FAULT=pg-restart).
+soak: install
+	@$(PY) -m benchmarks.soak $(if $(FAULT),--fault $(FAULT)) $(SOAK_ARGS)
 
 # Mutation testing of the domain modules (mutmut 3): a bounded sample per module, one worker,
 # the module's own tests only; prints kill rates per module (see tests/mutation/run.py).

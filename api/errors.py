@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, DataError, InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -171,3 +171,14 @@ def handler403(request, exception=None) -> JsonResponse:
 
 def handler400(request, exception=None) -> JsonResponse:
     return JsonResponse(error_body("bad_request", "The request is not valid."), status=400)
+
+
+def csrf_failure(request, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: the JSON 403 under /api/, Django's page elsewhere (admin)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("csrf_failed", "The CSRF check failed; send the app token or the CSRF token."), status=403
+        )
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)

@@ -33,3 +33,25 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         503: "Temporarily unavailable",
     }
     return {code: OpenApiResponse(ErrorBody, description=descriptions.get(code, "Error")) for code in statuses}
+
+
+def local_times_without_offset(result, generator, request, public):
+    """Postprocessing hook: ``TimeField`` values here are local wall-clock times ("07:30:00",
+    Europe/Berlin), never with an offset; OpenAPI's ``format: time`` (RFC 3339) would demand
+    one. Say what is sent: a pattern instead of the format."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "string" and node.get("format") == "time":
+                del node["format"]
+                node["pattern"] = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
+                node.setdefault("description", "local time (HH:MM:SS), no offset")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(result.get("components", {}))
+    walk(result.get("paths", {}))
+    return result

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import random
 import statistics
@@ -52,6 +53,82 @@ from journeys.domain.timetable import load_gtfs, service_days_for, timetable_for
 
 INF = float("inf")
 FEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "gtfs" / "rnv-2016-11.zip"
+OSM = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm" / "rnv.osm.pbf"
+
+
+def http_and_cold_start(args, tt, served: list[int], seed: int) -> dict:
+    """A real server with RNV (see ``benchmarks.journeys_http``) and, for the same coordinate
+    queries, the planner kernel alone on the compiled timetable (``http_kernel_p95_ms``)."""
+    from benchmarks import journeys_http
+
+    rng = random.Random(seed + 1)
+    queries = []
+    for _ in range(args.http_queries + 1):
+        a, b = rng.choice(served), rng.choice(served)
+        queries.append(
+            (
+                float(tt.stop_lat[a]),
+                float(tt.stop_lon[a]),
+                float(tt.stop_lat[b]),
+                float(tt.stop_lon[b]),
+                rng.randrange(6 * 3600, 20 * 3600),
+            )
+        )
+    kernel_ms = []
+    for q in queries[1:]:
+        t0 = time.perf_counter()
+        earliest_arrival(tt, Place.at(q[0], q[1]), Place.at(q[2], q[3]), q[4], max_transfers=4)
+        kernel_ms.append((time.perf_counter() - t0) * 1000)
+    result = journeys_http.run(args.feed, args.osm, queries)
+    kernel_p95 = float(np.percentile(kernel_ms, 95))
+    result["http_kernel_p95_ms"] = round(kernel_p95, 3)
+    result["http_p95_over_kernel_p95"] = round(result["http_p95_ms"] / kernel_p95, 1)
+    return result
+
+
+def road_queries(osm: Path, count: int, seed: int) -> dict:
+    """Point-to-point travel times on the RNV road graph: the CCH against scipy's Dijkstra
+    (one search per pair, stopped at nothing: what ``RoadGraph.times_from`` did per query)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from rides.domain.roadgraph import RoadGraph
+
+    t0 = time.perf_counter()
+    graph = RoadGraph.from_osm(osm, name="rnv")
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    graph.cch_order()
+    order_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    graph.prepare_queries()
+    customize_s = time.perf_counter() - t0
+    rng = random.Random(seed)
+    pairs = [(rng.randrange(graph.node_count), rng.randrange(graph.node_count)) for _ in range(count)]
+    cch_ms, dijkstra_ms, worst = [], [], 0.0
+    mismatches = 0
+    for a, b in pairs:
+        t0 = time.perf_counter()
+        fast = graph.travel_time(a, b)
+        cch_ms.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        slow = float(dijkstra(graph.forward, directed=True, indices=a)[b])
+        dijkstra_ms.append((time.perf_counter() - t0) * 1000)
+        diff = abs(fast - slow) if math.isfinite(slow) or math.isfinite(fast) else 0.0
+        worst = max(worst, diff if math.isfinite(diff) else math.inf)
+        if not (diff <= 0.5):  # the hierarchy weighs in whole milliseconds
+            mismatches += 1
+    return {
+        "road_nodes": graph.node_count,
+        "road_graph_build_s": round(build_s, 2),
+        "road_cch_order_s": round(order_s, 2),
+        "road_cch_customize_s": round(customize_s, 3),
+        "road_query_cch_ms": round(statistics.fmean(cch_ms), 4),
+        "road_query_dijkstra_ms": round(statistics.fmean(dijkstra_ms), 3),
+        "road_query_speedup": round(statistics.fmean(dijkstra_ms) / statistics.fmean(cch_ms), 1),
+        "road_query_mismatches": mismatches,
+        "road_query_max_diff_s": round(worst, 4),
+        "road_queries": count,
+    }
 
 
 def log(msg: str) -> None:
@@ -64,6 +141,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--oracle-sample", type=int, default=50)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--feed", type=Path, default=FEED)
+    parser.add_argument("--osm", type=Path, default=OSM)
+    parser.add_argument("--road-queries", type=int, default=300)
+    parser.add_argument("--http-queries", type=int, default=200)
+    parser.add_argument("--skip-http", action="store_true", help="no real-server part (http_*, cold_first_search_s)")
     args = parser.parse_args(argv)
     if not args.feed.is_file():
         raise SystemExit(f"feed not found: {args.feed}")
@@ -164,6 +245,10 @@ def main(argv: list[str] | None = None) -> dict:
             log(f"  oracle {n + 1}/{len(sample)}")
 
     mean_ms = statistics.fmean(times_ms)
+    road = road_queries(args.osm, args.road_queries, args.seed) if args.osm.is_file() else {}
+    log(f"road queries: {road}")
+    http = {} if args.skip_http else http_and_cold_start(args, tt, served, args.seed)
+    log(f"http: {http}")
     result = {
         "p50_ms": round(float(np.percentile(times_ms, 50)), 3),
         "p95_ms": round(float(np.percentile(times_ms, 95)), 3),
@@ -195,6 +280,8 @@ def main(argv: list[str] | None = None) -> dict:
         "service_day": date.isoformat(),
         "stop_times_in_day": int(len(tt.times_dep)),
         "speedup_basis": "oracle mean (sample) / planner mean (all queries)",
+        **road,
+        **http,
     }
     print(json.dumps(result))
     return result

@@ -136,14 +136,16 @@ def networkx_graph(graph: RoadGraph):
 
 
 def naive_check(G, plan, query: RideQuery) -> tuple[bool, float]:
-    """The osmnx user's per-offer test: three networkx shortest paths."""
+    """The osmnx user's per-offer test: three networkx shortest paths, and (the matcher's rule)
+    the route o -> p -> q -> d must not drive a directed road edge twice."""
     import networkx as nx
 
     o, d = plan.stops[0].node, plan.stops[-1].node
     p, q = query.pickups[0].node, query.dropoffs[0].node
-    t_op = nx.shortest_path_length(G, o, p, weight="travel_time")
-    t_pq = nx.shortest_path_length(G, p, q, weight="travel_time")
-    t_qd = nx.shortest_path_length(G, q, d, weight="travel_time")
+    t_op, path_op = nx.single_source_dijkstra(G, o, p, weight="travel_time")
+    t_pq, path_pq = nx.single_source_dijkstra(G, p, q, weight="travel_time")
+    t_qd, path_qd = nx.single_source_dijkstra(G, q, d, weight="travel_time")
+    edges = [e for path in (path_op, path_pq, path_qd) for e in zip(path[:-1], path[1:], strict=False)]
     added = t_op + t_pq + t_qd - plan.direct_s
     pickup = plan.departure_s + t_op
     feasible = (
@@ -151,6 +153,7 @@ def naive_check(G, plan, query: RideQuery) -> tuple[bool, float]:
         and added <= plan.max_detour_s
         and pickup >= query.earliest_departure_s
         and pickup + t_pq <= query.latest_arrival_s
+        and len(edges) == len(set(edges))
     )
     return feasible, added
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from .domain import availability
-from .models import BLOCKING_STATUSES, Membership, Reservation, ReservationKind, Station, Vehicle
+from .models import BLOCKING_STATUSES, Membership, Reservation, ReservationKind, Station, StripeCustomer, Vehicle
 
 USED_STATUSES = ("confirmed", "active", "returned", "settled")
 
@@ -231,18 +231,24 @@ def membership_of(*, user) -> Membership | None:
 
 
 def reservation_detail(*, user, reservation_id: int) -> Reservation:
-    """One of the user's reservations (``NotFound`` for others' ones: they are invisible)."""
+    """One of the user's own reservations (``NotFound`` for anyone else's: they are invisible).
+    Staff and operators see others' reservations through the API and the admin, where such
+    views are written to the access log; the member pages show only one's own."""
     from mobility.errors import NotFound
 
     reservation = (
-        reservations_for(user=user)
+        Reservation.objects.filter(user=user, pk=reservation_id)
         .select_related("vehicle__station", "vehicle__vehicle_type")
-        .filter(pk=reservation_id)
         .first()
     )
     if reservation is None:
         raise NotFound("No such reservation.", code="reservation_not_found")
     return reservation
+
+
+def saved_card_of(*, user) -> StripeCustomer | None:
+    """The member's Stripe customer with the saved card's last four digits, if any."""
+    return StripeCustomer.objects.filter(user=user).only("default_payment_method", "card_last4").first()
 
 
 def member_reservations(*, user) -> QuerySet[Reservation]:

@@ -641,9 +641,17 @@ def feed_import(
         version.save(update_fields=["stats"])
         feed.active_version = version
         feed.save(update_fields=["active_version"])
+        _precompile_timetables()
     timings["load_s"] = time.perf_counter() - load_started
     feed_versions_prune(feed_id=feed.pk)
     return ImportResult(feed, version, created=True, warnings=warnings, timings=timings)
+
+
+def _precompile_timetables() -> None:
+    """The journey planner compiles the new timetables after the commit, not in a user's first search."""
+    from journeys.tasks import schedule_timetables_precompile
+
+    schedule_timetables_precompile()
 
 
 def import_record_run(*, import_id: int) -> None:

@@ -78,6 +78,7 @@ def _editable_version(*, user=None) -> FeedVersion:
     version.content_sha256 = ""
     version.edited_at = timezone.now()
     version.save(update_fields=["content_sha256", "edited_at"])
+    _precompile_timetables()
     return version
 
 
@@ -621,4 +622,12 @@ def feed_activate_version(*, feed_id: int, version_id: int | None) -> Feed:
             )
     feed.active_version_id = version_id
     feed.save(update_fields=["active_version"])
+    _precompile_timetables()
     return feed
+
+
+def _precompile_timetables() -> None:
+    """The journey planner compiles the switched timetables after the commit, not in a first search."""
+    from journeys.tasks import schedule_timetables_precompile
+
+    schedule_timetables_precompile()

@@ -48,7 +48,7 @@ TRANSFER_PENALTY_MIN = 5.0
 WALK_PENALTY_MIN_PER_KM = 6.0  # on top of the walking time itself
 MINUTES_PER_EURO = 6.0  # a value of time of 10 € per hour
 RIDE_TO_BUS_MARGIN = timedelta(minutes=3)  # from the car to the bus
-CAR_SPEED_KMH = 50.0  # straight line × detour factor, for the car-sharing estimate
+CAR_SPEED_KMH = 50.0  # only without a road graph: straight line × detour factor at this speed
 ROAD_DETOUR = 1.3
 ROUTE_TYPES = {0: "tram", 1: "subway", 2: "rail", 3: "bus", 4: "ferry", 7: "funicular", 11: "trolleybus"}
 
@@ -284,6 +284,35 @@ def _transit_option(journey: Journey, ctx: _TransitContext, query: SearchQuery, 
     )
 
 
+def _walked_place(tt, point: Point, max_walk_m: float, *, outgoing: bool) -> Place:
+    """The query point with its walks to (``outgoing``) or from the stops in reach measured on
+    the walking graph; a plain point (straight line × detour) when there is none."""
+    from . import roads
+
+    stops, _ = tt.stops_near(point.lat, point.lon, max_walk_m * tt.config.detour_factor)  # a superset
+    place = Place.at(point.lat, point.lon)
+    if not len(stops):
+        return place
+    metres = roads.walks_to_points(
+        point.lat, point.lon, tt.stop_lat[stops], tt.stop_lon[stops], max_walk_m, outgoing=outgoing
+    )
+    if metres is None:
+        return place
+    walks = tuple((int(s), float(m)) for s, m in zip(stops.tolist(), metres.tolist(), strict=True) if m <= max_walk_m)
+    return replace(place, walks=walks)
+
+
+def _direct_road_walk(a: Point, b: Point, max_walk_m: float) -> float | None:
+    """Walking metres between two points on the walking graph (``inf`` beyond the limit;
+    ``None``: no walking graph, estimate as before)."""
+    from . import roads
+
+    if haversine_m(a.lat, a.lon, b.lat, b.lon) > max_walk_m:
+        return math.inf
+    walked = roads.walk(a.lat, a.lon, b.lat, b.lon)
+    return None if walked is None else walked.metres
+
+
 def _plan_transit(
     query: SearchQuery,
     origin: Place,
@@ -293,6 +322,7 @@ def _plan_transit(
     arrive_by: bool,
     max_walk_m: float,
     cut: dict[str, int] | None = None,
+    road_walks: bool = True,
 ) -> tuple[list[Journey], _TransitContext | None]:
     """Transit journeys for the query; those taking longer than ``query.max_duration_min``
     (from the asked departure time to the arrival, or from the departure to the asked arrival
@@ -303,6 +333,14 @@ def _plan_transit(
     if tt is None:
         return [], None
     destination = Place.at(query.destination.lat, query.destination.lon)
+    if road_walks:
+        destination = _walked_place(tt, query.destination, max_walk_m, outgoing=False)
+    if road_walks and not origin.is_stop:
+        origin = _walked_place(tt, origin_point, max_walk_m, outgoing=True)
+        direct = _direct_road_walk(origin_point, query.destination, max_walk_m)
+        if direct is not None:
+            origin = replace(origin, direct_walk_m=direct)
+            destination = replace(destination, direct_walk_m=direct)
     ranged = query.window_min > 0 and not arrive_by and not origin.is_stop
     if ranged:
         journeys = range_query(
@@ -501,8 +539,8 @@ def combined_options(query: SearchQuery, user, transit: list[Option]) -> list[Op
     Candidate stops are the first boarding stops of transit journeys found with a wide
     access radius (as if anyone could bring you there), beyond the rider's walking limit.
     """
-    if query.depart_at is None:
-        return []
+    if query.depart_at is None or user is None or not user.is_authenticated:
+        return []  # carpools are matched for signed-in residents only
     wide, ctx = _plan_transit(
         query,
         Place.at(query.origin.lat, query.origin.lon),
@@ -510,6 +548,7 @@ def combined_options(query: SearchQuery, user, transit: list[Option]) -> list[Op
         query.depart_at,
         arrive_by=False,
         max_walk_m=max(query.max_walk_m, 8000.0),
+        road_walks=False,  # only candidate stops come from this search; nobody walks 8 km
     )
     if ctx is None:
         return []
@@ -574,8 +613,13 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
     from carsharing.services import quote
 
     grid = int(car_conf.get("CARSHARING_GRID_MINUTES"))
+    from . import roads
+
     straight = haversine_m(query.origin.lat, query.origin.lon, query.destination.lat, query.destination.lon)
-    drive_s = straight * ROAD_DETOUR / (CAR_SPEED_KMH / 3.6)
+    road = roads.drive(query.origin.lat, query.origin.lon, query.destination.lat, query.destination.lon)
+    # on the car graph when there is one; straight line x detour at 50 km/h otherwise
+    drive_s = road.seconds if road is not None else straight * ROAD_DETOUR / (CAR_SPEED_KMH / 3.6)
+    road_m = road.metres if road is not None else straight * ROAD_DETOUR
     if query.depart_at is not None:
         start = _grid_ceil(query.depart_at, grid)
     else:
@@ -583,14 +627,18 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
         start -= timedelta(minutes=grid)
     end = start + timedelta(hours=query.rental_hours)
     radius_km = max(query.max_walk_m, 500.0) / 1000
-    km_estimate = math.ceil(2 * straight * ROAD_DETOUR / 1000)  # there and back
+    km_estimate = math.ceil(2 * road_m / 1000)  # there and back
     member = bool(user is not None and user.is_authenticated and user.is_member)
     now = timezone.now()
     options = []
     for vehicle, distance_km in vehicles_free_near(
         start=start, end=end, lat=query.origin.lat, lon=query.origin.lon, radius_km=radius_km, now=now
     )[: CAP["carsharing"]]:
-        walk_m = (distance_km or 0.0) * 1000 * ROAD_DETOUR
+        station = vehicle.station
+        walked = roads.walk(query.origin.lat, query.origin.lon, station.lat, station.lon)
+        walk_m = walked.metres if walked is not None else (distance_km or 0.0) * 1000 * ROAD_DETOUR
+        driven = roads.drive(station.lat, station.lon, query.destination.lat, query.destination.lon)
+        car_s = driven.seconds if driven is not None else drive_s
         v_start, v_end = start, end
         if query.depart_at is not None:
             # The rental starts when the walk to the station is done, not before depart_at.
@@ -605,7 +653,6 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
             price = quote(vehicle=vehicle, start=v_start, end=v_end, km=km_estimate)
         except DomainError:
             continue
-        station = vehicle.station
         legs = [
             {
                 "mode": "walk",
@@ -624,7 +671,7 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
                 "from": {"name": station.name, "lat": station.lat, "lon": station.lon},
                 "to": {"name": query.destination.name, "lat": query.destination.lat, "lon": query.destination.lon},
                 "departure": _iso(v_start),
-                "arrival": _iso(v_start + timedelta(seconds=drive_s)),
+                "arrival": _iso(v_start + timedelta(seconds=car_s)),
                 "rental": {"start": _iso(v_start), "end": _iso(v_end), "km_estimate": km_estimate},
                 "price": {
                     "total_cents": price.total_cents,
@@ -652,7 +699,7 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
             Option(
                 kind="carsharing",
                 departure=walk_start,
-                arrival=v_start + timedelta(seconds=drive_s),
+                arrival=v_start + timedelta(seconds=car_s),
                 transfers=0,
                 walk_m=walk_m,
                 legs=legs,

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db.models import F
 
 from gtfs.domain.times import service_day_reference
-from gtfs.models import CalendarDate, Feed, Service, Stop, StopTime, Transfer, Trip
+from gtfs.models import CalendarDate, Feed, FeedVersion, Service, Stop, StopTime, Transfer, Trip
 
 from . import conf
 from .domain.cache import TimetableCache
@@ -50,6 +50,22 @@ def timetable_cache() -> TimetableCache:
 def active_version_ids() -> list[int]:
     """The active version of every feed, sorted."""
     return sorted(Feed.objects.filter(active_version__isnull=False).values_list("active_version_id", flat=True))
+
+
+def version_tokens(version_ids: list[int] | None = None) -> tuple[list[int], list[str]]:
+    """(version ids, cache tokens) of the active versions (or of ``version_ids``). A token is
+    the id, plus the time of the last in-place edit (the Bürgerbus timetable is edited without
+    a new version), so an edited timetable is compiled afresh instead of read from the cache."""
+    rows = (
+        FeedVersion.objects.filter(pk__in=version_ids)
+        if version_ids is not None
+        else FeedVersion.objects.filter(
+            pk__in=Feed.objects.filter(active_version__isnull=False).values("active_version")
+        )
+    ).values_list("pk", "edited_at")
+    rows = sorted(rows)
+    tokens = [str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited in rows]
+    return [pk for pk, _ in rows], tokens
 
 
 def source_from_db(version_ids: list[int]) -> tuple[TimetableSource, ServiceCalendar]:
@@ -134,7 +150,7 @@ def calendar_from_db(version_ids: list[int]) -> ServiceCalendar:
 
 def timetable_for(day: dt.date, version_ids: list[int] | None = None) -> Timetable | None:
     """The compiled timetable of service day ``day`` (``None`` when no feed is active)."""
-    version_ids = active_version_ids() if version_ids is None else version_ids
+    version_ids, tokens = version_tokens(version_ids)
     if not version_ids:
         return None
 
@@ -142,7 +158,7 @@ def timetable_for(day: dt.date, version_ids: list[int] | None = None) -> Timetab
         source, calendar = source_from_db(version_ids)
         return timetable_for_date(source, calendar, day, config=conf.timetable_config(), tz=local_tz())
 
-    return timetable_cache().get(version_ids, day, build)
+    return timetable_cache().get(tokens, day, build)
 
 
 def local_tz() -> ZoneInfo:

@@ -11,10 +11,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from api.routing import websocket_urlpatterns  # noqa: E402
 from api.ws_auth import BrowserOriginValidator, WebSocketAuthStack  # noqa: E402
+from journeys.warmup import warm_up_at_start  # noqa: E402
 from mobility import logfilters  # noqa: E402
 
 # uvicorn logs request targets with their query strings: scrub tokens from them.
 logfilters.install()
+# Load the planner kernel, today's timetable and the road graphs before the first request.
+warm_up_at_start()
 
 application = ProtocolTypeRouter(
     {

@@ -121,7 +121,10 @@ def csp_directives(*, map_tile_url: str, stripe_enabled: bool) -> dict[str, list
         "style-src": ["'self'"],
         "img-src": img,
         "font-src": ["'self'"],
+        # 'self' covers the same-origin WebSocket (ws:/wss:) in CSP Level 3 browsers.
         "connect-src": connect,
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],
         "frame-src": frame,
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

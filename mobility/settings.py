@@ -63,6 +63,7 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "api.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "mobility.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # German first; English for those who choose it (the web app's footer) or whose browser asks.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -134,7 +137,7 @@ DATABASE_URL = env_str("DATABASE_URL")
 # DB_CONN_MAX_AGE seconds (the old behaviour; only for an external pooler like PgBouncer).
 DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", 2)
 DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
-DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10)  # seconds a request waits for a free connection
+DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 30)  # seconds a request waits for a free connection
 if DATABASE_URL:
     if DB_POOL_MAX_SIZE > 0:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
@@ -205,6 +208,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "carsharing-reservations-tick": {"task": "carsharing.reservations_tick", "schedule": 60},
     "carsharing-base-load": {"task": "carsharing.base_load_materialise", "schedule": 24 * 60 * 60},
     "carsharing-payments-reconcile": {"task": "carsharing.payments_reconcile", "schedule": 60 * 60},
+    # Journeys: today's and tomorrow's timetables compiled ahead (a no-op when already there).
+    "journeys-precompile-timetables": {"task": "journeys.precompile_timetables", "schedule": 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -281,10 +286,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.local_times_without_offset",
+    ],
 }
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "de-de"
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
@@ -356,7 +366,6 @@ if not DEBUG:
 # Content-Security-Policy on every HTML page (mobility.middleware.SecurityHeadersMiddleware):
 # scripts and styles only from this server, without 'unsafe-inline'; the origin of
 # MAP_TILE_URL for images; Stripe.js when card payments are on.
-MAP_TILE_URL = env_str("MAP_TILE_URL")
 from mobility.middleware import csp_directives  # noqa: E402
 
 CSP_DIRECTIVES = csp_directives(map_tile_url=MAP_TILE_URL, stripe_enabled=PAYMENTS_ENABLED)

@@ -11,6 +11,7 @@ the database inside that lock, so parallel requests for the same ride are serial
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,16 +71,26 @@ class Place:
 
 
 # -- road graphs ------------------------------------------------------------------------------
+#: The walking graph's cache inside a road graph's cache directory.
+FOOT_SUBDIR = "foot"
+
+
 def roadgraph_import(
     *, path: Path, name: str, activate: bool = True, progress: Callable[[int], None] | None = None
 ) -> RoadGraphModel:
-    """Build the graph from an OSM file, write its cache and record it (replacing a same-named one)."""
+    """Build the graph from an OSM file, write its cache and record it (replacing a same-named one).
+
+    The walking profile of the same file (footways, paths, streets; no motorways) is saved
+    beside it in ``<cache>/foot``, for the walking times the journey search shows.
+    """
     try:
         graph = RoadGraph.from_osm(Path(path), name=name, progress=progress)
     except RoadGraphError as exc:
         raise ValidationFailed(str(exc), code="osm_unreadable") from exc
     directory = conf.graph_dir() / name
     graph.save(directory)
+    with contextlib.suppress(RoadGraphError):  # no walkable ways: walks stay straight-line estimates
+        RoadGraph.from_osm(Path(path), name=f"{name} (walking)", profile="foot").save(directory / FOOT_SUBDIR)
     with transaction.atomic():
         model, _ = RoadGraphModel.objects.update_or_create(
             name=name,

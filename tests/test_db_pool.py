@@ -40,7 +40,7 @@ def test_postgres_uses_a_bounded_pool_sized_from_settings():
     assert db["CONN_MAX_AGE"] == 0  # connections go back to the pool after every request
     assert db["CONN_HEALTH_CHECKS"] is True
     pool = db["OPTIONS"]["pool"]
-    assert (pool["min_size"], pool["max_size"], pool["timeout"]) == (3, 7, 10)
+    assert (pool["min_size"], pool["max_size"], pool["timeout"]) == (3, 7, 30)
 
 
 def test_pool_can_be_turned_off_for_an_external_pooler():
@@ -58,7 +58,7 @@ def test_trusted_proxies_default_to_none():
 def throwaway_postgres():
     if not shutil.which("runuser") and os.geteuid() == 0:
         pytest.skip("runuser is needed to run PostgreSQL as root")
-    from benchmarks.stack import PG_BIN, ThrowawayPostgres, free_port
+    from benchmarks._stack import PG_BIN, ThrowawayPostgres, free_port
 
     if not (PG_BIN / "initdb").exists():
         pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN}")
@@ -69,7 +69,7 @@ def throwaway_postgres():
 
 @pytest.mark.slow
 def test_connections_stay_within_the_pool_and_readyz_recovers_after_a_restart(throwaway_postgres):
-    from benchmarks.stack import free_port, production_env, start_web, stop_process
+    from benchmarks._stack import free_port, production_env, start_web, stop_process
 
     pg = throwaway_postgres
     env = production_env(database_url=pg.url, redis_url=None, DB_POOL_MIN_SIZE="1", DB_POOL_MAX_SIZE="3")

@@ -112,7 +112,7 @@ def test_gtfs_upload_is_refused_with_503_and_leaves_nothing_when_the_queue_is_do
 
 @pytest.mark.django_db(transaction=True)
 async def test_socket_works_again_after_redis_comes_back(alice, settings):
-    from benchmarks.stack import ThrowawayRedis, free_port
+    from benchmarks._stack import ThrowawayRedis, free_port
 
     redis = ThrowawayRedis(free_port(8150, 8199))
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.forms.utils import flatatt
+from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -59,9 +60,19 @@ class MembershipForm(forms.Form):
 
 
 class ReserveForm(forms.Form):
-    day = forms.DateField(label=_("Tag"), widget=DateInput())
+    # A list of the bookable days rather than a date picker: one keystroke per day with the
+    # keyboard, the same in every browser, and nothing outside the booking horizon to pick.
+    day = forms.TypedChoiceField(label=_("Tag"), coerce=date.fromisoformat, widget=QuickSelect)
     start_time = forms.ChoiceField(label=_("Abholung um"), choices=START_TIMES, widget=QuickSelect)
     hours = forms.ChoiceField(label=_("Dauer"), choices=HOURS, initial="2", widget=QuickSelect)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from carsharing import conf
+
+        today = timezone.localdate()
+        days = [today + timedelta(days=n) for n in range(conf.get("CARSHARING_MEMBER_HORIZON_DAYS") + 1)]
+        self.fields["day"].choices = [(d.isoformat(), formats.date_format(d, "l, d.m.Y")) for d in days]
 
     def window(self) -> tuple[datetime, datetime]:
         """The chosen window as aware datetimes (local time zone); call after ``is_valid()``."""

@@ -1,8 +1,10 @@
 """Security headers for the web app's pages.
 
 The pages load nothing but their own static files: no inline script or style, so the
-Content-Security-Policy can leave out ``'unsafe-inline'``. Only the ``web`` namespace gets
-the header here; the API docs and the admin keep their own rules.
+Content-Security-Policy can leave out ``'unsafe-inline'``. The policy itself comes from
+``mobility.middleware.SecurityHeadersMiddleware`` (one policy for every HTML page, driven by
+settings: the tile server of ``MAP_TILE_URL``, Stripe.js when payments are on). This
+middleware adds the web namespace's other headers.
 """
 
 from __future__ import annotations
@@ -10,24 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        # 'self' covers the same-origin WebSocket (ws:/wss:) in CSP Level 3 browsers.
-        "connect-src 'self'",
-        "manifest-src 'self'",
-        "worker-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 
 class WebSecurityHeadersMiddleware:
@@ -38,7 +22,6 @@ class WebSecurityHeadersMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         if match is not None and "web" in match.namespaces:
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             response.headers.setdefault("Referrer-Policy", "same-origin")
             response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         return response

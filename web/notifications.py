@@ -33,3 +33,16 @@ def notification_texts_json() -> str:
     return json.dumps(
         {kind: str(text) for kind, text in {**TEXTS, "": _("Neue Nachricht")}.items()}, ensure_ascii=False
     )
+
+
+def notification_link(kind: str, payload: dict) -> str:
+    """Where a notification leads: the driver's offer for requests, else Meine Fahrten."""
+    from django.urls import reverse
+
+    if kind in {"ride_booking_requested", "ride_requests_waiting", "ride_booking_lapsed"} and payload.get("offer"):
+        return reverse("web:offer_detail", args=[payload["offer"]])
+    if kind.startswith("carsharing.") and payload.get("reservation"):
+        return reverse("web:carsharing_reservation", args=[payload["reservation"]])
+    if kind.startswith(("buergerbus_", "ride_booking_")):
+        return reverse("web:my_trips")
+    return ""

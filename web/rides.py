@@ -113,7 +113,15 @@ class OfferView:
         return euros(self.offer.cost_share_cents) if self.offer.cost_share_cents else ""
 
 
-WEEKDAY_NAMES = [gettext_lazy(day) for day in ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")]
+WEEKDAY_NAMES = [
+    gettext_lazy("Mo"),
+    gettext_lazy("Di"),
+    gettext_lazy("Mi"),
+    gettext_lazy("Do"),
+    gettext_lazy("Fr"),
+    gettext_lazy("Sa"),
+    gettext_lazy("So"),
+]
 
 
 def offer_view(offer: RideOffer) -> OfferView:

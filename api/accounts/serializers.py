@@ -33,7 +33,7 @@ class PasswordResetConfirmInput(serializers.Serializer):
 
 class ProfileOutput(serializers.ModelSerializer):
     roles = serializers.ListField(child=serializers.CharField(), read_only=True)
-    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = User

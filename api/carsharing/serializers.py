@@ -217,7 +217,7 @@ class PaymentRecordOutput(serializers.ModelSerializer):
 
 
 class ReservationOutput(serializers.ModelSerializer):
-    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     payments = PaymentRecordOutput(many=True, read_only=True)
 
     class Meta:
@@ -297,7 +297,7 @@ class BaseLoadBlockInput(serializers.Serializer):
 
 
 class BaseLoadBlockOutput(serializers.ModelSerializer):
-    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     weekdays = serializers.ListField(child=serializers.IntegerField())
 
     class Meta:

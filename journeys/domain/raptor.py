@@ -49,11 +49,19 @@ DEFAULT_MAX_WALK_M = 1000.0
 
 @dataclass(frozen=True)
 class Place:
-    """An origin or destination: a stop index, or a WGS84 coordinate (degrees)."""
+    """An origin or destination: a stop index, or a WGS84 coordinate (degrees).
+
+    A coordinate may carry the walks a caller measured on a road graph: ``walks`` =
+    ``((stop index, walking metres), ...)`` to (origin) or from (destination) the stops within
+    reach, and ``direct_walk_m``, the walk between the query's origin and destination (on
+    either place; ``inf``: no walk). Without them walks are straight line × detour factor.
+    """
 
     stop: int | None = None
     lat: float | None = None
     lon: float | None = None
+    walks: tuple[tuple[int, float], ...] | None = None
+    direct_walk_m: float | None = None
 
     @classmethod
     def at_stop(cls, stop: int) -> Place:
@@ -551,6 +559,10 @@ def _endpoint_walks(tt: Timetable, place: Place, max_walk_m: float, outgoing: bo
             if m <= max_walk_m and o not in walks:
                 walks[o] = (int(t), float(m))
         return walks
+    if place.walks is not None:
+        given = [(int(s), float(m)) for s, m in place.walks if m <= max_walk_m]
+        secs_given = tt.walk_seconds(np.array([m for _, m in given], dtype=np.float64)).tolist()
+        return {s: (int(t), m) for (s, m), t in zip(given, secs_given, strict=True)}
     if place.lat is None or place.lon is None:
         raise ValueError("a place needs a stop or a coordinate")
     stops, metres = tt.stops_near(place.lat, place.lon, max_walk_m)
@@ -574,6 +586,11 @@ def _direct_walk(tt: Timetable, origin: Place, destination: Place, max_walk_m: f
             return float(tt.stop_lat[p.stop]), float(tt.stop_lon[p.stop])
         return float(p.lat), float(p.lon)  # type: ignore[arg-type]
 
+    given = origin.direct_walk_m if origin.direct_walk_m is not None else destination.direct_walk_m
+    if given is not None:
+        if not given <= max_walk_m:
+            return None
+        return int(tt.walk_seconds(given)), float(given)
     (la1, lo1), (la2, lo2) = coord(origin), coord(destination)
     walk_m = tt.walk_m(la1, lo1, la2, lo2)
     if walk_m > max_walk_m:

@@ -103,6 +103,6 @@ ROWS += [
     ),
     Endpoint("POST", "user-erasure", expect(401, 403, 403, 403, 200), kwargs=lambda ctx: {"pk": ctx.bob.pk}),
     Endpoint("GET", "privacy-access-log", expect(401, 403, 403, 403, 200)),
-    # Any other URL under /api/v1/ (here /api/v1/ itself): the JSON 404 for everyone.
-    Endpoint("GET", "api-not-found", expect(404, 404, 404, 404, 404)),
+    # Any other URL under /api/v1/: the JSON 404 for everyone.
+    Endpoint("GET", "api-not-found", expect(404, 404, 404, 404, 404), kwargs=lambda ctx: {"rest": "no-such-thing/"}),
 ]

@@ -40,7 +40,7 @@ def _line_graph() -> tuple[RoadGraph, dict[str, int]]:
 
 
 def _offer(graph, n, seats=3, detour=3600.0):
-    direct = graph.travel_time(n["O"], n["D"])
+    direct = graph.route_time(n["O"], n["D"])
     plan = simple_plan(
         "car", origin=n["O"], destination=n["D"], departure_s=T0, capacity=seats, max_detour_s=detour, direct_s=direct
     )
@@ -73,10 +73,10 @@ def test_a_there_and_back_spur_to_a_door_is_allowed():
     index.add(_offer(graph, n))
     spur = RideQuery([Access(n["S"])], [Access(n["D"])], T0, T0 + 3600, seats=1)
     (match,) = index.match(spur)
-    spur_s = graph.travel_time(n["A"], n["S"])
-    assert spur_s == graph.travel_time(n["S"], n["A"]) and 90 < spur_s < 110
+    spur_s = graph.route_time(n["A"], n["S"])
+    assert spur_s == graph.route_time(n["S"], n["A"]) and 90 < spur_s < 110
     assert match.added_s == pytest.approx(2 * spur_s, abs=1e-6)  # A -> S -> A
-    assert match.pickup_time_s == pytest.approx(T0 + graph.travel_time(n["O"], n["A"]) + spur_s, abs=1e-6)
+    assert match.pickup_time_s == pytest.approx(T0 + graph.route_time(n["O"], n["A"]) + spur_s, abs=1e-6)
 
 
 def _route_edges(graph: RoadGraph, nodes: list[int]) -> list[tuple[int, int]]:
@@ -109,7 +109,7 @@ def test_booked_plans_never_exceed_seats_nor_drive_a_stretch_twice(seed):
                 departure_s=T0,
                 capacity=rng.randint(1, 3),
                 max_detour_s=rng.choice([300.0, 900.0, 1800.0]),
-                direct_s=graph.travel_time(o, d),
+                direct_s=graph.route_time(o, d),
             )
         )
     booked = 0

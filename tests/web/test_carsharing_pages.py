@@ -334,3 +334,78 @@ def test_card_page_without_stripe_loads_nothing_from_stripe(mia):
     assert "stripe.com" not in response.content.decode()
     assert "Sie bekommen nach jeder Fahrt eine Rechnung" in text_of(response)
     assert not StripeCustomer.objects.filter(user=mia).exists()
+
+
+def test_operator_sees_no_members_reservation_on_the_member_pages(fleet, mia, otto):
+    car = fleet["vehicles"][0]
+    start = aligned(30)
+    reservation = services.reservation_create(user=mia, vehicle_id=car.pk, start=start, end=start + timedelta(hours=1))
+    operator = signed_in(otto)
+    assert operator.get(f"/carsharing/reservierungen/{reservation.pk}/").status_code == 404
+    assert (
+        f"/carsharing/reservierungen/{reservation.pk}/"
+        not in operator.get("/carsharing/reservierungen/").content.decode()
+    )
+
+
+def test_confirming_after_the_hold_ran_out_books_nothing_and_says_so(fleet, mia):
+    car = fleet["vehicles"][0]
+    start = aligned(30)
+    earlier = timezone.now() - timedelta(minutes=20)  # the 15-minute hold is over
+    reservation = services.reservation_create(
+        user=mia, vehicle_id=car.pk, start=start, end=start + timedelta(hours=1), now=earlier
+    )
+    client = signed_in(mia)
+    page = f"/carsharing/reservierungen/{reservation.pk}/"
+    response = post_form(client, f"{page}bestaetigen/", {}, form_page=page)
+    assert response.status_code == 409
+    assert "Die Reservierung wurde nicht rechtzeitig bestätigt." in text_of(response)
+    reservation.refresh_from_db()
+    assert reservation.status == "expired"
+    assert not PaymentRecord.objects.filter(reservation=reservation).exists()
+
+
+def test_cancelling_twice_is_refused_in_german(fleet, mia):
+    car = fleet["vehicles"][0]
+    start = aligned(30)
+    reservation = services.reservation_create(user=mia, vehicle_id=car.pk, start=start, end=start + timedelta(hours=1))
+    client = signed_in(mia)
+    page = f"/carsharing/reservierungen/{reservation.pk}/stornieren/"
+    token = csrf_token(client, page)
+    assert client.post(page, {"csrfmiddlewaretoken": token}).status_code == 302
+    again = client.post(page, {"csrfmiddlewaretoken": token})
+    assert again.status_code == 409
+    assert "Das ist in diesem Stand der Reservierung nicht möglich." in text_of(again)
+    reservation.refresh_from_db()
+    assert (reservation.status, reservation.fee_cents) == ("cancelled", 0)
+
+
+def test_a_vehicle_out_of_service_has_no_page(fleet):
+    car = fleet["vehicles"][0]
+    Vehicle.objects.filter(pk=car.pk).update(in_service=False)
+    response = Client().get(f"/carsharing/fahrzeuge/{car.pk}/")
+    assert response.status_code == 404
+    assert f"/carsharing/fahrzeuge/{car.pk}/" not in Client().get("/carsharing/").content.decode()
+
+
+def test_card_member_is_led_to_the_card_page_then_confirms_with_an_authorisation(stripe_on, fleet, mia):
+    from tests.carsharing.conftest import save_card
+
+    car = fleet["vehicles"][0]
+    client = signed_in(mia)
+    response = _reserve(client, car, aligned(30), hours=2)
+    reservation = Reservation.objects.get(user=mia)
+    assert (reservation.status, reservation.billing) == ("held", "card")
+    detail = client.get(response["Location"]).content.decode()
+    assert 'href="/carsharing/karte-hinterlegen/"' in detail
+    assert f"/carsharing/reservierungen/{reservation.pk}/bestaetigen/" not in detail
+    save_card(mia)
+    assert "endet auf 4242" in text_of(client.get(response["Location"]))
+    confirmed = post_form(
+        client, f"/carsharing/reservierungen/{reservation.pk}/bestaetigen/", {}, form_page=response["Location"]
+    )
+    assert confirmed.status_code == 302
+    reservation.refresh_from_db()
+    assert reservation.status == "confirmed"
+    record = PaymentRecord.objects.get(reservation=reservation)
+    assert (record.kind, record.status, record.amount_cents) == (PaymentKind.AUTHORISE, "authorised", 800)

@@ -114,10 +114,14 @@ def test_the_badge_counts_unread_notifications(alice, bob):
 
     notify(alice, "ride_booking_confirmed", {"booking": 1})
     notify(alice, "buergerbus_booking_confirmed", {})
+    notify(alice, "ride_booking_requested", {"booking": 2, "offer": 7})
     notify(bob, "ride_booking_confirmed", {})
     browser = signed_in(alice)
     html = browser.get("/").content.decode()
-    assert re.search(r'<span class="badge" data-notification-badge><span data-notification-count>2</span>', html)
+    assert re.search(r'<span class="badge" data-notification-badge><span data-notification-count>3</span>', html)
+    listing = browser.get("/nachrichten/").content.decode()
+    assert '<a href="/meine-angebote/7/">Jemand möchte bei Ihrer Fahrt mitfahren.' in listing
+    assert '<a href="/meine-fahrten/">Ihr Platz im Bürgerbus ist gebucht.</a>' in listing
     text = page_text(browser.get("/nachrichten/"))
     assert "Neu: Ihr Platz im Bürgerbus ist gebucht." in text
     assert "Neu: Ihre Mitfahrt wurde bestätigt." in text
@@ -203,13 +207,17 @@ def test_login_is_throttled_per_client(alice, settings):
 
 @pytest.mark.django_db
 def test_unknown_pages_are_german_html_and_the_api_keeps_json():
-    page = Client().get("/gibt-es-nicht/")
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = Client().get("/gibt-es-nicht/", HTTP_ACCEPT=browser_accept)
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
     assert "Diese Seite gibt es nicht" in page_text(page)
-    api = Client().get("/api/v1/gibt-es-nicht/")
+    api = Client().get("/api/v1/gibt-es-nicht/", HTTP_ACCEPT=browser_accept)
     assert api.status_code == 404
     assert api.json()["error"]["code"] == "not_found"
+    # Outside the API a client that asks for JSON (and not HTML) gets the JSON body.
+    assert Client().get("/gibt-es-nicht/", HTTP_ACCEPT="application/json").json()["error"]["code"] == "not_found"
+    assert Client().get("/gibt-es-nicht/")["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.django_db
@@ -235,3 +243,19 @@ def test_htmx_is_vendored_with_its_licence():
     folder = Path(finders.find("web/vendor/htmx/htmx.min.js")).parent
     assert (folder / "LICENSE").read_text().startswith("Zero-Clause BSD")
     assert b"htmx" in (folder / "htmx.min.js").read_bytes()[:2000]
+
+
+@pytest.mark.django_db
+def test_german_first_and_english_on_request():
+    browser = Client(enforce_csrf_checks=True)
+    assert "Wohin möchten Sie?" in page_text(browser.get("/"))
+    response = post_form(browser, "/i18n/setlang/", {"language": "en", "next": "/anmelden/"}, form_page="/")
+    assert response.status_code == 302 and response["Location"] == "/anmelden/"
+    page = browser.get("/anmelden/")
+    assert '<html lang="en">' in page.content.decode()
+    text = page_text(page)
+    assert "Sign in" in text and "E-mail address" in text and "Forgot your password?" in text
+    assert "Deutsch" in text
+    # A browser that asks for English gets it without choosing.
+    assert "Where would you like to go?" in page_text(Client().get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9"))
+    assert "Wohin möchten Sie?" in page_text(Client().get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9"))

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carsharing import conf as carsharing_conf
 from carsharing import selectors, services
-from carsharing.models import Billing, MembershipStatus, ReservationStatus, StripeCustomer
+from carsharing.models import Billing, MembershipStatus, ReservationStatus
 from mobility.errors import DomainError, NotFound
 
 from .. import forms_carsharing as forms
@@ -196,6 +196,7 @@ def _grid_context(request: HttpRequest, vehicle) -> dict:
         tariff = None
     return {
         "vehicle": vehicle,
+        "station_focus": f"station-{vehicle.station_id}",
         "tariff": {
             "hour": _euro(tariff.per_hour_cents),
             "cap": _euro(tariff.daily_cap_cents),
@@ -258,7 +259,7 @@ def _reserve_initial() -> dict:
     from carsharing.domain.policy import ceil_to_grid
 
     start = timezone.localtime(ceil_to_grid(timezone.now() + timedelta(hours=1), 60))
-    return {"day": start.date(), "start_time": f"{start:%H:%M}", "hours": "2"}
+    return {"day": start.date().isoformat(), "start_time": f"{start:%H:%M}", "hours": "2"}
 
 
 @never_cache
@@ -335,7 +336,7 @@ def reservations(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, reservation, **extra) -> dict:
     now = timezone.now()
-    customer = StripeCustomer.objects.filter(user=request.user).only("default_payment_method", "card_last4").first()
+    customer = selectors.saved_card_of(user=request.user)
     needs_card = (
         reservation.status == ReservationStatus.HELD
         and reservation.billing == Billing.CARD

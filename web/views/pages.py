@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from mobility.notifications.selectors import notifications_for
 from mobility.notifications.services import notifications_mark_all_read
 
-from ..notifications import notification_text
+from ..notifications import notification_link, notification_text
 from .base import personal
 
 
@@ -27,7 +27,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @personal
 def notifications(request: HttpRequest) -> HttpResponse:
     items = [
-        {"notification": n, "text": notification_text(n.kind)} for n in notifications_for(user=request.user, limit=100)
+        {"notification": n, "text": notification_text(n.kind), "link": notification_link(n.kind, n.payload or {})}
+        for n in notifications_for(user=request.user, limit=100)
     ]
     return render(request, "web/notifications.html", {"items": items, "nav": "notifications"})
 

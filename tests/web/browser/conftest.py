@@ -33,7 +33,9 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-SCREENS = ROOT / "docs" / "screens"
+# The README's screenshots are refreshed on request (SAVE_SCREENSHOTS=1); an ordinary run writes
+# them under var/ so that running the suite never changes tracked files.
+SCREENS = ROOT / "docs" / "screens" if os.environ.get("SAVE_SCREENSHOTS") == "1" else ROOT / "var" / "screens"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,6 +44,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    "--lang=de-DE",  # German date and number fields, as the residents see them
 ]
 SKIP_REASON = f"browser tests: no Chromium at {CHROMIUM} (apt-get install chromium) or no playwright"
 #: axe impact levels that fail a page (WCAG 2.1 AA as BITV 2.0 requires).
@@ -171,6 +174,45 @@ def _drop_browser_database(database: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}" WITH (FORCE)')
 
 
+def _start_uvicorn(env: dict[str, str], log: Path, first_port: int) -> tuple[subprocess.Popen, int]:
+    """Start uvicorn on the first port that it (not merely a check before it) could bind.
+
+    Other test sessions on this machine start servers too: a port free a moment ago may be
+    taken by the time uvicorn binds, and a health check would then reach *their* server. So
+    the server counts as started only when its own log says it is listening on the port."""
+    port = first_port
+    for _ in range(20):
+        port = _free_port(port)
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "mobility.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        listening = f"Uvicorn running on http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and listening not in log.read_text():
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"the live server did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        if proc.poll() is None:
+            return proc, port
+        port += 1  # someone else bound it first
+    raise RuntimeError(f"no port from {first_port} could be bound:\n{log.read_text()}")
+
+
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory) -> Iterator[LiveServer]:
     """The service as ``make run`` serves it, with the demo region, for the whole session."""
@@ -195,17 +237,12 @@ def web_server(tmp_path_factory) -> Iterator[LiveServer]:
         "PYTHONUNBUFFERED": "1",
     }
     log = tmp / "server.log"
-    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, database=database, log=log)
+    first_port = int(os.environ.get("BROWSER_TEST_PORT", "8500"))
+    server = LiveServer(url="", env=env, database=database, log=log)
     server.manage("migrate", "--noinput", "-v", "0")
-    server.manage("demo", "--port", str(port))
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "mobility.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server.manage("demo", "--port", str(first_port))
+    proc, port = _start_uvicorn(env, log, first_port)
+    server.url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -318,7 +355,7 @@ def small_targets(page) -> list[str]:
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot to ``docs/screens/<name>.png`` (for the README)."""
+    """Save a full-page screenshot to ``SCREENS/<name>.png`` (``docs/screens`` with SAVE_SCREENSHOTS=1)."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -63,15 +63,11 @@ def test_demo_member_reserves_a_car(page, web_server, requests_seen):
     assert page.url.startswith(vehicle_url)  # same page, history updated
 
     # choose a window three days ahead at 10:00 for 3 hours: the quote updates live
-    day = page.evaluate(
-        "(() => { const d = new Date(); d.setDate(d.getDate() + 3);"
-        " return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-'"
-        " + String(d.getDate()).padStart(2, '0'); })()"
-    )
-    page.get_by_label("Tag").fill(day)
+    day = page.locator("select[name=day] option").nth(3).get_attribute("value")
+    page.get_by_label("Tag").select_option(day)
     page.get_by_label("Abholung um").select_option("10:00")
     page.get_by_label("Dauer").select_option("3")
-    page.wait_for_function("document.querySelector('#quote').textContent.includes('Preis für')")
+    page.locator("#quote", has_text="Preis für").wait_for()
     quote = page.locator("#quote").inner_text()
     assert "€" in quote
     assert_accessible(page)
@@ -139,3 +135,51 @@ def test_chosen_journey_is_drawn_on_the_map(page, requests_seen):
     assert requests_seen.console_errors == []
     assert_accessible(page)
     screenshot(page, "verbindung")
+
+
+def test_member_starts_and_ends_a_trip_and_reports_a_defect(page, web_server):
+    # A confirmed reservation starting now (made the way the reserve page makes it).
+    created = web_server.manage(
+        "shell",
+        "-c",
+        "from datetime import timedelta\n"
+        "from django.utils import timezone\n"
+        "from carsharing import services\n"
+        "from carsharing.domain.policy import ceil_to_grid\n"
+        "from carsharing.models import Vehicle\n"
+        "from mobility.accounts.models import User\n"
+        "carla = User.objects.get(email='carla@demo.lindenau.example')\n"
+        "car = Vehicle.objects.get(plate='LD-GL 301')\n"
+        "start = ceil_to_grid(timezone.now(), 15)\n"
+        "r = services.reservation_create(user=carla, vehicle_id=car.pk, start=start, end=start + timedelta(hours=1))\n"
+        "services.reservation_confirm(user=carla, reservation_id=r.pk)\n"
+        "print('RESERVATION', r.pk)\n",
+    )
+    reservation_id = int(re.search(r"RESERVATION (\d+)", created).group(1))
+    login(page, *CARLA, next_path=f"/carsharing/reservierungen/{reservation_id}/")
+    page.get_by_role("button", name="Fahrt starten").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Gute Fahrt! Die Fahrt ist gestartet.").count() == 1
+    assert_accessible(page)
+    start_km = web_server.query("SELECT odometer_start_km FROM carsharing_reservation WHERE id = %s", (reservation_id,))
+    page.get_by_label("Kilometerstand bei Rückgabe").fill(str(start_km[0][0] + 37))
+    page.get_by_label("Tank- oder Akkustand in Prozent").fill("75")
+    page.get_by_role("button", name="Auto zurückgeben").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Danke! Das Auto ist zurückgegeben.").count() == 1
+    rows = web_server.query(
+        "SELECT status, odometer_end_km, energy_level_pct FROM carsharing_reservation WHERE id = %s", (reservation_id,)
+    )
+    assert rows == [("settled", start_km[0][0] + 37, 75)]
+    page.get_by_role("link", name="Schaden melden").click()
+    page.wait_for_load_state("networkidle")
+    assert_accessible(page)
+    page.get_by_label("Was ist kaputt oder fehlt?").fill("Warndreieck fehlt")
+    page.get_by_role("button", name="Meldung senden").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Danke für Ihre Meldung.").count() == 1
+    assert web_server.query(
+        "SELECT d.description, d.blocks_use FROM carsharing_defectreport d JOIN carsharing_vehicle v "
+        "ON v.id = d.vehicle_id WHERE v.plate = %s",
+        ("LD-GL 301",),
+    ) == [("Warndreieck fehlt", False)]

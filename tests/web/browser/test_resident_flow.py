@@ -11,6 +11,7 @@ import pytest
 
 from tests.web.browser.conftest import assert_accessible, screenshot
 
+COLD_SEARCH_MS = 90_000
 PASSWORDS = {
     "anna@demo.lindenau.example": "anna-demo-2026",
     "ben@demo.lindenau.example": "ben-demo-2026",
@@ -47,7 +48,8 @@ def _search_with_the_keyboard(page, origin: str, destination: str, day: date, at
     page.get_by_label("Datum").fill(day.isoformat())
     page.get_by_label("Uhrzeit").fill(at)
     page.get_by_role("button", name="Verbindungen suchen").focus()
-    with page.expect_navigation():
+    # The first search of a fresh server builds the day's timetable (seconds on a busy machine).
+    with page.expect_navigation(timeout=COLD_SEARCH_MS):
         page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
 
@@ -112,7 +114,8 @@ def test_carpool_seat_request_and_the_drivers_answer_arrive_live(chromium, web_s
         local = (moment - timedelta(minutes=10)).astimezone(ZoneInfo("Europe/Berlin"))
         rider.goto(
             f"/verbindungen/?origin={lat},{lon}&destination=Buchwald+Feuerwehr&when=depart"
-            f"&date={local.date().isoformat()}&time={local.strftime('%H:%M')}"
+            f"&date={local.date().isoformat()}&time={local.strftime('%H:%M')}",
+            timeout=COLD_SEARCH_MS,
         )
         card = rider.locator("li.option", has=rider.locator("h3", has_text=re.compile(r"^Mitfahrgelegenheit,"))).first
         card.get_by_role("link", name=re.compile("Details und buchen")).click()

@@ -158,6 +158,7 @@
     var focusId = element.dataset.focus || "";
     var focusLatLng = null;
     var pending = [];
+    var loaded = {};
     var loadRoads = null;
     if (layers.indexOf("roads") !== -1) loadRoads = roadLoader(map, base);
     layers.forEach(function (name) {
@@ -166,6 +167,7 @@
         getJSON(base + name + ".geojson").then(function (data) {
           var layer = name === "lines" ? lineLayer(data) : pointLayer(data, name);
           layer.addTo(map);
+          loaded[name] = layer;
           (data.features || []).forEach(function (feature) {
             if (feature.id === focusId && feature.geometry && feature.geometry.type === "Point") {
               focusLatLng = L.latLng(feature.geometry.coordinates[1], feature.geometry.coordinates[0]);
@@ -204,6 +206,10 @@
         return p.catch(function () {});
       })
     ).then(function () {
+      // Whatever arrived first, draw in a fixed order: lines, stops, meeting points, stations on top.
+      ["lines", "stops", "meeting_points", "stations"].forEach(function (name) {
+        if (loaded[name]) loaded[name].bringToFront();
+      });
       if (journeyBounds) {
         map.fitBounds(journeyBounds.pad(0.1), { maxZoom: 16 });
       } else if (focusLatLng) {

@@ -157,6 +157,24 @@ class ThrowawayRedis:
         self.stop()
 
 
+def start_localstripe(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/v1/customers", auth=("sk_test_soak", ""), timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    stop_process(process)
+    raise RuntimeError("localstripe did not start")
+
+
 def production_env(*, database_url: str, redis_url: str | None, **extra: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -188,6 +206,10 @@ def start_web(env: dict[str, str], port: int, workers: int = 2) -> subprocess.Po
             str(port),
             "--workers",
             str(workers),
+            # Longer than any client's or proxy's idle keep-alive, so the server never closes
+            # a connection just as the client sends on it (the client sees a reset).
+            "--timeout-keep-alive",
+            "75",
             "--no-access-log",
             "--log-level",
             "warning",
