@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import numpy as np
 import pytest
@@ -51,7 +52,10 @@ def test_missing_parent_directories_are_created(tmp_path):
 
 
 def test_a_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):
+    written = []
+
     def broken_save(tt, path):
+        written.append(str(path))
         with open(path, "wb") as out:
             out.write(b"half")
         raise OSError("disk full")
@@ -61,6 +65,9 @@ def test_a_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         cache.get([1], DAY, small_timetable)
     assert list((tmp_path / "1").iterdir()) == []
+    # The temporary file was next to the target (so the rename is atomic) with a .npz.tmp suffix.
+    assert len(written) == 1
+    assert os.path.dirname(written[0]) == str(tmp_path / "1") and written[0].endswith(".npz.tmp")
 
 
 def test_prune_keeps_what_is_still_active(tmp_path):

@@ -225,7 +225,7 @@ def summarise(result: dict, equivalents: dict[str, str]) -> dict:
     counted = {n: s for n, s in status.items() if n not in equivalents}
     killed = sum(1 for s in counted.values() if s in DETECTED)
     survivors = sorted(n for n, s in counted.items() if s not in DETECTED)
-    rate = killed / len(counted) if counted else 1.0
+    rate = killed / len(counted) if counted else None  # None: nothing mutmut can mutate (e.g. numba kernels)
     return {
         "module": result["module"],
         "mutants": result["total"],
@@ -233,7 +233,7 @@ def summarise(result: dict, equivalents: dict[str, str]) -> dict:
         "equivalent": len(equivalent),
         "killed": killed,
         "survived": len(survivors),
-        "kill_rate": round(rate, 4),
+        "kill_rate": None if rate is None else round(rate, 4),
         "survivors": {n: counted[n] for n in survivors},
     }
 
@@ -277,9 +277,9 @@ def main(argv: list[str]) -> int:
     for r in rows:
         print(
             f"{r['module']:40} {r['mutants']:7d} {r['sampled']:7d} {r['equivalent']:5d} {r['killed']:6d} "
-            f"{r['survived']:8d} {r['kill_rate']:7.1%}"
+            f"{r['survived']:8d} {'n/a' if r['kill_rate'] is None else format(r['kill_rate'], '.1%'):>7}"
         )
-    failing = [r["module"] for r in rows if r["kill_rate"] < minimum]
+    failing = [r["module"] for r in rows if r["kill_rate"] is not None and r["kill_rate"] < minimum]
     summary = {
         "sample": size,
         "sample_cap": {m: c for m, c in SAMPLE_CAP.items() if m in selected},

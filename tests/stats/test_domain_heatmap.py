@@ -76,3 +76,20 @@ def test_local_hour_of_week_across_a_clock_change():
         6 * 24 + 4,
     ]
     assert local_hour_of_week(pd.DatetimeIndex([START]), "UTC").tolist() == [0]
+
+
+def test_a_reservation_touching_only_the_first_minute_of_an_hour_overlaps_it():
+    # 00:59 to 01:01: booked in minute 59 and minute 60; it overlaps hour 1 through its first minute.
+    starts = _events((_hour(0), 59, 1))
+    ends = _events((_hour(1), 1, 1))
+    booked, overlapping = booked_minutes_per_hour(starts, ends, START, START + timedelta(hours=2))
+    assert booked.tolist() == [1, 1]
+    assert overlapping.tolist() == [1, 1]
+
+
+def test_a_range_ending_inside_an_hour_counts_whole_hours_only():
+    starts = _events((_hour(0), 0, 1))
+    ends = _events((_hour(2), 20, 1))
+    booked, overlapping = booked_minutes_per_hour(starts, ends, START, START + timedelta(hours=2, minutes=30))
+    assert booked.tolist() == [60, 60]
+    assert overlapping.tolist() == [1, 1]

@@ -94,3 +94,19 @@ def test_an_empty_frame_gives_zeros():
     empty = pd.DataFrame({"p": [], "n": [], "h": []})
     table = anonymised_table(empty, spec=spec, row_dim="p", row_keys=["a"])
     assert table["n"].tolist() == [0, 0] and not table["suppressed"].any()
+
+
+def test_unknown_keys_and_unreadable_figures_are_left_out_and_hidden_ratios_stay_hidden():
+    cells = pd.DataFrame(
+        {"p": ["a", "a", "b", "b", "a"], "v": ["x", "y", "x", "y", "elsewhere"], "n": [3, 10, 20, "n/a", 99],
+         "h": [6.0, 20.0, 40.0, 60.0, 1.0]}
+    )  # fmt: skip
+    spec = TableSpec(counts=["n"], sums=["h"], ratios=[Ratio("h_per_n", "h", "n")])
+    table = anonymised_table(cells, spec=spec, row_dim="p", row_keys=["a", "b"], col_dim="v", col_keys=["x", "y"])
+    by_cell = {(r.p, r.v): r for r in table.itertuples()}
+    assert by_cell[("b", "y")].n == 0  # "n/a" counts nothing; the "elsewhere" column is not shown
+    assert by_cell[(TOTAL, TOTAL)].n == 33
+    hidden = by_cell[("a", "x")]
+    assert hidden.suppressed and pd.isna(hidden.n) and pd.isna(hidden.h) and pd.isna(hidden.h_per_n)
+    assert by_cell[(TOTAL, TOTAL)].h_per_n == round(126 / 33, 4)
+    assert pd.isna(by_cell[("b", "y")].h_per_n)  # published, but 60 hours over 0 trips has no ratio
