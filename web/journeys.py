@@ -145,6 +145,25 @@ def _place_name(place: dict[str, Any], fallback: str) -> str:
     return place.get("name") or fallback
 
 
+def _leg_views(legs: list[dict[str, Any]], origin_name: str, destination_name: str) -> list[LegView]:
+    """The legs worth reading; a walk without names of its own is named by its neighbours (from
+    the place searched or where the leg before ends, to where the next leg starts or the place
+    searched), so a walk to a carpool's meeting point never reads as the whole journey."""
+    views = []
+    for i, leg in enumerate(legs):
+        # A walk of a few metres (from the chosen stop to itself) is no step worth reading.
+        if leg["mode"] == "walk" and leg.get("distance_m", 0) < 20:
+            continue
+        start, end = origin_name, destination_name
+        if leg["mode"] == "walk":
+            if i > 0:
+                start = _place_name(legs[i - 1].get("to") or {}, _("Treffpunkt"))
+            if i < len(legs) - 1:
+                end = _place_name(legs[i + 1].get("from") or {}, _("Treffpunkt"))
+        views.append(_leg_view(leg, start, end))
+    return views
+
+
 def _leg_view(leg: dict[str, Any], origin_name: str, destination_name: str) -> LegView:
     mode = leg["mode"]
     label = str(MODE_LABELS.get(mode, mode))
@@ -324,12 +343,7 @@ def option_view(
         transfers=option["transfers"],
         walk_m=option["walk_m"],
         price=price,
-        # A walk of a few metres (from the chosen stop to itself) is no step worth reading.
-        legs=[
-            _leg_view(leg, origin_name, destination_name)
-            for leg in option["legs"]
-            if not (leg["mode"] == "walk" and leg.get("distance_m", 0) < 20)
-        ],
+        legs=_leg_views(option["legs"], origin_name, destination_name),
         steps=steps,
         notes=notes,
         geojson=_geojson(option),
