@@ -142,15 +142,6 @@ def _iso(moment: datetime) -> str:
     return local.replace(microsecond=0).isoformat()
 
 
-def _minute_floor(moment: datetime) -> datetime:
-    return moment.replace(second=0, microsecond=0)
-
-
-def _minute_ceil(moment: datetime) -> datetime:
-    floor = _minute_floor(moment)
-    return floor if floor == moment else floor + timedelta(minutes=1)
-
-
 def _walk_seconds(metres: float) -> float:
     from . import conf
 
@@ -710,8 +701,8 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
                 blocked_until = v_end + timedelta(minutes=int(car_conf.get("CARSHARING_BUFFER_MINUTES")))
                 if vehicle_availability(vehicle=vehicle, start=v_start, end=blocked_until, now=now).busy:
                     continue
-        walk_start = _minute_floor(v_start - timedelta(seconds=_walk_seconds(walk_m)))
-        arrival = _minute_ceil(v_start + timedelta(seconds=car_s))
+        walk_start = v_start - timedelta(seconds=_walk_seconds(walk_m))
+        arrival = v_start + timedelta(seconds=car_s)  # to the second in the answer (_iso)
         try:
             price = quote(vehicle=vehicle, start=v_start, end=v_end, km=km_estimate)
         except DomainError:

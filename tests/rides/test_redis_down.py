@@ -24,6 +24,6 @@ def test_offer_and_request_work_without_redis(redis_down, client_for, alice, bob
     request = client_for(bob).post("/api/v1/rides/requests/", herrenberg_trip.request_body(), format="json")
     assert request.status_code == 201, request.content
     assert [m["offer"]["id"] for m in request.json()["matches"]] == [offer.json()["id"]]
-    again = client_for(bob).get(f"/api/v1/rides/requests/{request.json()['request']['id']}/matches/")
+    again = client_for(bob).get(f"/api/v1/rides/requests/{request.json()['id']}/matches/")
     assert again.status_code == 200
     assert [m["offer"]["id"] for m in again.json()] == [offer.json()["id"]]
