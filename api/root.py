@@ -1,5 +1,4 @@
-"""``/api/v1/``: the API root, a map of the API with links a client can follow.
-"""
+"""``/api/v1/``: the API root, a map of the API with links a client can follow."""
 
 from __future__ import annotations
 
@@ -49,11 +48,11 @@ def api_links(request) -> dict[str, str]:
 
 def _root_body(request) -> dict:
     return {
-        "name": _("Lindenau mobility platform API"),
+        "name": _("API der Mobilitätsplattform Lindenau"),
         "version": "v1",
         "description": _(
-            "Buses and the Bürgerbus, ride-sharing and car-sharing in one search. "
-            "Start with journeys; the docs describe every endpoint."
+            "Bus und Bürgerbus, Mitfahren und Carsharing in einer Suche. "
+            "Beginnen Sie mit journeys; die Dokumentation beschreibt jeden Endpunkt."
         ),
         "links": api_links(request),
     }

@@ -94,7 +94,8 @@ def gbfs_discovery(*, feed_url: Callable[[str], str], now: datetime | None = Non
     return _envelope("gbfs", {"feeds": feeds}, now)
 
 
-def system_information(*, now: datetime | None = None) -> dict[str, Any]:
+def system_information(*, now: datetime | None = None, public_url: str = "") -> dict[str, Any]:
+    """``public_url``: the served base URL, used when neither GBFS_SYSTEM_URL nor FRONTEND_URL is set."""
     now = now or timezone.now()
     data: dict[str, Any] = {
         "system_id": system_id(),
@@ -105,7 +106,7 @@ def system_information(*, now: datetime | None = None) -> dict[str, Any]:
         "feed_contact_email": _setting("GBFS_FEED_CONTACT_EMAIL", _setting("DEFAULT_FROM_EMAIL", "")),
         "timezone": settings.TIME_ZONE,
     }
-    url = _setting("GBFS_SYSTEM_URL", "") or _setting("FRONTEND_URL", "")
+    url = _setting("GBFS_SYSTEM_URL", "") or _setting("FRONTEND_URL", "") or public_url
     if url:
         data["url"] = url
     licence = _setting("GBFS_LICENSE_ID", "CC0-1.0")
@@ -283,8 +284,12 @@ BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def gbfs_document(name: str, *, feed_url: Callable[[str], str], now: datetime | None = None) -> dict[str, Any]:
+def gbfs_document(
+    name: str, *, feed_url: Callable[[str], str], now: datetime | None = None, public_url: str = ""
+) -> dict[str, Any]:
     """The document of feed ``name`` (one of :data:`FEEDS`); ``KeyError`` for any other name."""
     if name == "gbfs":
         return gbfs_discovery(feed_url=feed_url, now=now)
+    if name == "system_information":
+        return system_information(now=now, public_url=public_url)
     return BUILDERS[name](now=now)

@@ -11,7 +11,16 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from .domain import availability
-from .models import BLOCKING_STATUSES, Membership, Reservation, ReservationKind, Station, StripeCustomer, Vehicle
+from .models import (
+    BLOCKING_STATUSES,
+    Membership,
+    MembershipStatus,
+    Reservation,
+    ReservationKind,
+    Station,
+    StripeCustomer,
+    Vehicle,
+)
 
 USED_STATUSES = ("confirmed", "active", "returned", "settled")
 
@@ -38,6 +47,39 @@ def vehicle_availability(*, vehicle: Vehicle, start: datetime, end: datetime, no
     return VehicleAvailability(
         vehicle, availability.busy_within(busy, start, end), availability.free_within(busy, start, end)
     )
+
+
+def vehicle_next_free(
+    *, vehicle: Vehicle, start: datetime, duration: timedelta, now: datetime, latest: datetime
+) -> datetime | None:
+    """The first grid instant at or after ``start`` from which ``vehicle`` is free for
+    ``duration`` (plus the buffer); None if there is none before ``latest``."""
+    from . import conf
+    from .domain.policy import ceil_to_grid
+
+    grid = conf.get("CARSHARING_GRID_MINUTES")
+    buffer = timedelta(minutes=conf.get("CARSHARING_BUFFER_MINUTES"))
+    busy = (
+        Reservation.objects.filter(vehicle=vehicle, status__in=BLOCKING_STATUSES, blocked_until__gt=start)
+        .exclude(status="held", held_until__lt=now)
+        .order_by("start")
+        .values_list("start", "blocked_until")
+    )
+    candidate = ceil_to_grid(start, grid)
+    for busy_start, busy_until in busy:
+        if busy_start >= candidate + duration + buffer:
+            break  # the gap before this reservation is long enough
+        if busy_until > candidate:
+            candidate = ceil_to_grid(busy_until, grid)
+    return candidate if candidate <= latest else None
+
+
+def same_type_free_near(*, vehicle: Vehicle, start: datetime, end: datetime, now: datetime, limit: int = 3):
+    """Other vehicles of ``vehicle``'s type free for ``[start, end)``, nearest to its station first."""
+    found = vehicles_free_near(
+        start=start, end=end, lat=vehicle.station.lat, lon=vehicle.station.lon, radius_km=25.0, now=now
+    )
+    return [(v, d) for v, d in found if v.pk != vehicle.pk and v.vehicle_type_id == vehicle.vehicle_type_id][:limit]
 
 
 def vehicles_free_near(
@@ -77,33 +119,42 @@ def reservations_for(*, user) -> QuerySet[Reservation]:
     return qs.filter(user=user)
 
 
-def utilisation_month(*, year: int, month: int) -> list[dict]:
-    """Per vehicle: hours used by official trips, by members, idle, and their shares (local month)."""
+def utilisation_month(*, year: int, month: int, cost_centre_id: int | None = None) -> list[dict]:
+    """Per vehicle: hours used by official trips, by members, idle, and their shares (local month).
+
+    With ``cost_centre_id`` (a staff member's view) ``hours_official`` counts that cost
+    centre's official trips only and ``hours_official_other`` the other cost centres' ones.
+    """
     tz = ZoneInfo(settings.TIME_ZONE)
     first = datetime(year, month, 1, tzinfo=tz)
     last_day = calendar.monthrange(year, month)[1]
     after = datetime.combine(date(year, month, last_day) + timedelta(days=1), datetime.min.time()).replace(tzinfo=tz)
     total_h = (after - first).total_seconds() / 3600
     rows = Reservation.objects.filter(status__in=USED_STATUSES, start__lt=after, end__gt=first).values_list(
-        "vehicle_id", "kind", "start", "end"
+        "vehicle_id", "kind", "start", "end", "cost_centre_id"
     )
+    other = "official_other"
     used: dict[int, dict[str, float]] = {}
-    for vehicle_id, kind, start, end in rows:
+    for vehicle_id, kind, start, end, row_cost_centre in rows:
         hours = (min(end, after) - max(start, first)).total_seconds() / 3600
-        bucket = used.setdefault(vehicle_id, {ReservationKind.OFFICIAL: 0.0, ReservationKind.MEMBER: 0.0})
-        bucket[kind] += hours
+        bucket = used.setdefault(vehicle_id, {ReservationKind.OFFICIAL: 0.0, ReservationKind.MEMBER: 0.0, other: 0.0})
+        if kind == ReservationKind.OFFICIAL and cost_centre_id is not None and row_cost_centre != cost_centre_id:
+            bucket[other] += hours
+        else:
+            bucket[kind] += hours
     report = []
     for vehicle in Vehicle.objects.order_by("plate"):
-        bucket = used.get(vehicle.pk, {ReservationKind.OFFICIAL: 0.0, ReservationKind.MEMBER: 0.0})
+        bucket = used.get(vehicle.pk, {ReservationKind.OFFICIAL: 0.0, ReservationKind.MEMBER: 0.0, other: 0.0})
         official = bucket[ReservationKind.OFFICIAL]
         member = bucket[ReservationKind.MEMBER]
-        idle = max(0.0, total_h - official - member)
+        idle = max(0.0, total_h - official - member - bucket[other])
         report.append(
             {
                 "vehicle": vehicle.pk,
                 "plate": vehicle.plate,
                 "hours_total": round(total_h, 2),
                 "hours_official": round(official, 2),
+                "hours_official_other": round(bucket[other], 2),
                 "hours_member": round(member, 2),
                 "hours_idle": round(idle, 2),
                 "share_official": round(official / total_h, 4),
@@ -273,3 +324,16 @@ def cancellation_fee_preview(*, reservation: Reservation, now: datetime) -> int:
         conf.get("CARSHARING_FREE_CANCEL_HOURS") * 60,
         conf.get("CARSHARING_LATE_CANCEL_PERCENT"),
     )
+
+
+def licence_key(number: str) -> str:
+    """A licence number as compared: without spaces, upper case."""
+    return "".join(number.split()).upper()
+
+
+def approved_licences() -> dict[str, list[int]]:
+    """Licence key -> ids of the approved memberships holding it, to flag duplicates in a list."""
+    found: dict[str, list[int]] = {}
+    for pk, number in Membership.objects.filter(status=MembershipStatus.APPROVED).values_list("pk", "licence_number"):
+        found.setdefault(licence_key(number), []).append(pk)
+    return found

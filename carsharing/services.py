@@ -23,10 +23,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mobility.accounts.models import CostCentre
 from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 from mobility.notifications.services import notify
+from mobility.timestamps import iso_local
 
 from . import conf, payments
 from .domain import availability, policy, pricing
@@ -114,10 +116,24 @@ def tariff_terms(vehicle: Vehicle) -> pricing.TariffTerms:
     )
 
 
-def quote(*, vehicle: Vehicle, start: datetime, end: datetime, km: int = 0) -> pricing.Price:
-    """The price of using ``vehicle`` from ``start`` to ``end`` and driving ``km`` kilometres."""
-    if end <= start:
-        raise ValidationFailed("end must be after start.", code="invalid_window", fields={"end": ["after start"]})
+def quote(
+    *,
+    vehicle: Vehicle,
+    start: datetime,
+    end: datetime,
+    km: int = 0,
+    kind: str = ReservationKind.MEMBER,
+    now: datetime | None = None,
+) -> pricing.Price:
+    """The price of using ``vehicle`` from ``start`` to ``end`` and driving ``km`` kilometres.
+
+    The window is checked exactly as a reservation's (grid, length, not in the past, horizon):
+    a price is only quoted for a window that could be booked.
+    """
+    try:
+        policy.check_window(start, end, _now(now), window_rules(kind))
+    except policy.PolicyViolation as exc:
+        _raise_policy(exc)
     return pricing.price(_minutes(end - start), km, tariff_terms(vehicle))
 
 
@@ -149,13 +165,41 @@ def _expire_stale_holds(vehicle_id: int, now: datetime) -> None:
     )
 
 
-def _unavailable(overlapping, kind: str) -> Conflict:
+def _unavailable(overlapping, kind: str, *, vehicle: Vehicle | None = None, window=None, now=None) -> Conflict:
+    """The 409 for a taken window; with ``vehicle`` and ``window`` it says when that vehicle is
+    next free for the same length (``next_free_start``) and names free vehicles of the same
+    type nearby (``alternatives``), so the member is not left at a dead end."""
     if kind == ReservationKind.OFFICIAL and overlapping.filter(kind=ReservationKind.MEMBER).exists():
         return Conflict(
             "A member has booked this vehicle then; official trips never displace member reservations.",
             code="member_reservation_conflict",
         )
-    return Conflict("The vehicle is not available for this window.", code="vehicle_unavailable")
+    if vehicle is None or window is None:
+        return Conflict("The vehicle is not available for this window.", code="vehicle_unavailable")
+    from . import selectors
+
+    start, end = window
+    latest = now + timedelta(days=window_rules(kind).horizon_days)
+    next_free = selectors.vehicle_next_free(vehicle=vehicle, start=start, duration=end - start, now=now, latest=latest)
+    alternatives = [
+        {
+            "vehicle": other.pk,
+            "plate": other.plate,
+            "station": other.station.name,
+            "distance_km": distance,
+        }
+        for other, distance in selectors.same_type_free_near(vehicle=vehicle, start=start, end=end, now=now)
+    ]
+    message = _("Das Fahrzeug ist in diesem Zeitraum nicht frei.")
+    return Conflict(
+        message,
+        code="vehicle_unavailable",
+        fields={
+            "start": [message],
+            "next_free_start": iso_local(next_free),
+            "alternatives": alternatives,
+        },
+    )
 
 
 # --- memberships -----------------------------------------------------------------------------
@@ -247,6 +291,11 @@ def reservation_create(
     ``Conflict(vehicle_unavailable)`` when any blocking reservation overlaps, buffers included.
     """
     now = _now(now)
+    if kind in (ReservationKind.MEMBER, ReservationKind.OFFICIAL):
+        try:  # the window first: a date beyond the horizon is that, not an expired licence
+            policy.check_window(start, end, now, window_rules(kind))
+        except policy.PolicyViolation as exc:
+            _raise_policy(exc)
     if kind == ReservationKind.MEMBER:
         _check_member_may_book(user, end)
         if conf.payments_enabled():
@@ -290,7 +339,7 @@ def reservation_create(
         _expire_stale_holds(vehicle.pk, now)
         overlapping = _blocking_overlaps(vehicle.pk, start, blocked_until)
         if overlapping.exists():
-            raise _unavailable(overlapping, kind)
+            raise _unavailable(overlapping, kind, vehicle=vehicle, window=(start, end), now=now)
         is_member = kind == ReservationKind.MEMBER
         try:
             with transaction.atomic():
@@ -339,6 +388,25 @@ def _customer_for(user) -> StripeCustomer:
     return customer
 
 
+def _void_pending_invoices(reservation: Reservation) -> int:
+    return PaymentRecord.objects.filter(
+        reservation=reservation, kind=PaymentKind.INVOICE, status=PaymentStatus.PENDING
+    ).update(status=PaymentStatus.CANCELLED, updated_at=timezone.now())
+
+
+def _reissue_pending_invoice(reservation: Reservation) -> None:
+    """After the estimate changed (an extension): the open invoice is the new estimate."""
+    _void_pending_invoices(reservation)
+    issued = reservation.payments.filter(kind=PaymentKind.INVOICE).count()
+    PaymentRecord.objects.create(
+        reservation=reservation,
+        kind=PaymentKind.INVOICE,
+        status=PaymentStatus.PENDING,
+        amount_cents=reservation.estimate_cents,
+        idempotency_key=f"res{reservation.pk}-invoice-estimate-{issued + 1}",
+    )
+
+
 def _plan_collection(reservation: Reservation, amount_cents: int, reason: str) -> list[int]:
     """Record how ``amount_cents`` is collected; returns pending record ids to execute after commit.
 
@@ -347,6 +415,9 @@ def _plan_collection(reservation: Reservation, amount_cents: int, reason: str) -
     amount as invoiced or internally charged.
     """
     if reservation.billing in (Billing.INVOICE, Billing.COST_CENTRE):
+        # The final amount replaces the estimate: the pending invoice is void from now on, so
+        # open plus settled records always add up to what is owed.
+        _void_pending_invoices(reservation)
         if amount_cents > 0:
             PaymentRecord.objects.create(
                 reservation=reservation,
@@ -695,6 +766,8 @@ def reservation_extend(*, user, reservation_id: int, new_end: datetime, now: dat
                 raise Conflict("The vehicle is not available for this window.", code="vehicle_unavailable") from exc
             raise
         record = None
+        if reservation.billing == Billing.INVOICE:
+            _reissue_pending_invoice(reservation)
         if reservation.billing == Billing.CARD and delta > 0:
             customer = _customer_for(reservation.user)
             record = PaymentRecord.objects.create(
@@ -837,7 +910,11 @@ def reservation_refund(*, reservation_id: int, amount_cents: int, reason: str = 
             if r.kind == PaymentKind.REFUND and r.status != PaymentStatus.FAILED:
                 refunded[r.stripe_payment_intent] = refunded.get(r.stripe_payment_intent, 0) + r.amount_cents
         if reservation.billing != Billing.CARD:
-            collected = sum(r.amount_cents for r in records if r.kind in (PaymentKind.INVOICE, PaymentKind.INTERNAL))
+            collected = sum(
+                r.amount_cents
+                for r in records
+                if r.kind in (PaymentKind.INVOICE, PaymentKind.INTERNAL) and r.status == PaymentStatus.SUCCEEDED
+            )
             collected -= sum(refunded.values())
             if amount_cents > collected:
                 raise Conflict("That is more than was charged.", code="refund_exceeds_collected")
@@ -941,7 +1018,7 @@ def vehicle_update(*, vehicle_id: int, now: datetime | None = None, **changes: A
                 notify(
                     reservation.user,
                     "carsharing.reservation_preempted",
-                    {"reservation": reservation.pk, "vehicle": vehicle.plate, "start": reservation.start.isoformat()},
+                    {"reservation": reservation.pk, "vehicle": vehicle.plate, "start": iso_local(reservation.start)},
                 )
     payments_execute(pending)
     return vehicle

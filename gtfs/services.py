@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from mobility.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from mobility.notifications.services import notify
+from mobility.timestamps import iso_local
 
 from . import conf
 from .domain.booking import BookingRuleSpec, Occupancy, booking_deadline, max_load
@@ -467,7 +468,7 @@ def booking_payload(booking: BuergerbusBooking) -> dict[str, Any]:
         "service_date": booking.service_date.isoformat(),
         "from_stop": booking.from_stop.name,
         "to_stop": booking.to_stop.name,
-        "departure_at": booking.departure_at.isoformat(),
+        "departure_at": iso_local(booking.departure_at),
         "seats": booking.seats,
     }
 
@@ -542,7 +543,7 @@ def bb_booking_create(
     deadline = booking_deadline(_rule_spec(trip.booking_rule), departure=departure, service_date=service_date, tz=tz)
     if now > deadline:
         message = (trip.booking_rule.message if trip.booking_rule else "") or "The booking deadline has passed."
-        raise Conflict(message, code="buergerbus_booking_too_late", fields={"deadline": [deadline.isoformat()]})
+        raise Conflict(message, code="buergerbus_booking_too_late", fields={"deadline": [iso_local(deadline)]})
     existing = [
         Occupancy(from_seq, to_seq, n)
         for from_seq, to_seq, n in BuergerbusBooking.objects.filter(

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
@@ -82,6 +82,20 @@ class SearchQuery:
         return self.depart_at or self.arrive_by  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class BookingStep:
+    """One request that books (part of) an option. ``action`` is the API operation's URL
+    name; the API layer turns it into a path. ``path_id_from_step`` (1-based): the path's
+    ``{id}`` is the id that step answered; ``body_ids_from_steps`` fills body fields the same way."""
+
+    what: str
+    action: str
+    body: dict[str, Any] | None  # None: the request has no body
+    method: str = "POST"
+    path_id_from_step: int | None = None
+    body_ids_from_steps: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass
 class Option:
     kind: str
@@ -90,30 +104,51 @@ class Option:
     transfers: int
     walk_m: float
     legs: list[dict[str, Any]]
-    book: list[dict[str, Any]] = field(default_factory=list)
+    book: list[BookingStep] = field(default_factory=list)
     price_cents: int | None = None
     notes: list[str] = field(default_factory=list)
     score: float = 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "departure": self.departure.isoformat(),
-            "arrival": self.arrival.isoformat(),
-            "duration_min": round((self.arrival - self.departure).total_seconds() / 60),
-            "transfers": self.transfers,
-            "walk_m": round(self.walk_m),
-            "price_cents": self.price_cents,
-            "legs": self.legs,
-            "book": self.book,
-            "needs_booking": bool(self.book),
-            "notes": self.notes,
-            "score": round(self.score, 1),
-        }
+    @property
+    def duration_min(self) -> int:
+        return round((self.arrival - self.departure).total_seconds() / 60)
+
+
+@dataclass
+class Suggestion:
+    kind: str  # later_transit | earlier_transit | sign_in | post_ride_request
+    message: str
+    option: Option | None = None
+    book: BookingStep | None = None
+
+
+@dataclass
+class SearchResult:
+    query: SearchQuery
+    options: list[Option]
+    suggestions: list[Suggestion]
+    limits: dict[str, Any] = field(default_factory=dict)  # see _limits
+
+    @property
+    def nothing_found(self) -> bool:
+        return not self.options
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(local_tz()).isoformat()
+    """Local time with its offset (the API's one convention), to the whole second."""
+    local = moment.astimezone(local_tz())
+    if local.microsecond >= 500_000:
+        local += timedelta(seconds=1)
+    return local.replace(microsecond=0).isoformat()
+
+
+def _minute_floor(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _minute_ceil(moment: datetime) -> datetime:
+    floor = _minute_floor(moment)
+    return floor if floor == moment else floor + timedelta(minutes=1)
 
 
 def _walk_seconds(metres: float) -> float:
@@ -165,7 +200,7 @@ class _TransitContext:
         stop = self._stops[int(self.tt.stop_ids[index])]
         return {"name": stop.name, "lat": stop.lat, "lon": stop.lon, "stop": stop.pk}
 
-    def transit_leg(self, leg: TransitLeg) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
+    def transit_leg(self, leg: TransitLeg) -> tuple[dict[str, Any], BookingStep | None, list[str]]:
         trip = self._trips[int(leg.trip_id)]
         board, alight = self._stops[int(leg.board_stop_id)], self._stops[int(leg.alight_stop_id)]
         service_day = self.day + timedelta(days=leg.service_day_offset)
@@ -212,29 +247,39 @@ class _TransitContext:
             tz=local_tz(),
         )
         out["booking_deadline"] = _iso(deadline)
-        out["bookable"] = free >= self.seats and timezone.now() <= deadline
+        too_late = timezone.now() > deadline
+        out["bookable"] = free >= self.seats and not too_late
+        out["runs_anyway"] = False
         if rule is not None:
             out["booking_message"] = rule.message
             out["booking_phone"] = rule.phone_number
+        if too_late and needs_booking:
+            if not booked:
+                raise _TripDoesNotRun  # runs only when booked, nobody booked, too late to book
+            out["runs_anyway"] = True  # others booked it: it runs, but this seat can no longer be booked
+            notes.append(_("Die Buchungsfrist ist abgelaufen; die Fahrt findet statt, weil andere sie gebucht haben."))
+        elif too_late:
+            notes.append(_("Die Buchungsfrist ist abgelaufen; der Bus fährt nach Fahrplan."))
+        elif free < self.seats:
+            notes.append(_("Der Bürgerbus ist auf dieser Fahrt voll."))
         if not out["bookable"]:
-            notes.append(
-                "The Bürgerbus is full on this trip."
-                if free < self.seats
-                else (rule.message if rule and rule.message else "The booking deadline has passed.")
-            )
-        book = {
-            "what": f"Bürgerbus {out['line']} seat",
-            "method": "POST",
-            "href": reverse("buergerbus-booking-list"),
-            "body": {
+            return out, None, notes
+        book = BookingStep(
+            what=_("Platz im Bürgerbus %(line)s") % {"line": out["line"]},
+            action="buergerbus-booking-list",
+            body={
                 "trip": trip.pk,
                 "date": service_day.isoformat(),
                 "from_stop": board.pk,
                 "to_stop": alight.pk,
                 "seats": self.seats,
             },
-        }
+        )
         return out, book, notes
+
+
+class _TripDoesNotRun(Exception):
+    """A journey's on-demand Bürgerbus trip will not run: nobody booked it in time."""
 
 
 def _rule_spec(rule):
@@ -248,12 +293,15 @@ def _rule_spec(rule):
     )
 
 
-def _transit_option(journey: Journey, ctx: _TransitContext, query: SearchQuery, origin: Point) -> Option:
+def _transit_option(journey: Journey, ctx: _TransitContext, query: SearchQuery, origin: Point) -> Option | None:
+    """The option for ``journey``; None when one of its trips will not run (on demand, unbooked)."""
     legs: list[dict[str, Any]] = []
-    book: list[dict[str, Any]] = []
+    book: list[BookingStep] = []
     notes: list[str] = []
     for leg in journey.legs:
         if isinstance(leg, WalkLeg):
+            if round(leg.walk_m) == 0:
+                continue  # already there: no walk to show
             legs.append(
                 {
                     "mode": "walk",
@@ -265,7 +313,10 @@ def _transit_option(journey: Journey, ctx: _TransitContext, query: SearchQuery, 
                 }
             )
         else:
-            out, booking, leg_notes = ctx.transit_leg(leg)
+            try:
+                out, booking, leg_notes = ctx.transit_leg(leg)
+            except _TripDoesNotRun:
+                return None
             legs.append(out)
             notes.extend(leg_notes)
             if booking is not None and out["booking_required"]:
@@ -393,7 +444,8 @@ def transit_options(query: SearchQuery, cut: dict[str, int] | None = None) -> li
     )
     if ctx is None:
         return []
-    return [_transit_option(j, ctx, query, query.origin) for j in journeys]
+    options = [_transit_option(j, ctx, query, query.origin) for j in journeys]
+    return [option for option in options if option is not None]
 
 
 # --- Ride-sharing -------------------------------------------------------------------------------
@@ -471,7 +523,7 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
             "arrival": _iso(dropoff_time),
             "driver_detour_min": round(m.added_s / 60, 1),
             "cost_share_cents": match.offer.cost_share_cents,
-            "confirmation": "The driver confirms the booking; exact places and contact are shared then.",
+            "confirmation": _("Der Fahrer bestätigt die Buchung; genaue Orte und Kontakt werden dann geteilt."),
         }
     )
     if m.dropoff.walk_m > 1:
@@ -488,28 +540,33 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
     return legs
 
 
-def _ride_booking_steps(query: SearchQuery, match, origin: Point, destination: Point, earliest, latest) -> list[dict]:
+def _ride_request_body(query: SearchQuery, origin: Point, destination: Point, earliest, latest) -> dict[str, Any]:
+    return {
+        "origin": {"lat": origin.lat, "lon": origin.lon},
+        "destination": {"lat": destination.lat, "lon": destination.lon},
+        "earliest_departure": _iso(earliest),
+        "latest_arrival": _iso(latest),
+        "seats": query.seats,
+        "pickup_mode": query.pickup_mode,
+        "max_walk_m": int(min(query.max_walk_m, 3000)),
+    }
+
+
+def _ride_booking_steps(
+    query: SearchQuery, match, origin: Point, destination: Point, earliest, latest
+) -> list[BookingStep]:
     return [
-        {
-            "what": "1. your ride request (drivers on this route are told)",
-            "method": "POST",
-            "href": reverse("ride-request-list"),
-            "body": {
-                "origin": {"lat": origin.lat, "lon": origin.lon},
-                "destination": {"lat": destination.lat, "lon": destination.lon},
-                "earliest_departure": _iso(earliest),
-                "latest_arrival": _iso(latest),
-                "seats": query.seats,
-                "pickup_mode": query.pickup_mode,
-                "max_walk_m": int(min(query.max_walk_m, 3000)),
-            },
-        },
-        {
-            "what": "2. ask the driver for seats (request = the id from step 1)",
-            "method": "POST",
-            "href": reverse("ride-booking-list"),
-            "body": {"request": None, "offer": match.offer.pk, "occurrence_date": match.occurrence_date.isoformat()},
-        },
+        BookingStep(
+            what=_("1. Ihr Mitfahrwunsch (Fahrer auf dieser Strecke werden benachrichtigt)"),
+            action="ride-request-list",
+            body=_ride_request_body(query, origin, destination, earliest, latest),
+        ),
+        BookingStep(
+            what=_("2. Plätze beim Fahrer anfragen (request = die ID aus Schritt 1)"),
+            action="ride-booking-list",
+            body={"request": None, "offer": match.offer.pk, "occurrence_date": match.occurrence_date.isoformat()},
+            body_ids_from_steps={"request": 1},
+        ),
     ]
 
 
@@ -563,7 +620,7 @@ def combined_options(query: SearchQuery, user, transit: list[Option]) -> list[Op
         if first.board_stop not in [c[0] for c in candidates]:
             candidates.append((first.board_stop, first.depart))
     options = []
-    for stop_index, _ in candidates[:3]:
+    for stop_index, _boarding in candidates[:3]:
         stop_point = Point(
             float(ctx.tt.stop_lat[stop_index]), float(ctx.tt.stop_lon[stop_index]), ctx.tt.stop_names[stop_index]
         )
@@ -580,6 +637,8 @@ def combined_options(query: SearchQuery, user, transit: list[Option]) -> list[Op
         if not journeys or onward is None:
             continue
         bus = _transit_option(min(journeys, key=lambda j: (j.arrival, j.transfers)), onward, query, stop_point)
+        if bus is None:
+            continue
         ride_legs = _ride_legs(match, query.origin, stop_point)
         earliest, latest = query.depart_at, query.depart_at + timedelta(hours=3)
         options.append(
@@ -631,9 +690,12 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
     member = bool(user is not None and user.is_authenticated and user.is_member)
     now = timezone.now()
     options = []
+    offered: set[tuple[int, int, int]] = set()  # (station, vehicle type, price): the same option to a user
     for vehicle, distance_km in vehicles_free_near(
         start=start, end=end, lat=query.origin.lat, lon=query.origin.lon, radius_km=radius_km, now=now
-    )[: CAP["carsharing"]]:
+    ):
+        if len(options) >= CAP["carsharing"]:
+            break
         station = vehicle.station
         walked = roads.walk(query.origin.lat, query.origin.lon, station.lat, station.lon)
         walk_m = walked.metres if walked is not None else (distance_km or 0.0) * 1000 * ROAD_DETOUR
@@ -648,20 +710,29 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
                 blocked_until = v_end + timedelta(minutes=int(car_conf.get("CARSHARING_BUFFER_MINUTES")))
                 if vehicle_availability(vehicle=vehicle, start=v_start, end=blocked_until, now=now).busy:
                     continue
-        walk_start = v_start - timedelta(seconds=_walk_seconds(walk_m))
+        walk_start = _minute_floor(v_start - timedelta(seconds=_walk_seconds(walk_m)))
+        arrival = _minute_ceil(v_start + timedelta(seconds=car_s))
         try:
             price = quote(vehicle=vehicle, start=v_start, end=v_end, km=km_estimate)
         except DomainError:
             continue
-        legs = [
-            {
-                "mode": "walk",
-                "from": {"name": query.origin.name, "lat": query.origin.lat, "lon": query.origin.lon},
-                "to": {"name": station.name, "lat": station.lat, "lon": station.lon},
-                "departure": _iso(walk_start),
-                "arrival": _iso(v_start),
-                "distance_m": round(walk_m),
-            },
+        same = (station.pk, vehicle.vehicle_type_id, price.total_cents)
+        if same in offered:
+            continue  # another car of the same type at the same station for the same price
+        offered.add(same)
+        legs = []
+        if round(walk_m) > 0:
+            legs.append(
+                {
+                    "mode": "walk",
+                    "from": {"name": query.origin.name, "lat": query.origin.lat, "lon": query.origin.lon},
+                    "to": {"name": station.name, "lat": station.lat, "lon": station.lon},
+                    "departure": _iso(walk_start),
+                    "arrival": _iso(v_start),
+                    "distance_m": round(walk_m),
+                }
+            )
+        legs.append(
             {
                 "mode": "car",
                 "vehicle": vehicle.pk,
@@ -671,7 +742,7 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
                 "from": {"name": station.name, "lat": station.lat, "lon": station.lon},
                 "to": {"name": query.destination.name, "lat": query.destination.lat, "lon": query.destination.lon},
                 "departure": _iso(v_start),
-                "arrival": _iso(v_start + timedelta(seconds=car_s)),
+                "arrival": _iso(arrival),
                 "rental": {"start": _iso(v_start), "end": _iso(v_end), "km_estimate": km_estimate},
                 "price": {
                     "total_cents": price.total_cents,
@@ -680,26 +751,33 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
                     "time_cents": price.time_cents,
                     "distance_cents": price.distance_cents,
                 },
-            },
-        ]
-        book = [
-            {
-                "what": f"car {vehicle.plate} from {_iso(v_start)} to {_iso(v_end)}",
-                "method": "POST",
-                "href": reverse("carsharing-reservations"),
-                "body": {"vehicle": vehicle.pk, "start": _iso(v_start), "end": _iso(v_end)},
             }
+        )
+        book = [
+            BookingStep(
+                what=_("1. Auto %(plate)s von %(start)s bis %(end)s reservieren (vorgemerkt bis zur Bestätigung)")
+                % {"plate": vehicle.plate, "start": _iso(v_start), "end": _iso(v_end)},
+                action="carsharing-reservations",
+                body={"vehicle": vehicle.pk, "start": _iso(v_start), "end": _iso(v_end)},
+            ),
+            BookingStep(
+                what=_(
+                    "2. Die vorgemerkte Reservierung bestätigen "
+                    "(der Schätzpreis wird bezahlt oder in Rechnung gestellt)"
+                ),
+                action="carsharing-reservation-confirm",
+                body=None,
+                path_id_from_step=1,
+            ),
         ]
         notes = (
-            []
-            if member
-            else [f"Booking a car needs a car-sharing membership (apply at {reverse('carsharing-my-membership')})."]
+            [] if member else [_("Für ein Carsharing-Auto brauchen Sie eine Mitgliedschaft; bitte zuerst beantragen.")]
         )
         options.append(
             Option(
                 kind="carsharing",
-                departure=walk_start,
-                arrival=v_start + timedelta(seconds=car_s),
+                departure=walk_start if legs[0]["mode"] == "walk" else v_start,
+                arrival=arrival,
                 transfers=0,
                 walk_m=walk_m,
                 legs=legs,
@@ -726,8 +804,8 @@ def _fits(option: Option, query: SearchQuery, now: datetime) -> bool:
     return option.departure >= query.depart_at - PAST_SLACK  # type: ignore[operator]
 
 
-def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> list[dict[str, Any]]:
-    suggestions: list[dict[str, Any]] = []
+def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> list[Suggestion]:
+    suggestions: list[Suggestion] = []
     if "transit" in query.modes and "transit" not in found_kinds:
         later = query.moment + timedelta(hours=3) if query.depart_at else query.moment - timedelta(hours=3)
         relaxed = SearchQuery(
@@ -742,41 +820,44 @@ def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> 
         alternatives = [o for o in transit_options(relaxed) if o.departure >= timezone.now() - PAST_SLACK]
         if alternatives:
             best = min(alternatives, key=lambda o: o.arrival if query.depart_at else -o.departure.timestamp())
+            best.score = _score(best, relaxed)
             suggestions.append(
-                {
-                    "kind": "later_transit" if query.depart_at else "earlier_transit",
-                    "message": "No bus fits your times; this is the nearest one (walking up to 2 km).",
-                    "option": best.as_dict(),
-                }
+                Suggestion(
+                    kind="later_transit" if query.depart_at else "earlier_transit",
+                    message=_("Kein Bus passt zu Ihren Zeiten; dies ist der nächste (bis zu 2 km zu Fuß)."),
+                    option=best,
+                )
             )
     if "ride" in query.modes and not signed_in:
-        suggestions.append({"kind": "sign_in", "message": "Sign in to see carpools from your neighbours."})
+        suggestions.append(
+            Suggestion(
+                kind="sign_in", message=_("Melden Sie sich an, um Mitfahrgelegenheiten Ihrer Nachbarn zu sehen.")
+            )
+        )
     elif "ride" in query.modes and "ride" not in found_kinds:
         earliest, latest = _ride_window(query)
         suggestions.append(
-            {
-                "kind": "post_ride_request",
-                "message": "Post a ride request: drivers going your way are told and can offer you a seat.",
-                "book": {
-                    "method": "POST",
-                    "href": reverse("ride-request-list"),
-                    "body": {
-                        "origin": {"lat": query.origin.lat, "lon": query.origin.lon},
-                        "destination": {"lat": query.destination.lat, "lon": query.destination.lon},
-                        "earliest_departure": _iso(earliest),
-                        "latest_arrival": _iso(latest),
-                        "seats": query.seats,
-                        "pickup_mode": query.pickup_mode,
-                        "max_walk_m": int(min(query.max_walk_m, 3000)),
-                    },
-                },
-            }
+            Suggestion(
+                kind="post_ride_request",
+                message=_(
+                    "Stellen Sie einen Mitfahrwunsch ein: Fahrer auf Ihrer Strecke werden benachrichtigt "
+                    "und können Ihnen einen Platz anbieten."
+                ),
+                book=BookingStep(
+                    what=_("Ihr Mitfahrwunsch (Fahrer auf dieser Strecke werden benachrichtigt)"),
+                    action="ride-request-list",
+                    body=_ride_request_body(query, query.origin, query.destination, earliest, latest),
+                ),
+            )
         )
     return suggestions
 
 
-def journeys_search(*, query: SearchQuery, user=None) -> dict[str, Any]:
-    """Every way from origin to destination for the query, ranked; see the module docstring."""
+def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
+    """Every way from origin to destination for the query, ranked; see the module docstring.
+
+    A ``depart_at`` in the past searches from now, and no option leaves before now.
+    """
     if query.depart_at is None and query.arrive_by is None:
         raise ValidationFailed("Give depart_at or arrive_by.", code="journey_time_missing")
     now = timezone.now()
@@ -803,24 +884,12 @@ def journeys_search(*, query: SearchQuery, user=None) -> dict[str, Any]:
     options.sort(key=lambda o: o.score)
     found_kinds = {option.kind for option in options}
     _log_search(query, len(options))
-    return {
-        "query": {
-            "from": {"lat": query.origin.lat, "lon": query.origin.lon},
-            "to": {"lat": query.destination.lat, "lon": query.destination.lon},
-            "depart_at": _iso(query.depart_at) if query.depart_at else None,
-            "arrive_by": _iso(query.arrive_by) if query.arrive_by else None,
-            "max_walk_m": query.max_walk_m,
-            "max_transfers": query.max_transfers,
-            "seats": query.seats,
-            "modes": sorted(query.modes),
-            "window_min": query.window_min,
-            "max_duration_min": query.max_duration_min,
-        },
-        "nothing_found": not options,
-        "limits": _limits(query, cut),
-        "options": [option.as_dict() for option in options],
-        "suggestions": _suggestions(query, found_kinds, bool(user is not None and user.is_authenticated)),
-    }
+    return SearchResult(
+        query=query,
+        options=options,
+        suggestions=_suggestions(query, found_kinds, bool(user is not None and user.is_authenticated)),
+        limits=_limits(query, cut),
+    )
 
 
 def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:

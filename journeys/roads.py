@@ -38,22 +38,25 @@ class RoadTime:
 #: How long a worker trusts its knowledge of which road graph is active (seconds): a search
 #: looks the graph up several times, an import is seen within this delay.
 MODEL_TTL_S = 5.0
-_model: tuple[float, object] = (-1.0, None)
+_model: tuple[float, int, object] = (-1.0, -1, None)
 
 
 def _active_model():
+    """The active ``RoadGraph`` row, looked up at most every ``MODEL_TTL_S`` seconds and again
+    at once after this process imported a graph (``rides.matching_index.reset``)."""
     global _model
     from mobility.errors import DomainError
-    from rides.matching_index import active_graph_model
+    from rides import matching_index
 
     now = time.monotonic()
-    if now - _model[0] > MODEL_TTL_S:
+    if now - _model[0] > MODEL_TTL_S or _model[1] != matching_index.generation:
+        generation = matching_index.generation
         try:
-            model = active_graph_model()
+            model = matching_index.active_graph_model()
         except DomainError:
             model = None
-        _model = (now, model)
-    return _model[1]
+        _model = (now, generation, model)
+    return _model[2]
 
 
 def car_graph() -> RoadGraph | None:

@@ -285,7 +285,7 @@ SPECTACULAR_SETTINGS = {
     # No validator badge from validator.swagger.io: nothing is loaded from third parties.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"RideRequestStatusEnum": "rides.models.RequestStatus"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.local_times_without_offset",
@@ -330,7 +330,7 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mobilitaet@example.org")
-FRONTEND_URL = env_str("FRONTEND_URL", "http://127.0.0.1:8000")
+FRONTEND_URL = env_str("FRONTEND_URL", "")  # empty: links follow the host and port the client used
 
 # --- Payments -------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")

@@ -29,6 +29,11 @@ def match_horizon_days() -> int:
     return int(_setting("RIDES_MATCH_HORIZON_DAYS", 14))
 
 
+def booking_horizon_days() -> int:
+    """How far ahead (days) a ride may be offered or asked for; farther is a clear 400."""
+    return int(_setting("RIDES_BOOKING_HORIZON_DAYS", 90))
+
+
 def promise_tolerance_s() -> float:
     """How much later than promised a confirmed rider may be picked up or dropped off."""
     return _setting("RIDES_PROMISE_TOLERANCE_MIN", 5.0) * 60.0

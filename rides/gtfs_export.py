@@ -142,7 +142,7 @@ def _full_dates(offer_ids: list[int]) -> set[tuple[int, date]]:
     return {(row["offer_id"], row["occurrence_date"]) for row in held if row["taken"] >= row["offer__seats"]}
 
 
-def gtfs_tables(*, now: datetime | None = None) -> dict[str, list[dict[str, object]]]:
+def gtfs_tables(*, now: datetime | None = None, public_url: str = "") -> dict[str, list[dict[str, object]]]:
     """The feed's tables as rows (file name -> list of dicts), for the zip and for tests."""
     now = now or timezone.now()
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -240,7 +240,7 @@ def gtfs_tables(*, now: datetime | None = None) -> dict[str, list[dict[str, obje
                 {"service_id": key, "date": d.strftime("%Y%m%d"), "exception_type": 1} for d in sorted(service_days)
             )
 
-    site = getattr(settings, "FRONTEND_URL", "") or "http://127.0.0.1:8000"
+    site = getattr(settings, "FRONTEND_URL", "") or public_url or "http://127.0.0.1:8000"
     name = str(_setting("RIDES_GTFS_AGENCY_NAME", "Mitfahren Lindenau"))
     stop_rows = [
         {"stop_id": p.stop_id, "stop_name": p.name, "stop_lat": round(p.lat, 6), "stop_lon": round(p.lon, 6)}
@@ -314,9 +314,10 @@ _COLUMNS = {
 }
 
 
-def gtfs_zip(*, now: datetime | None = None) -> bytes:
-    """The GTFS feed as zip bytes (CSV, UTF-8, header row even for empty tables)."""
-    tables = gtfs_tables(now=now)
+def gtfs_zip(*, now: datetime | None = None, public_url: str = "") -> bytes:
+    """The GTFS feed as zip bytes (CSV, UTF-8, header row even for empty tables); ``public_url``
+    is the agency_url when FRONTEND_URL is not configured."""
+    tables = gtfs_tables(now=now, public_url=public_url)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for filename, columns in _COLUMNS.items():

@@ -189,9 +189,15 @@ def offer_index(model: RoadGraphModel) -> OfferIndex:
         return index
 
 
+#: Counts ``reset`` calls, so other per-process caches of graph data can tell they are stale.
+generation = 0
+
+
 def reset() -> None:
     """Forget every cached graph and index (tests, and after an import)."""
+    global generation
     with _lock:
+        generation += 1
         _graphs.clear()
         _indexes.clear()
         _plan_memo.clear()

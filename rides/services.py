@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 from mobility.notifications.services import notify
@@ -183,6 +184,14 @@ def _snap(graph: RoadGraph, lat: float, lon: float, field: str) -> int:
     return node
 
 
+def _check_horizon(moment: datetime, field: str) -> None:
+    """Rides are planned at most ``RIDES_BOOKING_HORIZON_DAYS`` ahead (like car-sharing's horizon)."""
+    days = conf.booking_horizon_days()
+    if moment > timezone.now() + timedelta(days=days):
+        message = _("Fahrten können höchstens %(days)d Tage im Voraus geplant werden.") % {"days": days}
+        raise ValidationFailed(message, code="beyond_horizon", fields={field: [message]})
+
+
 # -- offers -----------------------------------------------------------------------------------
 @transaction.atomic
 def offer_create(
@@ -201,6 +210,7 @@ def offer_create(
     """Post a ride; computes the driver's route and then looks for waiting requests (after commit)."""
     if departure <= timezone.now():
         raise ValidationFailed("The departure lies in the past.", code="departure_in_past", fields={"departure": []})
+    _check_horizon(departure, "departure")
     if not 1 <= seats <= 8:
         raise ValidationFailed("Offer between 1 and 8 seats.", code="invalid_seats", fields={"seats": []})
     if not 0 <= max_detour_minutes <= 60:
@@ -308,6 +318,7 @@ def request_create(
         raise ValidationFailed("The time window may span at most 24 hours.", code="invalid_time_window")
     if latest_arrival <= timezone.now():
         raise ValidationFailed("The time window lies in the past.", code="window_in_past")
+    _check_horizon(earliest_departure, "earliest_departure")
     if not 1 <= seats <= 8:
         raise ValidationFailed("Ask for 1 to 8 seats.", code="invalid_seats", fields={"seats": []})
     if pickup_mode not in PickupMode.values:

@@ -52,8 +52,17 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    _forget_active_road_graph()
     yield
     cache.clear()
+    _forget_active_road_graph()
+
+
+def _forget_active_road_graph() -> None:
+    """The journey search remembers the active road graph for a few seconds; every test has its own."""
+    from journeys import roads
+
+    roads._model = (-1.0, -1, None)
 
 
 @pytest.fixture

@@ -82,13 +82,20 @@ def test_gtfs_upload_is_refused_with_503_and_leaves_nothing_when_the_queue_is_do
 
     upload_dir = Path(conf.GTFS_UPLOAD_DIR)
     before = set(upload_dir.iterdir()) if upload_dir.exists() else set()
-    dead = f"redis://127.0.0.1:{_free_port()}/0"
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options)
+    from gtfs.tasks import gtfs_import_task
+
+    dead = f"redis://127.0.0.1:{_free_port()}/0"  # the broker (Redis) is down
+    real_delay = gtfs_import_task.delay
+
+    def delay_through_the_dead_broker(*args, **kwargs):
+        # A real publish to a broker nobody listens on (not the configured one, which other
+        # tests and a worker may use); Celery raises kombu's OperationalError.
+        with app.connection_for_write(dead) as connection:
+            return gtfs_import_task.apply_async(args, kwargs, connection=connection, retry=False)
+
+    saved_eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    app.conf.broker_url = dead
-    app.conf.broker_connection_retry = False
-    app.conf.broker_transport_options = {"max_retries": 0}
-    app.conf.task_publish_retry = False
+    gtfs_import_task.delay = delay_through_the_dead_broker
     try:
         with open(make_feed(), "rb") as handle:
             from django.core.files.uploadedfile import SimpleUploadedFile
@@ -98,11 +105,8 @@ def test_gtfs_upload_is_refused_with_503_and_leaves_nothing_when_the_queue_is_do
             "/api/v1/gtfs/imports/", {"file": upload, "name": "Regionalbus", "kind": "transit"}, format="multipart"
         )
     finally:
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = saved
-        app.conf.task_publish_retry = True
-        app.conf.broker_connection_retry = True
-        app.pool.force_close_all()
-        app._pool = None
+        app.conf.task_always_eager = saved_eager
+        gtfs_import_task.delay = real_delay
     assert response.status_code == 503, response.content
     assert response.json()["error"]["code"] == "import_queue_unavailable"
     assert response["Retry-After"] == "30"

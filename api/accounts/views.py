@@ -18,6 +18,7 @@ from mobility.accounts import services
 from mobility.accounts.models import CostCentre
 from mobility.errors import Forbidden, ValidationFailed
 from mobility.privacy.services import personal_data_access_record, personal_data_access_record_many
+from mobility.public_url import public_url
 
 from . import serializers as s
 
@@ -38,7 +39,7 @@ class RegisterView(PublicAuthView):
     def post(self, request):
         data = s.RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        user = services.user_register(**data.validated_data, base_url=public_url(request))
         return Response(s.ProfileOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -56,7 +57,7 @@ class ResendVerificationView(PublicAuthView):
     def post(self, request):
         data = s.EmailInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.user_resend_verification(email=data.validated_data["email"])
+        services.user_resend_verification(email=data.validated_data["email"], base_url=public_url(request))
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
@@ -99,7 +100,7 @@ class PasswordResetView(PublicAuthView):
     def post(self, request):
         data = s.EmailInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.password_reset_request(email=data.validated_data["email"])
+        services.password_reset_request(email=data.validated_data["email"], base_url=public_url(request))
         return Response(status=status.HTTP_202_ACCEPTED)
 
 

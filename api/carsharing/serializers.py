@@ -174,12 +174,24 @@ class MembershipApplyInput(serializers.Serializer):
 
 
 class MembershipOutput(serializers.ModelSerializer):
+    """A membership; ``context["approved_licences"]`` (staff views) flags a licence number
+    that another approved membership already holds."""
+
+    name = serializers.CharField(source="user.display_name", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    licence_also_on = serializers.SerializerMethodField(
+        help_text="staff: ids of other approved memberships with the same licence number (empty: none)"
+    )
+
     class Meta:
         model = Membership
         fields = [
             "id",
             "user",
+            "name",
+            "email",
             "licence_number",
+            "licence_also_on",
             "licence_expiry",
             "status",
             "applied_at",
@@ -188,6 +200,14 @@ class MembershipOutput(serializers.ModelSerializer):
             "decision_note",
         ]
         read_only_fields = fields
+
+    def get_licence_also_on(self, membership: Membership) -> list[int]:
+        approved = self.context.get("approved_licences")
+        if approved is None:
+            return []
+        from carsharing.selectors import licence_key
+
+        return sorted(pk for pk in approved.get(licence_key(membership.licence_number), []) if pk != membership.pk)
 
 
 class MembershipDecisionInput(serializers.Serializer):
@@ -332,7 +352,8 @@ class UtilisationRowOutput(serializers.Serializer):
     vehicle = serializers.IntegerField()
     plate = serializers.CharField()
     hours_total = serializers.FloatField()
-    hours_official = serializers.FloatField()
+    hours_official = serializers.FloatField(help_text="staff: your cost centre's official trips; operator: all")
+    hours_official_other = serializers.FloatField(help_text="staff: other cost centres' official trips")
     hours_member = serializers.FloatField()
     hours_idle = serializers.FloatField()
     share_official = serializers.FloatField()

@@ -219,7 +219,10 @@ class QuoteView(APIView):
         vehicle = Vehicle.objects.filter(pk=v["vehicle"]).first()
         if vehicle is None:
             raise NotFound("No such vehicle.", code="vehicle_not_found")
-        price = services.quote(vehicle=vehicle, start=v["start"], end=v["end"], km=v["km"])
+        # Staff plan official trips (their horizon); everyone else gets a member's quote.
+        staff = request.user.is_authenticated and request.user.is_town_staff
+        kind = ReservationKind.OFFICIAL if staff else ReservationKind.MEMBER
+        price = services.quote(vehicle=vehicle, start=v["start"], end=v["end"], km=v["km"], kind=kind)
         body = {
             "vehicle": vehicle.pk,
             "minutes": int((v["end"] - v["start"]).total_seconds() // 60),
@@ -257,8 +260,14 @@ class MyMembershipView(APIView):
 
 
 class MembershipListView(generics.ListAPIView):
+    """Applications and memberships with the member's name (every view is written to the access
+    log); ``licence_also_on`` flags a licence number another approved membership holds."""
+
     permission_classes = [IsTownStaff]
     serializer_class = s.MembershipOutput
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "approved_licences": selectors.approved_licences()}
 
     def get_queryset(self):
         qs = Membership.objects.select_related("user")
@@ -285,7 +294,9 @@ class MembershipDecisionView(APIView):
         data = s.MembershipDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_decide(staff=request.user, membership_id=pk, **data.validated_data)
-        return Response(s.MembershipOutput(membership).data)
+        return Response(
+            s.MembershipOutput(membership, context={"approved_licences": selectors.approved_licences()}).data
+        )
 
 
 # --- reservations --------------------------------------------------------------------------------------
@@ -495,12 +506,27 @@ class ReservationReleaseView(_ReservationAction):
 # --- base load and reports -------------------------------------------------------------------------------
 
 
+def _staff_cost_centre(user):
+    """None for operators (they see everything); a staff member's own cost centre id otherwise
+    (-1 when they have none: they see nothing)."""
+    if user.is_operator:
+        return None
+    return user.cost_centre_id or -1
+
+
 class BaseLoadBlockListView(APIView):
-    permission_classes = [IsOperator]
+    """Staff read the blocks of their cost centre; operators read all and define new ones."""
+
+    def get_permissions(self):
+        return [IsOperator()] if self.request.method == "POST" else [IsTownStaff()]
 
     @extend_schema(responses={200: s.BaseLoadBlockOutput(many=True), **error_responses(401, 403)})
     def get(self, request):
-        return Response(s.BaseLoadBlockOutput(BaseLoadBlock.objects.select_related("cost_centre"), many=True).data)
+        blocks = BaseLoadBlock.objects.select_related("cost_centre").order_by("id")
+        cost_centre = _staff_cost_centre(request.user)
+        if cost_centre is not None:
+            blocks = blocks.filter(cost_centre_id=cost_centre)
+        return Response(s.BaseLoadBlockOutput(blocks, many=True).data)
 
     @extend_schema(
         request=s.BaseLoadBlockInput,
@@ -525,7 +551,10 @@ class BaseLoadBlockListView(APIView):
 
 
 class UtilisationView(APIView):
-    permission_classes = [IsOperator]
+    """The month's use per vehicle: operators see all official trips, staff their cost centre's
+    (``hours_official``) beside the others' (``hours_official_other``). Read-only."""
+
+    permission_classes = [IsTownStaff]
 
     @extend_schema(
         parameters=[s.UtilisationQuery],
@@ -535,7 +564,8 @@ class UtilisationView(APIView):
         query = s.UtilisationQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         year, month = (int(part) for part in query.validated_data["month"].split("-"))
-        return Response(s.UtilisationRowOutput(selectors.utilisation_month(year=year, month=month), many=True).data)
+        rows = selectors.utilisation_month(year=year, month=month, cost_centre_id=_staff_cost_centre(request.user))
+        return Response(s.UtilisationRowOutput(rows, many=True).data)
 
 
 # --- card payments --------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.validators import validate_supported_date
@@ -219,8 +220,10 @@ class ServiceOutput(serializers.ModelSerializer):
         model = Service
         fields = ["service_id", "weekdays", "start_date", "end_date", "added_dates", "removed_dates"]
 
-    def get_weekdays(self, obj) -> list[str]:
-        return [d for d in Service.WEEKDAYS if getattr(obj, d)]
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7)))
+    def get_weekdays(self, obj) -> list[int]:
+        """ISO weekdays (1 = Monday … 7 = Sunday) on which the service runs."""
+        return [number for number, day in enumerate(Service.WEEKDAYS, start=1) if getattr(obj, day)]
 
     def get_added_dates(self, obj) -> list[str]:
         return [d.date.isoformat() for d in obj.dates.all() if d.exception_type == 1]
@@ -321,10 +324,24 @@ class BBTripStopInput(serializers.Serializer):
         return attrs
 
 
+class IsoWeekdaysField(serializers.ListField):
+    """ISO weekdays, 1 = Monday … 7 = Sunday, as everywhere in the API; the service layer gets
+    the GTFS calendar's day names."""
+
+    child = serializers.IntegerField(min_value=1, max_value=7)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "ISO weekdays, 1 = Monday … 7 = Sunday")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> list[str]:
+        return [Service.WEEKDAYS[day - 1] for day in super().to_internal_value(data)]
+
+
 class BBTripInput(serializers.Serializer):
     line = serializers.IntegerField()
     headsign = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
-    weekdays = serializers.ListField(child=serializers.ChoiceField(choices=list(Service.WEEKDAYS)), allow_empty=True)
+    weekdays = IsoWeekdaysField(allow_empty=True)
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     added_dates = serializers.ListField(child=serializers.DateField(), required=False, default=list)
@@ -336,7 +353,7 @@ class BBTripInput(serializers.Serializer):
 class BBTripPatchInput(serializers.Serializer):
     headsign = serializers.CharField(max_length=255, required=False, allow_blank=True)
     capacity = serializers.IntegerField(min_value=1, max_value=100, required=False)
-    weekdays = serializers.ListField(child=serializers.ChoiceField(choices=list(Service.WEEKDAYS)), required=False)
+    weekdays = IsoWeekdaysField(required=False)
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
     added_dates = serializers.ListField(child=serializers.DateField(), required=False)

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from api.schema import error_responses
 from carsharing import gbfs
 from mobility.errors import NotFound
+from mobility.public_url import public_url
 from rides import gtfs_export
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
@@ -59,7 +60,7 @@ def _feed_url(request):
 
 
 def _gbfs_response(request, name: str) -> Response:
-    document = gbfs.gbfs_document(name, feed_url=_feed_url(request))
+    document = gbfs.gbfs_document(name, feed_url=_feed_url(request), public_url=public_url(request))
     headers = {**CORS_HEADERS, "Cache-Control": f"public, max-age={document['ttl']}"}
     return Response(document, headers=headers)
 
@@ -107,10 +108,12 @@ class RidesGtfsView(_OpenDataView):
         tags=["open data"],
     )
     def get(self, request):
-        content = cache.get(GTFS_CACHE_KEY)
+        base = public_url(request)
+        key = f"{GTFS_CACHE_KEY}:{base}"  # the agency_url names the served host
+        content = cache.get(key)
         if content is None:
-            content = gtfs_export.gtfs_zip()
-            cache.set(GTFS_CACHE_KEY, content, GTFS_CACHE_SECONDS)
+            content = gtfs_export.gtfs_zip(public_url=base)
+            cache.set(key, content, GTFS_CACHE_SECONDS)
         etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
         if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
             response = HttpResponse(status=304)

@@ -43,7 +43,9 @@ class OfferCreateSerializer(serializers.Serializer):
     cost_share_cents = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
     max_detour_minutes = serializers.IntegerField(min_value=0, max_value=60, default=15)
     weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), default=list, help_text="0 = Monday … 6 = Sunday"
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        default=list,
+        help_text="ISO weekdays, 1 = Monday … 7 = Sunday (as base-load blocks)",
     )
     recurrence_until = serializers.DateField(required=False, allow_null=True, default=None)
     recurrence_exceptions = serializers.ListField(child=serializers.DateField(), default=list, max_length=400)
@@ -108,6 +110,12 @@ def place(lat: float, lon: float, point: MeetingPoint | None, *, exact: bool) ->
     return {"lat": c_lat, "lon": c_lon, "exact": False, "meeting_point": None}
 
 
+def first_name(user) -> str:
+    """The first word of the display name: enough to know who asks, not who they are."""
+    name = (user.display_name or "").strip()
+    return name.split()[0] if name else ""
+
+
 def contact(user) -> dict:
     return {"display_name": user.display_name, "phone": user.phone}
 
@@ -160,8 +168,10 @@ class OfferSerializer(serializers.ModelSerializer):
             offer.destination_lat, offer.destination_lon, offer.destination_meeting_point, exact=self._sees_exact(offer)
         )
 
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7)))
     def get_weekdays(self, offer: RideOffer) -> list[int]:
-        return mask_weekdays(offer.recurrence_weekdays)
+        """ISO weekdays (1 = Monday … 7 = Sunday); the stored mask counts from bit 0 = Monday."""
+        return [day + 1 for day in mask_weekdays(offer.recurrence_weekdays)]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_polyline(self, offer: RideOffer) -> str | None:
@@ -228,9 +238,17 @@ class MatchSerializer(serializers.Serializer):
         return round(item.match.walk_m, 1)
 
 
-class RequestWithMatchesSerializer(serializers.Serializer):
-    request = RequestSerializer()
-    matches = MatchSerializer(many=True)
+class RequestWithMatchesSerializer(RequestSerializer):
+    """The created request itself (``id`` at the top) and, beside it, the rides that fit it now."""
+
+    matches = serializers.SerializerMethodField()
+
+    class Meta(RequestSerializer.Meta):
+        fields = [*RequestSerializer.Meta.fields, "matches"]
+
+    @extend_schema_field(MatchSerializer(many=True))
+    def get_matches(self, ride_request) -> list[dict]:
+        return MatchSerializer(self.context["matches"], many=True, context=self.context).data
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -241,6 +259,9 @@ class BookingSerializer(serializers.ModelSerializer):
     pickup = serializers.SerializerMethodField()
     dropoff = serializers.SerializerMethodField()
     rider = serializers.SerializerMethodField()
+    rider_first_name = serializers.SerializerMethodField(
+        help_text="who asks for the seat, shown to the driver before deciding (full contact once confirmed)"
+    )
     driver = serializers.SerializerMethodField()
 
     class Meta:
@@ -259,6 +280,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "walk_m",
             "added_s",
             "rider",
+            "rider_first_name",
             "driver",
             "cancel_reason",
             "created_at",
@@ -303,6 +325,9 @@ class BookingSerializer(serializers.ModelSerializer):
         if self._is_rider(booking) or self._confirmed(booking):
             return contact(booking.rider)
         return None
+
+    def get_rider_first_name(self, booking: RideBooking) -> str:
+        return first_name(booking.rider)
 
     @extend_schema_field(ContactSerializer(allow_null=True))
     def get_driver(self, booking: RideBooking) -> dict | None:

@@ -44,14 +44,22 @@ class MeetingPointListView(generics.ListAPIView):
     queryset = MeetingPoint.objects.filter(active=True)
 
 
-class OfferListCreateView(APIView):
+class OfferListCreateView(generics.ListAPIView):
+    """Your own offers (paginated); POST offers a ride."""
+
     permission_classes = [IsResident]
+    serializer_class = s.OfferSerializer
+
+    def get_queryset(self):
+        return selectors.offers_for_user(user=self.request.user).select_related("driver").order_by("-departure", "-id")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), **_offer_context(self.request.user)}
 
     @extend_schema(responses={200: s.OfferSerializer(many=True), **error_responses(401, 403)})
-    def get(self, request):
+    def get(self, request, *args, **kwargs):
         """Your own offers."""
-        offers = selectors.offers_for_user(user=request.user).select_related("driver")
-        return Response(s.OfferSerializer(offers, many=True, context=_offer_context(request.user)).data)
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=s.OfferCreateSerializer, responses={201: s.OfferSerializer, **error_responses(400, 401, 403, 422, 503)}
@@ -69,7 +77,7 @@ class OfferListCreateView(APIView):
             seats=v["seats"],
             cost_share_cents=v["cost_share_cents"],
             max_detour_minutes=v["max_detour_minutes"],
-            weekdays=v["weekdays"],
+            weekdays=[day - 1 for day in v["weekdays"]],  # ISO 1-7 in the API, 0-6 in the domain
             recurrence_until=v["recurrence_until"],
             recurrence_exceptions=v["recurrence_exceptions"],
         )
@@ -101,13 +109,19 @@ class OfferCancelView(APIView):
         return Response(s.OfferSerializer(offer, context=_offer_context(request.user)).data)
 
 
-class RequestListCreateView(APIView):
+class RequestListCreateView(generics.ListAPIView):
+    """Your own ride requests (paginated); POST looks for a ride."""
+
     permission_classes = [IsResident]
+    serializer_class = s.RequestSerializer
+
+    def get_queryset(self):
+        return selectors.requests_for_user(user=self.request.user).order_by("-earliest_departure", "-id")
 
     @extend_schema(responses={200: s.RequestSerializer(many=True), **error_responses(401, 403)})
-    def get(self, request):
+    def get(self, request, *args, **kwargs):
         """Your own ride requests."""
-        return Response(s.RequestSerializer(selectors.requests_for_user(user=request.user), many=True).data)
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=s.RequestCreateSerializer,
@@ -129,11 +143,8 @@ class RequestListCreateView(APIView):
             max_walk_m=v["max_walk_m"],
         )
         matches = selectors.request_matches(request=ride_request)
-        body = {
-            "request": s.RequestSerializer(ride_request).data,
-            "matches": s.MatchSerializer(matches, many=True, context=_offer_context(request.user)).data,
-        }
-        return Response(body, status=201)
+        context = {**_offer_context(request.user), "matches": matches}
+        return Response(s.RequestWithMatchesSerializer(ride_request, context=context).data, status=201)
 
 
 def _own_request(user, pk: int):
@@ -169,14 +180,22 @@ class RequestCancelView(APIView):
         return Response(s.RequestSerializer(services.request_cancel(rider=request.user, request_id=pk)).data)
 
 
-class BookingListCreateView(APIView):
+class BookingListCreateView(generics.ListAPIView):
+    """Bookings where you are the rider or the driver (paginated); POST asks for seats."""
+
     permission_classes = [IsResident]
+    serializer_class = s.BookingSerializer
+
+    def get_queryset(self):
+        return selectors.bookings_for_user(user=self.request.user).order_by("-occurrence_date", "-id")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "user": self.request.user}
 
     @extend_schema(responses={200: s.BookingSerializer(many=True), **error_responses(401, 403)})
-    def get(self, request):
+    def get(self, request, *args, **kwargs):
         """Bookings where you are the rider or the driver."""
-        bookings = selectors.bookings_for_user(user=request.user)
-        return Response(s.BookingSerializer(bookings, many=True, context={"user": request.user}).data)
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=s.BookingCreateSerializer,

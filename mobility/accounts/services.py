@@ -13,6 +13,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from mobility.errors import Conflict, NotFound, ValidationFailed
+from mobility.public_url import public_url
 
 from .models import CostCentre, User
 
@@ -33,18 +34,19 @@ def email_verification_token(*, user: User) -> str:
     return signing.dumps({"uid": user.pk, "email": user.email}, salt=_VERIFY_SALT)
 
 
-def _send_verification(user: User) -> None:
+def _send_verification(user: User, base_url: str = "") -> None:
+    """``base_url``: the public URL the link points at (``mobility.public_url``)."""
     token = email_verification_token(user=user)
     send_mail(
         "Bitte bestätigen Sie Ihre E-Mail-Adresse",
-        f"Ihr Bestätigungscode: {token}\n\n{settings.FRONTEND_URL}/verify-email?token={token}",
+        f"Ihr Bestätigungscode: {token}\n\n{base_url or public_url()}/verify-email?token={token}",
         settings.DEFAULT_FROM_EMAIL,
         [user.email],
     )
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, display_name: str = "") -> User:
+def user_register(*, email: str, password: str, display_name: str = "", base_url: str = "") -> User:
     """Create a resident account and send the verification e-mail after commit."""
     email = User.objects.normalize_email(email).lower()
     candidate = User(email=email, display_name=display_name)
@@ -56,7 +58,7 @@ def user_register(*, email: str, password: str, display_name: str = "") -> User:
             user = User.objects.create_user(email=email, password=password, display_name=display_name)
     except IntegrityError as exc:  # a parallel registration won the race
         raise Conflict("An account with this e-mail address exists.", code="email_taken") from exc
-    transaction.on_commit(lambda: _send_verification(user))
+    transaction.on_commit(lambda: _send_verification(user, base_url))
     return user
 
 
@@ -77,13 +79,13 @@ def user_verify_email(*, token: str) -> User:
     return user
 
 
-def user_resend_verification(*, email: str) -> None:
+def user_resend_verification(*, email: str, base_url: str = "") -> None:
     user = User.objects.filter(email=email.lower(), email_verified=False, is_active=True).first()
     if user is not None:
-        _send_verification(user)
+        _send_verification(user, base_url)
 
 
-def password_reset_request(*, email: str) -> None:
+def password_reset_request(*, email: str, base_url: str = "") -> None:
     """Mail a reset link if the account exists; say nothing either way (no account probing)."""
     user = User.objects.filter(email=email.lower(), is_active=True).first()
     if user is None:
@@ -92,7 +94,7 @@ def password_reset_request(*, email: str) -> None:
     token = default_token_generator.make_token(user)
     send_mail(
         "Passwort zurücksetzen",
-        f"uid={uid} token={token}\n\n{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}",
+        f"uid={uid} token={token}\n\n{base_url or public_url()}/reset-password?uid={uid}&token={token}",
         settings.DEFAULT_FROM_EMAIL,
         [user.email],
     )

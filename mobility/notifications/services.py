@@ -51,8 +51,9 @@ def notification_as_message(notification: Notification) -> dict[str, Any]:
         "id": notification.pk,
         "kind": notification.kind,
         "payload": notification.payload,
-        "created_at": notification.created_at.isoformat(),
-        "read_at": notification.read_at.isoformat() if notification.read_at else None,
+        # Local time with its offset, exactly as the REST list renders it (mobility.timestamps).
+        "created_at": timezone.localtime(notification.created_at).isoformat(),
+        "read_at": timezone.localtime(notification.read_at).isoformat() if notification.read_at else None,
     }
 
 

@@ -258,7 +258,7 @@ ROWS = [
         setup=fleet,
         data=lambda ctx: {"vehicle": ctx.car.pk, **_window(48), "purpose": "Ortstermin", "cost_centre": "KST-1000"},
     ),
-    Endpoint("GET", "carsharing-base-load-blocks", OPERATOR_ONLY),
+    Endpoint("GET", "carsharing-base-load-blocks", STAFF_ONLY),
     Endpoint(
         "POST",
         "carsharing-base-load-blocks",
@@ -274,7 +274,7 @@ ROWS = [
             "purpose": "Grundlast",
         },
     ),
-    Endpoint("GET", "carsharing-utilisation", OPERATOR_ONLY, setup=fleet, query=lambda ctx: {"month": "2026-03"}),
+    Endpoint("GET", "carsharing-utilisation", STAFF_ONLY, setup=fleet, query=lambda ctx: {"month": "2026-03"}),
     # Card setup needs Stripe; the test settings have none, so a member gets 503 (after the permission check).
     Endpoint("POST", "carsharing-card-setup", expect(401, 503, 403, 403, 403), setup=member),
     Endpoint(

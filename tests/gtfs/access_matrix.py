@@ -160,7 +160,7 @@ ROWS: list[Endpoint] = [
         setup=timetable,
         data=lambda ctx: {
             "line": ctx.line.pk,
-            "weekdays": ["monday"],
+            "weekdays": [1],
             "start_date": "2030-01-01",
             "end_date": "2030-12-31",
             "stops": [{"stop": ctx.stops[0].pk, "departure": "10:00"}, {"stop": ctx.stops[1].pk, "arrival": "10:10"}],

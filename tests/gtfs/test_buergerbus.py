@@ -49,7 +49,7 @@ def build_timetable(client, *, capacity: int = 8, rule: dict | None = None) -> d
         {
             "line": line,
             "headsign": "Friedhof",
-            "weekdays": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
+            "weekdays": [1, 2, 3, 4, 5, 6, 7],
             "start_date": today.isoformat(),
             "end_date": (today + timedelta(days=60)).isoformat(),
             "removed_dates": [(today + timedelta(days=10)).isoformat()],
@@ -117,7 +117,7 @@ def test_timetable_maintained_through_the_api(client_for, stella, alice):
     trips_before = Trip.objects.count()
     bad = {
         "line": tt["line"],
-        "weekdays": ["monday"],
+        "weekdays": [1],
         "start_date": "2030-01-01",
         "end_date": "2030-02-01",
         "stops": [{"stop": tt["stops"][0], "departure": "10:00"}, {"stop": tt["stops"][1], "departure": "09:00"}],
@@ -139,11 +139,11 @@ def test_timetable_maintained_through_the_api(client_for, stella, alice):
     # calendar edits: weekdays and exception dates
     response = staff.patch(
         f"/api/v1/gtfs/buergerbus/trips/{tt['trip']}/",
-        {"weekdays": ["monday", "friday"], "added_dates": ["2030-01-05"], "removed_dates": []},
+        {"weekdays": [1, 5], "added_dates": ["2030-01-05"], "removed_dates": []},
         format="json",
     )
     assert response.status_code == 200, response.content
-    assert response.json()["service"]["weekdays"] == ["monday", "friday"]
+    assert response.json()["service"]["weekdays"] == [1, 5]
     assert response.json()["service"]["added_dates"] == ["2030-01-05"]
     assert response.json()["service"]["removed_dates"] == []
     response = staff.patch(

@@ -207,7 +207,7 @@ def test_feeds_routes_and_trip_detail(client_for, make_feed):
         ("Marktplatz", "24:05:00", "24:05:00"),
         ("Schulzentrum", "25:10:00", "25:10:00"),
     ]
-    assert body["service"]["weekdays"] == ["monday", "tuesday", "wednesday", "thursday", "friday"]
+    assert body["service"]["weekdays"] == [1, 2, 3, 4, 5]
     assert body["service"]["added_dates"] == ["2024-05-04"] and body["service"]["removed_dates"] == ["2024-05-01"]
     assert client.get("/api/v1/gtfs/trips/999999/").status_code == 404
 

@@ -89,11 +89,11 @@ def test_an_ambiguous_name_answers_400_with_candidates_to_choose_from(api_client
 @pytest.mark.parametrize(
     ("to", "message"),
     [
-        ("Nirgendwo", "No stop, village or meeting point is called"),
-        ("stop:999999", "No stop stop:999999"),
-        ("stop:abc", "give a number"),
-        ("meeting_point:999999", "No active meeting point"),
-        ("95,9", "out of range"),
+        ("Nirgendwo", "Keine Haltestelle, kein Ort und kein Treffpunkt heißt „Nirgendwo“"),
+        ("stop:999999", "Keine Haltestelle stop:999999"),
+        ("stop:abc", "eine Nummer angeben"),
+        ("meeting_point:999999", "Keinen aktiven Treffpunkt"),
+        ("95,9", "außerhalb des gültigen Bereichs"),
     ],
 )
 def test_an_unknown_place_is_a_400_naming_the_parameter(api_client, to, message):

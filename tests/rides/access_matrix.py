@@ -85,7 +85,7 @@ def _request_body(ctx):
 def _only_own(response, persona, ctx):
     if response.status_code == 200:
         body = response.json()
-        assert (len(body) > 0) == (persona == "owner")
+        assert (len(body["results"]) > 0) == (persona == "owner")
 
 
 def _offer_privacy(response, persona, ctx):

@@ -32,7 +32,7 @@ def test_pickup_at_the_drivers_first_node_is_coarse_until_confirmed(client_for, 
 
     response = rider.post(
         "/api/v1/rides/bookings/",
-        {"request": req["request"]["id"], "offer": offer["id"], "occurrence_date": match["occurrence_date"]},
+        {"request": req["id"], "offer": offer["id"], "occurrence_date": match["occurrence_date"]},
         format="json",
     )
     assert response.status_code == 201, response.content

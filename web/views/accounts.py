@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mobility.accounts import services as account_services
 from mobility.errors import DomainError
 from mobility.privacy.services import personal_data_export, user_erase
+from mobility.public_url import public_url
 
 from .. import forms
 from ..errors import MESSAGES, add_domain_error
@@ -71,7 +72,7 @@ def register(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid():
             try:
-                account_services.user_register(**form.cleaned_data)
+                account_services.user_register(**form.cleaned_data, base_url=public_url(request))
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -111,7 +112,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             form.add_error(None, TOO_MANY)
             status = 429
         elif form.is_valid():
-            account_services.password_reset_request(email=form.cleaned_data["email"])
+            account_services.password_reset_request(email=form.cleaned_data["email"], base_url=public_url(request))
             return render(request, "web/account/password_reset_sent.html", {"email": form.cleaned_data["email"]})
         else:
             status = 400

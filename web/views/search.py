@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from api.journeys.serializers import JourneySearchOutput
 from journeys.one_search import Point, SearchQuery, journeys_search
 from journeys.selectors import PlaceChoice, place_resolve, place_search, places_all
 from mobility.errors import DomainError
@@ -120,7 +121,8 @@ def _search(request: HttpRequest) -> tuple[forms.SearchForm, dict | None, dict]:
         window_min=WINDOW_MIN if depart_at is not None else 0,
     )
     try:
-        result = journeys_search(query=query, user=request.user)
+        # The same dictionaries the JSON API answers (api/journeys renders the domain's dataclasses).
+        result = JourneySearchOutput(journeys_search(query=query, user=request.user)).data
     except DomainError as exc:
         add_domain_error(form, exc)
         return form, None, context
