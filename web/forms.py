@@ -67,6 +67,8 @@ PLACE_INPUT = {
     "hx-trigger": "input changed delay:250ms",
     "hx-target": "#orte",
     "hx-swap": "innerHTML",
+    "hx-push-url": "false",  # the form pushes the results' URL; typing must not
+    "hx-sync": "this:replace",
 }
 
 

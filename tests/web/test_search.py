@@ -143,3 +143,92 @@ def test_an_index_beyond_the_results_is_not_found(demo):
     )
     assert response.status_code == 404
     assert "Diese Seite gibt es nicht" in page_text(response)
+
+
+# Results in place (htmx): the form asks for the results region only and pushes the results' URL;
+# without JavaScript the same form loads the full results page.
+
+HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "ergebnisse", "HTTP_HX_CURRENT_URL": "http://testserver/"}
+
+
+def _query(day) -> dict:
+    return {
+        "origin": "Lindenau Rathaus",
+        "destination": "Buchwald Feuerwehr",
+        "when": "depart",
+        "date": day.isoformat(),
+        "time": "08:00",
+        "seats": "1",
+    }
+
+
+def test_the_search_form_swaps_the_results_region_and_still_works_without_javascript(demo):
+    html = Client().get("/").content.decode()
+    form = re.search(r"<form class=\"search-form card\"[^>]*>", html).group(0)
+    assert 'method="get" action="/verbindungen/"' in form  # the plain form, without JS
+    assert 'hx-get="/verbindungen/" hx-target="#ergebnisse" hx-swap="innerHTML" hx-push-url="true"' in form
+    assert '<div id="ergebnisse" class="results" data-results></div>' in html  # empty until a search
+    # Typing into a place field narrows the suggestions without pushing /orte/ into the history.
+    origin = re.search(r'<input type="text" name="origin"[^>]*>', html).group(0)
+    assert 'hx-target="#orte"' in origin and 'hx-push-url="false"' in origin
+
+
+def test_htmx_gets_the_results_region_and_a_browser_the_full_page(demo):
+    query = _query(_weekday_ahead())
+    full = Client().get("/verbindungen/", query)
+    partial = Client().get("/verbindungen/", query, **HX)
+    assert full.status_code == partial.status_code == 200
+    assert "HX-Request" in full["Vary"] and "HX-Request" in partial["Vary"]
+    full_html, part = full.content.decode(), partial.content.decode()
+    assert (
+        full_html.lstrip().startswith("<!DOCTYPE html>")
+        and "<h1>Von Lindenau Rathaus nach Buchwald Feuerwehr</h1>" in full_html
+    )
+    assert part.startswith("<title>Von Lindenau Rathaus nach Buchwald Feuerwehr · Mobil in Lindenau</title>")
+    assert "<html" not in part and "<form" not in part and "<h1" not in part and "<main" not in part
+    # The region holds exactly what the full page's region holds: the same options, in the same order.
+    region = full_html[full_html.index('<div id="ergebnisse"') : full_html.index("</main>")]
+    titles = re.findall(r'<h3><a href="/verbindungen/(\d+)/\?[^"]+">([^<]+)<span', part)
+    assert titles and titles == re.findall(r'<h3><a href="/verbindungen/(\d+)/\?[^"]+">([^<]+)<span', region)
+    # Focus target and the live region's text: the count and the route.
+    count = len(re.findall(r'<li class="option">', part))
+    assert count == len(titles)
+    word = "Möglichkeit" if count == 1 else "Möglichkeiten"
+    heading = re.search(
+        r'<h2 id="moeglichkeiten" tabindex="-1" data-results-heading data-announce="([^"]+)">([^<]+)</h2>', part
+    )
+    assert heading.groups() == (f"{count} {word}: Von Lindenau Rathaus nach Buchwald Feuerwehr", f"{count} {word}")
+    assert "Von Lindenau Rathaus nach Buchwald Feuerwehr. Abfahrt ab" in page_text(partial)
+
+
+def test_an_htmx_history_restore_gets_the_full_page(demo):
+    response = Client().get(
+        "/verbindungen/", _query(_weekday_ahead()), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert response.content.decode().lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_htmx_search_with_bad_input_swaps_the_form_with_its_errors_and_keeps_the_url(demo):
+    query = {"origin": "Lindenau", "destination": "Atlantis", "when": "now"}
+    response = Client().get("/verbindungen/", query, **HX)
+    assert response.status_code == 400
+    assert (response["HX-Retarget"], response["HX-Reswap"], response["HX-Push-Url"]) == ("#suche", "outerHTML", "false")
+    html = response.content.decode()
+    assert html.startswith('<div id="suche" class="search-block">') and "<html" not in html
+    assert '<div class="error-summary" role="alert" tabindex="-1" data-error-summary>' in html
+    assert '<div class="field-error" id="id_destination_error"><p>Diesen Ort kennen wir nicht.' in html
+    assert '<div id="ergebnisse" class="results" data-results></div>' in html  # old results are cleared
+    assert 'hx-get="/verbindungen/"' in html  # the swapped-in form searches in place again
+    # Without htmx the same input gets the full start page with the errors.
+    plain = Client().get("/verbindungen/", query)
+    assert plain.status_code == 400 and "HX-Retarget" not in plain
+    assert plain.content.decode().lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_the_results_page_offers_the_search_form_to_change_the_search_in_place(demo):
+    html = Client().get("/verbindungen/", _query(_weekday_ahead())).content.decode()
+    assert '<details class="search-again card"><summary>Suche ändern</summary>' in html
+    form = re.search(r"<form class=\"search-form card\"[^>]*>", html).group(0)
+    assert 'hx-target="#ergebnisse"' in form
+    assert 'value="Lindenau Rathaus"' in html and 'value="Buchwald Feuerwehr"' in html

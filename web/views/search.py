@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -19,6 +20,7 @@ from mobility.errors import DomainError
 from .. import forms
 from ..errors import add_domain_error
 from ..journeys import option_view
+from .base import is_htmx
 
 SEARCH_RANGE = timedelta(days=366)
 WINDOW_MIN = 120  # minutes of departures listed for "jetzt" and "Abfahrt um"
@@ -153,31 +155,53 @@ def _pinned_query(request: HttpRequest, query: SearchQuery) -> str:
     return params.urlencode()
 
 
+def _results_partial(request: HttpRequest) -> bool:
+    """The search form asked (htmx) for the results region only; a history restore wants the page."""
+    return (
+        is_htmx(request)
+        and request.headers.get("HX-Target") == "ergebnisse"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
 @require_GET
 def results(request: HttpRequest) -> HttpResponse:
+    """The results page, or with htmx just the results region that replaces the previous one in place.
+
+    Bad input answers 400 either way: the full start page with the errors, or (htmx) the search
+    block (form with errors, empty results) to swap for the old one, without changing the URL.
+    """
+    partial = _results_partial(request)
     form, result, context = _search(request)
     if result is None:
-        return render(
-            request,
-            "web/start.html",
-            {
-                "form": form,
-                "nav": "search",
-                "places": context["candidates"] or places_all(),
-                "choices": context["choices"],
-            },
-            status=400,
-        )
+        error_context = {
+            "form": form,
+            "nav": "search",
+            "places": context["candidates"] or places_all(),
+            "choices": context["choices"],
+        }
+        if partial:
+            response = render(request, "web/includes/search_block.html", error_context, status=400)
+            response["HX-Retarget"] = "#suche"
+            response["HX-Reswap"] = "outerHTML"
+            response["HX-Push-Url"] = "false"
+        else:
+            response = render(request, "web/start.html", error_context, status=400)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
     seats = form.cleaned_data["seats"]
     options = _views(request, result, context, seats)
     pinned = _pinned_query(request, context["query"])
     suggestions = [s["kind"] for s in result["suggestions"]]
     later = next((s for s in result["suggestions"] if s["kind"] in {"later_transit", "earlier_transit"}), None)
-    return render(
+    response = render(
         request,
-        "web/results.html",
+        "web/includes/results_region.html" if partial else "web/results.html",
         {
+            "htmx_partial": partial,
+            "results_shown": True,
             "form": form,
+            "places": places_all(),
             "options": options,
             "query_string": pinned,
             "origin": context["origin"],
@@ -199,6 +223,8 @@ def results(request: HttpRequest) -> HttpResponse:
             "login_next": f"{request.path}?{request.GET.urlencode()}",
         },
     )
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @require_GET

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -48,9 +49,12 @@ def _search_with_the_keyboard(page, origin: str, destination: str, day: date, at
     page.get_by_label("Datum").fill(day.isoformat())
     page.get_by_label("Uhrzeit").fill(at)
     page.get_by_role("button", name="Verbindungen suchen").focus()
-    # The first search of a fresh server builds the day's timetable (seconds on a busy machine).
-    with page.expect_navigation(timeout=COLD_SEARCH_MS):
-        page.keyboard.press("Enter")
+    # The results replace the empty region below the form in place (htmx); focus moves to their
+    # heading. The first search of a fresh server builds the day's timetable (seconds on a busy machine).
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'moeglichkeiten'", timeout=COLD_SEARCH_MS
+    )
     page.wait_for_load_state("networkidle")
 
 
@@ -58,7 +62,31 @@ def test_resident_finds_and_books_a_buergerbus_seat(page, web_server):
     _sign_in(page, "ben@demo.lindenau.example")
     day = _weekday_ahead()
     _search_with_the_keyboard(page, "Birkenfeld Dorfplatz", "Tannhausen Mühle", day, "08:30")
+    # In place: still the start page with its form, the results below it, their URL in the history.
+    assert page.locator("h1").inner_text() == "Wohin möchten Sie?"
+    assert page.get_by_label("Von").input_value() == "Birkenfeld Dorfplatz"
+    url = urlsplit(page.url)
+    assert url.path == "/verbindungen/"
+    assert parse_qs(url.query) == {
+        "origin": ["Birkenfeld Dorfplatz"],
+        "destination": ["Tannhausen Mühle"],
+        "when": ["depart"],
+        "date": [day.isoformat()],
+        "time": ["08:30"],
+        "seats": ["1"],
+    }
+    assert page.title() == "Von Birkenfeld Dorfplatz nach Tannhausen Mühle · Mobil in Lindenau"
+    heading = page.locator("#moeglichkeiten").inner_text()
+    assert re.fullmatch(r"\d+ Möglichkeit(en)?", heading)
+    page.wait_for_function("() => document.querySelector('[data-live-region]').textContent !== ''")
+    live = page.locator("[data-live-region]").text_content()
+    assert live == f"{heading}: Von Birkenfeld Dorfplatz nach Tannhausen Mühle"
+    assert_accessible(page)
+    # The pushed URL is a real page: reloading it shows the full results page.
+    page.reload()
+    page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "Von Birkenfeld Dorfplatz nach Tannhausen Mühle"
+    assert page.locator("#moeglichkeiten").inner_text() == heading
     card = page.locator("li.option", has_text="Platz im Bürgerbus BB2 buchen").first
     assert "Anmeldung bis" in card.inner_text()
     assert_accessible(page)
@@ -83,6 +111,20 @@ def test_resident_finds_and_books_a_buergerbus_seat(page, web_server):
     ]
     page.get_by_role("link", name="Zu meinen Fahrten").click()
     assert "Bürgerbus BB2 (gebucht)" in page.locator("main").inner_text()
+
+
+def test_a_search_with_an_unknown_place_shows_the_errors_in_place_and_keeps_the_url(page, web_server):
+    page.goto("/")
+    page.get_by_label("Von").fill("Lindenau Rathaus")
+    page.get_by_label("Nach").fill("Atlantis")
+    page.get_by_role("button", name="Verbindungen suchen").click()
+    page.wait_for_function("() => document.activeElement && document.activeElement.matches('[data-error-summary]')")
+    assert urlsplit(page.url).path == "/"  # a failed search is not pushed into the history
+    summary = page.locator("[data-error-summary]").inner_text()
+    assert "Nach: Diesen Ort kennen wir nicht." in summary
+    assert page.locator("#ergebnisse").inner_text() == ""
+    assert page.get_by_label("Nach").input_value() == "Atlantis"
+    assert_accessible(page)
 
 
 def test_carpool_seat_request_and_the_drivers_answer_arrive_live(chromium, web_server, requests_seen):

@@ -84,7 +84,39 @@
     update();
   }
 
+  /* The search form (htmx) replaces the results region in place: a form with errors comes back
+     as a 400 that must be shown too; afterwards focus moves to the results heading (or the
+     error summary) and the live region says how many connections were found. */
+  function enhanceSearchResults() {
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+      if (event.detail.xhr.status === 400 && elt && elt.matches && elt.matches("[data-search-form]")) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+      if (!elt || !elt.matches || !elt.matches("[data-search-form]")) { return; }
+      var live = document.querySelector("[data-live-region]");
+      var summary = document.querySelector("[data-error-summary]");
+      var heading = document.querySelector("[data-results-heading]");
+      if (summary) {  /* the form came back with errors (its role="alert" announces them) */
+        toggleWhen();
+        summary.focus();
+      } else if (heading) {
+        heading.focus();
+        if (live) {
+          var text = heading.getAttribute("data-announce") || heading.textContent;
+          live.textContent = "";  /* the same count twice in a row is announced again */
+          window.setTimeout(function () { live.textContent = text; }, 50);
+        }
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    enhanceSearchResults();
     focusErrorSummary();
     toggleWhen();
     clearOfflineCopiesOnLogout();
