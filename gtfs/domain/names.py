@@ -11,7 +11,9 @@ import re
 import unicodedata
 
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)|^(ae|oe|ue)")
+# A digraph after a letter or at the start of any word ("Bad Oehringen"), never after a digit
+# ("Gleis 2ue").
+_DIGRAPHS = re.compile(r"(?<![0-9])(ae|oe|ue)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -20,7 +22,7 @@ def fold(text: str) -> str:
     value = (text or "").lower().translate(_UMLAUTS)
     value = unicodedata.normalize("NFKD", value)
     value = "".join(ch for ch in value if not unicodedata.combining(ch))
-    value = _DIGRAPHS.sub(lambda m: (m.group(1) or m.group(2))[0], value)
+    value = _DIGRAPHS.sub(lambda m: m.group(1)[0], value)
     return _NON_WORD.sub(" ", value).strip()
 
 

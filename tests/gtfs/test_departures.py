@@ -224,3 +224,14 @@ def test_departures_from_a_station_cover_its_platforms(client_for, make_feed):
     assert [(d["gtfs_trip_id"], d["stop_name"], d["departure"]) for d in body] == [
         ("T1", "Mühlacker Bahnhof Gleis 1", "2024-05-03T08:00:00+02:00")
     ]
+
+
+def test_stop_search_folds_digraphs_at_the_start_of_every_word(client_for, make_feed):
+    from tests.gtfs.conftest import MINIMAL_FEED
+
+    stops = MINIMAL_FEED["stops.txt"].replace("Marktplatz", "Bad Öhringen Markt")
+    feed_import(path=make_feed({"stops.txt": stops}), name="mini", kind=FeedKind.TRANSIT)
+    client = client_for(None)
+    for query in ("Bad Oehringen", "oehr", "Bad Öhr", "ohringen markt"):
+        body = client.get("/api/v1/gtfs/stops/", {"q": query}).json()
+        assert [s["name"] for s in body["results"]] == ["Bad Öhringen Markt"], query

@@ -26,6 +26,8 @@ from gtfs.domain.names import fold, search_key
         ("über-ÖL", "uber ol"),
         ("ﬁeld", "field"),  # compatibility forms are decomposed
         ("Gleis 2ue", "gleis 2ue"),  # no digraph after a digit
+        ("Bad Oehringen", "bad ohringen"),  # a digraph at the start of a later word
+        ("Alt-Uelzen", "alt ulzen"),  # ... and after punctuation
         ("x2", "x2"),
         ("", ""),
         (None, ""),
@@ -38,6 +40,7 @@ def test_fold(text, folded):
 def test_both_umlaut_spellings_give_one_key():
     assert search_key("Mühlacker Bahnhof") == search_key("Muehlacker Bahnhof") == " muhlacker bahnhof"
     assert search_key("Öhringen") == search_key("Oehringen") == " ohringen"
+    assert search_key("Bad Öhringen") == search_key("Bad Oehringen") == " bad ohringen"
 
 
 def test_search_key_starts_every_word_with_a_space():
