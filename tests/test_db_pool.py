@@ -89,14 +89,16 @@ def test_connections_stay_within_the_pool_and_readyz_recovers_after_a_restart(th
         assert down.json()["error"]["code"] == "not_ready"
         pg.start()
         back_at = time.monotonic()
-        recovered = None
+        # Recovered means every worker answers again: 20 /readyz in a row are 200 (one worker's
+        # pool may reconnect later than the other's; the first 200 alone proves only one).
+        recovered, streak = None, 0
         while time.monotonic() - back_at < 30:
-            if httpx.get(f"{base}/readyz", timeout=15).status_code == 200:
+            streak = streak + 1 if httpx.get(f"{base}/readyz", timeout=15).status_code == 200 else 0
+            if streak == 20:
                 recovered = time.monotonic() - back_at
                 break
-            time.sleep(0.1)
+            if not streak:
+                time.sleep(0.1)
         assert recovered is not None and recovered <= 5, recovered
-        # Every worker is healthy again, not just one of them.
-        assert [httpx.get(f"{base}/readyz", timeout=15).status_code for _ in range(20)] == [200] * 20
     finally:
         stop_process(web)
