@@ -17,7 +17,7 @@ default to the current time.
 """
 
 from ._shared import lock_reservation, tariff_terms, window_rules
-from .base_load import base_load_block_create, base_load_materialise, reservation_release
+from .base_load import base_load_block_add, base_load_block_create, base_load_materialise, reservation_release
 from .billing import (
     payment_method_save,
     payment_setup_start,
@@ -26,7 +26,14 @@ from .billing import (
     payments_reconcile,
     reservation_refund,
 )
-from .fleet import vehicle_defect_report, vehicle_update
+from .fleet import (
+    station_create,
+    tariff_set,
+    vehicle_create,
+    vehicle_defect_report,
+    vehicle_type_create,
+    vehicle_update,
+)
 from .memberships import membership_apply, membership_decide
 from .reservations import (
     quote,
@@ -42,6 +49,7 @@ from .reservations import (
 from .webhooks import webhook_receive
 
 __all__ = [
+    "base_load_block_add",
     "base_load_block_create",
     "base_load_materialise",
     "lock_reservation",
@@ -63,8 +71,12 @@ __all__ = [
     "reservation_release",
     "reservation_settle",
     "reservations_tick",
+    "station_create",
+    "tariff_set",
     "tariff_terms",
+    "vehicle_create",
     "vehicle_defect_report",
+    "vehicle_type_create",
     "vehicle_update",
     "webhook_receive",
     "window_rules",

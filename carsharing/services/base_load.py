@@ -60,6 +60,18 @@ def base_load_block_create(*, operator, **fields: Any) -> BaseLoadBlock:
     return BaseLoadBlock.objects.create(vehicle=vehicle, booked_by=operator, weekdays=sorted(set(weekdays)), **fields)
 
 
+def base_load_block_add(*, operator, cost_centre_code: str, vehicle_id: int, **fields: Any) -> BaseLoadBlock:
+    """Define a block for the active cost centre ``cost_centre_code`` and book it ahead at once
+    (the daily job keeps booking ahead). The block is committed before it is booked, so a
+    booking that fails leaves the block for the next run."""
+    from ..selectors import active_cost_centre
+
+    cost_centre = active_cost_centre(code=cost_centre_code)
+    block = base_load_block_create(operator=operator, vehicle_id=vehicle_id, cost_centre=cost_centre, **fields)
+    base_load_materialise(block_ids=[block.pk])
+    return block
+
+
 def base_load_materialise(*, now: datetime | None = None, weeks: int | None = None, block_ids=None) -> dict[str, int]:
     """Book base-load blocks ahead as official reservations, day by day; idempotent.
 

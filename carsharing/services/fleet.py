@@ -1,21 +1,61 @@
-"""The fleet: operators edit vehicles (out of service pre-empts), people report defects."""
+"""The fleet: operators add stations, vehicle types, vehicles and tariffs and edit vehicles
+(out of service pre-empts); people report defects."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from mobility.errors import Forbidden, NotFound
+from mobility.errors import Conflict, Forbidden, NotFound
 from mobility.notifications.services import notify
 from mobility.timestamps import iso_local
 
-from ..models import DefectReport, Reservation, ReservationStatus, Vehicle
+from ..models import DefectReport, Reservation, ReservationStatus, Station, Tariff, Vehicle, VehicleType
 from . import _shared as shared
 from . import billing
 
 S = ReservationStatus
+
+
+def station_create(*, name: str, lat: float, lon: float, address: str = "", access_notes: str = "") -> Station:
+    """A new station at ``lat``/``lon`` (WGS84 degrees)."""
+    return Station.objects.create(name=name, lat=lat, lon=lon, address=address, access_notes=access_notes)
+
+
+def vehicle_type_create(*, name: str, seats: int, propulsion: str, range_km: int) -> VehicleType:
+    """A new vehicle type; its name is unique (``Conflict(duplicate_name)``, also when two
+    operators create the same name at the same moment: the unique index decides)."""
+    if VehicleType.objects.filter(name=name).exists():
+        raise Conflict("A vehicle type with this name exists.", code="duplicate_name")
+    try:
+        with transaction.atomic():
+            return VehicleType.objects.create(name=name, seats=seats, propulsion=propulsion, range_km=range_km)
+    except IntegrityError as exc:
+        raise Conflict("A vehicle type with this name exists.", code="duplicate_name") from exc
+
+
+def vehicle_create(*, plate: str, vehicle_type: VehicleType, station: Station, in_service: bool = True) -> Vehicle:
+    """A new vehicle; the plate is stored trimmed and upper-case and is unique
+    (``Conflict(duplicate_plate)``, decided by the unique index under races)."""
+    plate = plate.strip().upper()
+    if Vehicle.objects.filter(plate=plate).exists():
+        raise Conflict("A vehicle with this plate exists.", code="duplicate_plate")
+    try:
+        with transaction.atomic():
+            return Vehicle.objects.create(
+                plate=plate, vehicle_type=vehicle_type, station=station, in_service=in_service
+            )
+    except IntegrityError as exc:
+        raise Conflict("A vehicle with this plate exists.", code="duplicate_plate") from exc
+
+
+def tariff_set(*, vehicle_type: VehicleType, **prices: int) -> Tariff:
+    """Create or replace the tariff of ``vehicle_type`` (prices in gross euro cents, VAT rate in
+    basis points); parallel calls end with one tariff, the last one's prices."""
+    tariff, _ = Tariff.objects.update_or_create(vehicle_type=vehicle_type, defaults=prices)
+    return tariff
 
 
 def vehicle_defect_report(
