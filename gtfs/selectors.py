@@ -527,3 +527,50 @@ def lines_geojson() -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+# -- what the API shows (visibility rules live here, not in the views) -------------------------
+
+
+def booking_visible_to(*, user, booking_id: int):
+    """One Bürgerbus booking: staff and operators see any, residents only their own
+    (``NotFound`` for anyone else's: they are invisible)."""
+    from .models import BuergerbusBooking
+
+    qs = BuergerbusBooking.objects.select_related("trip__route", "from_stop", "to_stop")
+    if not (user.is_town_staff or user.is_operator):
+        qs = qs.filter(passenger=user)
+    booking = qs.filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound("No such booking.", code="buergerbus_booking_not_found")
+    return booking
+
+
+def manifest_passengers(*, trip_id: int, service_date: date) -> list:
+    """The registered residents on a trip's manifest that day (whose data the manifest shows)."""
+    from .models import BuergerbusBooking
+
+    return [
+        booking.passenger
+        for booking in BuergerbusBooking.objects.filter(
+            trip_id=trip_id,
+            service_date=service_date,
+            status=BuergerbusBooking.Status.CONFIRMED,
+            passenger__isnull=False,
+        ).select_related("passenger")
+    ]
+
+
+def gtfs_imports() -> QuerySet:
+    from .models import GtfsImport
+
+    return GtfsImport.objects.all()
+
+
+def gtfs_import_get(*, import_id: int):
+    from .models import GtfsImport
+
+    record = GtfsImport.objects.filter(pk=import_id).first()
+    if record is None:
+        raise NotFound("No such import.", code="gtfs_import_not_found")
+    return record

@@ -258,3 +258,8 @@ def meeting_points_geojson() -> dict:
             for point in MeetingPoint.objects.filter(active=True).order_by("name")
         ],
     }
+
+
+def meeting_points_active() -> QuerySet[MeetingPoint]:
+    """The municipality's meeting points that are in use (public)."""
+    return MeetingPoint.objects.filter(active=True)

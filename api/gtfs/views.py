@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -25,12 +24,10 @@ from gtfs import conf, selectors, services
 from gtfs.domain.names import fold
 from gtfs.feed_export import version_export_zip
 from gtfs.feed_import import import_upload_create
-from gtfs.models import BuergerbusBooking, GtfsImport
+from mobility.accounts.selectors import active_user
 from mobility.errors import NotFound, ValidationFailed
 
 from . import serializers as s
-
-User = get_user_model()
 
 
 class FeedListView(generics.ListAPIView):
@@ -198,7 +195,7 @@ class ImportListView(generics.ListAPIView):
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return GtfsImport.objects.all()
+        return selectors.gtfs_imports()
 
     @extend_schema(request=s.ImportInput, responses={202: s.ImportOutput, **error_responses(400, 403, 413)})
     def post(self, request):
@@ -219,9 +216,7 @@ class ImportDetailView(APIView):
 
     @extend_schema(responses={200: s.ImportOutput, **error_responses(403, 404)})
     def get(self, request, pk: int):
-        record = GtfsImport.objects.filter(pk=pk).first()
-        if record is None:
-            raise NotFound("No such import.", code="gtfs_import_not_found")
+        record = selectors.gtfs_import_get(import_id=pk)
         return Response(s.ImportOutput(record).data)
 
 
@@ -332,12 +327,7 @@ class BBTripManifestView(APIView):
         query.is_valid(raise_exception=True)
         day = query.validated_data["date"]
         manifest = selectors.trip_manifest(trip_id=pk, service_date=day)
-        passengers = [
-            b.passenger
-            for b in BuergerbusBooking.objects.filter(
-                trip_id=pk, service_date=day, status=BuergerbusBooking.Status.CONFIRMED, passenger__isnull=False
-            ).select_related("passenger")
-        ]
+        passengers = selectors.manifest_passengers(trip_id=pk, service_date=day)
         audit_personal_data_views(request, passengers, what="Bürgerbus manifest", default_reason="driver's manifest")
         return Response(s.ManifestOutput(manifest).data)
 
@@ -391,11 +381,7 @@ class AssistedBookingView(APIView):
         data = s.AssistedBookingInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        passenger = None
-        if v.get("passenger"):
-            passenger = User.objects.filter(pk=v["passenger"], is_active=True).first()
-            if passenger is None:
-                raise NotFound("No such resident.", code="user_not_found")
+        passenger = active_user(user_id=v["passenger"]) if v.get("passenger") else None
         booking = services.bb_booking_create(
             trip_id=v["trip"],
             service_date=v["date"],
@@ -416,13 +402,7 @@ class BookingDetailView(APIView):
 
     @extend_schema(responses={200: s.BookingOutput, **error_responses(403, 404)})
     def get(self, request, pk: int):
-        user = request.user
-        qs = BuergerbusBooking.objects.select_related("trip__route", "from_stop", "to_stop")
-        if not (user.is_town_staff or user.is_operator):
-            qs = qs.filter(passenger=user)
-        booking = qs.filter(pk=pk).first()
-        if booking is None:
-            raise NotFound("No such booking.", code="buergerbus_booking_not_found")
+        booking = selectors.booking_visible_to(user=request.user, booking_id=pk)
         return Response(s.BookingOutput(booking).data)
 
 

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from api.schema import error_responses
 from mobility.notifications.models import Notification
+from mobility.notifications.selectors import notifications_of
 from mobility.notifications.services import notification_mark_read, notifications_mark_all_read
 
 
@@ -20,10 +21,8 @@ class NotificationListView(generics.ListAPIView):
     serializer_class = NotificationOutput
 
     def get_queryset(self):
-        queryset = Notification.objects.filter(user=self.request.user)
-        if self.request.query_params.get("unread") in {"1", "true", "yes"}:
-            queryset = queryset.filter(read_at__isnull=True)
-        return queryset
+        unread_only = self.request.query_params.get("unread") in {"1", "true", "yes"}
+        return notifications_of(user=self.request.user, unread_only=unread_only)
 
 
 class NotificationReadView(APIView):

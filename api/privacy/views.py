@@ -12,6 +12,7 @@ from api.schema import error_responses
 from api.throttles import AuthRateThrottle
 from mobility.errors import ValidationFailed
 from mobility.privacy.models import PersonalDataAccess
+from mobility.privacy.selectors import access_log
 from mobility.privacy.services import personal_data_export, user_erase
 
 ErasureOutput = inline_serializer(
@@ -76,10 +77,7 @@ class AccessLogView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        queryset = PersonalDataAccess.objects.all()
         subject = self.request.query_params.get("subject")
-        if subject:
-            if not subject.isdigit():
-                raise ValidationFailed("subject must be a user id.", code="invalid_filter")
-            queryset = queryset.filter(subject_ref=int(subject))
-        return queryset
+        if subject and not subject.isdigit():
+            raise ValidationFailed("subject must be a user id.", code="invalid_filter")
+        return access_log(subject_ref=int(subject) if subject else None)

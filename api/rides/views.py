@@ -13,7 +13,7 @@ from api.permissions import IsResident
 from api.schema import error_responses
 from mobility.errors import NotFound
 from rides import selectors, services
-from rides.models import BookingStatus, MeetingPoint
+from rides.models import BookingStatus
 from rides.services import Place
 
 from . import serializers as s
@@ -41,7 +41,9 @@ class MeetingPointListView(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = s.MeetingPointSerializer
-    queryset = MeetingPoint.objects.filter(active=True)
+
+    def get_queryset(self):
+        return selectors.meeting_points_active()
 
 
 class OfferListCreateView(generics.ListAPIView):

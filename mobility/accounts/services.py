@@ -156,3 +156,42 @@ def user_update_roles(
         )
     user.save()
     return user
+
+
+def user_profile_update(*, user: User, **fields: object) -> User:
+    """The user changes their own profile fields (already validated by the caller's form)."""
+    for field, value in fields.items():
+        setattr(user, field, value)
+    user.save(update_fields=[*fields.keys(), "is_staff"])
+    return user
+
+
+def app_token_issue(*, user: User) -> tuple[object, str]:
+    """A new app token for ``user``: (the stored token row, the secret shown once)."""
+    from knox.models import get_token_model
+
+    return get_token_model().objects.create(user)
+
+
+def app_token_revoke(*, token: object) -> None:
+    """Sign one device out: its token stops working at once."""
+    from knox.models import get_token_model
+
+    if isinstance(token, get_token_model()):
+        token.delete()
+
+
+def app_tokens_revoke_all(*, user: User) -> int:
+    """Sign every device of ``user`` out; returns how many tokens were revoked."""
+    deleted, _ = user.auth_token_set.all().delete()
+    return deleted
+
+
+def cost_centre_create(*, code: str, name: str, active: bool = True) -> CostCentre:
+    """A new cost centre; its code is unique (``Conflict(duplicate_code)``, decided by the
+    unique index when two operators create the same code at the same moment)."""
+    try:
+        with transaction.atomic():
+            return CostCentre.objects.create(code=code, name=name, active=active)
+    except IntegrityError as exc:
+        raise Conflict("A cost centre with this code exists.", code="duplicate_code") from exc

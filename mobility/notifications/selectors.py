@@ -15,3 +15,9 @@ def unread_count(*, user) -> int:
 def notifications_for(*, user, limit: int = 50) -> QuerySet[Notification]:
     """``user``'s newest notifications first."""
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
+
+
+def notifications_of(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    """All of ``user``'s notifications (newest first, the model's order), or only the unread."""
+    queryset = Notification.objects.filter(user=user)
+    return queryset.filter(read_at__isnull=True) if unread_only else queryset
