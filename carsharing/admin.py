@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from mobility.errors import DomainError
 from mobility.privacy.admin import AuditedPersonalDataAdmin
 
 from .models import (
@@ -49,13 +50,70 @@ class TariffAdmin(admin.ModelAdmin):
     list_display = ["vehicle_type", "per_hour_cents", "daily_cap_cents", "per_km_cents", "included_km", "vat_rate_bp"]
 
 
+class ServiceActionsAdmin(admin.ModelAdmin):
+    """Read-only screens whose changes are admin actions calling the services (locks, rules,
+    payments, notifications), never a form saving the row directly."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def run_service(self, request, queryset, call, done: str) -> None:
+        """``call(obj)`` for each selected row; refused ones are listed with their reason."""
+        succeeded = 0
+        for obj in queryset.order_by("pk"):
+            try:
+                call(obj)
+            except DomainError as exc:
+                self.message_user(request, f"{obj}: {exc.message} ({exc.code})", level=messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, f"{done}: {succeeded}", level=messages.SUCCESS)
+
+    def get_actions(self, request):
+        # Actions change data: offered on these read-only screens to operators only.
+        actions = super().get_actions(request)
+        if not getattr(request.user, "is_operator", False):
+            return {name: action for name, action in actions.items() if name == "delete_selected"}
+        return actions
+
+
 @admin.register(Membership)
-class MembershipAdmin(AuditedPersonalDataAdmin):
+class MembershipAdmin(AuditedPersonalDataAdmin, ServiceActionsAdmin):
     audit_what = "admin: membership licence"
 
     list_display = ["user", "status", "licence_expiry", "checked_at", "decided_at"]
     list_filter = ["status"]
     raw_id_fields = ["user", "checked_by"]
+    actions = ["approve", "reject"]
+
+    @admin.action(description="Approve the selected applications (licence checked)")
+    def approve(self, request, queryset):
+        from . import services
+
+        self.run_service(
+            request,
+            queryset,
+            lambda m: services.membership_decide(staff=request.user, membership_id=m.pk, approve=True),
+            "Approved",
+        )
+
+    @admin.action(description="Reject the selected applications")
+    def reject(self, request, queryset):
+        from . import services
+
+        self.run_service(
+            request,
+            queryset,
+            lambda m: services.membership_decide(staff=request.user, membership_id=m.pk, approve=False),
+            "Rejected",
+        )
 
 
 class PaymentInline(admin.TabularInline):
@@ -66,7 +124,10 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(AuditedPersonalDataAdmin):
+class ReservationAdmin(AuditedPersonalDataAdmin, ServiceActionsAdmin):
+    """The life cycle runs through the services (locks, payments); the admin looks, and cancels
+    or settles through them."""
+
     audit_what = "admin: car-sharing reservation"
 
     list_display = ["id", "vehicle", "kind", "status", "start", "end", "cost_centre", "estimate_cents", "actual_cents"]
@@ -74,15 +135,46 @@ class ReservationAdmin(AuditedPersonalDataAdmin):
     date_hierarchy = "start"
     raw_id_fields = ["user"]
     inlines = [PaymentInline]
+    actions = ["cancel", "settle"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # The life cycle runs through the services (locks, payments); the admin only looks.
-        return [f.name for f in Reservation._meta.fields] if obj else []
+    @admin.action(description="Cancel the selected reservations (members pay the policy's fee)")
+    def cancel(self, request, queryset):
+        from . import services
+
+        self.run_service(
+            request,
+            queryset,
+            lambda r: services.reservation_cancel(user=request.user, reservation_id=r.pk),
+            "Cancelled",
+        )
+
+    @admin.action(description="Settle the selected returned reservations")
+    def settle(self, request, queryset):
+        from . import services
+
+        self.run_service(request, queryset, lambda r: services.reservation_settle(reservation_id=r.pk), "Settled")
 
 
 @admin.register(BaseLoadBlock)
-class BaseLoadBlockAdmin(admin.ModelAdmin):
+class BaseLoadBlockAdmin(ServiceActionsAdmin):
+    """Blocks are defined through the API (``base_load_block_add`` checks the grid, the weekdays
+    and the cost centre, and books ahead); here they are read and booked ahead again."""
+
     list_display = ["vehicle", "weekdays", "start_time", "end_time", "valid_from", "valid_until", "cost_centre"]
+    actions = ["book_ahead"]
+
+    @admin.action(description="Book the selected blocks ahead now")
+    def book_ahead(self, request, queryset):
+        from . import services
+
+        ids = list(queryset.values_list("pk", flat=True))
+        result = services.base_load_materialise(block_ids=ids)
+        self.message_user(
+            request,
+            f"Days booked: {result['days']}, reservations: {result['reservations']}, "
+            f"days partly taken: {result['days_partly_taken']}",
+            level=messages.SUCCESS,
+        )
 
 
 @admin.register(PaymentRecord)
