@@ -902,7 +902,7 @@ def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:
 def _log_search(query: SearchQuery, results: int) -> None:
     """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics."""
     try:
-        from mobility.stats.services import search_log_record
+        from stats.services import search_log_record
 
         search_log_record(
             origin_lat=query.origin.lat,
