@@ -27,9 +27,9 @@ from django.utils.translation import ngettext
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
 from gtfs.models import BuergerbusBooking, FeedKind, StopTime
 from mobility.errors import DomainError, ValidationFailed
+from mobility.geo import haversine_m
 
 from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
-from .domain.timetable import haversine_m
 from .timetable_store import (
     from_service_time,
     local_tz,
