@@ -243,3 +243,35 @@ def memberships_decided_recently(*, limit: int = 20) -> list[Membership]:
         .select_related("user", "checked_by")
         .order_by("-decided_at", "-id")[:limit]
     )
+
+
+def active_cost_centres() -> list[CostCentre]:
+    return list(CostCentre.objects.filter(active=True).order_by("code"))
+
+
+def upcoming_official_trips(*, now: datetime, cost_centre_id: int | None, limit: int = 30) -> list[Reservation]:
+    """Confirmed official trips that have not ended, soonest first; one cost centre's or all."""
+    qs = Reservation.objects.filter(kind=ReservationKind.OFFICIAL, status="confirmed", end__gt=now)
+    if cost_centre_id is not None:
+        qs = qs.filter(cost_centre_id=cost_centre_id)
+    return list(
+        qs.select_related("vehicle__vehicle_type", "vehicle__station", "cost_centre").order_by("start", "id")[:limit]
+    )
+
+
+def official_reservation(*, reservation_id: int) -> Reservation:
+    """One official reservation (for the release form); NotFound otherwise."""
+    from mobility.errors import NotFound
+
+    reservation = (
+        Reservation.objects.filter(pk=reservation_id, kind=ReservationKind.OFFICIAL)
+        .select_related("vehicle__vehicle_type", "cost_centre")
+        .first()
+    )
+    if reservation is None:
+        raise NotFound("No such official reservation.", code="reservation_not_found")
+    return reservation
+
+
+def vehicles_in_service() -> list[Vehicle]:
+    return list(Vehicle.objects.filter(in_service=True).select_related("vehicle_type", "station").order_by("plate"))

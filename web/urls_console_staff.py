@@ -3,8 +3,11 @@
 
 from django.urls import path
 
-from .views import console_staff
+from .views import console_staff, console_staff_trips
 
 urlpatterns = [
     path("", console_staff.home, name="staff_home"),
+    path("dienstfahrten/neu/", console_staff_trips.official_trip_new, name="staff_official_trip_new"),
+    path("grundlast/", console_staff_trips.calendar, name="staff_calendar"),
+    path("grundlast/<int:reservation_id>/freigeben/", console_staff_trips.block_release, name="staff_block_release"),
 ]

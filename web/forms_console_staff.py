@@ -1,0 +1,115 @@
+"""Forms of the town-hall staff console. German labels; the rules stay in the services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .forms_carsharing import START_TIMES, DateInput, QuickSelect
+
+WEEKDAYS = [
+    ("1", _("Montag")),
+    ("2", _("Dienstag")),
+    ("3", _("Mittwoch")),
+    ("4", _("Donnerstag")),
+    ("5", _("Freitag")),
+    ("6", _("Samstag")),
+    ("7", _("Sonntag")),
+]
+END_TIMES = [*START_TIMES[1:], ("24:00", "24:00")]
+
+
+def _local(day: date, hhmm: str) -> datetime:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    if hhmm == "24:00":
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=tz)
+
+
+class OfficialTripForm(forms.Form):
+    purpose = forms.CharField(label=_("Zweck der Fahrt"), max_length=200)
+    cost_centre = forms.TypedChoiceField(label=_("Kostenstelle"), coerce=int)
+    day = forms.DateField(label=_("Tag"), widget=DateInput())
+    start_time = forms.ChoiceField(label=_("Von"), choices=START_TIMES, widget=QuickSelect)
+    end_time = forms.ChoiceField(label=_("Bis"), choices=END_TIMES, widget=QuickSelect)
+    passengers = forms.IntegerField(
+        label=_("Personen (mit Fahrerin oder Fahrer)"),
+        min_value=1,
+        max_value=9,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    repeat = forms.BooleanField(label=_("Regelmäßige Dienstfahrt (jede Woche)"), required=False)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("An diesen Wochentagen"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    until = forms.DateField(label=_("Bis einschließlich"), required=False, widget=DateInput())
+    vehicle = forms.TypedChoiceField(label=_("Auto"), coerce=int, required=False, widget=forms.RadioSelect)
+
+    quiet_fields = ("weekdays", "until", "vehicle", "repeat")
+
+    def __init__(self, *args, cost_centres=(), vehicles=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cost_centre"].choices = [(c.pk, f"{c.code} {c.name}") for c in cost_centres]
+        self.fields["vehicle"].choices = [
+            (v.pk, f"{v.vehicle_type.name} ({v.plate}), {v.vehicle_type.seats} {_('Sitze')}, {v.station.name}")
+            for v in vehicles
+        ]
+
+    def clean(self):
+        data = super().clean()
+        day, start, end = data.get("day"), data.get("start_time"), data.get("end_time")
+        if day and start and end and _local(day, end) <= _local(day, start):
+            self.add_error("end_time", _("Das Ende muss nach dem Beginn liegen."))
+        if data.get("repeat"):
+            if not data.get("weekdays"):
+                self.add_error("weekdays", _("Bitte wählen Sie mindestens einen Wochentag."))
+            if not data.get("until"):
+                self.add_error("until", _("Bitte geben Sie an, bis wann die Fahrt regelmäßig stattfindet."))
+            elif day and data["until"] < day:
+                self.add_error("until", _("Das Enddatum liegt vor dem ersten Tag."))
+            if end == "24:00":
+                self.add_error("end_time", _("Eine regelmäßige Fahrt endet spätestens um 23:45 Uhr."))
+        return data
+
+    def window(self) -> tuple[datetime, datetime]:
+        d = self.cleaned_data
+        return _local(d["day"], d["start_time"]), _local(d["day"], d["end_time"])
+
+    def times(self) -> tuple[time, time]:
+        """Local start and end times of a recurring trip (which ends before midnight)."""
+        d = self.cleaned_data
+        return time.fromisoformat(d["start_time"]), time.fromisoformat(d["end_time"])
+
+
+class ReleaseForm(forms.Form):
+    start = forms.ChoiceField(label=_("Freigeben ab"), widget=QuickSelect)
+    end = forms.ChoiceField(label=_("Freigeben bis"), widget=QuickSelect)
+
+    def __init__(self, *args, instants: list[datetime] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from django.utils import formats, timezone
+
+        choices = [
+            (moment.isoformat(), formats.date_format(timezone.localtime(moment), "D d.m. H:i")) for moment in instants
+        ]
+        self.fields["start"].choices = choices[:-1]
+        self.fields["end"].choices = choices[1:]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end"):
+            data["start"] = datetime.fromisoformat(data["start"])
+            data["end"] = datetime.fromisoformat(data["end"])
+            if data["end"] <= data["start"]:
+                self.add_error("end", _("Das Ende muss nach dem Beginn liegen."))
+        return data
