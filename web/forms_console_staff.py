@@ -100,7 +100,8 @@ class ReleaseForm(forms.Form):
         from django.utils import formats, timezone
 
         choices = [
-            (moment.isoformat(), formats.date_format(timezone.localtime(moment), "D d.m. H:i")) for moment in instants
+            (timezone.localtime(moment).isoformat(), formats.date_format(timezone.localtime(moment), "D d.m. H:i"))
+            for moment in instants
         ]
         self.fields["start"].choices = choices[:-1]
         self.fields["end"].choices = choices[1:]

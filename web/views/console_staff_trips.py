@@ -229,7 +229,11 @@ def block_release(request: HttpRequest, reservation_id: int) -> HttpResponse:
         raise Http404(console_message(exc)) from exc
     now = timezone.now()
     instants = _release_instants(reservation, now)
-    initial = {"start": instants[0].isoformat(), "end": instants[-1].isoformat()} if instants else {}
+    initial = (
+        {"start": timezone.localtime(instants[0]).isoformat(), "end": timezone.localtime(instants[-1]).isoformat()}
+        if instants
+        else {}
+    )
     form = ReleaseForm(request.POST or None, initial=initial, instants=instants)
     status = 200
     if request.method == "POST":
