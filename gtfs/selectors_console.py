@@ -368,3 +368,11 @@ def manifest_trips(*, service_date: date) -> list[ManifestTrip]:
             result.append(ManifestTrip(trip=trip, first_departure=first, seats_booked=booked.get(trip.pk, 0)))
     result.sort(key=lambda m: (m.first_departure is None, m.first_departure, m.trip.pk))
     return result
+
+
+def caller_get(*, user_id: int):
+    """An active account picked at the phone desk; NotFound otherwise."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise NotFound("No such resident.", code="user_not_found")
+    return user

@@ -114,3 +114,71 @@ class ReleaseForm(forms.Form):
             if data["end"] <= data["start"]:
                 self.add_error("end", _("Das Ende muss nach dem Beginn liegen."))
         return data
+
+
+DEFAULT_DESK_REASON = _("Anruf: Bürgerbus-Buchung")
+
+
+class CallerSearchForm(forms.Form):
+    suche = forms.CharField(
+        label=_("Anrufer suchen"),
+        max_length=100,
+        help_text=_("Name, Telefonnummer oder E-Mail-Adresse"),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "accesskey": "a"}),
+    )
+    grund = forms.CharField(label=_("Grund der Einsicht"), max_length=200, initial=DEFAULT_DESK_REASON)
+
+
+class DeskTripForm(forms.Form):
+    linie = forms.TypedChoiceField(label=_("Linie"), coerce=int, widget=QuickSelect(attrs={"accesskey": "l"}))
+    datum = forms.DateField(label=_("Tag"), widget=DateInput())
+    von = forms.TypedChoiceField(label=_("Von"), coerce=int, widget=QuickSelect)
+    nach = forms.TypedChoiceField(label=_("Nach"), coerce=int, widget=QuickSelect)
+    plaetze = forms.IntegerField(
+        label=_("Plätze"), min_value=1, max_value=8, initial=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+
+    def __init__(self, *args, lines=(), stops=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["linie"].choices = [(r.pk, f"{r.short_name} {r.long_name}".strip()) for r in lines]
+        stop_choices = [(s.pk, s.name) for s in stops]
+        self.fields["von"].choices = stop_choices
+        self.fields["nach"].choices = stop_choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("von") and data.get("von") == data.get("nach"):
+            self.add_error("nach", _("Start und Ziel sind gleich."))
+        return data
+
+
+class DeskBookingForm(forms.Form):
+    """The booking itself: the trip chosen from the list, and who travels (a caller's account
+    or, for a one-off caller, a name and a phone number for the driver)."""
+
+    fahrt = forms.IntegerField(label=_("Fahrt"), widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name der anrufenden Person"), max_length=120, required=False)
+    telefon = forms.CharField(
+        label=_("Telefonnummer für die Fahrerin oder den Fahrer"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, one_off: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.one_off = one_off
+        self.fields["name"].required = one_off
+        self.fields["telefon"].required = one_off
+
+    def clean_telefon(self) -> str:
+        phone = self.cleaned_data["telefon"].strip()
+        if phone and sum(ch.isdigit() for ch in phone) < 5:
+            raise forms.ValidationError(_("Bitte geben Sie eine Telefonnummer mit mindestens 5 Ziffern an."))
+        if phone and any(ch not in "0123456789 +-/()" for ch in phone):
+            raise forms.ValidationError(_("Eine Telefonnummer enthält nur Ziffern, Leerzeichen und + - / ( )."))
+        return phone
+
+
+class DeskCancelForm(forms.Form):
+    grund = forms.CharField(label=_("Grund der Stornierung"), max_length=300, initial=_("Abgesagt am Telefon"))
