@@ -217,21 +217,25 @@ class Application:
 
 def membership_applications(*, today: date) -> list[Application]:
     """Open applications, oldest first, each with its licence checks: expired, expiring
-    within 90 days, and approved memberships that hold the same licence number (spaces and
-    case ignored)."""
+    within 90 days, and other memberships, approved or applied for, that hold the same
+    licence number (spaces and case ignored): ``duplicate_of`` lists their ids."""
     approved = approved_licences()
-    result = []
-    for membership in (
+    applications = list(
         Membership.objects.filter(status=MembershipStatus.APPLIED).select_related("user").order_by("applied_at", "id")
-    ):
+    )
+    applied: dict[str, list[int]] = {}
+    for membership in applications:
+        applied.setdefault(licence_key(membership.licence_number), []).append(membership.pk)
+    result = []
+    for membership in applications:
+        key = licence_key(membership.licence_number)
+        others = sorted({*approved.get(key, []), *applied.get(key, [])} - {membership.pk})
         result.append(
             Application(
                 membership=membership,
                 expired=membership.licence_expiry < today,
                 expires_soon=today <= membership.licence_expiry < today + timedelta(days=90),
-                duplicate_of=[
-                    pk for pk in approved.get(licence_key(membership.licence_number), []) if pk != membership.pk
-                ],
+                duplicate_of=others,
             )
         )
     return result

@@ -245,7 +245,7 @@ class ManifestContact:
     first_name: str
     phone: str
     seats: int
-    passenger_id: int | None  # the account, for the access log (None: a caller without one)
+    passenger: object | None  # the account, for the access log (None: a caller without one)
 
 
 @dataclass
@@ -267,8 +267,10 @@ class Manifest:
     stops: list[ManifestStop]
 
     @property
-    def contact_passenger_ids(self) -> list[int]:
-        return sorted({c.passenger_id for s in self.stops for c in s.contacts if c.passenger_id})
+    def contact_passengers(self) -> list:
+        """The accounts whose first name and phone the manifest shows (for the access log)."""
+        found = {c.passenger.pk: c.passenger for s in self.stops for c in s.contacts if c.passenger is not None}
+        return [found[pk] for pk in sorted(found)]
 
 
 def driver_manifest(*, trip_id: int, service_date: date) -> Manifest:
@@ -304,7 +306,7 @@ def driver_manifest(*, trip_id: int, service_date: date) -> Manifest:
             if b.passenger_id:
                 contacts.append(
                     ManifestContact(
-                        first_name(b.passenger.display_name) or "—", b.passenger.phone, b.seats, b.passenger_id
+                        first_name(b.passenger.display_name) or "—", b.passenger.phone, b.seats, b.passenger
                     )
                 )
             else:

@@ -182,3 +182,20 @@ class DeskBookingForm(forms.Form):
 
 class DeskCancelForm(forms.Form):
     grund = forms.CharField(label=_("Grund der Stornierung"), max_length=300, initial=_("Abgesagt am Telefon"))
+
+
+class MembershipDecisionForm(forms.Form):
+    entscheidung = forms.ChoiceField(choices=[("zulassen", _("Zulassen")), ("ablehnen", _("Ablehnen"))])
+    begruendung = forms.CharField(
+        label=_("Begründung"),
+        max_length=250,
+        required=False,
+        help_text=_("Bei einer Ablehnung nötig; die antragstellende Person erfährt sie."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        data["begruendung"] = " ".join((data.get("begruendung") or "").split())
+        if data.get("entscheidung") == "ablehnen" and not data["begruendung"]:
+            self.add_error("begruendung", _("Bitte begründen Sie die Ablehnung."))
+        return data

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import console_staff, console_staff_desk, console_staff_trips
+from .views import console_staff, console_staff_desk, console_staff_manifest, console_staff_members, console_staff_trips
 
 urlpatterns = [
     path("", console_staff.home, name="staff_home"),
@@ -16,5 +16,14 @@ urlpatterns = [
         "telefon/buchungen/<int:booking_id>/stornieren/",
         console_staff_desk.phone_desk_cancel,
         name="staff_phone_cancel",
+    ),
+    path("fahrerlisten/", console_staff_manifest.manifests, name="staff_manifests"),
+    path("fahrerlisten/<int:trip_id>/<str:day>/", console_staff_manifest.manifest, name="staff_manifest"),
+    path("fahrerlisten/<int:trip_id>/<str:day>/pdf/", console_staff_manifest.manifest_pdf, name="staff_manifest_pdf"),
+    path("mitgliedschaften/", console_staff_members.memberships, name="staff_memberships"),
+    path(
+        "mitgliedschaften/<int:membership_id>/entscheiden/",
+        console_staff_members.membership_decide,
+        name="staff_membership_decide",
     ),
 ]
