@@ -1,6 +1,6 @@
 """The web app's pages, mounted at ``/``. German paths, English view names."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .urls_member import urlpatterns as member_urlpatterns
 from .views import accounts, booking, offers, pages, search, trips
@@ -25,6 +25,7 @@ urlpatterns = [
     path("anfragen/<int:pk>/ablehnen/", offers.booking_decline, name="ride_booking_decline"),
     # car-sharing member pages and the map: web/urls_member.py
     *member_urlpatterns,
+    path("verwaltung/", include("web.urls_console_staff")),  # the town-hall staff console
     # account
     path("anmelden/", accounts.login_view, name="login"),
     path("abmelden/", accounts.logout_view, name="logout"),
