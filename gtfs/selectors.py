@@ -535,3 +535,20 @@ def lines_geojson() -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def import_list(*, limit: int = 50) -> QuerySet:
+    """The latest uploaded feeds with their import's outcome, newest first."""
+    from .models import GtfsImport
+
+    return GtfsImport.objects.select_related("version", "created_by").order_by("-id")[:limit]
+
+
+def import_get(*, import_id: int):
+    """One uploaded feed's import record; ``NotFound`` (``gtfs_import_not_found``) otherwise."""
+    from .models import GtfsImport
+
+    record = GtfsImport.objects.select_related("version", "created_by").filter(pk=import_id).first()
+    if record is None:
+        raise NotFound("No such import.", code="gtfs_import_not_found")
+    return record

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .urls_member import urlpatterns as member_urlpatterns
+from .urls_operator import urlpatterns as operator_urlpatterns
 from .views import accounts, booking, offers, pages, search, trips
 
 app_name = "web"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("anfragen/<int:pk>/ablehnen/", offers.booking_decline, name="ride_booking_decline"),
     # car-sharing member pages and the map: web/urls_member.py
     *member_urlpatterns,
+    *operator_urlpatterns,  # the operator console: web/urls_operator.py
     # account
     path("anmelden/", accounts.login_view, name="login"),
     path("abmelden/", accounts.logout_view, name="logout"),
