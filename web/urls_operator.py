@@ -2,21 +2,31 @@
 
 from django.urls import path
 
-from .views import operator, operator_timetables
+from .views import operator, operator_fleet, operator_timetables
 
 urlpatterns = [
     path("betrieb/", operator.dashboard, name="operator_dashboard"),
     path("betrieb/export/", operator.export, name="operator_export"),
-    path("betrieb/diagramme/<slug:name>.svg", operator.chart, name="operator_chart"),
+    path("betrieb/diagramme/<slug:name>.svg", operator.chart, name="operator_dashboard_chart"),
     path("betrieb/fahrplaene/", operator_timetables.timetables, name="operator_timetables"),
     path("betrieb/fahrplaene/<int:feed_id>/", operator_timetables.feed_detail, name="operator_feed"),
     path(
         "betrieb/fahrplaene/<int:feed_id>/aktivieren/", operator_timetables.feed_activate, name="operator_feed_activate"
     ),
-    path("betrieb/fahrplaene/importe/<int:import_id>/", operator_timetables.import_detail, name="operator_import"),
+    path(
+        "betrieb/fahrplaene/importe/<int:import_id>/",
+        operator_timetables.import_detail,
+        name="operator_timetable_import",
+    ),
     path(
         "betrieb/fahrplaene/importe/<int:import_id>/stand/",
         operator_timetables.import_status,
-        name="operator_import_status",
+        name="operator_timetable_import_status",
+    ),
+    path("betrieb/flotte/", operator_fleet.fleet, name="operator_fleet"),
+    path(
+        "betrieb/flotte/fahrzeuge/<int:vehicle_id>/betrieb/",
+        operator_fleet.vehicle_service,
+        name="operator_vehicle_service",
     ),
 ]

@@ -136,7 +136,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "web/operator/dashboard.html",
         {
-            "console_nav": "dashboard",
+            "operator_nav": "dashboard",
             "figures": figures,
             "error": error,
             "last_month": last_first,

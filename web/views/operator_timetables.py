@@ -153,7 +153,7 @@ def timetables(request: HttpRequest) -> HttpResponse:
                 form.add_error(_upload_error_field(exc.code), _german(exc))
                 status = {"gtfs_archive_too_large": 413, "import_queue_unavailable": 503}.get(exc.code, 400)
             else:
-                return redirect("web:operator_import", import_id=record.pk)
+                return redirect("web:operator_timetable_import", import_id=record.pk)
         else:
             status = 400
         return render(request, "web/operator/timetables.html", _timetables_context(form), status=status)
@@ -162,7 +162,7 @@ def timetables(request: HttpRequest) -> HttpResponse:
 
 def _timetables_context(form: UploadForm) -> dict:
     return {
-        "console_nav": "timetables",
+        "operator_nav": "timetables",
         "form": form,
         "feeds": _feed_rows(),
         "imports": [_import_row(record) for record in selectors.import_list(limit=20)],
@@ -228,7 +228,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             }
         )
     context = {
-        "console_nav": "timetables",
+        "operator_nav": "timetables",
         "record": record,
         "progress": _progress(record),
         "problems": _sorted_problems(problems, sort, descending),
@@ -265,7 +265,7 @@ def feed_detail(request: HttpRequest, feed_id: int) -> HttpResponse:
         request,
         "web/operator/feed.html",
         {
-            "console_nav": "timetables",
+            "operator_nav": "timetables",
             "feed": feed,
             "kind": KIND_LABELS.get(feed.kind, feed.kind),
             "versions": versions,
