@@ -4,6 +4,7 @@ taking a car out of service cancels its upcoming reservations, and back again.""
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from carsharing import services
