@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import operator, operator_fleet, operator_timetables
+from .views import operator, operator_fleet, operator_people, operator_timetables
 
 urlpatterns = [
     path("betrieb/", operator.dashboard, name="operator_dashboard"),
@@ -29,4 +29,9 @@ urlpatterns = [
         operator_fleet.vehicle_service,
         name="operator_vehicle_service",
     ),
+    path("betrieb/personen/", operator_people.people, name="operator_people"),
+    path("betrieb/personen/<int:user_id>/", operator_people.person, name="operator_people_detail"),
+    path("betrieb/personen/<int:user_id>/rollen/", operator_people.person_roles, name="operator_people_roles"),
+    path("betrieb/personen/<int:user_id>/loeschen/", operator_people.person_erase, name="operator_people_erase"),
+    path("betrieb/zugriffsprotokoll/", operator_people.access_log, name="operator_access_log"),
 ]
