@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import operator, operator_fleet, operator_people, operator_timetables
+from .views import operator, operator_buergerbus, operator_fleet, operator_people, operator_timetables
 
 urlpatterns = [
     path("betrieb/", operator.dashboard, name="operator_dashboard"),
@@ -34,4 +34,10 @@ urlpatterns = [
     path("betrieb/personen/<int:user_id>/rollen/", operator_people.person_roles, name="operator_people_roles"),
     path("betrieb/personen/<int:user_id>/loeschen/", operator_people.person_erase, name="operator_people_erase"),
     path("betrieb/zugriffsprotokoll/", operator_people.access_log, name="operator_access_log"),
+    path("betrieb/buergerbus/", operator_buergerbus.editor, name="operator_buergerbus"),
+    path("betrieb/buergerbus/haltestellen/", operator_buergerbus.stop_create, name="operator_buergerbus_stop"),
+    path("betrieb/buergerbus/regeln/", operator_buergerbus.rule_create, name="operator_buergerbus_rule"),
+    path("betrieb/buergerbus/linien/", operator_buergerbus.line_create, name="operator_buergerbus_line"),
+    path("betrieb/buergerbus/fahrten/", operator_buergerbus.trip_create, name="operator_buergerbus_trip"),
+    path("betrieb/buergerbus/gtfs.zip", operator_buergerbus.export, name="operator_buergerbus_export"),
 ]
