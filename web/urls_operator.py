@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from .views import operator, operator_buergerbus, operator_fleet, operator_people, operator_timetables
+from .views import (
+    operator,
+    operator_buergerbus,
+    operator_fleet,
+    operator_people,
+    operator_roadgraph,
+    operator_timetables,
+)
 
 urlpatterns = [
     path("betrieb/", operator.dashboard, name="operator_dashboard"),
@@ -40,4 +47,11 @@ urlpatterns = [
     path("betrieb/buergerbus/linien/", operator_buergerbus.line_create, name="operator_buergerbus_line"),
     path("betrieb/buergerbus/fahrten/", operator_buergerbus.trip_create, name="operator_buergerbus_trip"),
     path("betrieb/buergerbus/gtfs.zip", operator_buergerbus.export, name="operator_buergerbus_export"),
+    path("betrieb/strassennetz/", operator_roadgraph.roadgraph, name="operator_roadgraph"),
+    path("betrieb/strassennetz/importe/<str:job_id>/", operator_roadgraph.roadgraph_job, name="operator_roadgraph_job"),
+    path(
+        "betrieb/strassennetz/importe/<str:job_id>/stand/",
+        operator_roadgraph.roadgraph_job_status,
+        name="operator_roadgraph_job_status",
+    ),
 ]
