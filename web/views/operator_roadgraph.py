@@ -20,7 +20,8 @@ MESSAGES = {
     "osm_file_too_large": _("Die Datei ist zu groß."),
     "osm_unreadable": _("Die Datei konnte nicht als OSM-Daten gelesen werden oder enthält keine befahrbaren Straßen."),
     "import_queue_unavailable": _(
-        "Der Import kann gerade nicht gestartet werden; nichts wurde gespeichert. Bitte versuchen Sie es gleich noch einmal."
+        "Der Import kann gerade nicht gestartet werden; nichts wurde gespeichert. "
+        "Bitte versuchen Sie es gleich noch einmal."
     ),
 }
 STATUS_LABELS = {
