@@ -227,3 +227,21 @@ def test_activate_refuses_foreign_versions_and_garbage(operator, feed_zip, uploa
     )
     assert operator.get("/betrieb/fahrplaene/999999/").status_code == 404
     assert operator.get("/betrieb/fahrplaene/importe/999999/").status_code == 404
+
+
+def test_console_pages_in_english(operator):
+    pages = {
+        "/betrieb/": ["The month at a glance", "Key figures", "Exports"],
+        "/betrieb/fahrplaene/": ["Upload a timetable", "Latest imports", "Upload and import"],
+        "/betrieb/flotte/": ["Fleet", "Vehicles", "Reported defects"],
+        "/betrieb/buergerbus/": ["Community bus timetable", "New stop", "Preview: departures on"],
+        "/betrieb/strassennetz/": ["Imported road networks", "Import an OSM extract"],
+        "/betrieb/personen/": ["Find account", "To the access log"],
+        "/betrieb/zugriffsprotokoll/": ["Access log", "Who looked"],
+    }
+    for path, expected in pages.items():
+        text = page_text(operator.get(path, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9"))
+        for phrase in expected:
+            assert phrase in text, (path, phrase)
+        for german in ("Hochladen", "Zugriffsprotokoll", "Fahrzeuge", "Kennzahlen", "Haltestelle"):
+            assert german not in text, (path, german)
