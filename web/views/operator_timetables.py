@@ -70,6 +70,17 @@ STEP_LABELS = {
     "transfers": _("Umstiege geladen"),
     "finished": _("fertig"),
 }
+STATS_LABELS = {
+    "agencies": _("Verkehrsunternehmen"),
+    "stops": _("Haltestellen"),
+    "routes": _("Linien"),
+    "trips": _("Fahrten"),
+    "stop_times": _("Fahrzeiten"),
+    "services": _("Verkehrstage-Regeln"),
+    "calendar_dates": _("Ausnahmetage"),
+    "transfers": _("Umstiege"),
+    "booking_rules": _("Anmelderegeln"),
+}
 SEVERITY_LABELS = {"error": _("Fehler"), "warning": _("Warnung")}
 PROBLEM_COLUMNS = (
     ("severity", _("Schwere")),
@@ -235,7 +246,10 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
         "columns": columns,
         "errors_count": sum(1 for p in problems if p.get("severity") == "error"),
         "warnings_count": sum(1 for p in problems if p.get("severity") == "warning"),
-        "stats": (record.version.stats or {}) if record.version else {},
+        "stats": [
+            {"key": key, "label": STATS_LABELS.get(key, key), "value": value}
+            for key, value in ((record.version.stats or {}) if record.version else {}).items()
+        ],
     }
     return render(request, "web/operator/import.html", context)
 
