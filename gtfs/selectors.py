@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max, QuerySet
 
 from mobility.errors import NotFound, ValidationFailed
+from mobility.geo import haversine_m
 
 from .domain.names import fold
 from .domain.times import gtfs_time_to_datetime, service_day_reference
 from .models import CalendarDate, Feed, FeedKind, FeedVersion, Route, Service, Stop, StopTime, Trip
 
-EARTH_RADIUS_M = 6_371_000.0
 WEEKDAY_FIELDS = Service.WEEKDAYS
 
 
@@ -58,14 +58,6 @@ def stop_search(*, query: str) -> QuerySet[Stop]:
 def stop_list() -> QuerySet[Stop]:
     """Every stop of the active versions (not entrances or nodes), by name."""
     return Stop.objects.filter(version_id__in=active_version_ids()).exclude(location_type__gte=2).order_by("name", "id")
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def stops_near(*, lat: float, lon: float, radius_m: float, limit: int = 50) -> list[tuple[Stop, float]]:

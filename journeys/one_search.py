@@ -27,9 +27,9 @@ from django.utils.translation import ngettext
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
 from gtfs.models import BuergerbusBooking, FeedKind, StopTime
 from mobility.errors import DomainError, ValidationFailed
+from mobility.geo import haversine_m
 
 from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
-from .domain.timetable import haversine_m
 from .timetable_store import (
     from_service_time,
     local_tz,
@@ -902,7 +902,7 @@ def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:
 def _log_search(query: SearchQuery, results: int) -> None:
     """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics."""
     try:
-        from mobility.stats.services import search_log_record
+        from stats.services import search_log_record
 
         search_log_record(
             origin_lat=query.origin.lat,

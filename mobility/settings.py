@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "mobility.notifications",
     "mobility.core",
     "mobility.privacy",
-    "mobility.stats",
+    "stats",
     "gtfs",
     "rides",
     "carsharing",

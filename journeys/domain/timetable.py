@@ -48,8 +48,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from gtfs.domain.times import service_day_reference
+from mobility.geo import EARTH_RADIUS_M, haversine_m
 
-EARTH_RADIUS_M = 6_371_008.8
 DAY_S = 86_400
 INF_TIME = np.int64(2**40)  # "unreachable" label; far above any time in a timetable
 KEY_STRIDE = 1 << 21  # > span of times in one timetable (about 24 days of seconds)
@@ -250,16 +250,6 @@ make_monotone = _make_monotone  # public name for feeding a TimetableSource from
 # --------------------------------------------------------------------------------------------
 # Geometry
 # --------------------------------------------------------------------------------------------
-
-
-def haversine_m(lat1, lon1, lat2, lon2):
-    """Great-circle distance in metres (works on scalars and numpy arrays)."""
-    p1 = np.radians(lat1)
-    p2 = np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 def walk_seconds(walk_m, speed_mps: float):

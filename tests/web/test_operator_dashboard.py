@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from mobility.stats.models import SearchLog
-from mobility.stats.services import search_log_entry
+from stats.models import SearchLog
+from stats.services import search_log_entry
 from tests.factories import UserFactory
 from tests.web.conftest import signed_in
 

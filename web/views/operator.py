@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mobility.errors import DomainError
-from mobility.stats import conf as stats_conf
-from mobility.stats.charts import CHARTS, chart_render
-from mobility.stats.exporters import FORMATS, filename
-from mobility.stats.exporters import render as export_render
-from mobility.stats.selectors.reports import SECTIONS, report_build, report_query
+from stats import conf as stats_conf
+from stats.charts import CHARTS, chart_render
+from stats.exporters import FORMATS, filename
+from stats.exporters import render as export_render
+from stats.selectors.reports import SECTIONS, report_build, report_query
 
 from .operator_base import operator_page
 
