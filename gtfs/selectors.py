@@ -527,3 +527,54 @@ def lines_geojson() -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def import_list(*, limit: int = 50) -> QuerySet:
+    """The latest uploaded feeds with their import's outcome, newest first."""
+    from .models import GtfsImport
+
+    return GtfsImport.objects.select_related("version", "created_by").order_by("-id")[:limit]
+
+
+def import_get(*, import_id: int):
+    """One uploaded feed's import record; ``NotFound`` (``gtfs_import_not_found``) otherwise."""
+    from .models import GtfsImport
+
+    record = GtfsImport.objects.select_related("version", "created_by").filter(pk=import_id).first()
+    if record is None:
+        raise NotFound("No such import.", code="gtfs_import_not_found")
+    return record
+
+
+def buergerbus_timetable(*, version_id: int) -> dict:
+    """Everything the Bürgerbus editor shows of one version: stops, booking rules, lines
+    (with their number of trips) and trips (with service, exception dates and stop times)."""
+    from django.db.models import Count, Prefetch
+
+    from .models import BookingRule
+
+    trips = (
+        Trip.objects.filter(version_id=version_id)
+        .select_related("route", "service", "booking_rule")
+        .prefetch_related(
+            "service__dates",
+            Prefetch(
+                "stop_times",
+                queryset=StopTime.objects.filter(version_id=version_id)
+                .select_related("stop")
+                .order_by("stop_sequence"),
+            ),
+        )
+        .order_by("route__short_name", "id")
+    )
+    return {
+        "stops": list(Stop.objects.filter(version_id=version_id).order_by("name", "id")),
+        "rules": list(BookingRule.objects.filter(version_id=version_id).order_by("id")),
+        "lines": list(
+            Route.objects.filter(version_id=version_id)
+            .select_related("booking_rule")
+            .annotate(trip_count=Count("trips"))
+            .order_by("short_name", "id")
+        ),
+        "trips": list(trips),
+    }

@@ -258,3 +258,10 @@ def meeting_points_geojson() -> dict:
             for point in MeetingPoint.objects.filter(active=True).order_by("name")
         ],
     }
+
+
+def roadgraph_list():
+    """Imported road graphs, the active one first."""
+    from .models import RoadGraph as RoadGraphModel
+
+    return RoadGraphModel.objects.order_by("-active", "name")

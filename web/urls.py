@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from .urls_member import urlpatterns as member_urlpatterns
+from .urls_operator import urlpatterns as operator_urlpatterns
 from .views import accounts, booking, offers, pages, search, trips
 
 app_name = "web"
@@ -26,6 +27,7 @@ urlpatterns = [
     # car-sharing member pages and the map: web/urls_member.py
     *member_urlpatterns,
     path("verwaltung/", include("web.urls_console_staff")),  # the town-hall staff console
+    *operator_urlpatterns,  # the operator console: web/urls_operator.py
     # account
     path("anmelden/", accounts.login_view, name="login"),
     path("abmelden/", accounts.logout_view, name="logout"),
