@@ -74,7 +74,11 @@ MODULES: dict[str, list[str]] = {
     "mobility/stats/domain/heatmap.py": ["tests/stats/test_domain_heatmap.py"],
     "journeys/domain/cache.py": ["tests/journeys/test_cache.py", "tests/journeys/test_domain_cache.py"],
     "journeys/domain/timetable.py": ["tests/journeys/test_raptor_unit.py", "tests/journeys/test_cache.py"],
-    "journeys/domain/raptor.py": ["tests/journeys/test_raptor_unit.py"],
+    "journeys/domain/raptor.py": [
+        "tests/journeys/test_raptor_unit.py",
+        "tests/journeys/test_raptor_boundaries.py",
+        "tests/journeys/test_raptor_numpy_rounds.py",
+    ],
     "journeys/domain/raptor_kernel.py": ["tests/journeys/test_raptor_unit.py"],
 }
 SAMPLE_CAP: dict[str, int] = {
