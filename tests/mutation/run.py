@@ -19,8 +19,10 @@ For every module in ``MODULES`` this
 The last line is one JSON object with the table. The exit status is 1 when a module stays
 below ``MUTATE_MIN_RATE`` (default 90 %).
 
-Usage: ``python -m tests.mutation.run [--report] [module-substring ...]`` (``--report`` only
-summarises the last runs kept in ``var/mutate/``), e.g.
+Usage: ``python -m tests.mutation.run [--report | --survivors] [module-substring ...]``
+(``--report`` only summarises the last runs kept in ``var/mutate/``; ``--survivors`` runs the
+last run's undetected mutants again against the module's current tests, keeping the sample),
+e.g.
 ``python -m tests.mutation.run pricing policy``; ``MUTATE_SAMPLE=0`` runs every mutant.
 Survivors are printed with ``mutmut show`` diffs when ``MUTATE_SHOW=1``.
 """
@@ -140,6 +142,12 @@ def stage(module: str, tests: list[str]) -> Path:
     where.mkdir(parents=True)
     for name in PACKAGES:
         (where / name).symlink_to(ROOT / name)
+    write_config(where, module, tests)
+    return where
+
+
+def write_config(where: Path, module: str, tests: list[str]) -> None:
+    """The staging directory's ``pyproject.toml``: pytest's settings and mutmut's for one module."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     pytest_options = project["tool"]["pytest"]["ini_options"]
     config = textwrap.dedent(
@@ -161,7 +169,6 @@ def stage(module: str, tests: list[str]) -> Path:
         """
     )
     (where / "pyproject.toml").write_text(config, encoding="utf-8")
-    return where
 
 
 def mutant_names(where: Path, module: str) -> list[str]:
@@ -190,14 +197,32 @@ def run_module(module: str, tests: list[str], size: int, seed: int, children: in
     where = stage(module, tests)
     names = mutant_names(where, module)
     chosen = sample(names, size, seed)
+    (where / "sample.json").write_text(json.dumps({"total": len(names), "chosen": chosen}))
+    run_mutmut(where, module, chosen, children)
+    return read_results(module)
+
+
+def rerun_survivors(module: str, tests: list[str], children: int, equivalents: dict[str, str]) -> dict:
+    """Run the last run's undetected mutants of ``module`` again against its current tests
+    (the staging directory and its sample are kept; the other mutants keep their results)."""
+    where = STAGE_ROOT / slug(module)
+    last = read_results(module)
+    again = [n for n, s in last["status"].items() if s not in DETECTED and n not in equivalents]
+    write_config(where, module, tests)
+    if again:
+        run_mutmut(where, module, again, children)
+    return read_results(module)
+
+
+def run_mutmut(where: Path, module: str, names: list[str], children: int) -> None:
     env = dict(os.environ)
     env.setdefault("SHARED_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     env.pop("DATABASE_URL", None)  # SQLite and the in-memory channel layer: no shared connections
     env.pop("REDIS_URL", None)
     log = where / "mutmut.log"
-    with log.open("w") as out:
+    with log.open("a") as out:
         done = subprocess.run(
-            [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *chosen],
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names],
             cwd=where,
             env=env,
             stdout=out,
@@ -206,8 +231,6 @@ def run_module(module: str, tests: list[str], size: int, seed: int, children: in
     meta = where / "mutants" / (module + ".meta")
     if done.returncode != 0 and not meta.exists():
         raise SystemExit(f"mutmut failed for {module}; see {log}")
-    (where / "sample.json").write_text(json.dumps({"total": len(names), "chosen": chosen}))
-    return read_results(module)
 
 
 def read_results(module: str) -> dict:
@@ -255,11 +278,12 @@ def main(argv: list[str]) -> int:
     minimum = float(os.environ.get("MUTATE_MIN_RATE", "0.9"))
     equivalents = load_equivalents()
     report_only = "--report" in argv
-    argv = [a for a in argv if a != "--report"]
+    survivors_only = "--survivors" in argv
+    argv = [a for a in argv if a not in ("--report", "--survivors")]
     selected = [m for m in MODULES if not argv or any(a in m for a in argv)]
     if not selected:
         raise SystemExit(f"no module matches {argv}; known: {', '.join(MODULES)}")
-    if report_only:  # summarise the last runs kept in var/mutate/ without running anything
+    if report_only or survivors_only:  # only modules with a last run kept in var/mutate/
         selected = [m for m in selected if (STAGE_ROOT / slug(m) / "sample.json").exists()]
     rows = []
     for module in selected:
@@ -268,6 +292,8 @@ def main(argv: list[str]) -> int:
         module_size = min(size, cap) if cap and size > 0 else (cap or size)
         if report_only:
             result = read_results(module)
+        elif survivors_only:
+            result = rerun_survivors(module, MODULES[module], children, equivalents)
         else:
             result = run_module(module, MODULES[module], module_size, seed, children)
         row = summarise(result, equivalents)
