@@ -75,7 +75,11 @@ MODULES: dict[str, list[str]] = {
     "mobility/stats/domain/zones.py": ["tests/stats/test_domain_zones.py"],
     "mobility/stats/domain/heatmap.py": ["tests/stats/test_domain_heatmap.py"],
     "journeys/domain/cache.py": ["tests/journeys/test_cache.py", "tests/journeys/test_domain_cache.py"],
-    "journeys/domain/timetable.py": ["tests/journeys/test_raptor_unit.py", "tests/journeys/test_cache.py"],
+    "journeys/domain/timetable.py": [
+        "tests/journeys/test_timetable_unit.py",
+        "tests/journeys/test_raptor_unit.py",
+        "tests/journeys/test_cache.py",
+    ],
     "journeys/domain/raptor.py": [
         "tests/journeys/test_raptor_unit.py",
         "tests/journeys/test_raptor_boundaries.py",
