@@ -30,8 +30,12 @@ def test_unit_rule_holds_on_the_numpy_rounds(rule, numpy_rounds, tmp_path):
 
 
 def test_kernel_import_failure_falls_back_to_numpy(monkeypatch):
+    import journeys.domain
+
     monkeypatch.setattr(raptor, "_KERNEL", None)
-    monkeypatch.setitem(sys.modules, "journeys.domain.raptor_kernel", None)  # import raises ImportError
+    # as if numba were missing: importing the kernel module raises ImportError
+    monkeypatch.delattr(journeys.domain, "raptor_kernel", raising=False)
+    monkeypatch.setitem(sys.modules, "journeys.domain.raptor_kernel", None)
     assert raptor._kernel() is None
     assert raptor._KERNEL is False
     assert raptor._kernel() is None  # decided once

@@ -212,9 +212,17 @@ def rerun_survivors(module: str, tests: list[str], children: int, equivalents: d
     where = STAGE_ROOT / slug(module)
     last = read_results(module)
     again = [n for n, s in last["status"].items() if s not in DETECTED and n not in equivalents]
+    meta = where / "mutants" / (module + ".meta")
+    before = json.loads(meta.read_text())["exit_code_by_key"]
     write_config(where, module, tests)
     if again:
         run_mutmut(where, module, again, children)
+    # mutmut rewrites its meta file when it regenerates the mutants: keep the earlier results
+    # of the mutants not run again
+    data = json.loads(meta.read_text())
+    fresh = data["exit_code_by_key"]
+    data["exit_code_by_key"] = {**before, **{n: fresh[n] for n in again if fresh.get(n) is not None}}
+    meta.write_text(json.dumps(data))
     return read_results(module)
 
 
