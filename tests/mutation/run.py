@@ -59,7 +59,14 @@ MODULES: dict[str, list[str]] = {
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
     "rides/domain/matching.py": ["tests/rides/test_domain_matching.py", "tests/rides/test_matching.py"],
     "rides/domain/roadgraph.py": [
+        "tests/rides/test_roadgraph_units.py",
         "tests/rides/test_domain_roadgraph.py",
+        # the fast tests of these files (the osmnx comparison takes minutes)
+        "tests/rides/test_osm_access.py::test_every_combination_of_the_four_access_keys",
+        "tests/rides/test_osm_access.py::test_access_examples",
+        "tests/rides/test_osm_access.py::test_generated_ways_enter_the_graph_by_the_hierarchy",
+        "tests/rides/test_osm_access.py::test_walking_profile",
+        "tests/web/test_map_layers.py::test_network_lines_merge_both_directions_and_drop_sub_pixel_sections",
         "tests/rides/test_roadgraph.py",
         "tests/rides/test_matching.py",
     ],
