@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from gtfs.domain.times import parse_gtfs_times
-from gtfs.domain.validation import ERROR, WARNING, LONG_TIME_WARNING_S, ProblemList, validate_feed
+from gtfs.domain.validation import ERROR, LONG_TIME_WARNING_S, WARNING, ProblemList, validate_feed
 
 VALID = {
     "agency": "agency_id,agency_name,agency_url,agency_timezone\nA,Lindenau,https://l.example,Europe/Berlin\n",

@@ -54,7 +54,7 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/booking.py": ["tests/gtfs/test_domain_booking.py"],
     "gtfs/domain/names.py": ["tests/gtfs/test_domain_names.py"],
     "gtfs/domain/zipguard.py": ["tests/gtfs/test_domain_zipguard.py"],
-    "gtfs/domain/validation.py": ["tests/gtfs/test_import.py"],
+    "gtfs/domain/validation.py": ["tests/gtfs/test_domain_validation.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
     "rides/domain/matching.py": ["tests/rides/test_domain_matching.py", "tests/rides/test_matching.py"],
