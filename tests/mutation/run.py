@@ -57,7 +57,11 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/validation.py": ["tests/gtfs/test_domain_validation.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
-    "rides/domain/matching.py": ["tests/rides/test_domain_matching.py", "tests/rides/test_matching.py"],
+    "rides/domain/matching.py": [
+        "tests/rides/test_matching_boundaries.py",
+        "tests/rides/test_domain_matching.py",
+        "tests/rides/test_matching.py",
+    ],
     "rides/domain/roadgraph.py": [
         "tests/rides/test_roadgraph_units.py",
         "tests/rides/test_domain_roadgraph.py",
