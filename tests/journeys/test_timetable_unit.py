@@ -492,3 +492,40 @@ def test_saved_file_round_trip_and_compressed_members_are_refused(tmp_path):
     assert load_timetable(packed).stop_ids == tt.stop_ids  # np.load reads it
     with pytest.raises(ValueError, match=r"member stop_lat\.npy is compressed; cannot memory-map$"):
         load_timetable(packed, mmap=True)
+
+
+def test_memory_mapped_members_keep_their_layout_shape_and_scalars(tmp_path):
+    from journeys.domain.timetable import _npz_memmap
+
+    fortran = np.asfortranarray(np.arange(12, dtype=np.int64).reshape(3, 4))
+    path = tmp_path / "a.npz"
+    with open(path, "wb") as fh:
+        np.savez(fh, f=fortran, c=np.arange(6.0).reshape(2, 3), s=np.array(7, dtype=np.int64), e=np.zeros((0, 2)))
+    arrays = _npz_memmap(path)
+    assert arrays["f"].tolist() == fortran.tolist() and arrays["f"].flags.f_contiguous
+    assert isinstance(arrays["f"], np.memmap) and isinstance(arrays["c"], np.memmap)
+    assert arrays["c"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert (arrays["s"].shape, int(arrays["s"])) == ((), 7)
+    assert (arrays["e"].shape, arrays["e"].dtype) == ((0, 2), np.float64)
+
+
+def test_timetable_for_a_date_before_a_clock_change_shifts_tomorrow_by_23_hours():
+    source = TimetableSource.from_inputs(SIX, [line("early", [("A", "03:00:00"), ("B", "03:30:00")], service="SU")])
+    cal = ServiceCalendar(added={dt.date(2024, 3, 31): {"SU"}})
+    berlin = ZoneInfo("Europe/Berlin")
+    # Saturday 30 March 2024; clocks go forward in the night: Sunday's 03:00 is 26:00 after Saturday's zero
+    tt = timetable_for_date(source, cal, dt.date(2024, 3, 30), tz=berlin)
+    assert (tt.times_dep.tolist(), tt.inst_day.tolist()) == ([hms("26:00:00"), hms("26:30:00")], [1])
+    tt = timetable_for_date(source, cal, dt.date(2024, 3, 30))
+    assert tt.times_dep.tolist() == [hms("27:00:00"), hms("27:30:00")]
+    # a window ending at 26:00 still holds it across the clock change, not without the time zone
+    assert (
+        timetable_for_date(source, cal, dt.date(2024, 3, 30), tz=berlin, window=(0, hms("26:00:00"))).n_positions == 2
+    )
+    assert timetable_for_date(source, cal, dt.date(2024, 3, 30), window=(0, hms("26:00:00"))).n_positions == 0
+    # lookback given explicitly: three days back
+    late = TimetableSource.from_inputs(SIX, [line("late", [("A", "50:00:00"), ("B", "50:30:00")], service="SU")])
+    tt = timetable_for_date(late, cal, dt.date(2024, 4, 2), lookback_days=2)
+    assert (tt.times_dep.tolist(), tt.inst_day.tolist()) == ([hms("02:00:00"), hms("02:30:00")], [-2])
+    assert timetable_for_date(late, cal, dt.date(2024, 4, 2), lookback_days=1).n_positions == 0
+    assert timetable_for_date(late, cal, dt.date(2024, 4, 2)).n_positions == 2  # lookback from the feed: 2 days
