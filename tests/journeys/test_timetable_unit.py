@@ -41,6 +41,13 @@ MONDAY = dt.date(2024, 1, 1)  # a fixed week, whatever today is
 WEEK = [MONDAY + dt.timedelta(days=i) for i in range(7)]
 
 
+def trip_stop_times(tt, route: int, rank: int):
+    """(stops, arrivals, departures) of the ``rank``-th trip of a route, read from the arrays."""
+    a, b = tt.route_pos_start[route], tt.route_pos_start[route + 1]
+    cols = tt.pos_col_start[a:b] + rank
+    return tt.pos_stop[a:b], tt.times_arr[cols], tt.times_dep[cols]
+
+
 def hms(text: str) -> int:
     h, m, s = (int(x) for x in text.split(":"))
     return h * 3600 + m * 60 + s
@@ -344,7 +351,7 @@ def test_routes_group_by_stops_and_rules_and_split_overtaking_trips():
     ]
     assert sorted(members) == [["t1", "t2"], ["t3"], ["t4"]]
     r4 = next(r for r in range(3) if members[r] == ["t4"])
-    stop_ids, arr, dep = tt.trip_stop_times(r4, 0)
+    stop_ids, arr, dep = trip_stop_times(tt, r4, 0)
     assert ([tt.stop_ids[s] for s in stop_ids], arr.tolist(), dep.tolist()) == (
         ["A", "B", "C"],
         [hms("09:00:00"), hms("09:10:00"), hms("09:20:00")],
@@ -462,7 +469,7 @@ def test_reversed_timetable_negates_and_flips():
     tt = build_timetable(source, [(0, {"WK"})])
     rev = tt.reversed()
     assert rev.reversed() is tt and tt.reversed() is rev
-    stop_ids, arr, dep = rev.trip_stop_times(0, 0)
+    stop_ids, arr, dep = trip_stop_times(rev, 0, 0)
     assert [rev.stop_ids[s] for s in stop_ids] == ["C", "B", "A"]
     assert arr.tolist() == [-hms("08:20:00"), -hms("08:10:00"), -hms("08:00:00")]
     assert dep.tolist() == arr.tolist()
