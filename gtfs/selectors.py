@@ -23,11 +23,70 @@ EARTH_RADIUS_M = 6_371_000.0
 WEEKDAY_FIELDS = Service.WEEKDAYS
 
 
+@dataclass(frozen=True)
+class ActiveVersions:
+    """The active version of every feed: ``ids`` sorted; ``tokens`` the ids plus the time of
+    the last in-place edit (``<id>_<ms>``; the Bürgerbus timetable is edited without a new
+    version), so anything compiled or cached from a version's rows is keyed by its token;
+    ``kinds`` the feed kind of each version."""
+
+    ids: tuple[int, ...]
+    tokens: tuple[str, ...]
+    kinds: dict[int, str] = field(default_factory=dict)
+
+    def ids_of_kind(self, kind: str) -> list[int]:
+        return [pk for pk in self.ids if self.kinds.get(pk) == kind]
+
+
+#: Cache key and lifetime (seconds) of the active versions. A switch (import, rollback, an
+#: edit of the Bürgerbus timetable, the admin) deletes the key when it saves and again when it
+#: commits (``gtfs.apps``); the lifetime only bounds a reader that read the old state just
+#: before a commit and stored it just after.
+ACTIVE_VERSIONS_KEY = "gtfs:active-versions:v1"
+ACTIVE_VERSIONS_TTL_S = 30
+
+
+def active_versions() -> ActiveVersions:
+    """The active feed versions (one small query, or none: cached in Django's cache).
+
+    Inside a transaction nothing is cached: what it reads may still be rolled back.
+    """
+    from django.core.cache import cache
+    from django.db import connection
+
+    cacheable = not connection.in_atomic_block
+    if cacheable:
+        found = cache.get(ACTIVE_VERSIONS_KEY)
+        if isinstance(found, ActiveVersions):
+            return found
+    rows = sorted(
+        FeedVersion.objects.filter(
+            pk__in=Feed.objects.filter(active_version__isnull=False).values("active_version")
+        ).values_list("pk", "edited_at", "feed__kind")
+    )
+    active = ActiveVersions(
+        ids=tuple(pk for pk, _, _ in rows),
+        tokens=tuple(str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited, _ in rows),
+        kinds={pk: kind for pk, _, kind in rows},
+    )
+    if cacheable:
+        cache.set(ACTIVE_VERSIONS_KEY, active, ACTIVE_VERSIONS_TTL_S)
+    return active
+
+
+def active_versions_forget() -> None:
+    """Drop the cached active versions now and once the current transaction commits."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    cache.delete(ACTIVE_VERSIONS_KEY)
+    transaction.on_commit(lambda: cache.delete(ACTIVE_VERSIONS_KEY))
+
+
 def active_version_ids(*, kind: str | None = None) -> list[int]:
-    feeds = Feed.objects.filter(active_version__isnull=False)
-    if kind:
-        feeds = feeds.filter(kind=kind)
-    return list(feeds.values_list("active_version_id", flat=True))
+    """Ids of the active version of every feed (of feeds of ``kind``), sorted."""
+    active = active_versions()
+    return active.ids_of_kind(kind) if kind else list(active.ids)
 
 
 def feed_list() -> QuerySet[Feed]:
