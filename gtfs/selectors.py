@@ -38,12 +38,13 @@ class ActiveVersions:
         return [pk for pk in self.ids if self.kinds.get(pk) == kind]
 
 
-#: Cache key and lifetime (seconds) of the active versions. A switch (import, rollback, an
-#: edit of the Bürgerbus timetable, the admin) deletes the key when it saves and again when it
-#: commits (``gtfs.apps``); the lifetime only bounds a reader that read the old state just
-#: before a commit and stored it just after.
+#: Cache key and lifetime (seconds) of the active versions. Every save of a feed or version
+#: (import, rollback, an edit of the Bürgerbus timetable, the admin) deletes the key at once
+#: (``gtfs.apps``), and the switches in ``gtfs.services``/``gtfs.feed_import`` again when they
+#: commit (``journeys.tasks.schedule_timetables_precompile``); the lifetime bounds what a reader
+#: that read the old state just before a commit and stored it just after can keep.
 ACTIVE_VERSIONS_KEY = "gtfs:active-versions:v1"
-ACTIVE_VERSIONS_TTL_S = 30
+ACTIVE_VERSIONS_TTL_S = 10
 
 
 def active_versions() -> ActiveVersions:
@@ -75,12 +76,10 @@ def active_versions() -> ActiveVersions:
 
 
 def active_versions_forget() -> None:
-    """Drop the cached active versions now and once the current transaction commits."""
+    """Drop the cached active versions (the next reader reads them again)."""
     from django.core.cache import cache
-    from django.db import transaction
 
     cache.delete(ACTIVE_VERSIONS_KEY)
-    transaction.on_commit(lambda: cache.delete(ACTIVE_VERSIONS_KEY))
 
 
 def active_version_ids(*, kind: str | None = None) -> list[int]:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
-from gtfs.models import BuergerbusBooking
+from gtfs.models import BuergerbusBooking, Trip
 from mobility.errors import DomainError, ValidationFailed
 
 from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
@@ -156,7 +156,8 @@ def _score(option: Option, query: SearchQuery) -> float:
 class _TransitContext:
     """What the legs of several journeys of one service day need besides the timetable: the
     trips' rows (cached per active version, ``timetable_store.search_rows``) and, for Bürgerbus
-    trips only, their confirmed bookings (one query for every journey's trips together)."""
+    trips only, their capacity and confirmed bookings (read live: two queries for every
+    journey's trips together)."""
 
     def __init__(self, tt, day: date, seats: int) -> None:
         self.tt = tt
@@ -164,6 +165,7 @@ class _TransitContext:
         self.seats = seats
         self.rows = search_rows()
         self._booked: dict[tuple[int, date], list[Occupancy]] = {}
+        self._capacity: dict[int, int] = {}
 
     def load(self, journeys: list[Journey]) -> None:
         wanted: set[tuple[int, date]] = set()
@@ -178,6 +180,10 @@ class _TransitContext:
             return
         for pair in wanted:
             self._booked[pair] = []
+        # seats are sold live: the capacity is read with the bookings, not from the cache
+        self._capacity.update(
+            Trip.objects.filter(pk__in={trip for trip, _ in wanted}).values_list("pk", "capacity")
+        )
         found = BuergerbusBooking.objects.filter(
             trip_id__in={trip for trip, _ in wanted},
             service_date__in={day for _, day in wanted},
@@ -229,10 +235,11 @@ class _TransitContext:
         if (trip.pk, service_day) not in self._booked:
             self.load([Journey(0, 0, 0, 1, 0.0, (leg,))])  # a leg not seen by ``load`` (not expected)
         booked = self._booked[(trip.pk, service_day)]
+        capacity = self._capacity.get(trip.pk, trip.capacity)
         if board_call is not None and alight_call is not None:
-            free = max(trip.capacity - max_load(booked, board_call[0], alight_call[0]), 0)
+            free = max(capacity - max_load(booked, board_call[0], alight_call[0]), 0)
         else:
-            free = trip.capacity
+            free = capacity
         out["free_seats"] = free
         rule = None if trip.booking_rule_id is None else self.rows.booking_rules.get(trip.booking_rule_id)
         deadline = booking_deadline(
@@ -661,6 +668,21 @@ def _grid_ceil(moment: datetime, minutes: int) -> datetime:
     return moment + timedelta(minutes=extra)
 
 
+def _vehicles_near(origin: Point, radius_km: float) -> bool:
+    """Whether a car in service stands at a station inside the box around ``origin`` that holds
+    the circle of ``radius_km`` (a superset: the exact distance is decided later). One cheap
+    query instead of the availability search when no car is near, as in most of a region."""
+    from carsharing.models import Vehicle
+
+    dlat = math.degrees(radius_km / 6371.0088) * 1.01
+    cars = Vehicle.objects.filter(in_service=True, station__lat__range=(origin.lat - dlat, origin.lat + dlat))
+    if abs(origin.lat) + dlat < 89.0:  # near a pole every longitude is close
+        dlon = dlat / math.cos(math.radians(abs(origin.lat) + dlat))
+        if origin.lon - dlon >= -180.0 and origin.lon + dlon <= 180.0:  # the box does not cross 180°
+            cars = cars.filter(station__lon__range=(origin.lon - dlon, origin.lon + dlon))
+    return cars.exists()
+
+
 def carsharing_options(query: SearchQuery, user) -> list[Option]:
     from carsharing import conf as car_conf
     from carsharing.selectors import vehicle_availability, vehicles_free_near
@@ -669,6 +691,9 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
     grid = int(car_conf.get("CARSHARING_GRID_MINUTES"))
     from . import roads
 
+    radius_km = max(query.max_walk_m, 500.0) / 1000
+    if not _vehicles_near(query.origin, radius_km):
+        return []  # no car in service within reach: nothing to price or drive
     straight = haversine_m(query.origin.lat, query.origin.lon, query.destination.lat, query.destination.lon)
     road = roads.drive(query.origin.lat, query.origin.lon, query.destination.lat, query.destination.lon)
     # on the car graph when there is one; straight line x detour at 50 km/h otherwise
@@ -680,7 +705,6 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
         start = _grid_ceil(query.arrive_by - timedelta(seconds=drive_s) - timedelta(minutes=grid), grid)
         start -= timedelta(minutes=grid)
     end = start + timedelta(hours=query.rental_hours)
-    radius_km = max(query.max_walk_m, 500.0) / 1000
     km_estimate = math.ceil(2 * road_m / 1000)  # there and back
     member = bool(user is not None and user.is_authenticated and user.is_member)
     now = timezone.now()
@@ -904,11 +928,12 @@ def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:
 
 
 def _log_search(query: SearchQuery, results: int) -> None:
-    """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics."""
+    """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics; written by
+    a Celery worker (directly when the queue is down), not while the searcher waits."""
     try:
-        from mobility.stats.services import search_log_record
+        from mobility.stats.services import search_log_queue
 
-        search_log_record(
+        search_log_queue(
             origin_lat=query.origin.lat,
             origin_lon=query.origin.lon,
             dest_lat=query.destination.lat,
