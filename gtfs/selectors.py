@@ -45,20 +45,33 @@ class ActiveVersions:
 #: that read the old state just before a commit and stored it just after can keep.
 ACTIVE_VERSIONS_KEY = "gtfs:active-versions:v1"
 ACTIVE_VERSIONS_TTL_S = 10
+#: Each process also keeps what it read for this long (seconds), so the several look-ups of
+#: one search cost no round trip; a switch in this process forgets it at once, one in another
+#: process is seen here within this delay.
+ACTIVE_VERSIONS_LOCAL_TTL_S = 1.0
+_local: tuple[float, ActiveVersions | None] = (0.0, None)
 
 
 def active_versions() -> ActiveVersions:
-    """The active feed versions (one small query, or none: cached in Django's cache).
+    """The active feed versions (one small query, or none: cached in this process for a second
+    and in Django's cache for a few).
 
     Inside a transaction nothing is cached: what it reads may still be rolled back.
     """
+    global _local
+    import time
+
     from django.core.cache import cache
     from django.db import connection
 
     cacheable = not connection.in_atomic_block
     if cacheable:
+        until, known = _local
+        if known is not None and time.monotonic() < until:
+            return known
         found = cache.get(ACTIVE_VERSIONS_KEY)
         if isinstance(found, ActiveVersions):
+            _local = (time.monotonic() + ACTIVE_VERSIONS_LOCAL_TTL_S, found)
             return found
     rows = sorted(
         FeedVersion.objects.filter(
@@ -72,13 +85,16 @@ def active_versions() -> ActiveVersions:
     )
     if cacheable:
         cache.set(ACTIVE_VERSIONS_KEY, active, ACTIVE_VERSIONS_TTL_S)
+        _local = (time.monotonic() + ACTIVE_VERSIONS_LOCAL_TTL_S, active)
     return active
 
 
 def active_versions_forget() -> None:
     """Drop the cached active versions (the next reader reads them again)."""
+    global _local
     from django.core.cache import cache
 
+    _local = (0.0, None)
     cache.delete(ACTIVE_VERSIONS_KEY)
 
 

@@ -181,9 +181,7 @@ class _TransitContext:
         for pair in wanted:
             self._booked[pair] = []
         # seats are sold live: the capacity is read with the bookings, not from the cache
-        self._capacity.update(
-            Trip.objects.filter(pk__in={trip for trip, _ in wanted}).values_list("pk", "capacity")
-        )
+        self._capacity.update(Trip.objects.filter(pk__in={trip for trip, _ in wanted}).values_list("pk", "capacity"))
         found = BuergerbusBooking.objects.filter(
             trip_id__in={trip for trip, _ in wanted},
             service_date__in={day for _, day in wanted},
@@ -668,19 +666,43 @@ def _grid_ceil(moment: datetime, minutes: int) -> datetime:
     return moment + timedelta(minutes=extra)
 
 
-def _vehicles_near(origin: Point, radius_km: float) -> bool:
-    """Whether a car in service stands at a station inside the box around ``origin`` that holds
-    the circle of ``radius_km`` (a superset: the exact distance is decided later). One cheap
-    query instead of the availability search when no car is near, as in most of a region."""
+#: How long a process trusts its list of the stations with cars in service (seconds). It only
+#: decides whether the availability search runs at all (which reads everything afresh), so a
+#: car put into service shows in searches of other processes within this delay.
+CARS_TTL_S = 5.0
+_cars: tuple[float, list[tuple[float, float]] | None] = (0.0, None)
+
+
+def cars_in_service_forget() -> None:
+    global _cars
+    _cars = (0.0, None)
+
+
+def _car_stations() -> list[tuple[float, float]]:
+    """(lat, lon) of every station with a car in service; remembered for ``CARS_TTL_S`` outside
+    transactions (inside one, what is read may be rolled back)."""
+    global _cars
+    import time
+
+    from django.db import connection
+
     from carsharing.models import Vehicle
 
-    dlat = math.degrees(radius_km / 6371.0088) * 1.01
-    cars = Vehicle.objects.filter(in_service=True, station__lat__range=(origin.lat - dlat, origin.lat + dlat))
-    if abs(origin.lat) + dlat < 89.0:  # near a pole every longitude is close
-        dlon = dlat / math.cos(math.radians(abs(origin.lat) + dlat))
-        if origin.lon - dlon >= -180.0 and origin.lon + dlon <= 180.0:  # the box does not cross 180°
-            cars = cars.filter(station__lon__range=(origin.lon - dlon, origin.lon + dlon))
-    return cars.exists()
+    until, known = _cars
+    if known is not None and time.monotonic() < until and not connection.in_atomic_block:
+        return known
+    stations = list(Vehicle.objects.filter(in_service=True).values_list("station__lat", "station__lon").distinct())
+    if not connection.in_atomic_block:
+        _cars = (time.monotonic() + CARS_TTL_S, stations)
+    return stations
+
+
+def _vehicles_near(origin: Point, radius_km: float) -> bool:
+    """Whether a car in service stands within ``radius_km`` (straight line, a superset of what
+    the availability search accepts), so most searches in a region without a car nearby skip it."""
+    from carsharing.domain.availability import haversine_km
+
+    return any(haversine_km(origin.lat, origin.lon, lat, lon) <= radius_km * 1.001 for lat, lon in _car_stations())
 
 
 def carsharing_options(query: SearchQuery, user) -> list[Option]:

@@ -329,9 +329,7 @@ def _geojson(option: Option) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
-def option_view(
-    index: int, option: Option, *, user, seats: int, origin_name: str, destination_name: str
-) -> OptionView:
+def option_view(index: int, option: Option, *, user, seats: int, origin_name: str, destination_name: str) -> OptionView:
     steps, notes = _steps(option, user, seats)
     price = euros(option.price_cents)
     if option.kind == "transit" and option.price_cents is None:

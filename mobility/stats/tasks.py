@@ -8,9 +8,7 @@ from celery import shared_task
 
 
 @shared_task(name="stats.search_log_write")
-def search_log_write_task(
-    *, origin_zone: str, destination_zone: str, time_bin: str, modes: str, results: int
-) -> None:
+def search_log_write_task(*, origin_zone: str, destination_zone: str, time_bin: str, modes: str, results: int) -> None:
     """Store one coarsened search-log entry queued by ``services.search_log_queue``."""
     from .services import search_log_write
 
