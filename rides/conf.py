@@ -55,3 +55,16 @@ def max_matches() -> int:
 def pending_hold_hours() -> float:
     """How long a rider's unanswered seat request holds the seats before it lapses."""
     return _setting("RIDES_PENDING_HOLD_HOURS", 24.0)
+
+
+def cost_rate_cents_per_km() -> float:
+    """Running costs per km of a ride (cents) for the cap on cost shares (PBefG § 1 Abs. 2 Nr. 1).
+
+    Default: the federal travel-expense rate for a private car, 20 cent/km (BRKG § 5 Abs. 1).
+    """
+    return _setting("RIDES_COST_RATE_CENTS_PER_KM", 20.0)
+
+
+def max_tolls_cents() -> int:
+    """The most a driver may state as tolls for one ride (cents)."""
+    return int(_setting("RIDES_MAX_TOLLS_CENTS", 10_000))

@@ -80,7 +80,13 @@ class RideOffer(models.Model):
     destination_node = models.PositiveIntegerField()
     departure = models.DateTimeField(help_text="First departure; recurring rides repeat its local time of day")
     seats = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(8)])
-    cost_share_cents = models.PositiveIntegerField(default=0)
+    cost_share_cents = models.PositiveIntegerField(default=0, help_text="What a rider pays per seat")
+    tolls_cents = models.PositiveIntegerField(default=0, help_text="Tolls on the route, stated by the driver")
+    running_cost_cents = models.PositiveIntegerField(
+        default=0,
+        help_text="The ride's running costs (route distance × RIDES_COST_RATE_CENTS_PER_KM + tolls) when offered: "
+        "the most all riders of one ride pay together (PBefG § 1 Abs. 2 Nr. 1)",
+    )
     max_detour_minutes = models.PositiveSmallIntegerField(
         default=15, validators=[MinValueValidator(0), MaxValueValidator(60)]
     )
@@ -185,6 +191,7 @@ class RideBooking(models.Model):
     dropoff_time = models.DateTimeField()
     walk_m = models.FloatField(default=0)
     added_s = models.FloatField(help_text="Extra driving seconds this rider caused when booked")
+    price_cents = models.PositiveIntegerField(default=0, help_text="This rider's share: cost share × seats")
     status = models.CharField(max_length=12, choices=BookingStatus.choices, default=BookingStatus.REQUESTED)
     cancel_reason = models.CharField(max_length=300, blank=True)
     cancelled_by = models.ForeignKey(

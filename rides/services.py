@@ -27,6 +27,7 @@ from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, Valida
 from mobility.notifications.services import notify
 
 from . import conf
+from .domain import costs
 from .domain.matching import match_plan
 from .domain.recurrence import weekday_mask
 from .domain.roadgraph import RoadGraph, RoadGraphError, encode_polyline
@@ -202,12 +203,18 @@ def offer_create(
     departure: datetime,
     seats: int,
     cost_share_cents: int = 0,
+    tolls_cents: int = 0,
     max_detour_minutes: int = 15,
     weekdays: list[int] | None = None,
     recurrence_until: date | None = None,
     recurrence_exceptions: list[date] | None = None,
 ) -> RideOffer:
-    """Post a ride; computes the driver's route and then looks for waiting requests (after commit)."""
+    """Post a ride; computes the driver's route and then looks for waiting requests (after commit).
+
+    The ride's running costs (route distance × ``RIDES_COST_RATE_CENTS_PER_KM`` + tolls) are
+    stored with it; a share per seat that would make a full car pay more is refused
+    (``cost_share_above_cap``, PBefG § 1 Abs. 2 Nr. 1).
+    """
     if departure <= timezone.now():
         raise ValidationFailed("The departure lies in the past.", code="departure_in_past", fields={"departure": []})
     _check_horizon(departure, "departure")
@@ -215,6 +222,11 @@ def offer_create(
         raise ValidationFailed("Offer between 1 and 8 seats.", code="invalid_seats", fields={"seats": []})
     if not 0 <= max_detour_minutes <= 60:
         raise ValidationFailed("The detour must be 0 to 60 minutes.", code="invalid_detour")
+    if cost_share_cents < 0:
+        raise ValidationFailed("The cost share cannot be negative.", code="invalid_cost_share")
+    if not 0 <= tolls_cents <= conf.max_tolls_cents():
+        message = f"Tolls must be 0 to {conf.max_tolls_cents()} cents."
+        raise ValidationFailed(message, code="invalid_tolls", fields={"tolls_cents": [message]})
     try:
         mask = weekday_mask(weekdays or [])
     except ValueError as exc:
@@ -235,6 +247,11 @@ def offer_create(
     if o_node == d_node:
         raise ValidationFailed("Origin and destination are the same place.", code="same_origin_destination")
     route = graph.route(o_node, d_node)
+    cap = costs.running_cost_cents(
+        distance_m=route.distance_m, rate_cents_per_km=conf.cost_rate_cents_per_km(), tolls_cents=tolls_cents
+    )
+    if not costs.offer_within_cap(cost_share_cents=cost_share_cents, seats=seats, cap_cents=cap):
+        _refuse_offer_above_cap(cap=cap, seats=seats, distance_m=route.distance_m)
     offer = RideOffer.objects.create(
         driver=driver,
         graph=graph_model,
@@ -249,6 +266,8 @@ def offer_create(
         departure=departure,
         seats=seats,
         cost_share_cents=cost_share_cents,
+        tolls_cents=tolls_cents,
+        running_cost_cents=cap,
         max_detour_minutes=max_detour_minutes,
         recurrence_weekdays=mask,
         recurrence_until=recurrence_until if mask else None,
@@ -261,6 +280,24 @@ def offer_create(
     offer_id = offer.pk
     transaction.on_commit(lambda: _schedule_offer_matching(offer_id))
     return offer
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100},{cents % 100:02d} €"
+
+
+def _refuse_offer_above_cap(*, cap: int, seats: int, distance_m: float) -> None:
+    most = costs.max_share_per_seat_cents(cap_cents=cap, seats=seats)
+    message = _(
+        "Riders may together pay at most the ride's running costs, %(cap)s (%(km).1f km); "
+        "with %(seats)d seats that is at most %(most)s per seat."
+    ) % {"cap": _euros(cap), "km": distance_m / 1000, "seats": seats, "most": _euros(most)}
+    raise ValidationFailed(
+        message,
+        code="cost_share_above_cap",
+        fields={"cost_share_cents": [message]},
+        params={"cap": _euros(cap), "km": f"{distance_m / 1000:.1f}".replace(".", ","), "most": _euros(most)},
+    )
 
 
 def _schedule_offer_matching(offer_id: int) -> None:
@@ -413,6 +450,19 @@ def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: da
             "Not enough free seats on this ride." if code == "seats_unavailable" else "This ride no longer fits.",
             code=code,
         )
+    price = costs.booking_price_cents(cost_share_cents=offer.cost_share_cents, seats=request.seats)
+    if not costs.booking_within_cap(
+        held_prices_cents=[b.price_cents for b in holding], new_price_cents=price, cap_cents=offer.running_cost_cents
+    ):
+        message = _(
+            "Riders of this ride may together pay at most its running costs, %(cap)s; "
+            "%(held)s are already booked, so a further %(price)s would exceed them."
+        ) % {
+            "cap": _euros(offer.running_cost_cents),
+            "held": _euros(sum(b.price_cents for b in holding)),
+            "price": _euros(price),
+        }
+        raise Conflict(message, code="cost_cap_exceeded", params={"cap": _euros(offer.running_cost_cents)})
     tz = timezone.get_current_timezone()
     pickup_point = match.pickup.label if isinstance(match.pickup.label, int) else None
     dropoff_point = match.dropoff.label if isinstance(match.dropoff.label, int) else None
@@ -434,6 +484,7 @@ def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: da
         dropoff_time=datetime.fromtimestamp(match.dropoff_time_s, tz),
         walk_m=match.walk_m,
         added_s=match.added_s,
+        price_cents=price,
     )
     notify(
         offer.driver,

@@ -137,7 +137,7 @@ WEEKDAY_CHOICES = [
 
 
 class OfferForm(forms.Form):
-    quiet_fields = ("weekdays", "until", "cost_share")
+    quiet_fields = ("weekdays", "until", "cost_share", "tolls")
     origin = forms.CharField(
         label=_("Von"),
         max_length=200,
@@ -156,6 +156,15 @@ class OfferForm(forms.Form):
         required=False,
         initial=0,
         help_text=_("0 heißt: kostenlos."),
+    )
+    tolls = forms.DecimalField(
+        label=_("Maut auf der Strecke (Euro, freiwillig)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        required=False,
+        initial=0,
+        help_text=_("Wird zu den Betriebskosten der Fahrt gezählt."),
     )
     max_detour_minutes = forms.IntegerField(label=_("Umweg höchstens (Minuten)"), min_value=0, max_value=60, initial=10)
     weekdays = forms.TypedMultipleChoiceField(

@@ -40,7 +40,16 @@ class OfferCreateSerializer(serializers.Serializer):
     destination = PlaceInputSerializer()
     departure = serializers.DateTimeField()
     seats = serializers.IntegerField(min_value=1, max_value=8)
-    cost_share_cents = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
+    cost_share_cents = serializers.IntegerField(
+        min_value=0,
+        max_value=100_000,
+        default=0,
+        help_text="What each rider pays per seat; a full car may pay at most the ride's running costs "
+        "(route km × RIDES_COST_RATE_CENTS_PER_KM + tolls, PBefG § 1 Abs. 2 Nr. 1): above, 400 cost_share_above_cap",
+    )
+    tolls_cents = serializers.IntegerField(
+        min_value=0, max_value=1_000_000, default=0, help_text="Tolls on the route, added to the running costs"
+    )
     max_detour_minutes = serializers.IntegerField(min_value=0, max_value=60, default=15)
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7),
@@ -141,6 +150,8 @@ class OfferSerializer(serializers.ModelSerializer):
             "departure",
             "seats",
             "cost_share_cents",
+            "tolls_cents",
+            "running_cost_cents",
             "max_detour_minutes",
             "weekdays",
             "recurrence_until",
@@ -279,6 +290,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "dropoff_time",
             "walk_m",
             "added_s",
+            "price_cents",
             "rider",
             "rider_first_name",
             "driver",

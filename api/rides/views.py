@@ -76,6 +76,7 @@ class OfferListCreateView(generics.ListAPIView):
             departure=v["departure"],
             seats=v["seats"],
             cost_share_cents=v["cost_share_cents"],
+            tolls_cents=v["tolls_cents"],
             max_detour_minutes=v["max_detour_minutes"],
             weekdays=[day - 1 for day in v["weekdays"]],  # ISO 1-7 in the API, 0-6 in the domain
             recurrence_until=v["recurrence_until"],
