@@ -68,3 +68,18 @@ def cost_rate_cents_per_km() -> float:
 def max_tolls_cents() -> int:
     """The most a driver may state as tolls for one ride (cents)."""
     return int(_setting("RIDES_MAX_TOLLS_CENTS", 10_000))
+
+
+def rating_min_count() -> int:
+    """Others see a person's ratings only as an average over at least this many."""
+    return int(_setting("RIDES_RATING_MIN_COUNT", 3))
+
+
+def rating_window_days() -> int:
+    """How many days after a ride its two sides may rate each other or report a no-show."""
+    return int(_setting("RIDES_RATING_WINDOW_DAYS", 30))
+
+
+def late_cancel_hours() -> float:
+    """A rider cancelling a confirmed seat less than this many hours before pickup cancels late."""
+    return _setting("RIDES_LATE_CANCEL_HOURS", 2.0)

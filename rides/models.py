@@ -197,6 +197,10 @@ class RideBooking(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    late_cancellation = models.BooleanField(
+        default=False, help_text="Cancelled by the rider within RIDES_LATE_CANCEL_HOURS of the pickup, once confirmed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -219,3 +223,67 @@ class RideBooking(models.Model):
 
     def __str__(self) -> str:
         return f"booking #{self.pk} ({self.status})"
+
+
+class PartyRole(models.TextChoices):
+    RIDER = "rider", "Rider"
+    DRIVER = "driver", "Driver"
+
+
+class RideRating(models.Model):
+    """One side's rating of the other after a ride: 1–5 and an optional short text.
+
+    Others see a person's ratings only as an average over at least ``RIDES_RATING_MIN_COUNT``
+    ratings (``rides.selectors.rating_summary``); the texts are read by the operator only.
+    """
+
+    booking = models.ForeignKey(RideBooking, on_delete=models.CASCADE, related_name="ratings")
+    rater_role = models.CharField(max_length=8, choices=PartyRole.choices, help_text="Who rated: rider or driver")
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ride_ratings_given"
+    )
+    ratee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_ratings_received")
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    text = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="ride_rating_score_range"),
+            models.UniqueConstraint(fields=["booking", "rater_role"], name="ride_rating_one_per_side"),
+        ]
+
+    def __str__(self) -> str:
+        return f"rating {self.score} on booking #{self.booking_id} by the {self.rater_role}"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DISMISSED = "dismissed", "Dismissed"
+    UPHELD = "upheld", "Upheld"
+
+
+class NoShowReport(models.Model):
+    """A rider or driver reports that the other side did not turn up for a confirmed ride."""
+
+    booking = models.ForeignKey(RideBooking, on_delete=models.CASCADE, related_name="no_show_reports")
+    reporter_role = models.CharField(max_length=8, choices=PartyRole.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="no_show_reports")
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["booking", "reporter_role"], name="no_show_one_per_side")]
+
+    def __str__(self) -> str:
+        return f"no-show report on booking #{self.booking_id} by the {self.reporter_role}"

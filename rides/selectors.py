@@ -258,3 +258,56 @@ def meeting_points_geojson() -> dict:
             for point in MeetingPoint.objects.filter(active=True).order_by("name")
         ],
     }
+
+
+# -- trust ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RatingSummary:
+    """What others may see of a person's ratings: the average only over enough ratings."""
+
+    count: int
+    average: float | None  # None below RIDES_RATING_MIN_COUNT ratings
+
+
+def rating_summary(*, user) -> RatingSummary:
+    """The average of the ratings ``user`` received, rounded to one decimal; ``None`` while
+    fewer than ``RIDES_RATING_MIN_COUNT`` exist (so no single rating can be read off)."""
+    from django.db.models import Avg, Count
+
+    from .models import RideRating
+
+    row = RideRating.objects.filter(ratee=user).aggregate(n=Count("id"), avg=Avg("score"))
+    count = int(row["n"] or 0)
+    if count < conf.rating_min_count():
+        return RatingSummary(count=count, average=None)
+    return RatingSummary(count=count, average=round(float(row["avg"]), 1))
+
+
+def late_cancellation_count(*, user) -> int:
+    """How often ``user`` as a rider gave up a confirmed seat shortly before pickup."""
+    return RideBooking.objects.filter(rider=user, cancelled_by=user, late_cancellation=True).count()
+
+
+def no_show_reports(*, status: str | None = None):
+    """No-show reports for the operator, newest first, with what the operator needs to decide."""
+    from .models import NoShowReport
+
+    reports = NoShowReport.objects.select_related("booking__offer", "reported", "reporter")
+    return reports.filter(status=status) if status else reports
+
+
+def trust_profile(*, user) -> dict:
+    """For the operator: a person's ratings, upheld and open no-show reports, late cancellations."""
+    from .models import NoShowReport, ReportStatus
+
+    summary = rating_summary(user=user)
+    reports = NoShowReport.objects.filter(reported=user)
+    return {
+        "user": user.pk,
+        "is_active": user.is_active,
+        "ratings_count": summary.count,
+        "rating_average": summary.average,
+        "no_show_reports_open": reports.filter(status=ReportStatus.OPEN).count(),
+        "no_show_reports_upheld": reports.filter(status=ReportStatus.UPHELD).count(),
+        "late_cancellations": late_cancellation_count(user=user),
+    }

@@ -45,11 +45,15 @@ from .models import (
     BookingStatus,
     MeetingPoint,
     MeetingPointKind,
+    NoShowReport,
     OfferStatus,
+    PartyRole,
     PickupMode,
+    ReportStatus,
     RequestStatus,
     RideBooking,
     RideOffer,
+    RideRating,
     RideRequest,
 )
 from .models import RoadGraph as RoadGraphModel
@@ -547,13 +551,29 @@ def booking_cancel(*, user, booking_id: int, reason: str) -> RideBooking:
         raise NotFound("No such booking.", code="booking_not_found")
     if booking.status not in SEAT_HOLDING:
         raise Conflict(f"The booking is {booking.status}.", code="booking_not_active")
+    now = timezone.now()
+    # A rider giving up a confirmed seat shortly before pickup leaves the driver waiting or
+    # driving a detour for nothing: counted (``rides.selectors.late_cancellation_count``).
+    late = (
+        user.pk == booking.rider_id
+        and booking.status == BookingStatus.CONFIRMED
+        and booking.pickup_time - now < timedelta(hours=conf.late_cancel_hours())
+    )
     booking.status = BookingStatus.CANCELLED
     booking.cancel_reason = reason[:300]
     booking.cancelled_by = user
-    booking.save(update_fields=["status", "cancel_reason", "cancelled_by", "updated_at"])
+    booking.cancelled_at = now
+    booking.late_cancellation = late
+    booking.save(
+        update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "late_cancellation", "updated_at"]
+    )
     _reopen_request(booking)
     other = booking.offer.driver if user.pk == booking.rider_id else booking.rider
-    notify(other, "ride_booking_cancelled", {"booking": booking.pk, "offer": booking.offer_id, "reason": reason})
+    notify(
+        other,
+        "ride_booking_cancelled",
+        {"booking": booking.pk, "offer": booking.offer_id, "reason": reason, "late": late},
+    )
     bump_version()
     return booking
 
@@ -645,3 +665,83 @@ def request_and_book(
         max_walk_m=max_walk_m,
     )
     return booking_create(rider=rider, request_id=request.pk, offer_id=offer_id, occurrence_date=occurrence_date)
+
+
+# -- trust: ratings and no-show reports --------------------------------------------------------
+def _party_booking(user, booking_id: int) -> tuple[RideBooking, str]:
+    """The booking ``user`` is a party of, locked, and which side they are on."""
+    booking = (
+        RideBooking.objects.select_for_update(of=("self",))
+        .select_related("offer", "rider", "offer__driver")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or user.pk not in (booking.rider_id, booking.offer.driver_id):
+        raise NotFound("No such booking.", code="booking_not_found")
+    return booking, PartyRole.RIDER if user.pk == booking.rider_id else PartyRole.DRIVER
+
+
+def _check_after_ride(booking: RideBooking, *, moment: datetime, now: datetime) -> None:
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict("Only a confirmed ride can be rated or reported.", code="booking_not_confirmed")
+    if now < moment:
+        raise Conflict("The ride has not taken place yet.", code="ride_not_over")
+    if now > moment + timedelta(days=conf.rating_window_days()):
+        raise Conflict(
+            f"Rides can be rated or reported up to {conf.rating_window_days()} days afterwards.",
+            code="rating_window_closed",
+        )
+
+
+@transaction.atomic
+def rating_create(*, user, booking_id: int, score: int, text: str = "", now: datetime | None = None) -> RideRating:
+    """After a confirmed ride (its drop-off time has passed), rider and driver may each rate
+    the other once: 1–5 and an optional text of at most 300 characters."""
+    now = now or timezone.now()
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationFailed("Rate from 1 to 5.", code="invalid_score", fields={"score": ["1 to 5."]})
+    text = (text or "").strip()
+    if len(text) > 300:
+        raise ValidationFailed("At most 300 characters.", code="text_too_long", fields={"text": ["At most 300."]})
+    booking, role = _party_booking(user, booking_id)
+    _check_after_ride(booking, moment=booking.dropoff_time, now=now)
+    if RideRating.objects.filter(booking=booking, rater_role=role).exists():
+        raise Conflict("You have already rated this ride.", code="already_rated")
+    ratee = booking.offer.driver if role == PartyRole.RIDER else booking.rider
+    rating = RideRating.objects.create(
+        booking=booking, rater_role=role, rater=user, ratee=ratee, score=score, text=text
+    )
+    notify(ratee, "ride_rated", {"booking": booking.pk})
+    return rating
+
+
+@transaction.atomic
+def no_show_report(*, user, booking_id: int, note: str = "", now: datetime | None = None) -> NoShowReport:
+    """Rider or driver reports that the other side did not turn up (once the pickup time has
+    passed); the operator sees the report (``no_show_reports_open``) and decides."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationFailed("At most 300 characters.", code="text_too_long", fields={"note": ["At most 300."]})
+    booking, role = _party_booking(user, booking_id)
+    _check_after_ride(booking, moment=booking.pickup_time, now=now)
+    if NoShowReport.objects.filter(booking=booking, reporter_role=role).exists():
+        raise Conflict("You have already reported this ride.", code="already_reported")
+    reported = booking.offer.driver if role == PartyRole.RIDER else booking.rider
+    return NoShowReport.objects.create(booking=booking, reporter_role=role, reporter=user, reported=reported, note=note)
+
+
+@transaction.atomic
+def no_show_report_decide(*, operator, report_id: int, upheld: bool) -> NoShowReport:
+    """The operator upholds or dismisses a no-show report (suspending is a separate step:
+    ``mobility.accounts.services.account_suspend``)."""
+    report = NoShowReport.objects.select_for_update().filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("No such report.", code="report_not_found")
+    if report.status != ReportStatus.OPEN:
+        raise Conflict("The report was already decided.", code="report_decided")
+    report.status = ReportStatus.UPHELD if upheld else ReportStatus.DISMISSED
+    report.handled_by = operator
+    report.handled_at = timezone.now()
+    report.save(update_fields=["status", "handled_by", "handled_at"])
+    return report

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from mobility.accounts.models import CostCentre
+from mobility.accounts.models import AccountSuspension, CostCentre
 
 User = get_user_model()
 
@@ -64,3 +64,15 @@ class CostCentreSerializer(serializers.ModelSerializer):
         model = CostCentre
         fields = ["id", "code", "name", "active"]
         read_only_fields = ["id"]
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class SuspensionOutput(serializers.ModelSerializer):
+    """One entry of the suspension audit log."""
+
+    class Meta:
+        model = AccountSuspension
+        fields = ["id", "user", "action", "reason", "by", "summary", "created_at"]

@@ -200,3 +200,31 @@ class CostCentreListView(generics.ListCreateAPIView):
         if self.request.method == "POST":
             return [IsOperator()]
         return [IsTownStaff()]
+
+
+class UserSuspendView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=s.ReasonInput, responses={200: s.SuspensionOutput, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Operator: suspend an account (sign-in blocked, rides withdrawn, person notified; audited)."""
+        data = s.ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.account_suspend(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
+        return Response(s.SuspensionOutput(record).data)
+
+
+class UserReinstateView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=s.ReasonInput, responses={200: s.SuspensionOutput, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Operator: lift a suspension (audited, person notified)."""
+        data = s.ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.account_reinstate(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
+        return Response(s.SuspensionOutput(record).data)

@@ -8,14 +8,24 @@ other's exact pickup and contact details.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from rides import conf
 from rides.domain.privacy import coarse_position
 from rides.domain.recurrence import mask_weekdays
-from rides.models import BookingStatus, MeetingPoint, MeetingPointKind, PickupMode, RideBooking, RideOffer, RideRequest
-from rides.selectors import derived_from_driver
+from rides.models import (
+    BookingStatus,
+    MeetingPoint,
+    MeetingPointKind,
+    NoShowReport,
+    PickupMode,
+    RideBooking,
+    RideOffer,
+    RideRating,
+    RideRequest,
+)
+from rides.selectors import derived_from_driver, rating_summary
 
 
 # -- input --------------------------------------------------------------------------------------
@@ -294,9 +304,25 @@ class BookingSerializer(serializers.ModelSerializer):
             "rider",
             "rider_first_name",
             "driver",
+            "other_party_rating",
             "cancel_reason",
             "created_at",
         ]
+
+    other_party_rating = serializers.SerializerMethodField(
+        help_text="The other side's ratings: the average only over at least RIDES_RATING_MIN_COUNT ratings"
+    )
+
+    @extend_schema_field(
+        inline_serializer(
+            "RatingSummary",
+            {"count": serializers.IntegerField(), "average": serializers.FloatField(allow_null=True)},
+        )
+    )
+    def get_other_party_rating(self, booking: RideBooking) -> dict:
+        other = booking.offer.driver if self._is_rider(booking) else booking.rider
+        summary = rating_summary(user=other)
+        return {"count": summary.count, "average": summary.average}
 
     def _user(self):
         return self.context["user"]
@@ -346,3 +372,62 @@ class BookingSerializer(serializers.ModelSerializer):
         if not self._is_rider(booking) or self._confirmed(booking):
             return contact(booking.offer.driver)
         return None
+
+
+# -- trust ------------------------------------------------------------------------------------
+class RatingInput(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    text = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RideRating
+        fields = ["id", "booking", "rater_role", "score", "text", "created_at"]
+
+
+class NoShowInput(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class NoShowReportSerializer(serializers.ModelSerializer):
+    """A report for the operator: who reported whom on which ride, and the note."""
+
+    occurrence_date = serializers.DateField(source="booking.occurrence_date")
+    offer = serializers.IntegerField(source="booking.offer_id")
+
+    class Meta:
+        model = NoShowReport
+        fields = [
+            "id",
+            "booking",
+            "offer",
+            "occurrence_date",
+            "reporter_role",
+            "reporter",
+            "reported",
+            "note",
+            "status",
+            "handled_by",
+            "handled_at",
+            "created_at",
+        ]
+
+
+class ReportDecisionInput(serializers.Serializer):
+    upheld = serializers.BooleanField()
+
+
+class RatingSummarySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+
+
+class TrustProfileSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+    ratings_count = serializers.IntegerField()
+    rating_average = serializers.FloatField(allow_null=True)
+    no_show_reports_open = serializers.IntegerField()
+    no_show_reports_upheld = serializers.IntegerField()
+    late_cancellations = serializers.IntegerField()

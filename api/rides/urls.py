@@ -16,4 +16,14 @@ urlpatterns = [
     path("rides/bookings/<int:pk>/accept/", views.BookingAcceptView.as_view(), name="ride-booking-accept"),
     path("rides/bookings/<int:pk>/decline/", views.BookingDeclineView.as_view(), name="ride-booking-decline"),
     path("rides/bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="ride-booking-cancel"),
+    path("rides/bookings/<int:pk>/rating/", views.BookingRatingView.as_view(), name="ride-booking-rating"),
+    path("rides/bookings/<int:pk>/no-show/", views.BookingNoShowView.as_view(), name="ride-booking-no-show"),
+    path("rides/users/<int:pk>/rating/", views.UserRatingView.as_view(), name="ride-user-rating"),
+    path("rides/users/<int:pk>/trust/", views.UserTrustView.as_view(), name="ride-user-trust"),
+    path("rides/no-show-reports/", views.NoShowReportListView.as_view(), name="ride-no-show-report-list"),
+    path(
+        "rides/no-show-reports/<int:pk>/decide/",
+        views.NoShowReportDecideView.as_view(),
+        name="ride-no-show-report-decide",
+    ),
 ]

@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import IDEMPOTENCY_HEADER, idempotent
-from api.permissions import IsResident
+from api.permissions import IsOperator, IsResident
 from api.schema import error_responses
 from mobility.errors import NotFound
 from rides import selectors, services
-from rides.models import BookingStatus, MeetingPoint
+from rides.models import BookingStatus, MeetingPoint, ReportStatus
 from rides.services import Place
 
 from . import serializers as s
@@ -265,3 +265,99 @@ class BookingCancelView(APIView):
         data.is_valid(raise_exception=True)
         booking = services.booking_cancel(user=request.user, booking_id=pk, reason=data.validated_data["reason"])
         return Response(s.BookingSerializer(booking, context={"user": request.user}).data)
+
+
+# -- trust --------------------------------------------------------------------------------------
+class BookingRatingView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.RatingInput, responses={201: s.RatingSerializer, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """After the ride, rate the other side once (1–5, optional text; others see only averages)."""
+        data = s.RatingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = services.rating_create(user=request.user, booking_id=pk, **data.validated_data)
+        return Response(s.RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+class BookingNoShowView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.NoShowInput, responses={201: s.NoShowReportSerializer, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Report that the other side did not turn up (after the pickup time); the operator decides."""
+        data = s.NoShowInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.no_show_report(user=request.user, booking_id=pk, note=data.validated_data["note"])
+        return Response(s.NoShowReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class UserRatingView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={200: s.RatingSummarySerializer, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        """A person's ratings as others see them: the count, and the average from 3 ratings on."""
+        from mobility.accounts.models import User
+
+        user = User.objects.filter(pk=pk, is_active=True).first()
+        if user is None:
+            raise NotFound("No such user.", code="user_not_found")
+        summary = selectors.rating_summary(user=user)
+        return Response({"count": summary.count, "average": summary.average})
+
+
+class NoShowReportListView(generics.ListAPIView):
+    """Operator: no-show reports, newest first (``?status=open|upheld|dismissed``)."""
+
+    permission_classes = [IsOperator]
+    serializer_class = s.NoShowReportSerializer
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status")
+        return selectors.no_show_reports(status=wanted if wanted in ReportStatus.values else None)
+
+    @extend_schema(responses={200: s.NoShowReportSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class NoShowReportDecideView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=s.ReportDecisionInput,
+        responses={200: s.NoShowReportSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        """Operator: uphold or dismiss a no-show report."""
+        data = s.ReportDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.no_show_report_decide(operator=request.user, report_id=pk, **data.validated_data)
+        return Response(s.NoShowReportSerializer(report).data)
+
+
+class UserTrustView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(responses={200: s.TrustProfileSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        """Operator: a person's ratings, no-show reports and late cancellations (access is logged)."""
+        from mobility.accounts.models import User
+        from mobility.privacy.services import personal_data_access_record
+
+        user = User.objects.filter(pk=pk).first()
+        if user is None:
+            raise NotFound("No such user.", code="user_not_found")
+        personal_data_access_record(
+            actor=request.user,
+            subject=user,
+            what="ride-sharing trust profile",
+            reason=request.query_params.get("reason", ""),
+            path=request.path,
+        )
+        return Response(selectors.trust_profile(user=user))

@@ -74,6 +74,17 @@ def _alice_drives(ctx):
     )
 
 
+def _report(ctx):
+    """Dave reported Alice as a no-show (written directly: the ride is over only in the future)."""
+    from rides.models import NoShowReport
+
+    _alice_rides(ctx)
+    dave = ctx.offer.driver
+    ctx.objects["report"] = NoShowReport.objects.create(
+        booking=ctx.booking, reporter_role="driver", reporter=dave, reported=ctx.alice
+    )
+
+
 def _offer_body(ctx):
     return ctx.trip.offer_body()
 
@@ -179,5 +190,34 @@ ROWS = [
         setup=_alice_rides,
         kwargs=lambda ctx: {"pk": ctx.booking.pk},
         data=lambda ctx: {"reason": "plans changed"},
+    ),
+    # Trust: ratings and no-show reports need a confirmed ride that is over (409 before), the
+    # operator handles reports and sees the trust profile.
+    Endpoint(
+        "POST",
+        "ride-booking-rating",
+        expect(401, 409, 404, 404, 404),
+        setup=_alice_rides,
+        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        data=lambda ctx: {"score": 5},
+    ),
+    Endpoint(
+        "POST",
+        "ride-booking-no-show",
+        expect(401, 409, 404, 404, 404),
+        setup=_alice_rides,
+        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        data=lambda ctx: {"note": ""},
+    ),
+    Endpoint("GET", "ride-user-rating", expect(401, 200, 200, 200, 200), kwargs=lambda ctx: {"pk": ctx.alice.pk}),
+    Endpoint("GET", "ride-user-trust", expect(401, 403, 403, 403, 200), kwargs=lambda ctx: {"pk": ctx.alice.pk}),
+    Endpoint("GET", "ride-no-show-report-list", expect(401, 403, 403, 403, 200), setup=_report),
+    Endpoint(
+        "POST",
+        "ride-no-show-report-decide",
+        expect(401, 403, 403, 403, 200),
+        setup=_report,
+        kwargs=lambda ctx: {"pk": ctx.report.pk},
+        data=lambda ctx: {"upheld": False},
     ),
 ]
