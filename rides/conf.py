@@ -83,3 +83,14 @@ def rating_window_days() -> int:
 def late_cancel_hours() -> float:
     """A rider cancelling a confirmed seat less than this many hours before pickup cancels late."""
     return _setting("RIDES_LATE_CANCEL_HOURS", 2.0)
+
+
+def bench_window_minutes() -> int:
+    """Drivers whose rides pass a Mitfahrbank within this many minutes are told about a
+    person waiting there; a waiting request lapses after this long."""
+    return int(_setting("RIDES_BENCH_WINDOW_MIN", 30))
+
+
+def bench_max_waiting() -> int:
+    """At most this many waiting requests per bench at once (a bench is public: limits spam)."""
+    return int(_setting("RIDES_BENCH_MAX_WAITING", 3))

@@ -39,20 +39,41 @@ class MeetingPointKind(models.TextChoices):
     PARKING = "parking", "Park and ride"
 
 
+#: Letters of a bench's short code: no 0/o, 1/l/i that people mistype from a sign.
+BENCH_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_bench_code() -> str:
+    import secrets
+
+    return "".join(secrets.choice(BENCH_CODE_ALPHABET) for _ in range(6))
+
+
 class MeetingPoint(models.Model):
-    """A public place curated by the municipality where riders wait (e.g. a Mitfahrbank)."""
+    """A public place curated by the municipality where riders wait (e.g. a Mitfahrbank).
+
+    A Mitfahrbank has a short ``code``: its sign's QR code and short URL ``/bank/<code>/``.
+    """
 
     name = models.CharField(max_length=120)
     lat = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
     lon = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
     kind = models.CharField(max_length=20, choices=MeetingPointKind.choices, default=MeetingPointKind.MITFAHRBANK)
     active = models.BooleanField(default=True)
+    code = models.CharField(
+        max_length=12, unique=True, null=True, blank=True, help_text="Short code of a Mitfahrbank: /bank/<code>/"
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.kind == MeetingPointKind.MITFAHRBANK and not self.code:
+            self.code = new_bench_code()
+        super().save(*args, **kwargs)
 
 
 class OfferStatus(models.TextChoices):
@@ -287,3 +308,70 @@ class NoShowReport(models.Model):
 
     def __str__(self) -> str:
         return f"no-show report on booking #{self.booking_id} by the {self.reporter_role}"
+
+
+class BenchRequestStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    ACCEPTED = "accepted", "Accepted"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class BenchRequest(models.Model):
+    """Someone at a Mitfahrbank asks for a lift to another village, without an account.
+
+    Holds no personal data: the bench, the destination, times, and a random ``token`` that
+    only the person's browser knows (their status page). Waiting requests lapse at
+    ``expires_at``.
+    """
+
+    bench = models.ForeignKey(MeetingPoint, on_delete=models.CASCADE, related_name="bench_requests")
+    destination = models.ForeignKey(MeetingPoint, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=43, unique=True)
+    status = models.CharField(max_length=10, choices=BenchRequestStatus.choices, default=BenchRequestStatus.WAITING)
+    notified_drivers = models.JSONField(default=list, blank=True, help_text="User ids told about this request")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_offer = models.ForeignKey(RideOffer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    pickup_eta = models.DateTimeField(null=True, blank=True, help_text="When the accepting driver expects to be there")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(bench=F("destination")), name="bench_request_elsewhere"),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(accepted_at__isnull=False),
+                name="bench_request_accepted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"bench request #{self.pk} at {self.bench_id} ({self.status})"
+
+
+class BenchPickupOptIn(models.Model):
+    """A driver who wants to hear about people waiting at a bench (for one destination, or any)."""
+
+    driver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bench_opt_ins")
+    bench = models.ForeignKey(MeetingPoint, on_delete=models.CASCADE, related_name="opt_ins")
+    destination = models.ForeignKey(
+        MeetingPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Empty: any"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["bench", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["driver", "bench", "destination"],
+                name="bench_opt_in_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.driver_id} picks up at {self.bench_id}"

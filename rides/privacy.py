@@ -112,7 +112,7 @@ def _export_trust(user) -> dict[str, Any]:
     """Ratings and reports the person wrote, in full; those about them as others see them
     (count and average, no single rating or text: that would expose the person who wrote it,
     GDPR Art. 15 Abs. 4)."""
-    from .models import NoShowReport, RideRating
+    from .models import BenchPickupOptIn, BenchRequest, NoShowReport, RideRating
     from .selectors import rating_summary
 
     summary = rating_summary(user=user)
@@ -133,6 +133,13 @@ def _export_trust(user) -> dict[str, Any]:
             for r in NoShowReport.objects.filter(reporter=user).order_by("created_at", "pk")
         ],
         "no_show_reports_about_me": NoShowReport.objects.filter(reported=user).count(),
+        "bench_pickup_opt_ins": [
+            {"bench": o.bench.name, "destination": o.destination.name if o.destination else None}
+            for o in BenchPickupOptIn.objects.filter(driver=user).select_related("bench", "destination")
+        ],
+        "bench_requests_accepted": list(
+            BenchRequest.objects.filter(accepted_by=user).order_by("accepted_at").values_list("pk", flat=True)
+        ),
     }
 
 
@@ -258,7 +265,11 @@ def erase_personal_data(user) -> dict[str, int]:
     ratings_received = RideRating.objects.filter(ratee=user).delete()[0]
     reports_made = NoShowReport.objects.filter(reporter=user).update(reporter=None, note="")
     reports_about = NoShowReport.objects.filter(reported=user).delete()[0]
+    from .models import BenchPickupOptIn
+
+    opt_ins = BenchPickupOptIn.objects.filter(driver=user).delete()[0]
     return {
+        "bench_opt_ins_deleted": opt_ins,
         "ratings_anonymised": ratings_given,
         "ratings_received_deleted": ratings_received,
         "no_show_reports_anonymised": reports_made,

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from mobility.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable, ValidationFailed
 from mobility.notifications.services import notify
 
 from . import conf
@@ -42,6 +42,9 @@ from .matching_index import (
 )
 from .models import (
     SEAT_HOLDING,
+    BenchPickupOptIn,
+    BenchRequest,
+    BenchRequestStatus,
     BookingStatus,
     MeetingPoint,
     MeetingPointKind,
@@ -745,3 +748,175 @@ def no_show_report_decide(*, operator, report_id: int, upheld: bool) -> NoShowRe
     report.handled_at = timezone.now()
     report.save(update_fields=["status", "handled_by", "handled_at"])
     return report
+
+
+# -- the Mitfahrbank ---------------------------------------------------------------------------
+def bench_for_code(code: str) -> MeetingPoint:
+    bench = MeetingPoint.objects.filter(
+        code=(code or "").strip().lower(), kind=MeetingPointKind.MITFAHRBANK, active=True
+    ).first()
+    if bench is None:
+        raise NotFound("No such Mitfahrbank.", code="bench_not_found")
+    return bench
+
+
+def bench_destinations(bench: MeetingPoint):
+    """Where one can ask to go from a bench: the other villages' benches."""
+    return MeetingPoint.objects.filter(kind=MeetingPointKind.MITFAHRBANK, active=True).exclude(pk=bench.pk)
+
+
+def _bench_passing_drivers(bench: MeetingPoint, destination: MeetingPoint, now: datetime) -> dict[int, tuple]:
+    """Drivers whose rides can pick someone up at the bench within the window and take them to
+    the destination (the matcher, with the bench as the door): {driver id: (offer id, pickup time)}."""
+    from .matching_index import offer_index
+
+    try:
+        graph_model = active_graph_model()
+    except ServiceUnavailable:  # no road graph imported: only opted-in drivers can be told
+        return {}
+    window = timedelta(minutes=conf.bench_window_minutes())
+    probe = RideRequest(
+        graph=graph_model,
+        origin_lat=bench.lat,
+        origin_lon=bench.lon,
+        destination_lat=destination.lat,
+        destination_lon=destination.lon,
+        earliest_departure=now,
+        latest_arrival=now + window + timedelta(hours=3),
+        seats=1,
+        pickup_mode=PickupMode.DOOR,
+    )
+    graph = load_graph(graph_model)
+    matches = offer_index(graph_model).match(ride_query_for_request(graph, probe))
+    offers = RideOffer.objects.filter(status=OfferStatus.ACTIVE, driver__is_active=True).in_bulk(
+        {m.key[0] for m in matches}
+    )
+    found: dict[int, tuple] = {}
+    for match in sorted(matches, key=lambda m: m.pickup_time_s):
+        offer = offers.get(match.key[0])
+        pickup = datetime.fromtimestamp(match.pickup_time_s, timezone.get_current_timezone())
+        if offer is not None and now <= pickup <= now + window and offer.driver_id not in found:
+            found[offer.driver_id] = (offer.pk, pickup)
+    return found
+
+
+@transaction.atomic
+def bench_request_create(*, code: str, destination_id: int, now: datetime | None = None) -> BenchRequest:
+    """Someone at a bench asks for a lift (no account needed). Drivers whose rides pass the
+    bench within ``RIDES_BENCH_WINDOW_MIN`` minutes and drivers who opted in for that bench
+    and destination are notified at once (stored and pushed over the WebSocket)."""
+    import secrets
+
+    now = now or timezone.now()
+    bench = bench_for_code(code)
+    MeetingPoint.objects.select_for_update().filter(pk=bench.pk).first()  # serialise the limit below
+    destination = bench_destinations(bench).filter(pk=destination_id).first()
+    if destination is None:
+        raise ValidationFailed(
+            "Choose one of the villages.", code="bench_destination_invalid", fields={"destination": ["Unknown."]}
+        )
+    waiting = BenchRequest.objects.filter(bench=bench, status=BenchRequestStatus.WAITING, expires_at__gt=now)
+    if waiting.count() >= conf.bench_max_waiting():
+        raise Conflict("Several people are already waiting here; please try again shortly.", code="bench_busy")
+    passing = _bench_passing_drivers(bench, destination, now)
+    opted = set(
+        BenchPickupOptIn.objects.filter(bench=bench, driver__is_active=True)
+        .filter(Q(destination=destination) | Q(destination__isnull=True))
+        .values_list("driver_id", flat=True)
+    )
+    request = BenchRequest.objects.create(
+        bench=bench,
+        destination=destination,
+        token=secrets.token_urlsafe(32),
+        notified_drivers=sorted(set(passing) | opted),
+        expires_at=now + timedelta(minutes=conf.bench_window_minutes()),
+    )
+    from mobility.accounts.models import User
+
+    for driver in User.objects.filter(pk__in=request.notified_drivers):
+        offer_id, pickup = passing.get(driver.pk, (None, None))
+        notify(
+            driver,
+            "bench_request",
+            {
+                "bench_request": request.pk,
+                "bench": bench.name,
+                "destination": destination.name,
+                "offer": offer_id,
+                "pickup_time": pickup.isoformat() if pickup else None,
+                "expires_at": request.expires_at.isoformat(),
+            },
+        )
+    return request
+
+
+def bench_request_status(request: BenchRequest, now: datetime | None = None) -> str:
+    """The status as the person sees it: a waiting request past ``expires_at`` has lapsed."""
+    now = now or timezone.now()
+    if request.status == BenchRequestStatus.WAITING and request.expires_at <= now:
+        return BenchRequestStatus.EXPIRED
+    return request.status
+
+
+@transaction.atomic
+def bench_request_accept(*, driver, request_id: int, eta_minutes: int = 10) -> BenchRequest:
+    """A notified driver takes the person waiting at the bench; the first one wins."""
+    request = BenchRequest.objects.select_for_update().select_related("bench").filter(pk=request_id).first()
+    if request is None or driver.pk not in request.notified_drivers:
+        raise NotFound("No such bench request.", code="bench_request_not_found")
+    if not 0 <= eta_minutes <= 120:
+        raise ValidationFailed("Give the minutes until you arrive (0 to 120).", code="invalid_eta")
+    status = bench_request_status(request)
+    if status == BenchRequestStatus.ACCEPTED:
+        raise Conflict("Someone else already takes this person.", code="bench_request_taken")
+    if status != BenchRequestStatus.WAITING:
+        raise Conflict("Nobody is waiting any more.", code="bench_request_closed")
+    now = timezone.now()
+    request.status = BenchRequestStatus.ACCEPTED
+    request.accepted_by = driver
+    request.accepted_at = now
+    request.pickup_eta = now + timedelta(minutes=eta_minutes)
+    request.save(update_fields=["status", "accepted_by", "accepted_at", "pickup_eta"])
+    for other in request.notified_drivers:
+        if other != driver.pk:
+            from mobility.accounts.models import User
+
+            user = User.objects.filter(pk=other).first()
+            if user is not None:
+                notify(user, "bench_request_taken", {"bench_request": request.pk})
+    return request
+
+
+@transaction.atomic
+def bench_request_cancel(*, token: str) -> BenchRequest:
+    """The person at the bench no longer needs the lift (a driver who accepted is told)."""
+    request = BenchRequest.objects.select_for_update().filter(token=token).first()
+    if request is None:
+        raise NotFound("No such bench request.", code="bench_request_not_found")
+    if bench_request_status(request) not in (BenchRequestStatus.WAITING, BenchRequestStatus.ACCEPTED):
+        raise Conflict("The request is closed.", code="bench_request_closed")
+    request.status = BenchRequestStatus.CANCELLED
+    request.save(update_fields=["status"])
+    if request.accepted_by_id:
+        notify(request.accepted_by, "bench_request_cancelled", {"bench_request": request.pk})
+    return request
+
+
+def bench_opt_in(*, driver, bench_id: int, destination_id: int | None = None) -> BenchPickupOptIn:
+    """A driver asks to be told about people waiting at a bench (for one destination or any)."""
+    bench = MeetingPoint.objects.filter(pk=bench_id, kind=MeetingPointKind.MITFAHRBANK, active=True).first()
+    if bench is None:
+        raise NotFound("No such Mitfahrbank.", code="bench_not_found")
+    destination = None
+    if destination_id is not None:
+        destination = bench_destinations(bench).filter(pk=destination_id).first()
+        if destination is None:
+            raise ValidationFailed("Unknown destination.", code="bench_destination_invalid")
+    opt_in, _ = BenchPickupOptIn.objects.get_or_create(driver=driver, bench=bench, destination=destination)
+    return opt_in
+
+
+def bench_opt_out(*, driver, opt_in_id: int) -> None:
+    deleted, _ = BenchPickupOptIn.objects.filter(pk=opt_in_id, driver=driver).delete()
+    if not deleted:
+        raise NotFound("No such opt-in.", code="opt_in_not_found")

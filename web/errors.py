@@ -70,6 +70,8 @@ MESSAGES = {
         "Mitfahrende dürfen zusammen höchstens die Betriebskosten der Fahrt zahlen (%(cap)s); "
         "mit Ihrer Buchung würde das überschritten."
     ),
+    "bench_busy": _("Hier warten schon mehrere Menschen auf eine Mitfahrt. Bitte versuchen Sie es gleich noch einmal."),
+    "bench_destination_invalid": _("Bitte wählen Sie ein Ziel."),
     # car-sharing
     "not_a_member": _("Carsharing ist nur für Mitglieder. Sie können die Mitgliedschaft beantragen."),
     "vehicle_unavailable": _("Das Fahrzeug ist in dieser Zeit schon reserviert."),

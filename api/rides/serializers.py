@@ -15,6 +15,8 @@ from rides import conf
 from rides.domain.privacy import coarse_position
 from rides.domain.recurrence import mask_weekdays
 from rides.models import (
+    BenchPickupOptIn,
+    BenchRequest,
     BookingStatus,
     MeetingPoint,
     MeetingPointKind,
@@ -431,3 +433,63 @@ class TrustProfileSerializer(serializers.Serializer):
     no_show_reports_open = serializers.IntegerField()
     no_show_reports_upheld = serializers.IntegerField()
     late_cancellations = serializers.IntegerField()
+
+
+# -- the Mitfahrbank --------------------------------------------------------------------------
+class BenchRequestInput(serializers.Serializer):
+    destination = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Another bench's meeting point id")
+
+
+class BenchRequestSerializer(serializers.ModelSerializer):
+    """A request at a bench, as the person waiting and the notified drivers see it."""
+
+    bench = serializers.SerializerMethodField()
+    destination = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    driver_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BenchRequest
+        fields = ["id", "bench", "destination", "status", "driver_name", "pickup_eta", "created_at", "expires_at"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_bench(self, item) -> str:
+        return item.bench.name
+
+    @extend_schema_field(serializers.CharField())
+    def get_destination(self, item) -> str:
+        return item.destination.name
+
+    @extend_schema_field(serializers.ChoiceField(choices=["waiting", "accepted", "cancelled", "expired"]))
+    def get_status(self, item) -> str:
+        from rides.services import bench_request_status
+
+        return bench_request_status(item)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_driver_name(self, item) -> str | None:
+        return item.accepted_by.display_name if item.accepted_by_id and item.accepted_by else None
+
+
+class BenchRequestCreatedSerializer(BenchRequestSerializer):
+    """The created request with its secret ``token``: the only way to see or cancel it later."""
+
+    class Meta(BenchRequestSerializer.Meta):
+        fields = [*BenchRequestSerializer.Meta.fields, "token"]
+
+
+class BenchAcceptInput(serializers.Serializer):
+    eta_minutes = serializers.IntegerField(min_value=0, max_value=120, default=10)
+
+
+class BenchOptInInput(serializers.Serializer):
+    bench = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The bench's meeting point id")
+    destination = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None, help_text="Empty: any village"
+    )
+
+
+class BenchOptInSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BenchPickupOptIn
+        fields = ["id", "bench", "destination", "created_at"]

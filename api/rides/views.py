@@ -13,7 +13,7 @@ from api.permissions import IsOperator, IsResident
 from api.schema import error_responses
 from mobility.errors import NotFound
 from rides import selectors, services
-from rides.models import BookingStatus, MeetingPoint, ReportStatus
+from rides.models import BenchPickupOptIn, BenchRequest, BookingStatus, MeetingPoint, ReportStatus
 from rides.services import Place
 
 from . import serializers as s
@@ -361,3 +361,86 @@ class UserTrustView(APIView):
             path=request.path,
         )
         return Response(selectors.trust_profile(user=user))
+
+
+# -- the Mitfahrbank ----------------------------------------------------------------------------
+class BenchRequestCreateView(APIView):
+    """Someone at a bench asks for a lift; no account needed (the bench's QR code leads here)."""
+
+    permission_classes = [AllowAny]
+
+    def get_throttles(self):
+        from api.throttles import BenchThrottle
+
+        return [BenchThrottle()]
+
+    @extend_schema(
+        request=s.BenchRequestInput,
+        responses={201: s.BenchRequestCreatedSerializer, **error_responses(400, 404, 409, 429)},
+    )
+    def post(self, request, code: str):
+        data = s.BenchRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.bench_request_create(code=code, destination_id=data.validated_data["destination"])
+        return Response(s.BenchRequestCreatedSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class BenchRequestStatusView(APIView):
+    """The person's own request, by its secret token: waiting, accepted (who, when), expired."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.BenchRequestSerializer, **error_responses(404)})
+    def get(self, request, token: str):
+        item = BenchRequest.objects.select_related("bench", "destination", "accepted_by").filter(token=token).first()
+        if item is None:
+            raise NotFound("No such bench request.", code="bench_request_not_found")
+        return Response(s.BenchRequestSerializer(item).data)
+
+
+class BenchRequestAcceptView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.BenchAcceptInput, responses={200: s.BenchRequestSerializer, **error_responses(400, 401, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """A driver who was told takes the person waiting; the first one wins (409 afterwards)."""
+        data = s.BenchAcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.bench_request_accept(driver=request.user, request_id=pk, **data.validated_data)
+        return Response(s.BenchRequestSerializer(item).data)
+
+
+class BenchOptInListCreateView(generics.ListAPIView):
+    """Your spontaneous-pickup opt-ins; POST one for a bench (and a destination, or any)."""
+
+    permission_classes = [IsResident]
+    serializer_class = s.BenchOptInSerializer
+
+    def get_queryset(self):
+        return BenchPickupOptIn.objects.filter(driver=self.request.user)
+
+    @extend_schema(responses={200: s.BenchOptInSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=s.BenchOptInInput, responses={201: s.BenchOptInSerializer, **error_responses(400, 401, 404)})
+    def post(self, request):
+        data = s.BenchOptInInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        opt_in = services.bench_opt_in(
+            driver=request.user,
+            bench_id=data.validated_data["bench"],
+            destination_id=data.validated_data["destination"],
+        )
+        return Response(s.BenchOptInSerializer(opt_in).data, status=status.HTTP_201_CREATED)
+
+
+class BenchOptInDeleteView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
+    def delete(self, request, pk: int):
+        services.bench_opt_out(driver=request.user, opt_in_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
