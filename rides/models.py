@@ -119,6 +119,9 @@ class RideOffer(models.Model):
     distance_m = models.FloatField()
     duration_s = models.FloatField()
     polyline = models.TextField(help_text="Google encoded polyline of the driver's own route")
+    women_riders_only = models.BooleanField(
+        default=False, help_text="Only riders who declare themselves women in their profile may book"
+    )
     status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -161,6 +164,9 @@ class RideRequest(models.Model):
     seats = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(8)])
     pickup_mode = models.CharField(max_length=20, choices=PickupMode.choices, default=PickupMode.DOOR)
     max_walk_m = models.PositiveIntegerField(default=500, validators=[MaxValueValidator(3000)])
+    women_drivers_only = models.BooleanField(
+        default=False, help_text="Match only drivers who declare themselves women in their profile"
+    )
     status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from . import conf
 from .domain.matching import Access, Match, RideQuery
 from .domain.roadgraph import RoadGraph, haversine_m, network_lines, zoom_tolerance_deg
+from .domain.women_only import women_only_compatible
 from .matching_index import load_graph, offer_index
 from .models import SEAT_HOLDING, BookingStatus, MeetingPoint, PickupMode, RideBooking, RideOffer, RideRequest
 
@@ -105,6 +106,7 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
             "offer_id", "occurrence_date"
         )
     )
+    rider_declares_woman = bool(request.rider_id and request.rider.declares_woman)
     point_ids = {m.pickup.label for m in matches} | {m.dropoff.label for m in matches}
     points = MeetingPoint.objects.in_bulk([p for p in point_ids if isinstance(p, int)])
     now = timezone.now().timestamp()
@@ -113,6 +115,13 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
         offer = offers.get(match.key[0])
         day = date.fromisoformat(match.key[1])
         if offer is None or offer.driver_id == request.rider_id or (offer.pk, day) in booked:
+            continue
+        if not women_only_compatible(
+            offer_women_riders_only=offer.women_riders_only,
+            request_women_drivers_only=request.women_drivers_only,
+            rider_declares_woman=rider_declares_woman,
+            driver_declares_woman=offer.driver.declares_woman,
+        ):
             continue
         if match.pickup_time_s <= now:
             continue

@@ -31,6 +31,7 @@ from .domain import costs
 from .domain.matching import match_plan
 from .domain.recurrence import weekday_mask
 from .domain.roadgraph import RoadGraph, RoadGraphError, encode_polyline
+from .domain.women_only import women_only_compatible
 from .matching_index import (
     active_graph_model,
     bump_version,
@@ -211,6 +212,7 @@ def offer_create(
     seats: int,
     cost_share_cents: int = 0,
     tolls_cents: int = 0,
+    women_riders_only: bool = False,
     max_detour_minutes: int = 15,
     weekdays: list[int] | None = None,
     recurrence_until: date | None = None,
@@ -275,6 +277,7 @@ def offer_create(
         cost_share_cents=cost_share_cents,
         tolls_cents=tolls_cents,
         running_cost_cents=cap,
+        women_riders_only=bool(women_riders_only),
         max_detour_minutes=max_detour_minutes,
         recurrence_weekdays=mask,
         recurrence_until=recurrence_until if mask else None,
@@ -350,6 +353,7 @@ def request_create(
     seats: int = 1,
     pickup_mode: str = PickupMode.DOOR,
     max_walk_m: int = 500,
+    women_drivers_only: bool = False,
 ) -> RideRequest:
     """Record what a rider is looking for; matching offers are read with ``request_matches``."""
     if latest_arrival <= earliest_departure:
@@ -387,6 +391,7 @@ def request_create(
         seats=seats,
         pickup_mode=pickup_mode,
         max_walk_m=max_walk_m,
+        women_drivers_only=bool(women_drivers_only),
     )
     return request
 
@@ -435,6 +440,18 @@ def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: da
         raise ValidationFailed("You cannot book your own ride.", code="own_offer")
     if offer.graph_id != request.graph_id:
         raise Unprocessable("The offer and the request use different road graphs.", code="graph_mismatch")
+    if not women_only_compatible(
+        offer_women_riders_only=offer.women_riders_only,
+        request_women_drivers_only=request.women_drivers_only,
+        rider_declares_woman=rider.declares_woman,
+        driver_declares_woman=offer.driver.declares_woman,
+    ):
+        raise Forbidden(
+            "This ride is for women only (as declared in the profile)."
+            if offer.women_riders_only
+            else "You asked for women drivers only.",
+            code="women_only",
+        )
     if occurrence_date not in offer_occurrences(offer, occurrence_date, occurrence_date):
         raise ValidationFailed(
             "The ride does not take place on this date.",
@@ -654,6 +671,7 @@ def request_and_book(
     seats: int = 1,
     pickup_mode: str = PickupMode.DOOR,
     max_walk_m: int = 500,
+    women_drivers_only: bool = False,
 ) -> RideBooking:
     """Ask for seats on a ride found by the search in one step: the rider's request and the
     seat request are created together, or neither is (nothing is left half-booked)."""
@@ -666,6 +684,7 @@ def request_and_book(
         seats=seats,
         pickup_mode=pickup_mode,
         max_walk_m=max_walk_m,
+        women_drivers_only=women_drivers_only,
     )
     return booking_create(rider=rider, request_id=request.pk, offer_id=offer_id, occurrence_date=occurrence_date)
 

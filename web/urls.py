@@ -39,6 +39,7 @@ urlpatterns = [
     path("passwort-vergessen/", accounts.password_reset, name="password_reset"),
     path("reset-password", accounts.password_reset_confirm, name="password_reset_confirm"),
     path("konto/", accounts.account, name="account"),
+    path("konto/nur-frauen/", accounts.account_women_option, name="account_women_option"),
     path("konto/meine-daten.json", accounts.account_export, name="account_export"),
     path("konto/loeschen/", accounts.account_delete, name="account_delete"),
     path("nachrichten/", pages.notifications, name="notifications"),

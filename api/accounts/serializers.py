@@ -41,8 +41,20 @@ class ProfileOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OwnProfileOutput(ProfileOutput):
+    """Your own profile, with what only you see: the self-declared attribute for "only women" rides."""
+
+    class Meta(ProfileOutput.Meta):
+        fields = [*ProfileOutput.Meta.fields, "declares_woman"]
+        read_only_fields = fields
+
+
 class ProfileUpdateInput(serializers.Serializer):
     display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    declares_woman = serializers.BooleanField(
+        required=False,
+        help_text="Self-declared, only for the 'only women' ride-sharing options; false deletes it",
+    )
     phone = serializers.RegexField(r"^[0-9 +()/-]{0,40}$", max_length=40, required=False, allow_blank=True)
 
 

@@ -62,6 +62,9 @@ class OfferCreateSerializer(serializers.Serializer):
     tolls_cents = serializers.IntegerField(
         min_value=0, max_value=1_000_000, default=0, help_text="Tolls on the route, added to the running costs"
     )
+    women_riders_only = serializers.BooleanField(
+        default=False, help_text="Only riders who declare themselves women in their profile may book (403 women_only)"
+    )
     max_detour_minutes = serializers.IntegerField(min_value=0, max_value=60, default=15)
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7),
@@ -80,6 +83,9 @@ class RequestCreateSerializer(serializers.Serializer):
     seats = serializers.IntegerField(min_value=1, max_value=8, default=1)
     pickup_mode = serializers.ChoiceField(choices=PickupMode.choices, default=PickupMode.DOOR)
     max_walk_m = serializers.IntegerField(min_value=0, max_value=3000, default=500)
+    women_drivers_only = serializers.BooleanField(
+        default=False, help_text="Match only drivers who declare themselves women in their profile"
+    )
 
 
 MAX_ID = 2**31 - 1
@@ -164,6 +170,7 @@ class OfferSerializer(serializers.ModelSerializer):
             "cost_share_cents",
             "tolls_cents",
             "running_cost_cents",
+            "women_riders_only",
             "max_detour_minutes",
             "weekdays",
             "recurrence_until",
@@ -225,6 +232,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "seats",
             "pickup_mode",
             "max_walk_m",
+            "women_drivers_only",
             "status",
             "created_at",
         ]

@@ -77,6 +77,7 @@ class OfferListCreateView(generics.ListAPIView):
             seats=v["seats"],
             cost_share_cents=v["cost_share_cents"],
             tolls_cents=v["tolls_cents"],
+            women_riders_only=v["women_riders_only"],
             max_detour_minutes=v["max_detour_minutes"],
             weekdays=[day - 1 for day in v["weekdays"]],  # ISO 1-7 in the API, 0-6 in the domain
             recurrence_until=v["recurrence_until"],
@@ -142,6 +143,7 @@ class RequestListCreateView(generics.ListAPIView):
             seats=v["seats"],
             pickup_mode=v["pickup_mode"],
             max_walk_m=v["max_walk_m"],
+            women_drivers_only=v["women_drivers_only"],
         )
         matches = selectors.request_matches(request=ride_request)
         context = {**_offer_context(request.user), "matches": matches}

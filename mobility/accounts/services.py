@@ -250,3 +250,10 @@ def _revoke_tokens(user: User) -> None:
     Session.objects.filter(session_key__in=sessions).delete()
     groups = [revocation_group_for_token(k) for k in keys] + [user_group_name(user.pk)]
     transaction.on_commit(lambda: [sockets_close_for_revoked(g) for g in groups])
+
+
+def profile_set_declares_woman(*, user: User, value: bool) -> User:
+    """The self-declared attribute behind the "only women" ride options; ``False`` deletes it."""
+    user.declares_woman = bool(value)
+    user.save(update_fields=["declares_woman"])
+    return user

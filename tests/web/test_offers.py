@@ -153,3 +153,33 @@ def test_offer_form_explains_the_cost_cap_and_refuses_a_share_above_it(demo, ali
     offer = RideOffer.objects.get(driver=alice)
     assert offer.running_cost_cents == cap and offer.cost_share_cents == cap // 3
     assert 'aria-invalid="true"' in page and 'id="id_cost_share"' in page
+
+
+def test_women_only_option_on_the_account_page_and_the_offer_form(demo, alice):
+    browser = signed_in(alice)
+    text = page_text(browser.get("/konto/"))
+    assert "Mitfahren unter Frauen" in text and "Ich bin eine Frau (Selbstauskunft)" in text
+    assert "Haken entfernen löscht die Angabe." in text
+    response = post_form(browser, "/konto/nur-frauen/", {"declares_woman": "on"}, form_page="/konto/")
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.declares_woman is True
+    post_form(browser, "/konto/nur-frauen/", {}, form_page="/konto/")
+    alice.refresh_from_db()
+    assert alice.declares_woman is False
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = post_form(
+        browser,
+        "/fahrt-anbieten/",
+        {
+            "origin": "Mitfahrbank Lindenau",
+            "destination": "Buchwald Feuerwehr",
+            "date": tomorrow.isoformat(),
+            "time": "10:00",
+            "seats": "2",
+            "max_detour_minutes": "10",
+            "women_riders_only": "on",
+        },
+    )
+    assert response.status_code == 302, page_text(response)
+    assert RideOffer.objects.get(driver=alice).women_riders_only is True

@@ -62,6 +62,7 @@ def offer_create(request: HttpRequest) -> HttpResponse:
                     seats=data["seats"],
                     cost_share_cents=int((data.get("cost_share") or 0) * 100),
                     tolls_cents=int((data.get("tolls") or 0) * 100),
+                    women_riders_only=bool(data.get("women_riders_only")),
                     max_detour_minutes=data["max_detour_minutes"],
                     weekdays=data.get("weekdays") or [],
                     recurrence_until=data.get("until") if data.get("weekdays") else None,
