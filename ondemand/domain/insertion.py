@@ -31,6 +31,7 @@ oracle) tries every position pair of every run and re-times the whole run each t
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -185,7 +186,10 @@ class _Base:
     pickup_time: dict[Hashable, float] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=1024)
 def _base(run: Run, tt: TravelTime) -> _Base | None:
+    """A run's timing; kept for the runs searched most recently with the same ``tt`` (runs
+    are immutable: a booking makes a new one), so a search re-times only runs that changed."""
     timing = schedule(run, run.stops, tt)
     if timing is None:
         return None  # a run that breaks its own rules takes nobody (only after a graph change)
@@ -434,3 +438,84 @@ def nearest_feasible(
                 found.append(Alternative(moved.earliest_pickup_s, moved.latest_pickup_s, hit.pickup_s, hit.dropoff_s))
                 break
     return found
+
+
+def brute_force_insertion_vectorized(runs: Sequence[Run], request: Request, tt: TravelTime) -> Insertion | None:
+    """The same oracle as ``brute_force_insertion``, with every position pair of a run re-timed
+    at once in numpy arrays (one row per pair), so that it can check runs of a hundred stops.
+    It asks ``tt`` only for the legs some candidate sequence drives."""
+    import numpy as np
+
+    best: Insertion | None = None
+    pickup, dropoff = request_stops(request)
+    for position, run in enumerate(runs):
+        before = schedule(run, run.stops, tt)
+        if before is None:
+            continue
+        stops = [*run.stops, pickup, dropoff]
+        n = len(run.stops)
+        P, Q, START, END = n, n + 1, n + 2, n + 3
+        nodes = [s.node for s in stops] + [run.start_node, run.end_node]
+        legs = np.full((n + 4, n + 4), np.nan)
+        needed = {(k, k + 1) for k in range(n - 1)} | {(START, 0 if n else P), (n - 1 if n else Q, END)}
+        needed |= {(START, END), (P, Q)}
+        for x in [*range(n), START]:
+            needed |= {(x, P), (x, Q)}
+        for x in [*range(n), END]:
+            needed |= {(P, x), (Q, x)}
+        for a, b in needed:
+            legs[a, b] = tt(nodes[a], nodes[b])
+        pairs = [(i, j) for i in range(n + 1) for j in range(i, n + 1)]
+        pick = np.array([p[0] for p in pairs])
+        drop = np.array([p[1] for p in pairs])
+        count = len(pairs)
+        earliest = np.array([s.earliest_s for s in stops])
+        latest = np.array([s.latest_s for s in stops])
+        is_pickup = np.array([s.pickup for s in stops])
+        delta = np.array([s.seats if s.pickup else -s.seats for s in stops])
+        max_ride = np.array([s.max_ride_s for s in stops])
+        booking_ids = {b: k for k, b in enumerate(dict.fromkeys(s.booking for s in stops))}
+        booking = np.array([booking_ids[s.booking] for s in stops])
+        picked = np.zeros((count, len(booking_ids)))
+        rows = np.arange(count)
+        ok = np.ones(count, dtype=bool)
+        prev = np.full(count, START)
+        depart = np.full(count, float(run.start_s))
+        load = np.zeros(count, dtype=np.int64)
+        drive = np.zeros(count)
+        pickup_at = np.zeros(count)
+        dropoff_at = np.zeros(count)
+        for m in range(n + 2):
+            old = m - (m > pick).astype(int) - (m > drop + 1).astype(int)
+            cur = np.where(m == pick, P, np.where(m == drop + 1, Q, old))
+            leg = legs[prev, cur]
+            arrival = depart + leg
+            drive += leg
+            service = np.where(is_pickup[cur], np.maximum(arrival, earliest[cur]), arrival)
+            ok &= service <= latest[cur] + EPS_S
+            load += delta[cur]
+            ok &= load <= run.capacity
+            b = booking[cur]
+            picked[rows, b] = np.where(is_pickup[cur], service, picked[rows, b])
+            ride = service - picked[rows, b]
+            ok &= is_pickup[cur] | (ride <= max_ride[cur] + EPS_S)
+            pickup_at = np.where(m == pick, service, pickup_at)
+            dropoff_at = np.where(m == drop + 1, service, dropoff_at)
+            depart = service + run.dwell_s
+            prev = cur
+        leg = legs[prev, END]
+        drive += leg
+        ok &= depart + leg <= run.end_s + EPS_S
+        for k in np.flatnonzero(ok).tolist():
+            candidate = Insertion(
+                run.key,
+                position,
+                int(pick[k]),
+                int(drop[k]),
+                float(pickup_at[k]),
+                float(dropoff_at[k]),
+                float(drive[k]) - before.drive_s,
+            )
+            if best is None or candidate.rank() < best.rank():
+                best = candidate
+    return best

@@ -14,6 +14,7 @@ from ondemand.domain.insertion import (
     apply_insertion,
     best_insertion,
     brute_force_insertion,
+    brute_force_insertion_vectorized,
     inserted,
     nearest_feasible,
     remove_booking,
@@ -149,10 +150,11 @@ def test_insertion_is_the_cheapest_feasible_one(weights, capacities, ends, dwell
     r = request("new", new)
     fast = best_insertion(runs, r, tt, lower_bound=lower)
     oracle = brute_force_insertion(runs, r, tt)
-    assert (fast is None) == (oracle is None)
+    vectorized = brute_force_insertion_vectorized(runs, r, tt)
+    assert (fast is None) == (oracle is None) == (vectorized is None)
     if fast is None:
         return
-    assert fast.rank() == oracle.rank()
+    assert fast.rank() == oracle.rank() == vectorized.rank()
     assert (fast.run_key, fast.pickup_s, fast.dropoff_s) == (oracle.run_key, oracle.pickup_s, oracle.dropoff_s)
     after = apply_insertion(runs, r, fast)[fast.run_position]
     timing = schedule(after, after.stops, tt)
