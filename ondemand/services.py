@@ -72,7 +72,7 @@ def booking_deadline_for(window: selectors.ZoneWindow, pickup_from: datetime) ->
     )
 
 
-@dataclass
+@dataclass(eq=False)  # hashable by identity: the insertion caches run timings per travel-time source
 class TravelTimes:
     """Road-graph travel times for the insertion: CCH queries and straight-line lower bounds."""
 
