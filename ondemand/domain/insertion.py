@@ -329,7 +329,14 @@ def best_insertion(
             pickup_s = max(prev_dep + t_prev_p, e)
             if pickup_s > l_p + EPS_S:
                 continue
+            # old stop i (or the end) comes after p for every j: it is reached no earlier than
+            # p's service, the dwell and the drive p -> s_i (via q is no faster)
+            limit_next = run.end_s if i == n else stops[i].latest_s
+            if pickup_s + run.dwell_s + lb(p, next_node) > limit_next + EPS_S:
+                continue
             t_p_next = t(p, next_node)
+            if pickup_s + run.dwell_s + t_p_next > limit_next + EPS_S:
+                continue
             detour_p = t_prev_p + t_p_next - leg_i  # a lower bound of the added time for every j
             if best is not None and detour_p > best.added_s + 0.001:
                 continue
@@ -338,7 +345,8 @@ def best_insertion(
                     k = j - 1  # old stop j - 1 now also carries the new rider
                     if base.load_after[k] + request.seats > run.capacity:
                         break
-                    if base.times[k] + run.dwell_s > deadline + EPS_S:
+                    leave = base.times[k] + run.dwell_s
+                    if leave > deadline + EPS_S or leave - pickup_s > request.max_ride_s + EPS_S:
                         break  # q after old stop j - 1 comes too late, and later j even more
                 after_node = run.end_node if j == n else stops[j].node
                 if j == i:
@@ -347,6 +355,9 @@ def best_insertion(
                     t_prev_q = 0.0
                 else:
                     before_node = stops[j - 1].node
+                    reach_q = base.times[j - 1] + run.dwell_s + lb(before_node, q)  # no earlier than this
+                    if reach_q > deadline + EPS_S or reach_q - pickup_s > request.max_ride_s + EPS_S:
+                        continue
                     if best is not None and detour_p + lb(before_node, q) + lb(q, after_node) - base.legs[j] > (
                         best.added_s + 0.001
                     ):
