@@ -44,7 +44,7 @@ from .models import OnDemandBooking, OnDemandRun
 COORD_DECIMALS = 5
 
 
-def _graph() -> RoadGraph:
+def road_graph() -> RoadGraph:
     from journeys.roads import car_graph
 
     graph = car_graph()
@@ -96,7 +96,7 @@ class TravelTimes:
         return 0.999 * metres / self.top_speed
 
 
-def _node(graph: RoadGraph, lat: float, lon: float, field: str) -> int:
+def snap(graph: RoadGraph, lat: float, lon: float, field: str) -> int:
     from rides import conf as rides_conf
 
     node, metres = graph.nearest_node(lat, lon)
@@ -134,7 +134,7 @@ def _domain_run(run: OnDemandRun, graph: RoadGraph, *, skip: int | None = None) 
                 max_ride_s=math.inf if pickup else float(booking.max_ride_s),
             )
         )
-    depot = _node(graph, run.depot_lat, run.depot_lon, "zone")
+    depot = snap(graph, run.depot_lat, run.depot_lon, "zone")
     return Run(
         key=run.pk,
         capacity=run.capacity,
@@ -185,13 +185,36 @@ def booking_payload(booking: OnDemandBooking) -> dict[str, Any]:
     }
 
 
-def _run_for(window: selectors.ZoneWindow) -> OnDemandRun:
-    """The run of a zone window (created on the first booking), locked."""
-    fst = window.flex_stop_time
+def _zone_centre(window: selectors.ZoneWindow) -> tuple[float, float]:
     geometry = window.zone.geometry
     centre = shape(geometry).centroid if geometry else None
     if centre is None or centre.is_empty:
         raise ValidationFailed(_("This zone has no area."), code="ondemand_zone_without_area")
+    return round(centre.y, COORD_DECIMALS), round(centre.x, COORD_DECIMALS)
+
+
+def domain_run_for_window(window: selectors.ZoneWindow, graph: RoadGraph) -> Run:
+    """The run of a zone window as it stands (an empty one before the first booking); a read."""
+    run = OnDemandRun.objects.filter(flex_stop_time=window.flex_stop_time, service_date=window.service_date).first()
+    if run is not None:
+        return _domain_run(run, graph)
+    lat, lon = _zone_centre(window)
+    depot = snap(graph, lat, lon, "zone")
+    return Run(
+        key=None,
+        capacity=window.flex_stop_time.trip.capacity,
+        start_node=depot,
+        end_node=depot,
+        start_s=window.opens_at.timestamp(),
+        end_s=window.closes_at.timestamp() + conf.return_s(),
+        dwell_s=conf.dwell_s(),
+    )
+
+
+def _run_for(window: selectors.ZoneWindow) -> OnDemandRun:
+    """The run of a zone window (created on the first booking), locked."""
+    fst = window.flex_stop_time
+    depot_lat, depot_lon = _zone_centre(window)
     OnDemandRun.objects.get_or_create(
         flex_stop_time=fst,
         service_date=window.service_date,
@@ -199,8 +222,8 @@ def _run_for(window: selectors.ZoneWindow) -> OnDemandRun:
             "capacity": fst.trip.capacity,
             "start_at": window.opens_at,
             "end_at": window.closes_at,
-            "depot_lat": round(centre.y, COORD_DECIMALS),
-            "depot_lon": round(centre.x, COORD_DECIMALS),
+            "depot_lat": depot_lat,
+            "depot_lon": depot_lon,
         },
     )
     return OnDemandRun.objects.select_for_update().get(flex_stop_time=fst, service_date=window.service_date)
@@ -212,7 +235,7 @@ class Place:
     lon: float
 
 
-def _windows_for(pickup: Place, dropoff: Place, earliest: datetime) -> list[tuple[selectors.ZoneWindow, Place, Place]]:
+def windows_for(pickup: Place, dropoff: Place, earliest: datetime) -> list[tuple[selectors.ZoneWindow, Place, Place]]:
     """Zone windows on the day of ``earliest`` serving both places, with the places served
     (the door in a polygon zone, the nearest stop of a stop group)."""
     found = []
@@ -253,7 +276,7 @@ def ondemand_booking_create(
         raise ValidationFailed(
             _("The pickup time has passed."), code="ondemand_time_passed", fields={"earliest_pickup": ["in the past"]}
         )
-    candidates = _windows_for(pickup, dropoff, earliest_pickup)
+    candidates = windows_for(pickup, dropoff, earliest_pickup)
     if not candidates:
         raise ValidationFailed(_("No Rufbus zone serves both places."), code="ondemand_outside_zone", status_code=422)
     served = [c for c in candidates if c[0].opens_at <= earliest_pickup and latest_pickup <= c[0].closes_at]
@@ -271,10 +294,10 @@ def ondemand_booking_create(
         rule = window.booking_rule
         message = (rule.message if rule else "") or _("The booking deadline has passed.")
         raise Conflict(message, code="ondemand_booking_too_late", fields={"deadline": [iso_local(deadline)]})
-    graph = _graph()
+    graph = road_graph()
     times = TravelTimes(graph)
-    p = _node(graph, pickup_place.lat, pickup_place.lon, "pickup")
-    q = _node(graph, dropoff_place.lat, dropoff_place.lon, "dropoff")
+    p = snap(graph, pickup_place.lat, pickup_place.lon, "pickup")
+    q = snap(graph, dropoff_place.lat, dropoff_place.lon, "dropoff")
     direct = times(p, q)
     if not math.isfinite(direct):
         raise ValidationFailed(_("There is no road between these places."), code="ondemand_no_route", status_code=422)
@@ -351,7 +374,7 @@ def ondemand_booking_cancel(*, booking_id: int, user, now: datetime | None = Non
         raise Conflict(_("The booking is already cancelled."), code="ondemand_booking_already_cancelled")
     if not is_staff and booking.earliest_pickup_at <= now:
         raise Conflict(_("The pickup window has begun; please call the office."), code="ondemand_booking_started")
-    graph = _graph()
+    graph = road_graph()
     times = TravelTimes(graph)
     domain_run = remove_booking(_domain_run(run, graph), booking.pk)
     booking.status = OnDemandBooking.Status.CANCELLED

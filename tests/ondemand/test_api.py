@@ -87,7 +87,7 @@ def test_drivers_run_json_and_printable(rufbus, client_for):
 def test_fifty_parallel_clients_never_overbook_a_stretch(server_8700, settings, tmp_path):
     from gtfs.feed_import import feed_import
     from gtfs.models import FeedKind
-    from ondemand.services import TravelTimes, _domain_run, _graph
+    from ondemand.services import TravelTimes, _domain_run, road_graph
     from tests.rides.helpers import herrenberg_row
 
     herrenberg_row()
@@ -115,7 +115,7 @@ def test_fifty_parallel_clients_never_overbook_a_stretch(server_8700, settings, 
     confirmed = OnDemandBooking.objects.filter(run=run, status="confirmed")
     assert confirmed.count() == 3 and len(run.plan) == 6
     # the stored plan, re-timed: no stretch carries more than the seats
-    graph = _graph()
+    graph = road_graph()
     domain = _domain_run(run, graph)
     assert schedule(domain, domain.stops, TravelTimes(graph)) is not None
     load, most = 0, 0
