@@ -206,3 +206,70 @@ def test_final_spec_location_group_stops_file_is_read(make_feed):
     zone = FlexLocation.objects.get(version=result.version)
     assert (zone.location_id, zone.kind, zone.name, zone.stop_ids) == ("G1", "group", "Zwei Dörfer", ["S1", "S3"])
     assert zone.geometry["type"] == "LineString"  # the hull of two stops
+
+
+def _flex_snapshot(version) -> tuple:
+    zones = sorted(
+        (z.location_id, z.kind, z.name, json.dumps(z.geometry, sort_keys=True), tuple(z.stop_ids))
+        for z in FlexLocation.objects.filter(version=version)
+    )
+    rows = sorted(
+        (
+            r.trip.trip_id,
+            r.stop_sequence,
+            r.location.location_id,
+            r.start_window,
+            r.end_window,
+            r.pickup_type,
+            r.drop_off_type,
+            r.pickup_booking_rule.booking_rule_id if r.pickup_booking_rule else "",
+            r.drop_off_booking_rule.booking_rule_id if r.drop_off_booking_rule else "",
+        )
+        for r in FlexStopTime.objects.filter(version=version).select_related(
+            "trip", "location", "pickup_booking_rule", "drop_off_booking_rule"
+        )
+    )
+    return zones, rows
+
+
+def _round_trip(version, tmp_path, name):
+    from gtfs.feed_export import version_export_zip
+
+    path = tmp_path / f"{name}.zip"
+    path.write_bytes(version_export_zip(version=version))
+    again = feed_import(path=path, name=name)
+    assert again.created and again.warnings == []
+    return path, again.version
+
+
+def test_export_writes_gtfs_flex_and_round_trips_the_bbnavi_groups(tmp_path):
+    original = feed_import(path=shared_file("gtfs/bbnavi-rufbus-flex.zip"), name="rufbus").version
+    path, copy = _round_trip(original, tmp_path, "copy")
+    assert _flex_snapshot(copy) == _flex_snapshot(original)
+    # the final GTFS-Flex spelling: groups in location_group_stops.txt, windows with "drop_off"
+    members = raw_rows(path, "location_group_stops.txt")
+    source = raw_rows(shared_file("gtfs/bbnavi-rufbus-flex.zip"), "location_groups.txt")
+    # the same (group, stop) pairs; the source lists one pair twice, the export once
+    assert {(r["location_group_id"], r["stop_id"]) for r in members} == {
+        (r["location_group_id"], r["location_id"]) for r in source
+    }
+    assert len(members) == len(source) - 1
+    flex_rows = [r for r in raw_rows(path, "stop_times.txt") if r["location_group_id"]]
+    assert len(flex_rows) == 8
+    assert all(r["stop_id"] == "" and r["arrival_time"] == "" for r in flex_rows)
+    assert {r["start_pickup_drop_off_window"] for r in flex_rows} == {"08:00:00", "17:30:00"}
+
+
+def test_export_round_trips_a_polygon_zone(make_feed, tmp_path):
+    path = _flex_feed(make_feed, geojson=_geojson(("Z1", _polygon(SQUARE))), flex_rows=ZONE_ROWS)
+    original = feed_import(path=path, name="zone").version
+    exported, copy = _round_trip(original, tmp_path, "zone-copy")
+    assert _flex_snapshot(copy) == _flex_snapshot(original)
+    import zipfile
+
+    with zipfile.ZipFile(exported) as archive:
+        document = json.loads(archive.read("locations.geojson"))
+    assert document["features"][0]["id"] == "Z1"
+    assert document["features"][0]["geometry"]["type"] == "Polygon"
+    fixed = [r for r in raw_rows(exported, "stop_times.txt") if r["stop_id"]]
+    assert len(fixed) == 5 and all(r["location_id"] == "" for r in fixed)
