@@ -412,3 +412,45 @@ def active_cost_centre(*, code: str) -> CostCentre:
     if cost_centre is None:
         raise ValidationFailed("Unknown cost centre.", code="cost_centre_unknown", fields={"cost_centre": ["unknown"]})
     return cost_centre
+
+
+# -- the operator's fleet page ------------------------------------------------------------------
+
+
+def fleet_vehicles(*, now: datetime) -> list[Vehicle]:
+    """Every vehicle (in service or not) with its type, tariff, station, open defects and the
+    number of upcoming held or confirmed reservations (``upcoming``), by plate."""
+    from django.db.models import Count, Q
+
+    from .models import ReservationStatus
+
+    return list(
+        Vehicle.objects.select_related("vehicle_type__tariff", "station")
+        .annotate(
+            upcoming=Count(
+                "reservations",
+                filter=Q(
+                    reservations__status__in=(ReservationStatus.HELD, ReservationStatus.CONFIRMED),
+                    reservations__blocked_until__gt=now,
+                ),
+                distinct=True,
+            ),
+            blocking_defects=Count("defects", filter=Q(defects__blocks_use=True), distinct=True),
+        )
+        .order_by("plate")
+    )
+
+
+def tariff_list() -> QuerySet:
+    """Tariffs per vehicle type (gross cents)."""
+    from .models import Tariff
+
+    return Tariff.objects.select_related("vehicle_type").order_by("vehicle_type__name")
+
+
+def defect_list(*, limit: int = 30) -> QuerySet:
+    """The latest defect reports with their vehicle (without the reporter: the operator needs
+    the car and the defect, not who found it)."""
+    from .models import DefectReport
+
+    return DefectReport.objects.select_related("vehicle").defer("reported_by").order_by("-created_at")[:limit]

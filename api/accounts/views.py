@@ -110,16 +110,16 @@ class PasswordResetConfirmView(PublicAuthView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: s.ProfileOutput, **error_responses(401)})
+    @extend_schema(responses={200: s.OwnProfileOutput, **error_responses(401)})
     def get(self, request):
-        return Response(s.ProfileOutput(request.user).data)
+        return Response(s.OwnProfileOutput(request.user).data)
 
-    @extend_schema(request=s.ProfileUpdateInput, responses={200: s.ProfileOutput, **error_responses(400, 401)})
+    @extend_schema(request=s.ProfileUpdateInput, responses={200: s.OwnProfileOutput, **error_responses(400, 401)})
     def patch(self, request):
         data = s.ProfileUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         user = services.user_profile_update(user=request.user, **data.validated_data)
-        return Response(s.ProfileOutput(user).data)
+        return Response(s.OwnProfileOutput(user).data)
 
 
 class UserListView(generics.ListAPIView):
@@ -202,3 +202,31 @@ class CostCentreListView(generics.ListCreateAPIView):
         # The serializer validates (a known code is a 400 as before); the service writes, and a
         # code created by someone else at the same moment is a 409, not a 500.
         serializer.instance = services.cost_centre_create(**serializer.validated_data)
+
+
+class UserSuspendView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=s.ReasonInput, responses={200: s.SuspensionOutput, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Operator: suspend an account (sign-in blocked, rides withdrawn, person notified; audited)."""
+        data = s.ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.account_suspend(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
+        return Response(s.SuspensionOutput(record).data)
+
+
+class UserReinstateView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=s.ReasonInput, responses={200: s.SuspensionOutput, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Operator: lift a suspension (audited, person notified)."""
+        data = s.ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.account_reinstate(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
+        return Response(s.SuspensionOutput(record).data)

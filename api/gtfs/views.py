@@ -216,7 +216,7 @@ class ImportDetailView(APIView):
 
     @extend_schema(responses={200: s.ImportOutput, **error_responses(403, 404)})
     def get(self, request, pk: int):
-        record = selectors.gtfs_import_get(import_id=pk)
+        record = selectors.import_get(import_id=pk)
         return Response(s.ImportOutput(record).data)
 
 
