@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 
-.PHONY: install run test lint format bench fuzz soak demo clean mutate
+.PHONY: install run test lint format typecheck bench fuzz soak demo clean mutate
 
 $(PY):
 	@echo "Creating the virtual environment $(VENV)"
@@ -36,6 +36,11 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# mypy --strict over every pure domain package (tests/test_types.py runs the same list).
+typecheck: install
+	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent --strict carsharing/domain gtfs/domain rides/domain stats/domain ondemand/domain mobility/geo.py mobility/env.py
+	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent journeys/domain
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -43,6 +43,6 @@ class BenchThrottle(SettingsRateThrottle):
     scope = "bench"
 
     def get_rate(self) -> str:
-        from mobility.appsettings import app_setting
+        from rides import conf
 
-        return app_setting("RIDES_BENCH_THROTTLE_RATE", "10/hour")
+        return conf.bench_throttle_rate()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -21,21 +20,13 @@ from pathlib import Path
 
 import httpx
 
+# free_port and stop_process are used here and by this module's callers.
+from benchmarks._servers import free_port as free_port
+from benchmarks._servers import start_uvicorn
+from benchmarks._servers import stop_process as stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def free_port(low: int | None = None, high: int | None = None) -> int:
-    """A free loopback port; from ``[low, high]`` when given (the helper's port range)."""
-    candidates = range(low, high + 1) if low is not None and high is not None else [0]
-    for port in candidates:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise RuntimeError(f"no free port in {low}-{high}")
 
 
 def _as_postgres(cmd: list[str]) -> list[str]:
@@ -194,42 +185,21 @@ def production_env(*, database_url: str, redis_url: str | None, **extra: str) ->
 
 
 def start_web(env: dict[str, str], port: int, workers: int = 2) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "mobility.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            # Longer than any client's or proxy's idle keep-alive, so the server never closes
-            # a connection just as the client sends on it (the client sees a reset).
-            "--timeout-keep-alive",
-            "75",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(Path(tempfile.gettempdir()) / f"mob-web-{port}.log", "wb"),  # noqa: SIM115
-        start_new_session=True,
+    """uvicorn with ``workers`` processes on exactly ``port`` (output in /tmp/mob-web-PORT.log)."""
+    process, bound = start_uvicorn(
+        env,
+        log=Path(tempfile.gettempdir()) / f"mob-web-{port}.log",
+        first_port=port,
+        workers=workers,
+        # Longer than any client's or proxy's idle keep-alive, so the server never closes a
+        # connection just as the client sends on it (the client sees a reset).
+        extra_args=["--timeout-keep-alive", "75", "--no-access-log"],
+        attempts=1,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_process(process)
-            raise RuntimeError(f"the web service did not start (see /tmp/mob-web-{port}.log)")
-        time.sleep(0.2)
+    if bound != port:
+        stop_process(process)
+        raise RuntimeError(f"port {port} was taken")
+    return process
 
 
 def start_worker(env: dict[str, str], concurrency: int = 2) -> subprocess.Popen:
@@ -255,14 +225,3 @@ def start_worker(env: dict[str, str], concurrency: int = 2) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)

@@ -25,12 +25,14 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
+
+from benchmarks._servers import start_uvicorn, stop_process
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mobility_bench_cars"
 
@@ -50,12 +52,6 @@ def ensure_database(url: str) -> None:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         log(f"created database {name}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(clients: int, vehicles_per_client: int) -> tuple[list[str], list[int]]:
@@ -227,29 +223,15 @@ def main() -> None:
     tokens, vehicle_ids = prepare(args.clients, 4)
     jobs = plan(tokens, vehicle_ids, args.requests, args.conflict_share)
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "mobility.asgi:application",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-            "--log-level", "warning", "--no-access-log", "--lifespan", "off", "--timeout-keep-alive", "120",
-        ],
-        env=server_env,
-    )  # fmt: skip
+    server, port = start_uvicorn(
+        server_env,
+        log=Path(tempfile.gettempdir()) / "mob-bench-reservations.log",
+        workers=args.workers,
+        extra_args=["--no-access-log", "--lifespan", "off", "--timeout-keep-alive", "120"],
+        timeout_s=30,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        import httpx
-
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.1)
         # Warm-up: a few requests per worker so imports and first connections are not measured.
         warm = [[{}] * 2 for _ in tokens]
         asyncio.run(run_phase(base_url, tokens, warm, "GET", "/api/v1/me/"))
@@ -265,8 +247,7 @@ def main() -> None:
         )
         log(f"  {ours_codes} in {ours_s:.2f} s")
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_process(server)
 
     total = sum(ours_codes.values())
     unexpected = {code: n for code, n in ours_codes.items() if code not in (201, 409)}

@@ -21,6 +21,15 @@ _DEFAULTS: dict[str, object] = {
     "CARSHARING_RELEASE_NOTICE_HOURS": 24,  # base-load hours may be released at least this far ahead
     "CARSHARING_BASE_LOAD_WEEKS": 8,  # materialise base-load blocks this many weeks ahead
     "CARSHARING_CURRENCY": "eur",
+    # The public GBFS feeds (carsharing/gbfs.py)
+    "GBFS_SYSTEM_ID": "lindenau-carsharing",  # globally unique id of this car-sharing system
+    "GBFS_LANGUAGE": "de",  # the language of every text in the feeds (IETF BCP 47)
+    "GBFS_SYSTEM_NAME": "Carsharing Lindenau",
+    "GBFS_OPERATOR_NAME": "Gemeinde Lindenau",
+    "GBFS_OPENING_HOURS": "24/7",
+    "GBFS_FEED_CONTACT_EMAIL": "",  # empty: DEFAULT_FROM_EMAIL
+    "GBFS_SYSTEM_URL": "",  # empty: FRONTEND_URL, else the served address
+    "GBFS_LICENSE_ID": "CC0-1.0",  # "-": no licence field
 }
 
 
@@ -30,8 +39,8 @@ def get(name: str):
 
 
 def payments_enabled() -> bool:
-    return bool(getattr(settings, "PAYMENTS_ENABLED", False) and getattr(settings, "STRIPE_SECRET_KEY", ""))
+    return bool(settings.PAYMENTS_ENABLED and settings.STRIPE_SECRET_KEY)
 
 
 def payments_fallback() -> str:
-    return getattr(settings, "PAYMENTS_FALLBACK", "invoice")
+    return settings.PAYMENTS_FALLBACK

@@ -21,8 +21,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from mobility.appsettings import app_setting
-
+from . import conf
 from .models import BLOCKING_STATUSES, Reservation, Station, Tariff, Vehicle, VehicleType
 
 GBFS_VERSION = "3.0"
@@ -40,19 +39,14 @@ FEED_TTL: dict[str, int] = {
 FEEDS: tuple[str, ...] = tuple(FEED_TTL)
 
 
-def _setting(name: str, default: Any) -> Any:
-    """Django setting ``name``, else the environment variable of that name, else ``default``."""
-    return app_setting(name, default)
-
-
 def system_id() -> str:
     """``GBFS_SYSTEM_ID``: globally unique id of this car-sharing system."""
-    return _setting("GBFS_SYSTEM_ID", "lindenau-carsharing")
+    return str(conf.get("GBFS_SYSTEM_ID"))
 
 
 def language() -> str:
     """``GBFS_LANGUAGE``: the language of every text in the feeds (IETF BCP 47)."""
-    return _setting("GBFS_LANGUAGE", "de")
+    return str(conf.get("GBFS_LANGUAGE"))
 
 
 def _text(value: str) -> list[dict[str, str]]:
@@ -100,16 +94,16 @@ def system_information(*, now: datetime | None = None, public_url: str = "") -> 
     data: dict[str, Any] = {
         "system_id": system_id(),
         "languages": [language()],
-        "name": _text(_setting("GBFS_SYSTEM_NAME", "Carsharing Lindenau")),
-        "operator": _text(_setting("GBFS_OPERATOR_NAME", "Gemeinde Lindenau")),
-        "opening_hours": _setting("GBFS_OPENING_HOURS", "24/7"),
-        "feed_contact_email": _setting("GBFS_FEED_CONTACT_EMAIL", _setting("DEFAULT_FROM_EMAIL", "")),
+        "name": _text(conf.get("GBFS_SYSTEM_NAME")),
+        "operator": _text(conf.get("GBFS_OPERATOR_NAME")),
+        "opening_hours": conf.get("GBFS_OPENING_HOURS"),
+        "feed_contact_email": conf.get("GBFS_FEED_CONTACT_EMAIL") or settings.DEFAULT_FROM_EMAIL,
         "timezone": settings.TIME_ZONE,
     }
-    url = _setting("GBFS_SYSTEM_URL", "") or _setting("FRONTEND_URL", "") or public_url
+    url = conf.get("GBFS_SYSTEM_URL") or settings.FRONTEND_URL or public_url
     if url:
         data["url"] = url
-    licence = _setting("GBFS_LICENSE_ID", "CC0-1.0")
+    licence = conf.get("GBFS_LICENSE_ID")
     if licence and licence != "-":
         data["license_id"] = licence
     return _envelope("system_information", data, now)

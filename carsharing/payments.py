@@ -33,7 +33,7 @@ class PaymentDeclined(DomainError):
 def _client() -> stripe.StripeClient:
     if not conf.payments_enabled():
         raise ServiceUnavailable("Card payments are not configured.", code="payments_unavailable")
-    base = getattr(settings, "STRIPE_API_BASE", "")
+    base = settings.STRIPE_API_BASE
     kwargs: dict[str, Any] = {"max_network_retries": 2}
     if base:
         kwargs["base_addresses"] = {"api": base}
@@ -175,7 +175,7 @@ def webhook_event_construct(*, payload: bytes, signature: str | None, tolerance_
     or in the future, raises ``ValidationFailed``; so does an event whose id or type is not a
     plain Stripe identifier (at most 100 printable characters).
     """
-    secret = getattr(settings, "STRIPE_WEBHOOK_SECRET", "")
+    secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:
         raise ServiceUnavailable("Stripe webhooks are not configured.", code="webhooks_unavailable")
     if not signature:

@@ -23,7 +23,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @overload
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float: ...
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float: ...  # type: ignore[overload-overlap]
 
 
 @overload
@@ -41,9 +41,9 @@ def haversine_m(
     mix) give an array, broadcast as numpy does.
     """
     if all(isinstance(v, int | float) for v in (lat1, lon1, lat2, lon2)):
-        p1, p2 = math.radians(lat1), math.radians(lat2)  # type: ignore[arg-type]
+        p1, p2 = math.radians(lat1), math.radians(lat2)
         dphi = p2 - p1
-        dlmb = math.radians(lon2) - math.radians(lon1)  # type: ignore[arg-type]
+        dlmb = math.radians(lon2) - math.radians(lon1)
         a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
         return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(a, 1.0)))
     p1a, p2a = np.radians(lat1), np.radians(lat2)

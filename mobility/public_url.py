@@ -13,7 +13,7 @@ FALLBACK = "http://127.0.0.1:8000"
 
 def public_url(request=None) -> str:
     """Base URL without a trailing slash, e.g. ``https://mobil.lindenau.de``."""
-    configured = (getattr(settings, "FRONTEND_URL", "") or "").rstrip("/")
+    configured = (settings.FRONTEND_URL or "").rstrip("/")
     if configured:
         return configured
     if request is not None:

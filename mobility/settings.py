@@ -9,44 +9,15 @@ the README.
 from __future__ import annotations
 
 import importlib.util
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from mobility.env import env_bool, env_int, env_int_mapping, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -346,9 +317,7 @@ PAYMENTS_FALLBACK = env_str("PAYMENTS_FALLBACK", "invoice")
 # --- Privacy --------------------------------------------------------------------------------
 # Retention per category in days, e.g. "ride_exact_places=14,notifications=90"; the rules and
 # their defaults are listed by `manage.py privacy_retention --dry-run`.
-PRIVACY_RETENTION_DAYS = {
-    key.strip(): int(value) for key, value in (item.split("=", 1) for item in env_list("PRIVACY_RETENTION"))
-}
+PRIVACY_RETENTION_DAYS = env_int_mapping("PRIVACY_RETENTION", minimum=0)
 
 # --- Security (production) ------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

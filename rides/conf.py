@@ -94,3 +94,22 @@ def bench_window_minutes() -> int:
 def bench_max_waiting() -> int:
     """At most this many waiting requests per bench at once (a bench is public: limits spam)."""
     return int(_setting("RIDES_BENCH_MAX_WAITING", 3))
+
+
+def bench_throttle_rate() -> str:
+    """How often one client may ask for a lift at a Mitfahrbank (DRF rate, e.g. ``10/hour``)."""
+    return str(app_setting("RIDES_BENCH_THROTTLE_RATE", "10/hour"))
+
+
+def gtfs_horizon_days() -> int:
+    """How many days ahead the ride-sharing GTFS export lists rides."""
+    return int(app_setting("RIDES_GTFS_HORIZON_DAYS", 14))
+
+
+def gtfs_max_snap_m() -> float:
+    """A ride's place farther than this (metres) from every public place is left out of the export."""
+    return float(app_setting("RIDES_GTFS_MAX_SNAP_M", 1500.0))
+
+
+def gtfs_agency_name() -> str:
+    return str(app_setting("RIDES_GTFS_AGENCY_NAME", "Mitfahren Lindenau"))

@@ -30,9 +30,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from gtfs.domain.times import datetime_to_gtfs_time
-from mobility.appsettings import app_setting
 from mobility.geo import haversine_m
 
+from . import conf
 from .domain.recurrence import occurrence_dates
 from .models import SEAT_HOLDING, MeetingPoint, OfferStatus, RideBooking, RideOffer
 
@@ -43,19 +43,14 @@ AGENCY_ID = "ridesharing"
 NONE, COORDINATE_WITH_DRIVER = 1, 3
 
 
-def _setting(name: str, default: object) -> object:
-    """Django setting ``name``, else the environment variable of that name, else ``default``."""
-    return app_setting(name, default)
-
-
 def horizon_days() -> int:
     """``RIDES_GTFS_HORIZON_DAYS``: how many days ahead recurring offers are published."""
-    return int(_setting("RIDES_GTFS_HORIZON_DAYS", 14))
+    return conf.gtfs_horizon_days()
 
 
 def max_snap_m() -> float:
     """``RIDES_GTFS_MAX_SNAP_M``: farthest public place (metres) an origin/destination snaps to."""
-    return float(_setting("RIDES_GTFS_MAX_SNAP_M", 1500.0))
+    return conf.gtfs_max_snap_m()
 
 
 @dataclass(frozen=True)
@@ -237,8 +232,8 @@ def gtfs_tables(*, now: datetime | None = None, public_url: str = "") -> dict[st
                 {"service_id": key, "date": d.strftime("%Y%m%d"), "exception_type": 1} for d in sorted(service_days)
             )
 
-    site = getattr(settings, "FRONTEND_URL", "") or public_url or "http://127.0.0.1:8000"
-    name = str(_setting("RIDES_GTFS_AGENCY_NAME", "Mitfahren Lindenau"))
+    site = settings.FRONTEND_URL or public_url or "http://127.0.0.1:8000"
+    name = conf.gtfs_agency_name()
     stop_rows = [
         {"stop_id": p.stop_id, "stop_name": p.name, "stop_lat": round(p.lat, 6), "stop_lon": round(p.lon, 6)}
         for p in sorted(stops.values(), key=lambda p: p.stop_id)

@@ -31,7 +31,7 @@ SUFFIXES = (".osm.pbf", ".osm.gz", ".osm.bz2", ".osm", ".pbf")
 
 
 def upload_dir() -> Path:
-    return Path(getattr(settings, "MEDIA_ROOT", "var/media")) / "osm-uploads"
+    return Path(settings.MEDIA_ROOT) / "osm-uploads"
 
 
 def _key(job_id: str) -> str:

@@ -8,7 +8,6 @@ with a real app token, so tests exercise the same authentication as the apps.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -142,9 +141,9 @@ def api_client() -> APIClient:
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    from benchmarks._servers import free_port
+
+    return free_port()
 
 
 @pytest.fixture

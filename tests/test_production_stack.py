@@ -3,10 +3,6 @@ and Redis. A notification stored by another process reaches a WebSocket held by 
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -14,6 +10,7 @@ import pytest
 from django.db import connection
 from websockets.sync.client import connect
 
+from benchmarks._servers import start_uvicorn, stop_process
 from mobility.notifications.services import notify
 from tests.conftest import _free_port, make_token
 
@@ -22,7 +19,7 @@ HTTPS = {"X-Forwarded-Proto": "https"}
 
 
 @pytest.fixture
-def production_server(transactional_db):
+def production_server(transactional_db, tmp_path):
     port = _free_port()
     db = connection.settings_dict
     env = {
@@ -35,44 +32,11 @@ def production_server(transactional_db):
         "REDIS_URL": os.environ["REDIS_URL"],
         "CHANNELS_PREFIX": "test-prod",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "mobility.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--proxy-headers",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    process, port = start_uvicorn(
+        env, log=tmp_path / "server.log", first_port=port, workers=2, extra_args=["--proxy-headers"], timeout_s=60
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read().decode() if process.poll() is not None else ""
-            process.kill()
-            raise RuntimeError(f"server did not start: {output[-2000:]}")
-        time.sleep(0.2)
-    yield base, port
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    yield f"http://127.0.0.1:{port}", port
+    stop_process(process)
 
 
 @pytest.mark.postgres

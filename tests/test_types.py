@@ -1,20 +1,46 @@
-"""The pure domain modules (the algorithms) type-check with mypy."""
+"""The pure domain modules (the algorithms) type-check with ``mypy --strict``: ``make typecheck``."""
 
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN_PACKAGES = ["gtfs/domain", "rides/domain", "carsharing/domain", "journeys/domain", "stats/domain"]
+# Every domain/ package and the pure shared helpers, strict. journeys/domain is checked without
+# --strict until its owner's work lands (issue 11); then it joins the strict list.
+STRICT = [
+    "carsharing/domain",
+    "gtfs/domain",
+    "rides/domain",
+    "stats/domain",
+    "ondemand/domain",
+    "mobility/geo.py",
+    "mobility/env.py",
+]
+LENIENT = ["journeys/domain"]
+MYPY = [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--follow-imports=silent"]
 
 
-def test_domain_modules_type_check():
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--follow-imports=silent", *DOMAIN_PACKAGES],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def _mypy(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*MYPY, *args], cwd=ROOT, capture_output=True, text=True, timeout=900)
+
+
+def test_every_domain_package_is_listed():
+    domains = {p.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("*/domain/__init__.py")}
+    assert domains == {p for p in STRICT + LENIENT if p.endswith("/domain")}
+
+
+def test_domain_modules_type_check_strictly():
+    result = _mypy("--strict", *STRICT)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "Success: no issues found" in result.stdout
+
+
+def test_lenient_domain_modules_type_check():
+    result = _mypy(*LENIENT)
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_the_makefile_runs_the_same_check():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "typecheck:" in makefile
+    assert " ".join(STRICT) in makefile

@@ -27,7 +27,7 @@ def merge(intervals: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:
 def busy_within(busy: Iterable[tuple[T, T]], window_start: T, window_end: T) -> list[tuple[T, T]]:
     """The busy intervals clipped to the window, merged."""
     clipped = [
-        (max(s, window_start), min(e, window_end))  # type: ignore[type-var,call-overload]
+        (max(s, window_start), min(e, window_end))  # type: ignore[call-overload]
         for s, e in busy
         if s < window_end and e > window_start  # type: ignore[operator]
     ]
@@ -41,7 +41,7 @@ def free_within(busy: Iterable[tuple[T, T]], window_start: T, window_end: T) -> 
     for s, e in busy_within(busy, window_start, window_end):
         if s > cursor:  # type: ignore[operator]
             free.append((cursor, s))
-        cursor = max(cursor, e)  # type: ignore[type-var,call-overload]
+        cursor = max(cursor, e)  # type: ignore[call-overload]
     if cursor < window_end:  # type: ignore[operator]
         free.append((cursor, window_end))
     return free
@@ -49,4 +49,4 @@ def free_within(busy: Iterable[tuple[T, T]], window_start: T, window_end: T) -> 
 
 def overlaps(a_start: T, a_end: T, b_start: T, b_end: T) -> bool:
     """Whether half-open ``[a_start, a_end)`` and ``[b_start, b_end)`` share any instant."""
-    return a_start < b_end and b_start < a_end  # type: ignore[operator]
+    return bool(a_start < b_end and b_start < a_end)  # type: ignore[operator]

@@ -46,7 +46,7 @@ def _rings_closed(geometry: dict[str, Any]) -> bool:
     """GeoJSON (RFC 7946 3.1.6): every polygon ring has four or more positions and ends where
     it starts. shapely would close an open ring silently; a feed must not rely on that."""
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
-    polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else None
+    polygons: Any = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else None
     if polygons is None:
         return True  # not a polygon: the validation reports the wrong type
     for rings in polygons:
@@ -101,7 +101,10 @@ def _column(df: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | None:
 
 
 def _blank(series: pd.Series) -> np.ndarray:
-    return (series.isna() | (series.astype("string").str.strip() == "")).to_numpy(dtype=bool, na_value=True)
+    blank: np.ndarray = (series.isna() | (series.astype("string").str.strip() == "")).to_numpy(
+        dtype=bool, na_value=True
+    )
+    return blank
 
 
 def group_members(tables: dict[str, Any]) -> pd.DataFrame:
@@ -261,7 +264,7 @@ def validate_flex(tables: dict[str, Any], problems: ProblemList) -> None:
         )
 
 
-def _bbox(geometry) -> tuple[float, float, float, float]:
+def _bbox(geometry: Any) -> tuple[float, float, float, float]:
     min_lon, min_lat, max_lon, max_lat = geometry.bounds
     return float(min_lat), float(min_lon), float(max_lat), float(max_lon)
 
@@ -342,7 +345,8 @@ def build_flex(tables: dict[str, Any]) -> FlexTables:
     def number(column: str, default: int) -> list[int]:
         if column not in rows:
             return [default] * len(rows)
-        return pd.to_numeric(rows[column], errors="coerce").fillna(default).astype(int).tolist()
+        values: list[int] = pd.to_numeric(rows[column], errors="coerce").fillna(default).astype(int).tolist()
+        return values
 
     frame = pd.DataFrame(
         {

@@ -124,7 +124,10 @@ class ProblemList:
 
 
 def _blank(series: pd.Series) -> npt.NDArray[np.bool_]:
-    return (series.isna() | (series.astype("string").str.strip() == "")).to_numpy(dtype=bool, na_value=True)
+    blank: npt.NDArray[np.bool_] = (series.isna() | (series.astype("string").str.strip() == "")).to_numpy(
+        dtype=bool, na_value=True
+    )
+    return blank
 
 
 def _check_duplicates(problems: ProblemList, df: pd.DataFrame, file: str, columns: list[str]) -> None:

@@ -47,7 +47,7 @@ def retention_rules() -> list[RetentionRule]:
 
 
 def retention_days(rule: RetentionRule) -> int:
-    return int(getattr(settings, "PRIVACY_RETENTION_DAYS", {}).get(rule.category, rule.default_days))
+    return int(settings.PRIVACY_RETENTION_DAYS.get(rule.category, rule.default_days))
 
 
 def run_retention(*, now: datetime | None = None, dry_run: bool = False) -> list[RetentionOutcome]:

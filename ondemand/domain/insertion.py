@@ -506,9 +506,9 @@ def brute_force_insertion_vectorized(runs: Sequence[Run], request: Request, tt: 
             ok &= service <= latest[cur] + EPS_S
             load += delta[cur]
             ok &= load <= run.capacity
-            b = booking[cur]
-            picked[rows, b] = np.where(is_pickup[cur], service, picked[rows, b])
-            ride = service - picked[rows, b]
+            slot = booking[cur]
+            picked[rows, slot] = np.where(is_pickup[cur], service, picked[rows, slot])
+            ride = service - picked[rows, slot]
             ok &= is_pickup[cur] | (ride <= max_ride[cur] + EPS_S)
             pickup_at = np.where(m == pick, service, pickup_at)
             dropoff_at = np.where(m == drop + 1, service, dropoff_at)

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -344,7 +344,7 @@ class RoadGraph:
     geom_indptr: np.ndarray
     geom_lat: np.ndarray
     geom_lon: np.ndarray
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = self.node_count
@@ -355,7 +355,7 @@ class RoadGraph:
         self.backward.sort_indices()
         self._dist_forward: csr_matrix | None = None
         self._cch_lock = threading.Lock()
-        self._cch_metric = None
+        self._cch_metric: tuple[Any, Any] | None = None
         self._cch_local = threading.local()
         self.tree = cKDTree(self._project(np.asarray(self.lat), np.asarray(self.lon)))
 
@@ -541,11 +541,13 @@ class RoadGraph:
     # -- shortest paths ----------------------------------------------------------------------
     def times_from(self, source: int, limit: float = np.inf) -> np.ndarray:
         """Travel time in seconds from ``source`` to every node (``inf`` beyond ``limit``)."""
-        return dijkstra(self.forward, directed=True, indices=int(source), limit=limit)
+        times: np.ndarray = dijkstra(self.forward, directed=True, indices=int(source), limit=limit)
+        return times
 
     def times_to(self, target: int, limit: float = np.inf) -> np.ndarray:
         """Travel time in seconds from every node to ``target`` (``inf`` beyond ``limit``)."""
-        return dijkstra(self.backward, directed=True, indices=int(target), limit=limit)
+        times: np.ndarray = dijkstra(self.backward, directed=True, indices=int(target), limit=limit)
+        return times
 
     # -- point-to-point queries: a Customizable Contraction Hierarchy (RoutingKit) ----------------
     def cch_order(self) -> np.ndarray:
@@ -568,7 +570,7 @@ class RoadGraph:
             self._cch_order = order
         return order
 
-    def _cch_query(self):
+    def _cch_query(self) -> Any:
         """This thread's CCH query object (queries are not shared between threads)."""
         query = getattr(self._cch_local, "query", None)
         if query is not None:
@@ -587,7 +589,9 @@ class RoadGraph:
                 self._cch_metric = (cch, routingkit_cch.CCHMetric(cch, weights.tolist()))
             import routingkit_cch
 
-            query = routingkit_cch.CCHQuery(self._cch_metric[1])
+            metric = self._cch_metric
+            assert metric is not None  # built above under the lock
+            query = routingkit_cch.CCHQuery(metric[1])
         self._cch_local.query = query
         return query
 
@@ -682,12 +686,16 @@ def _dedupe_order(src: np.ndarray, dst: np.ndarray, time: np.ndarray) -> np.ndar
     return order[first]
 
 
-def _dedupe(src, dst, time, dist):
+def _dedupe(
+    src: np.ndarray, dst: np.ndarray, time: np.ndarray, dist: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     order = _dedupe_order(src, dst, time)
     return src[order], dst[order], time[order], dist[order]
 
 
-def _contract_chains(n: int, src: np.ndarray, dst: np.ndarray, time: np.ndarray, dist: np.ndarray):
+def _contract_chains(
+    n: int, src: np.ndarray, dst: np.ndarray, time: np.ndarray, dist: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
     """Contract degree-2 chains (two-way road middles and one-way chains).
 
     Returns the kept node indices, the new edges (endpoints renumbered to positions in
@@ -810,7 +818,7 @@ def decode_polyline(text: str, precision: int = 5) -> list[tuple[float, float]]:
 
 def zoom_tolerance_deg(zoom: int) -> float:
     """Degrees of longitude one screen pixel spans at a web-map zoom level (256-pixel tiles)."""
-    return 360.0 / (256 * 2**zoom)
+    return 360.0 / (256 * float(2**zoom))
 
 
 def network_lines(

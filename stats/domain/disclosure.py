@@ -86,7 +86,7 @@ def _pick_complement(
     crossing_hidden = mask.sum(axis=0) if is_row else mask.sum(axis=1)
 
     def crossing_needs_more(e: tuple[int, int]) -> bool:
-        return crossing_hidden[e[1] if is_row else e[0]] == 0
+        return bool(crossing_hidden[e[1] if is_row else e[0]] == 0)
 
     return min(candidates, key=lambda e: (weight[e] <= 0, crossing_needs_more(e), weight[e], e))
 

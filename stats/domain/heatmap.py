@@ -38,7 +38,8 @@ def _minute_index(events: Events, start: datetime, minutes: int) -> np.ndarray:
     origin = pd.Timestamp(start).tz_convert("UTC").floor("min")
     hours = pd.to_datetime(pd.Series(events.utc_hour), utc=True)
     offset = ((hours - origin).dt.total_seconds().to_numpy() // 60).astype(np.int64) + events.minute.astype(np.int64)
-    return np.clip(offset, 0, minutes)
+    clipped: np.ndarray = np.clip(offset, 0, minutes)
+    return clipped
 
 
 def booked_minutes_per_hour(
@@ -72,4 +73,5 @@ def booked_minutes_per_hour(
 def local_hour_of_week(index: pd.DatetimeIndex, tz: str) -> np.ndarray:
     """0..167 for every UTC hour start in ``index``, in local time ``tz``."""
     local = index.tz_convert(tz)
-    return (local.day_of_week * 24 + local.hour).to_numpy()
+    hours: np.ndarray = (local.day_of_week * 24 + local.hour).to_numpy()
+    return hours

@@ -56,16 +56,23 @@ def protection_mask(
     *,
     spec: TableSpec,
     row_dim: str,
-    row_keys: Sequence,
+    row_keys: Sequence[object],
     col_dim: str | None = None,
-    col_keys: Sequence = (),
+    col_keys: Sequence[object] = (),
 ) -> np.ndarray:
     """The suppression pattern (with margins) that ``anonymised_table`` would use."""
     grids = _grids(cells, spec, row_dim, list(row_keys), col_dim, list(col_keys))
     return _protect(grids, spec)
 
 
-def _grids(cells, spec, row_dim, rows, col_dim, col_keys) -> dict[str, np.ndarray]:
+def _grids(
+    cells: pd.DataFrame,
+    spec: TableSpec,
+    row_dim: str,
+    rows: list[object],
+    col_dim: str | None,
+    col_keys: list[object],
+) -> dict[str, np.ndarray]:
     one_column = col_dim is None
     cols = [TOTAL] if one_column else col_keys
     r_index = {k: n for n, k in enumerate(rows)}
@@ -96,9 +103,9 @@ def anonymised_table(
     *,
     spec: TableSpec,
     row_dim: str,
-    row_keys: Sequence,
+    row_keys: Sequence[object],
     col_dim: str | None = None,
-    col_keys: Sequence = (),
+    col_keys: Sequence[object] = (),
     mask: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The published table for ``cells`` (columns ``row_dim``, ``col_dim``, figures).

@@ -6,14 +6,8 @@ on a free port; ``stripe_on`` points the settings at it for one test.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from datetime import date, datetime, timedelta
 
-import httpx
 import pytest
 from django.utils import timezone
 
@@ -65,37 +59,16 @@ def dora(db):
     return make_member("dora@example.org")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def localstripe():
     """A real localstripe server for the whole session; yields its base URL."""
     pytest.importorskip("localstripe")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(f"{base}/v1/customers", headers={"Authorization": "Bearer sk_test_x"}, timeout=1)
-            break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("localstripe did not start") from None
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    from benchmarks._stack import free_port, start_localstripe, stop_process
+
+    port = free_port()
+    proc = start_localstripe(port)
+    yield f"http://127.0.0.1:{port}"
+    stop_process(proc)
 
 
 WEBHOOK_SECRET = "whsec_test_carsharing"

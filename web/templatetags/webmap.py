@@ -25,6 +25,6 @@ def webmap(map_id: str, *, layers: str = "roads stops", label: str = "", journey
         "map_label": label,
         "journey_geojson": journey,
         "focus": focus,
-        "tile_url": getattr(settings, "MAP_TILE_URL", ""),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

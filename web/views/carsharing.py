@@ -528,7 +528,7 @@ def card(request: HttpRequest) -> HttpResponse:
             context.update(
                 {
                     "client_secret": setup["client_secret"],
-                    "publishable_key": getattr(settings, "STRIPE_PUBLISHABLE_KEY", ""),
+                    "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
                     "return_url": request.build_absolute_uri(reverse("web:carsharing_card_done")),
                 }
             )

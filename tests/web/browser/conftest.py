@@ -20,17 +20,16 @@ an error instead).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-import httpx
 import pytest
+
+from benchmarks._servers import free_port, start_uvicorn, stop_process
 
 ROOT = Path(__file__).resolve().parents[3]
 # The README's screenshots are refreshed on request (SAVE_SCREENSHOTS=1); an ordinary run writes
@@ -85,20 +84,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"Skipped {len(_left_out)} {SKIP_REASON}")
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def _free_port(start: int) -> int:
-    for port in range(start, start + 100):
-        if _port_free(port):
-            return port
-    raise RuntimeError(f"no free port in {start}-{start + 99}")
+    return free_port(start, start + 99)
 
 
 @dataclass
@@ -174,45 +161,6 @@ def _drop_browser_database(database: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}" WITH (FORCE)')
 
 
-def _start_uvicorn(env: dict[str, str], log: Path, first_port: int) -> tuple[subprocess.Popen, int]:
-    """Start uvicorn on the first port that it (not merely a check before it) could bind.
-
-    Other test sessions on this machine start servers too: a port free a moment ago may be
-    taken by the time uvicorn binds, and a health check would then reach *their* server. So
-    the server counts as started only when its own log says it is listening on the port."""
-    port = first_port
-    for _ in range(20):
-        port = _free_port(port)
-        with log.open("w") as out:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "mobility.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        listening = f"Uvicorn running on http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and listening not in log.read_text():
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"the live server did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        if proc.poll() is None:
-            return proc, port
-        port += 1  # someone else bound it first
-    raise RuntimeError(f"no port from {first_port} could be bound:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory) -> Iterator[LiveServer]:
     """The service as ``make run`` serves it, with the demo region, for the whole session."""
@@ -241,27 +189,12 @@ def web_server(tmp_path_factory) -> Iterator[LiveServer]:
     server = LiveServer(url="", env=env, database=database, log=log)
     server.manage("migrate", "--noinput", "-v", "0")
     server.manage("demo", "--port", str(first_port))
-    proc, port = _start_uvicorn(env, log, first_port)
+    proc, port = start_uvicorn(env, log=log, first_port=first_port, timeout_s=60)
     server.url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the live server did not start:\n{log.read_text()}")
-            time.sleep(0.2)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         _drop_browser_database(database)
 
 
