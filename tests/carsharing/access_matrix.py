@@ -28,32 +28,33 @@ def _aligned(hours: float):
 
 
 def fleet(ctx) -> None:
-    from carsharing.models import Station, Tariff, Vehicle, VehicleType
+    from tests.factories import StationFactory, TariffFactory, VehicleFactory
 
-    station = Station.objects.create(name="Rathaus", lat=51.0, lon=12.0)
-    vtype = VehicleType.objects.create(name="E-Kleinwagen", seats=4, propulsion="electric", range_km=250)
-    Tariff.objects.create(vehicle_type=vtype, per_hour_cents=400, daily_cap_cents=4000, per_km_cents=20)
+    station = StationFactory(name="Rathaus", lat=51.0, lon=12.0)
+    vtype = TariffFactory(vehicle_type__name="E-Kleinwagen", included_km=0).vehicle_type
     ctx.objects.update(
-        station=station, vtype=vtype, car=Vehicle.objects.create(plate="LD-E 1", vehicle_type=vtype, station=station)
+        station=station, vtype=vtype, car=VehicleFactory(plate="LD-E 1", vehicle_type=vtype, station=station)
     )
 
 
 def member(ctx) -> None:
-    from carsharing.models import Membership
+    from tests.factories import MembershipFactory
 
     fleet(ctx)
-    ctx.alice.is_member = True
-    ctx.alice.save()
-    Membership.objects.create(
-        user=ctx.alice, licence_number="B072", licence_expiry=date.today() + timedelta(days=900), status="approved"
-    )
+    MembershipFactory(user=ctx.alice, licence_number="B072", licence_expiry=date.today() + timedelta(days=900))
 
 
 def applied(ctx) -> None:
-    from carsharing.models import Membership
+    from carsharing.models import MembershipStatus
+    from tests.factories import MembershipFactory
 
-    ctx.objects["membership"] = Membership.objects.create(
-        user=ctx.alice, licence_number="B072", licence_expiry=date.today() + timedelta(days=900)
+    ctx.objects["membership"] = MembershipFactory(
+        user=ctx.alice,
+        licence_number="B072",
+        licence_expiry=date.today() + timedelta(days=900),
+        status=MembershipStatus.APPLIED,
+        checked_at=None,
+        decided_at=None,
     )
 
 

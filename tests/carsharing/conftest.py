@@ -12,8 +12,7 @@ import pytest
 from django.utils import timezone
 
 from carsharing.domain.policy import ceil_to_grid
-from carsharing.models import Membership, MembershipStatus, Station, Tariff, Vehicle, VehicleType
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, StationFactory, TariffFactory, UserFactory, VehicleFactory
 
 
 def aligned(hours_ahead: float = 24, *, now: datetime | None = None) -> datetime:
@@ -24,28 +23,20 @@ def aligned(hours_ahead: float = 24, *, now: datetime | None = None) -> datetime
 
 @pytest.fixture
 def fleet(db):
-    station = Station.objects.create(name="Rathaus", lat=51.0, lon=12.0, address="Markt 1")
-    far = Station.objects.create(name="Dorfplatz", lat=51.2, lon=12.3, address="Dorfstr. 3")
-    ev = VehicleType.objects.create(name="Kleinwagen E", seats=4, propulsion="electric", range_km=250)
-    Tariff.objects.create(vehicle_type=ev, per_hour_cents=400, daily_cap_cents=4000, per_km_cents=20, included_km=50)
+    station = StationFactory(name="Rathaus", lat=51.0, lon=12.0, address="Markt 1")
+    far = StationFactory(name="Dorfplatz", lat=51.2, lon=12.3, address="Dorfstr. 3")
+    ev = TariffFactory(vehicle_type__name="Kleinwagen E").vehicle_type
     cars = [
-        Vehicle.objects.create(plate="LD-E 1", vehicle_type=ev, station=station),
-        Vehicle.objects.create(plate="LD-E 2", vehicle_type=ev, station=station),
-        Vehicle.objects.create(plate="LD-E 3", vehicle_type=ev, station=far),
+        VehicleFactory(plate="LD-E 1", vehicle_type=ev, station=station),
+        VehicleFactory(plate="LD-E 2", vehicle_type=ev, station=station),
+        VehicleFactory(plate="LD-E 3", vehicle_type=ev, station=far),
     ]
     return {"stations": [station, far], "type": ev, "vehicles": cars}
 
 
 def make_member(email: str = "carla@example.org", *, expiry: date | None = None):
     user = UserFactory(email=email, display_name=email.split("@")[0], is_member=True)
-    Membership.objects.create(
-        user=user,
-        licence_number="B072RRE2I55",
-        licence_expiry=expiry or date.today() + timedelta(days=3 * 365),
-        status=MembershipStatus.APPROVED,
-        checked_at=timezone.now(),
-        decided_at=timezone.now(),
-    )
+    MembershipFactory(user=user, **({"licence_expiry": expiry} if expiry else {}))
     return user
 
 

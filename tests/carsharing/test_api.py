@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from carsharing.models import BaseLoadBlock, Membership, Reservation, Vehicle
+from carsharing.models import BaseLoadBlock, Membership, Reservation, ReservationStatus, Vehicle
 from tests.carsharing.conftest import aligned, make_member
 from tests.conftest import make_token
+from tests.factories import ReservationFactory
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/carsharing/"
@@ -288,8 +289,8 @@ def test_exclusion_constraint_is_the_last_word(fleet, carla, dora):
         "end": start + timedelta(hours=1),
         "blocked_until": start + timedelta(hours=1, minutes=15),
     }
-    Reservation.objects.create(user=carla, status="confirmed", **common)
+    ReservationFactory(user=carla, status=ReservationStatus.CONFIRMED, **common)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Reservation.objects.create(user=dora, status="confirmed", **common)
-    Reservation.objects.create(user=dora, status="cancelled", **common)  # non-blocking rows may overlap
+        ReservationFactory(user=dora, status=ReservationStatus.CONFIRMED, **common)
+    ReservationFactory(user=dora, status=ReservationStatus.CANCELLED, **common)  # non-blocking rows may overlap
     assert Reservation.objects.filter(vehicle=car).count() == 2

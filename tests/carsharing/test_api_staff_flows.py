@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from carsharing import services
-from carsharing.models import Membership, Reservation, ReservationKind, ReservationStatus
+from carsharing.models import Membership, ReservationKind, ReservationStatus
 from mobility.privacy.models import PersonalDataAccess
-from tests.factories import CostCentreFactory, UserFactory
+from tests.factories import CostCentreFactory, ReservationFactory, UserFactory
 
 from .conftest import make_member
 
@@ -58,7 +58,7 @@ def test_staff_read_their_cost_centres_base_load_and_only_operators_change_it(cl
 
 def _trip(car, user, cost_centre, start, hours, kind=ReservationKind.OFFICIAL):
     end = start + timedelta(hours=hours)
-    return Reservation.objects.create(
+    return ReservationFactory(
         vehicle=car,
         user=user,
         kind=kind,

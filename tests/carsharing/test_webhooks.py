@@ -13,8 +13,9 @@ import stripe
 from django.conf import settings
 
 from carsharing import services
-from carsharing.models import PaymentRecord, WebhookEvent
+from carsharing.models import PaymentKind, PaymentRecord, WebhookEvent
 from tests.carsharing.conftest import WEBHOOK_SECRET, aligned, save_card
+from tests.factories import PaymentRecordFactory
 
 URL = "/api/v1/carsharing/stripe/webhook/"
 
@@ -106,10 +107,9 @@ def test_missed_capture_is_picked_up_and_late_old_events_do_not_undo_it(api_clie
     client = stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
     older = event_for(authorised.stripe_payment_intent, "payment_intent.amount_capturable_updated", "evt_old")
     # Captured at Stripe (e.g. from the dashboard) with our capture record still pending.
-    PaymentRecord.objects.create(
+    PaymentRecordFactory(
         reservation=authorised.reservation,
-        kind="capture",
-        amount_cents=800,
+        kind=PaymentKind.CAPTURE,
         stripe_payment_intent=authorised.stripe_payment_intent,
         idempotency_key="manual-capture",
     )
@@ -156,10 +156,9 @@ def test_localstripe_delivers_real_webhooks(asgi_server, authorised):
     assert registered.status_code == 200
     try:
         client = stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
-        PaymentRecord.objects.create(
+        PaymentRecordFactory(
             reservation=authorised.reservation,
-            kind="capture",
-            amount_cents=800,
+            kind=PaymentKind.CAPTURE,
             stripe_payment_intent=authorised.stripe_payment_intent,
             idempotency_key="outside-capture",
         )

@@ -15,9 +15,17 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from carsharing import gbfs
-from carsharing.models import Membership, Reservation, Station, Tariff, Vehicle, VehicleType
+from carsharing.models import Propulsion, ReservationStatus
 from tests.conftest import SHARED_DATA
-from tests.factories import UserFactory
+from tests.factories import (
+    MembershipFactory,
+    ReservationFactory,
+    StationFactory,
+    TariffFactory,
+    UserFactory,
+    VehicleFactory,
+    VehicleTypeFactory,
+)
 
 SCHEMA_DIR = SHARED_DATA / "gbfs-json-schema" / "v3.0"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -81,41 +89,40 @@ def _assert_valid(feed: str, document: dict) -> None:
 
 @pytest.fixture
 def fleet(db):
-    rathaus = Station.objects.create(name="Rathaus Lindenau", lat=50.9876543, lon=12.1234567, address="Markt 1")
-    dorf = Station.objects.create(name="Dorfplatz Birkenhain", lat=51.01, lon=12.2)
-    empty = Station.objects.create(name="Bahnhof (noch ohne Auto)", lat=51.02, lon=12.21)
-    ev = VehicleType.objects.create(name="Kleinwagen E", seats=4, propulsion="electric", range_km=250)
-    van = VehicleType.objects.create(name="Transporter", seats=3, propulsion="combustion", range_km=600)
-    Tariff.objects.create(vehicle_type=ev, per_hour_cents=450, daily_cap_cents=4000, per_km_cents=22, included_km=50)
+    rathaus = StationFactory(name="Rathaus Lindenau", lat=50.9876543, lon=12.1234567, address="Markt 1")
+    dorf = StationFactory(name="Dorfplatz Birkenhain", lat=51.01, lon=12.2)
+    empty = StationFactory(name="Bahnhof (noch ohne Auto)", lat=51.02, lon=12.21)
+    ev = TariffFactory(vehicle_type__name="Kleinwagen E", per_hour_cents=450, per_km_cents=22).vehicle_type
+    van = VehicleTypeFactory(name="Transporter", seats=3, propulsion=Propulsion.COMBUSTION, range_km=600)
     cars = {
-        "e1": Vehicle.objects.create(plate="LD-E 101", vehicle_type=ev, station=rathaus),
-        "e2": Vehicle.objects.create(plate="LD-E 102", vehicle_type=ev, station=rathaus),
-        "e3": Vehicle.objects.create(plate="LD-E 103", vehicle_type=ev, station=rathaus),
-        "van": Vehicle.objects.create(plate="LD-T 201", vehicle_type=van, station=rathaus, in_service=False),
-        "e4": Vehicle.objects.create(plate="LD-E 104", vehicle_type=ev, station=dorf),
+        "e1": VehicleFactory(plate="LD-E 101", vehicle_type=ev, station=rathaus),
+        "e2": VehicleFactory(plate="LD-E 102", vehicle_type=ev, station=rathaus),
+        "e3": VehicleFactory(plate="LD-E 103", vehicle_type=ev, station=rathaus),
+        "van": VehicleFactory(plate="LD-T 201", vehicle_type=van, station=rathaus, in_service=False),
+        "e4": VehicleFactory(plate="LD-E 104", vehicle_type=ev, station=dorf),
     }
     holder = UserFactory(email=HOLDER_EMAIL, display_name=HOLDER_NAME, is_member=True)
-    Membership.objects.create(user=holder, licence_number=LICENCE, licence_expiry="2030-01-01", status="approved")
+    MembershipFactory(user=holder, licence_number=LICENCE, licence_expiry="2030-01-01")
     now = timezone.now()
+    S = ReservationStatus
 
     def reserve(car, start, end, status, **extra):
-        return Reservation.objects.create(
+        return ReservationFactory(
             vehicle=car,
             user=holder,
             status=status,
             start=start,
             end=end,
-            blocked_until=end + timedelta(minutes=15),
             purpose="Arzttermin bei Dr. Vertraulich",
             **extra,
         )
 
-    reserve(cars["e1"], now - timedelta(hours=1), now + timedelta(hours=1), "confirmed")  # reserved now
-    reserve(cars["e2"], now - timedelta(hours=2), now + timedelta(hours=2), "active")  # out on a trip
-    reserve(cars["e3"], now + timedelta(hours=3), now + timedelta(hours=4), "confirmed")  # later: free now
-    reserve(cars["e3"], now - timedelta(hours=3), now - timedelta(minutes=30), "cancelled")  # cancelled: free
+    reserve(cars["e1"], now - timedelta(hours=1), now + timedelta(hours=1), S.CONFIRMED)  # reserved now
+    reserve(cars["e2"], now - timedelta(hours=2), now + timedelta(hours=2), S.ACTIVE)  # out on a trip
+    reserve(cars["e3"], now + timedelta(hours=3), now + timedelta(hours=4), S.CONFIRMED)  # later: free now
+    reserve(cars["e3"], now - timedelta(hours=3), now - timedelta(minutes=30), S.CANCELLED)  # cancelled: free
     reserve(
-        cars["e4"], now - timedelta(minutes=10), now + timedelta(hours=1), "held", held_until=now - timedelta(minutes=1)
+        cars["e4"], now - timedelta(minutes=10), now + timedelta(hours=1), S.HELD, held_until=now - timedelta(minutes=1)
     )  # hold ran out: free
     return {"stations": (rathaus, dorf, empty), "types": (ev, van), "cars": cars, "holder": holder}
 
