@@ -17,6 +17,9 @@ STRICT = [
     "mobility/env.py",
 ]
 LENIENT = ["journeys/domain"]
+# The services, strict with Django's types (django-stubs, configured in pyproject.toml): every
+# actor parameter is a typed ``User``.
+STRICT_SERVICES = ["carsharing/services"]
 MYPY = [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--follow-imports=silent"]
 
 
@@ -35,6 +38,12 @@ def test_domain_modules_type_check_strictly():
     assert "Success: no issues found" in result.stdout
 
 
+def test_services_type_check_strictly():
+    result = _mypy("--strict", *STRICT_SERVICES)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "Success: no issues found" in result.stdout
+
+
 def test_lenient_domain_modules_type_check():
     result = _mypy(*LENIENT)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -44,3 +53,4 @@ def test_the_makefile_runs_the_same_check():
     makefile = (ROOT / "Makefile").read_text()
     assert "typecheck:" in makefile
     assert " ".join(STRICT) in makefile
+    assert " ".join(STRICT_SERVICES) in makefile

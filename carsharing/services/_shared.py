@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mobility.accounts.models import User
 from mobility.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from mobility.timestamps import iso_local
 
@@ -40,7 +41,7 @@ def buffer() -> timedelta:
 
 
 def grid() -> int:
-    return conf.get("CARSHARING_GRID_MINUTES")
+    return int(conf.get("CARSHARING_GRID_MINUTES"))
 
 
 def raise_policy(exc: policy.PolicyViolation) -> None:
@@ -90,7 +91,9 @@ def lock_vehicle(vehicle_id: int) -> Vehicle:
     return vehicle
 
 
-def blocking_overlaps(vehicle_id: int, start: datetime, blocked_until: datetime, exclude_id: int | None = None):
+def blocking_overlaps(
+    vehicle_id: int, start: datetime, blocked_until: datetime, exclude_id: int | None = None
+) -> QuerySet[Reservation]:
     qs = Reservation.objects.filter(
         vehicle_id=vehicle_id, status__in=BLOCKING_STATUSES, start__lt=blocked_until, blocked_until__gt=start
     )
@@ -120,7 +123,14 @@ def expire_stale_holds(vehicle_id: int, now: datetime) -> None:
     transition_all(stale, S.HELD, S.EXPIRED, updated_at=now)
 
 
-def unavailable(overlapping, kind: str, *, vehicle: Vehicle | None = None, window=None, now=None) -> Conflict:
+def unavailable(
+    overlapping: QuerySet[Reservation],
+    kind: str,
+    *,
+    vehicle: Vehicle | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    now: datetime | None = None,
+) -> Conflict:
     """The 409 for a taken window; with ``vehicle`` and ``window`` it says when that vehicle is
     next free for the same length (``next_free_start``) and names free vehicles of the same
     type nearby (``alternatives``), so the member is not left at a dead end."""
@@ -129,7 +139,7 @@ def unavailable(overlapping, kind: str, *, vehicle: Vehicle | None = None, windo
             "A member has booked this vehicle then; official trips never displace member reservations.",
             code="member_reservation_conflict",
         )
-    if vehicle is None or window is None:
+    if vehicle is None or window is None or now is None:
         return Conflict("The vehicle is not available for this window.", code="vehicle_unavailable")
     from .. import selectors
 
@@ -157,7 +167,7 @@ def unavailable(overlapping, kind: str, *, vehicle: Vehicle | None = None, windo
     )
 
 
-def lock_reservation(reservation_id: int, *, user=None, staff_ok: bool = False) -> Reservation:
+def lock_reservation(reservation_id: int, *, user: User | None = None, staff_ok: bool = False) -> Reservation:
     """Lock the reservation (after its vehicle). ``user``: only theirs, or official ones for staff."""
     row = Reservation.objects.filter(pk=reservation_id).values("vehicle_id", "user_id", "kind").first()
     if row is None:

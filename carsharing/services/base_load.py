@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from mobility.accounts.models import User
 from mobility.errors import Conflict, NotFound, ValidationFailed
 
 from .. import conf
@@ -31,12 +33,12 @@ S = ReservationStatus
 # --- official trips and base load ------------------------------------------------------------
 
 
-def _local_dt(day: date, at, tz: ZoneInfo) -> datetime:
+def _local_dt(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at).replace(tzinfo=tz)
 
 
 @transaction.atomic
-def base_load_block_create(*, operator, **fields: Any) -> BaseLoadBlock:
+def base_load_block_create(*, operator: User, **fields: Any) -> BaseLoadBlock:
     """Define a recurring base-load block (local times on the booking grid)."""
     weekdays = fields.pop("weekdays", None) or []
     if not weekdays or any(not isinstance(d, int) or not 1 <= d <= 7 for d in weekdays):
@@ -60,7 +62,7 @@ def base_load_block_create(*, operator, **fields: Any) -> BaseLoadBlock:
     return BaseLoadBlock.objects.create(vehicle=vehicle, booked_by=operator, weekdays=sorted(set(weekdays)), **fields)
 
 
-def base_load_block_add(*, operator, cost_centre_code: str, vehicle_id: int, **fields: Any) -> BaseLoadBlock:
+def base_load_block_add(*, operator: User, cost_centre_code: str, vehicle_id: int, **fields: Any) -> BaseLoadBlock:
     """Define a block for the active cost centre ``cost_centre_code`` and book it ahead at once
     (the daily job keeps booking ahead). The block is committed before it is booked, so a
     booking that fails leaves the block for the next run."""
@@ -72,7 +74,9 @@ def base_load_block_add(*, operator, cost_centre_code: str, vehicle_id: int, **f
     return block
 
 
-def base_load_materialise(*, now: datetime | None = None, weeks: int | None = None, block_ids=None) -> dict[str, int]:
+def base_load_materialise(
+    *, now: datetime | None = None, weeks: int | None = None, block_ids: Iterable[int] | None = None
+) -> dict[str, int]:
     """Book base-load blocks ahead as official reservations, day by day; idempotent.
 
     A day is done once (``BaseLoadOccurrence``). Where members or others already hold the
@@ -138,7 +142,7 @@ def base_load_materialise(*, now: datetime | None = None, weeks: int | None = No
 
 
 def reservation_release(
-    *, user, reservation_id: int, start: datetime, end: datetime, now: datetime | None = None
+    *, user: User, reservation_id: int, start: datetime, end: datetime, now: datetime | None = None
 ) -> Reservation:
     """Staff give back ``[start, end)`` of an official reservation so members can book it.
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mobility.accounts.models import User
 from mobility.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from mobility.notifications.services import notify
 
@@ -32,7 +33,7 @@ S = ReservationStatus
 # --- payments bookkeeping --------------------------------------------------------------------
 
 
-def customer_for(user) -> StripeCustomer:
+def customer_for(user: User) -> StripeCustomer:
     customer = StripeCustomer.objects.filter(user=user).first()
     if customer is None or not customer.default_payment_method:
         raise Unprocessable("Please save a payment card first.", code="no_payment_method")
@@ -331,7 +332,7 @@ def reservation_refund(*, reservation_id: int, amount_cents: int, reason: str = 
 # --- card setup ------------------------------------------------------------------------------
 
 
-def payment_setup_start(*, user) -> dict[str, str]:
+def payment_setup_start(*, user: User) -> dict[str, str]:
     """Create (once) the member's pseudonymous Stripe customer and a SetupIntent for a card."""
     if not conf.payments_enabled():
         from mobility.errors import ServiceUnavailable
@@ -352,7 +353,7 @@ def payment_setup_start(*, user) -> dict[str, str]:
     return {"setup_intent": intent_id, "client_secret": client_secret, "customer_reference": str(customer.reference)}
 
 
-def payment_method_save(*, user, setup_intent_id: str) -> StripeCustomer:
+def payment_method_save(*, user: User, setup_intent_id: str) -> StripeCustomer:
     """Keep the card of a succeeded SetupIntent (re-read from Stripe) as the member's default."""
     customer = StripeCustomer.objects.filter(user=user).first()
     if customer is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from mobility.accounts.models import User
 from mobility.errors import Conflict, Forbidden, NotFound
 from mobility.notifications.services import notify
 from mobility.timestamps import iso_local
@@ -59,7 +60,7 @@ def tariff_set(*, vehicle_type: VehicleType, **prices: int) -> Tariff:
 
 
 def vehicle_defect_report(
-    *, user, vehicle_id: int, description: str, blocks_use: bool, now: datetime | None = None
+    *, user: User, vehicle_id: int, description: str, blocks_use: bool, now: datetime | None = None
 ) -> DefectReport:
     """Report a defect. Residents may report for a vehicle they use or used in the last day;
     staff and operators for any. A blocking defect takes the vehicle out of service at once."""

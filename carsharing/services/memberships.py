@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from mobility.accounts.models import User
 from mobility.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from mobility.notifications.services import notify
 
@@ -31,7 +32,9 @@ def _local_today(now: datetime) -> date:
 
 
 @transaction.atomic
-def membership_apply(*, user, licence_number: str, licence_expiry: date, now: datetime | None = None) -> Membership:
+def membership_apply(
+    *, user: User, licence_number: str, licence_expiry: date, now: datetime | None = None
+) -> Membership:
     """A resident applies (or re-applies after a rejection) for car-sharing membership."""
     now = shared.now(now)
     if licence_expiry < _local_today(now):
@@ -54,7 +57,7 @@ def membership_apply(*, user, licence_number: str, licence_expiry: date, now: da
 
 @transaction.atomic
 def membership_decide(
-    *, staff, membership_id: int, approve: bool, note: str = "", now: datetime | None = None
+    *, staff: User, membership_id: int, approve: bool, note: str = "", now: datetime | None = None
 ) -> Membership:
     """Staff approve (after checking the licence) or reject an application; sets ``user.is_member``."""
     now = shared.now(now)
@@ -78,7 +81,7 @@ def membership_decide(
     return membership
 
 
-def check_member_may_book(user, end: datetime) -> None:
+def check_member_may_book(user: User, end: datetime) -> None:
     membership = Membership.objects.filter(user=user).first()
     if not user.is_member or membership is None or membership.status != MembershipStatus.APPROVED:
         raise Forbidden("Only approved car-sharing members may book.", code="not_a_member")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mobility.accounts.models import CostCentre
+from mobility.accounts.models import CostCentre, User
 from mobility.errors import Conflict, Forbidden, ValidationFailed
 from mobility.notifications.services import notify
 
@@ -61,7 +61,7 @@ def quote(
 
 def reservation_create(
     *,
-    user,
+    user: User,
     vehicle_id: int,
     start: datetime,
     end: datetime,
@@ -155,7 +155,7 @@ def reservation_create(
 # --- the life cycle --------------------------------------------------------------------------
 
 
-def reservation_confirm(*, user, reservation_id: int, now: datetime | None = None) -> Reservation:
+def reservation_confirm(*, user: User, reservation_id: int, now: datetime | None = None) -> Reservation:
     """Confirm a held reservation: authorise the estimate on the saved card (or record an invoice)."""
     now = shared.now(now)
     owner_id = Reservation.objects.filter(pk=reservation_id).values_list("user_id", flat=True).first()
@@ -216,6 +216,7 @@ def reservation_confirm(*, user, reservation_id: int, now: datetime | None = Non
     if expired:
         billing.payments_execute(release_expired)
         raise Conflict("The hold on this reservation has expired; please book again.", code="hold_expired")
+    assert record is not None  # made or found above whenever the hold had not expired
     intent = billing.authorise(record, customer, purpose="authorise")
     if intent.status != payment_states.AUTHORISED_INTENT_STATUS:
         PaymentRecord.objects.filter(pk=record.pk).update(status=PaymentStatus.FAILED, error=f"status {intent.status}")
@@ -233,7 +234,7 @@ def reservation_confirm(*, user, reservation_id: int, now: datetime | None = Non
     return reservation
 
 
-def reservation_cancel(*, user, reservation_id: int, now: datetime | None = None) -> Reservation:
+def reservation_cancel(*, user: User, reservation_id: int, now: datetime | None = None) -> Reservation:
     """Cancel before check-in. Members pay the policy's fee; everything else is released."""
     now = shared.now(now)
     with transaction.atomic():
@@ -258,7 +259,9 @@ def reservation_cancel(*, user, reservation_id: int, now: datetime | None = None
     return reservation
 
 
-def reservation_extend(*, user, reservation_id: int, new_end: datetime, now: datetime | None = None) -> Reservation:
+def reservation_extend(
+    *, user: User, reservation_id: int, new_end: datetime, now: datetime | None = None
+) -> Reservation:
     """Move the end later when the vehicle is free; card members get the extra time authorised separately."""
     now = shared.now(now)
     with transaction.atomic():
@@ -334,7 +337,7 @@ def reservation_extend(*, user, reservation_id: int, new_end: datetime, now: dat
 
 
 def reservation_check_in(
-    *, user, reservation_id: int, odometer_km: int | None = None, now: datetime | None = None
+    *, user: User, reservation_id: int, odometer_km: int | None = None, now: datetime | None = None
 ) -> Reservation:
     """Pick the car up: allowed from one buffer before the start until the end."""
     now = shared.now(now)
@@ -353,7 +356,7 @@ def reservation_check_in(
 
 def reservation_check_out(
     *,
-    user,
+    user: User,
     reservation_id: int,
     odometer_km: int,
     energy_level_pct: int,
