@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.fields import latitude, longitude
 from api.validators import validate_supported_date, validate_supported_month
 from carsharing.models import (
     BaseLoadBlock,
@@ -30,8 +31,8 @@ class StationOutput(serializers.ModelSerializer):
 
 class StationInput(serializers.Serializer):
     name = serializers.CharField(max_length=120)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = latitude()
+    lon = longitude()
     address = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
     access_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -124,8 +125,8 @@ class WindowQuery(serializers.Serializer):
 
 
 class SearchQuery(WindowQuery):
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
-    lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    lat = latitude(required=False)
+    lon = longitude(required=False)
     radius_km = serializers.FloatField(min_value=0, max_value=500, required=False, default=10.0)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import latitude, longitude
 from api.validators import validate_supported_date
 from gtfs.domain.times import format_gtfs_time
 from gtfs.models import BookingRule, BuergerbusBooking, Feed, FeedKind, FeedVersion, GtfsImport, Route, Service, Stop
@@ -185,8 +186,8 @@ class StopsQuery(serializers.Serializer):
     q = serializers.CharField(
         required=False, max_length=100, help_text="name prefix (any word); without q and lat/lon: every stop"
     )
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    lat = latitude(required=False)
+    lon = longitude(required=False)
     radius = serializers.FloatField(required=False, min_value=1, max_value=20_000, default=500, help_text="metres")
 
     def validate(self, attrs):
@@ -275,15 +276,15 @@ class ImportOutput(serializers.ModelSerializer):
 
 class BBStopInput(serializers.Serializer):
     name = serializers.CharField(max_length=255)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = latitude()
+    lon = longitude()
     code = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
 
 
 class BBStopPatchInput(BBStopInput):
     name = serializers.CharField(max_length=255, required=False)
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
-    lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    lat = latitude(required=False)
+    lon = longitude(required=False)
     code = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.fields import latitude, longitude
 from ondemand.models import OnDemandBooking, OnDemandRun
 
 
 class PointInput(serializers.Serializer):
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = latitude()
+    lon = longitude()
 
 
 class BookingInput(serializers.Serializer):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from api.fields import latitude, longitude
 from rides import conf
 from rides.domain.privacy import coarse_position
 from rides.domain.recurrence import mask_weekdays
@@ -32,8 +33,8 @@ from rides.selectors import derived_from_driver, rating_summary
 
 # -- input --------------------------------------------------------------------------------------
 class PlaceInputSerializer(serializers.Serializer):
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    lat = latitude(required=False)
+    lon = longitude(required=False)
     meeting_point = serializers.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text="A meeting point id instead of coordinates"
     )
