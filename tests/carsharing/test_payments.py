@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from carsharing import services
-from carsharing.models import PaymentRecord, Reservation, StripeCustomer
+from carsharing.models import PaymentRecord, Reservation, ReservationStatus, StripeCustomer
 from carsharing.payments import PaymentDeclined
 from tests.carsharing.conftest import aligned, save_card
 
@@ -42,7 +42,7 @@ def test_confirm_without_card_is_refused(stripe_on, fleet, carla):
         services.reservation_confirm(user=carla, reservation_id=r.pk)
     assert info.value.code == "no_payment_method"
     r.refresh_from_db()
-    assert r.status == "held"
+    assert r.status == ReservationStatus.HELD
     assert PaymentRecord.objects.count() == 0
 
 
@@ -54,7 +54,7 @@ def test_full_ride_authorise_capture_and_extra_km_charge(stripe_on, fleet, carla
     )
     assert r.billing == "card"
     r = services.reservation_confirm(user=carla, reservation_id=r.pk)
-    assert r.status == "confirmed"
+    assert r.status == ReservationStatus.CONFIRMED
     auth = PaymentRecord.objects.get(reservation=r, kind="authorise")
     assert (auth.status, auth.amount_cents) == ("authorised", 800)
     pi = stripe_client().v1.payment_intents.retrieve(auth.stripe_payment_intent)
@@ -108,7 +108,7 @@ def test_free_cancellation_and_preemption_release_everything(stripe_on, fleet, c
     services.reservation_confirm(user=carla, reservation_id=other.pk)
     services.vehicle_update(vehicle_id=car.pk, in_service=False)
     other.refresh_from_db()
-    assert other.status == "preempted"
+    assert other.status == ReservationStatus.PREEMPTED
     assert records(other) == [("authorise", "cancelled", 800), ("release", "succeeded", 800)]
     auth = PaymentRecord.objects.get(reservation=other, kind="authorise")
     assert stripe_client().v1.payment_intents.retrieve(auth.stripe_payment_intent).status == "canceled"
@@ -144,7 +144,7 @@ def test_declined_card_keeps_the_hold_and_records_the_attempt(stripe_on, fleet, 
         services.reservation_confirm(user=carla, reservation_id=r.pk)
     assert info.value.code == "payment_declined"
     r.refresh_from_db()
-    assert r.status == "held"
+    assert r.status == ReservationStatus.HELD
     assert records(r) == [("authorise", "failed", 800)]
     # a second attempt gets its own record and idempotency key
     with pytest.raises(PaymentDeclined):
@@ -163,7 +163,7 @@ def test_hold_expired_during_authorisation_releases_the_money(stripe_on, fleet, 
     def slow_authorise(**kw):
         intent = real(**kw)
         # the periodic job ran while Stripe was answering
-        Reservation.objects.filter(pk=r.pk).update(status="expired")
+        Reservation.objects.filter(pk=r.pk).update(status=ReservationStatus.EXPIRED)
         return intent
 
     monkeypatch.setattr(payments, "payment_intent_authorise", slow_authorise)
@@ -210,7 +210,7 @@ def test_no_show_captures_estimate(stripe_on, fleet, carla):
     services.reservation_confirm(user=carla, reservation_id=r.pk)
     services.reservations_tick(now=start + timedelta(hours=1))
     r.refresh_from_db()
-    assert r.status == "no_show"
+    assert r.status == ReservationStatus.NO_SHOW
     assert records(r) == [("authorise", "succeeded", 400), ("capture", "succeeded", 400)]
     assert timezone.now()
 
@@ -267,7 +267,7 @@ def test_lost_authorisation_answer_is_retried_with_the_same_key(stripe_on, fleet
     monkeypatch.undo()
     call_command("carsharing_reconcile", verbosity=0)
     r.refresh_from_db()
-    assert r.status == "confirmed"
+    assert r.status == ReservationStatus.CONFIRMED
     assert records(r) == [("authorise", "authorised", 800)]
 
 
@@ -288,5 +288,5 @@ def test_lost_authorisation_for_an_expired_hold_is_released(stripe_on, fleet, ca
     services.reservations_tick(now=timezone.now() + timedelta(minutes=20))
     call_command("carsharing_reconcile", verbosity=0)
     r.refresh_from_db()
-    assert r.status == "expired"
+    assert r.status == ReservationStatus.EXPIRED
     assert records(r) == [("authorise", "cancelled", 800), ("release", "succeeded", 800)]

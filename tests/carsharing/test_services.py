@@ -8,10 +8,12 @@ from carsharing.models import (
     BaseLoadBlock,
     BaseLoadOccurrence,
     Membership,
+    MembershipStatus,
     PaymentKind,
     PaymentRecord,
     Reservation,
     ReservationKind,
+    ReservationStatus,
 )
 from mobility.errors import Conflict, Forbidden, ServiceUnavailable, ValidationFailed
 from mobility.notifications.models import Notification
@@ -30,7 +32,7 @@ def test_member_reservation_is_held_with_estimate(fleet, carla):
     start = aligned(24)
     r = book(carla, fleet["vehicles"][0], start, hours=2)
     r.refresh_from_db()
-    assert r.status == "held"
+    assert r.status == ReservationStatus.HELD
     assert r.kind == "member"
     assert r.billing == "invoice"  # no Stripe key in tests: the invoice fallback
     assert r.blocked_until == r.end + timedelta(minutes=15)
@@ -101,11 +103,11 @@ def test_refuse_fallback_without_stripe(fleet, carla, settings):
 def test_invoice_fallback_confirms_and_records_invoice(fleet, carla):
     r = book(carla, fleet["vehicles"][0], aligned(24))
     r = services.reservation_confirm(user=carla, reservation_id=r.pk)
-    assert r.status == "confirmed"
+    assert r.status == ReservationStatus.CONFIRMED
     record = PaymentRecord.objects.get(reservation=r)
     assert (record.kind, record.amount_cents) == ("invoice", 800)
     # confirming twice is harmless
-    assert services.reservation_confirm(user=carla, reservation_id=r.pk).status == "confirmed"
+    assert services.reservation_confirm(user=carla, reservation_id=r.pk).status == ReservationStatus.CONFIRMED
     assert PaymentRecord.objects.filter(reservation=r).count() == 1
 
 
@@ -116,7 +118,7 @@ def test_others_cannot_touch_a_reservation(fleet, carla, dora):
     with pytest.raises(NotFound):
         services.reservation_cancel(user=dora, reservation_id=r.pk)
     r.refresh_from_db()
-    assert r.status == "held"
+    assert r.status == ReservationStatus.HELD
 
 
 def test_hold_expires_and_stops_blocking(fleet, carla, dora):
@@ -126,7 +128,7 @@ def test_hold_expires_and_stops_blocking(fleet, carla, dora):
     later = timezone.now() + timedelta(minutes=16)
     assert services.reservations_tick(now=later) == {"expired": 1, "no_show": 0}
     r.refresh_from_db()
-    assert r.status == "expired"
+    assert r.status == ReservationStatus.EXPIRED
     with pytest.raises(Conflict) as info:
         services.reservation_confirm(user=carla, reservation_id=r.pk)
     assert info.value.code == "invalid_transition"
@@ -140,7 +142,7 @@ def test_stale_hold_is_expired_lazily_on_booking(fleet, carla, dora):
     Reservation.objects.filter(pk=r.pk).update(held_until=timezone.now() - timedelta(seconds=1))
     book(dora, car, start)
     r.refresh_from_db()
-    assert r.status == "expired"
+    assert r.status == ReservationStatus.EXPIRED
 
 
 def test_no_show_after_grace(fleet, carla):
@@ -231,7 +233,7 @@ def test_damage_report_waits_for_operator(fleet, carla):
     r = services.reservation_check_out(
         user=carla, reservation_id=r.pk, odometer_km=5, energy_level_pct=40, damage_report="Scratch", now=start
     )
-    assert r.status == "returned"
+    assert r.status == ReservationStatus.RETURNED
     r = services.reservation_settle(reservation_id=r.pk, extra_cents=5000)
     assert (r.status, r.actual_cents) == ("settled", 5400)
 
@@ -268,17 +270,26 @@ def test_official_trip_never_displaces_member(fleet, carla, stella):
     book(carla, car, start)
     with pytest.raises(Conflict) as info:
         services.reservation_create(
-            user=stella, vehicle_id=car.pk, start=start, end=start + timedelta(hours=1), kind="official", purpose="x"
+            user=stella,
+            vehicle_id=car.pk,
+            start=start,
+            end=start + timedelta(hours=1),
+            kind=ReservationKind.OFFICIAL,
+            purpose="x",
         )
     assert info.value.code == "member_reservation_conflict"
-    assert Reservation.objects.filter(kind="official").count() == 0
+    assert Reservation.objects.filter(kind=ReservationKind.OFFICIAL).count() == 0
 
 
 def test_official_trip_needs_staff_cost_centre_and_purpose(fleet, carla, otto):
     start = aligned(24)
     with pytest.raises(Forbidden):
         services.reservation_create(
-            user=carla, vehicle_id=fleet["vehicles"][0].pk, start=start, end=start + timedelta(hours=1), kind="official"
+            user=carla,
+            vehicle_id=fleet["vehicles"][0].pk,
+            start=start,
+            end=start + timedelta(hours=1),
+            kind=ReservationKind.OFFICIAL,
         )
     with pytest.raises(ValidationFailed) as info:
         services.reservation_create(
@@ -286,7 +297,7 @@ def test_official_trip_needs_staff_cost_centre_and_purpose(fleet, carla, otto):
             vehicle_id=fleet["vehicles"][0].pk,
             start=start,
             end=start + timedelta(hours=1),
-            kind="official",
+            kind=ReservationKind.OFFICIAL,
             purpose="x",
         )
     assert info.value.code == "cost_centre_required"
@@ -356,7 +367,7 @@ def test_release_lets_members_book(fleet, stella, carla):
         vehicle_id=car.pk,
         start=start,
         end=start + timedelta(hours=4),
-        kind="official",
+        kind=ReservationKind.OFFICIAL,
         purpose="Base load",
     )
     with pytest.raises(Conflict):
@@ -367,10 +378,12 @@ def test_release_lets_members_book(fleet, stella, carla):
     assert (released.status, released.released) == ("released", True)
     official.refresh_from_db()
     assert official.end == start + timedelta(hours=1)
-    tail = Reservation.objects.get(kind="official", status="confirmed", start=start + timedelta(hours=3))
+    tail = Reservation.objects.get(
+        kind=ReservationKind.OFFICIAL, status=ReservationStatus.CONFIRMED, start=start + timedelta(hours=3)
+    )
     assert tail.end == start + timedelta(hours=4)
     member = book(carla, car, start + timedelta(hours=1, minutes=15), hours=1, now=timezone.now())
-    assert member.status == "held"
+    assert member.status == ReservationStatus.HELD
 
 
 def test_release_needs_notice(fleet, stella):
@@ -380,7 +393,7 @@ def test_release_needs_notice(fleet, stella):
         vehicle_id=fleet["vehicles"][0].pk,
         start=start,
         end=start + timedelta(hours=2),
-        kind="official",
+        kind=ReservationKind.OFFICIAL,
         purpose="x",
     )
     with pytest.raises(Conflict) as info:
@@ -389,7 +402,7 @@ def test_release_needs_notice(fleet, stella):
         )
     assert info.value.code == "release_too_late"
     official.refresh_from_db()
-    assert official.status == "confirmed"
+    assert official.status == ReservationStatus.CONFIRMED
 
 
 def test_utilisation_report(fleet, stella, carla):
@@ -403,7 +416,7 @@ def test_utilisation_report(fleet, stella, carla):
         vehicle_id=car.pk,
         start=start + timedelta(hours=3),
         end=start + timedelta(hours=6),
-        kind="official",
+        kind=ReservationKind.OFFICIAL,
         purpose="x",
     )
     local = timezone.localtime(start)
@@ -422,7 +435,7 @@ def test_membership_apply_and_decide(bob, stella):
         services.membership_apply(user=bob, licence_number="X1234", licence_expiry=date.today() - timedelta(days=1))
     assert info.value.code == "licence_expired"
     m = services.membership_apply(user=bob, licence_number="X1234", licence_expiry=date.today() + timedelta(days=400))
-    assert m.status == "applied"
+    assert m.status == MembershipStatus.APPLIED
     m = services.membership_decide(staff=stella, membership_id=m.pk, approve=True)
     bob.refresh_from_db()
     assert (m.status, m.checked_by, bob.is_member) == ("approved", stella, True)
