@@ -195,6 +195,7 @@ def start_web(env: dict[str, str], port: int, workers: int = 2) -> subprocess.Po
         # connection just as the client sends on it (the client sees a reset).
         extra_args=["--timeout-keep-alive", "75", "--no-access-log"],
         attempts=1,
+        log_level="warning",
     )
     if bound != port:
         stop_process(process)

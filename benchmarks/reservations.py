@@ -229,6 +229,7 @@ def main() -> None:
         workers=args.workers,
         extra_args=["--no-access-log", "--lifespan", "off", "--timeout-keep-alive", "120"],
         timeout_s=30,
+        log_level="warning",  # as quiet as before: the run measures throughput
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
