@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max, QuerySet
 
 from mobility.errors import NotFound, ValidationFailed
+from mobility.geo import haversine_m
 
 from .domain.names import fold
 from .domain.times import gtfs_time_to_datetime, service_day_reference
 from .models import CalendarDate, Feed, FeedKind, FeedVersion, Route, Service, Stop, StopTime, Trip
 
-EARTH_RADIUS_M = 6_371_000.0
 WEEKDAY_FIELDS = Service.WEEKDAYS
 
 
@@ -132,14 +132,6 @@ def stop_search(*, query: str) -> QuerySet[Stop]:
 def stop_list() -> QuerySet[Stop]:
     """Every stop of the active versions (not entrances or nodes), by name."""
     return Stop.objects.filter(version_id__in=active_version_ids()).exclude(location_type__gte=2).order_by("name", "id")
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def stops_near(*, lat: float, lon: float, radius_m: float, limit: int = 50) -> list[tuple[Stop, float]]:
@@ -609,3 +601,54 @@ def lines_geojson() -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def import_list(*, limit: int = 50) -> QuerySet:
+    """The latest uploaded feeds with their import's outcome, newest first."""
+    from .models import GtfsImport
+
+    return GtfsImport.objects.select_related("version", "created_by").order_by("-id")[:limit]
+
+
+def import_get(*, import_id: int):
+    """One uploaded feed's import record; ``NotFound`` (``gtfs_import_not_found``) otherwise."""
+    from .models import GtfsImport
+
+    record = GtfsImport.objects.select_related("version", "created_by").filter(pk=import_id).first()
+    if record is None:
+        raise NotFound("No such import.", code="gtfs_import_not_found")
+    return record
+
+
+def buergerbus_timetable(*, version_id: int) -> dict:
+    """Everything the Bürgerbus editor shows of one version: stops, booking rules, lines
+    (with their number of trips) and trips (with service, exception dates and stop times)."""
+    from django.db.models import Count, Prefetch
+
+    from .models import BookingRule
+
+    trips = (
+        Trip.objects.filter(version_id=version_id)
+        .select_related("route", "service", "booking_rule")
+        .prefetch_related(
+            "service__dates",
+            Prefetch(
+                "stop_times",
+                queryset=StopTime.objects.filter(version_id=version_id)
+                .select_related("stop")
+                .order_by("stop_sequence"),
+            ),
+        )
+        .order_by("route__short_name", "id")
+    )
+    return {
+        "stops": list(Stop.objects.filter(version_id=version_id).order_by("name", "id")),
+        "rules": list(BookingRule.objects.filter(version_id=version_id).order_by("id")),
+        "lines": list(
+            Route.objects.filter(version_id=version_id)
+            .select_related("booking_rule")
+            .annotate(trip_count=Count("trips"))
+            .order_by("short_name", "id")
+        ),
+        "trips": list(trips),
+    }

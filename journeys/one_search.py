@@ -27,16 +27,16 @@ from django.utils.translation import ngettext
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
 from gtfs.models import BuergerbusBooking, Trip
 from mobility.errors import DomainError, ValidationFailed
+from mobility.geo import haversine_m
 
 from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
-from .domain.timetable import haversine_m
 from .timetable_store import from_service_time, local_tz, search_rows, timetable_for, to_service_time
 
 logger = logging.getLogger(__name__)
 
-MODES = frozenset({"transit", "ride", "carsharing"})
+MODES = frozenset({"transit", "ride", "carsharing", "ondemand"})
 # Caps per kind before merging (transit is never crowded out by the others).
-CAP = {"transit": 5, "ride": 5, "ride+transit": 3, "carsharing": 3}
+CAP = {"transit": 5, "ride": 5, "ride+transit": 3, "carsharing": 3, "ondemand": 2, "ondemand+transit": 2}
 TRANSFER_PENALTY_MIN = 5.0
 WALK_PENALTY_MIN_PER_KM = 6.0  # on top of the walking time itself
 MINUTES_PER_EURO = 6.0  # a value of time of 10 € per hour
@@ -914,6 +914,11 @@ def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
             by_kind["ride+transit"] = combined_options(query, user, by_kind["transit"])
     if "carsharing" in query.modes:
         by_kind["carsharing"] = carsharing_options(query, user)
+    if "ondemand" in query.modes:  # the Rufbus hook (ondemand.search), alone or then the bus
+        from ondemand.search import ondemand_options
+
+        for option in ondemand_options(query, transit_options if "transit" in query.modes else None):
+            by_kind.setdefault(option.kind, []).append(option)
     options: list[Option] = []
     for kind, found in by_kind.items():
         kept = [option for option in found if _fits(option, query, now)]
@@ -953,7 +958,7 @@ def _log_search(query: SearchQuery, results: int) -> None:
     """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics; written by
     a Celery worker (directly when the queue is down), not while the searcher waits."""
     try:
-        from mobility.stats.services import search_log_queue
+        from stats.services import search_log_queue
 
         search_log_queue(
             origin_lat=query.origin.lat,

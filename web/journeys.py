@@ -33,6 +33,7 @@ MODE_LABELS = {
     "tram": gettext_lazy("Straßenbahn"),
     "carpool": gettext_lazy("Mitfahrgelegenheit"),
     "car": gettext_lazy("Carsharing-Auto"),
+    "ondemand": gettext_lazy("Rufbus"),
 }
 
 
@@ -179,6 +180,12 @@ def _leg_view(leg: dict[str, Any], origin_name: str, destination_name: str) -> L
         detail = _("%(m)d m") % {"m": leg.get("distance_m", 0)}
     elif mode == "carpool":
         detail = _("Genauer Treffpunkt und Kontakt nach der Zusage des Fahrers.")
+    elif mode == "ondemand":
+        detail = _("Abholung %(start)s–%(end)s Uhr, bis %(deadline)s buchen") % {
+            "start": clock(local(leg["pickup_window_from"])),
+            "end": clock(local(leg["pickup_window_to"])),
+            "deadline": day_and_clock(local(leg["booking_deadline"])),
+        }
     elif mode == "car":
         label = _("Carsharing: %(type)s") % {"type": leg.get("vehicle_type", "")}
         detail = _("Kennzeichen %(plate)s") % {"plate": leg.get("plate", "")}
@@ -209,6 +216,8 @@ def _title(option: Option) -> str:
         "ride": _("Mitfahrgelegenheit"),
         "ride+transit": _("Mitfahrgelegenheit und Bus"),
         "carsharing": _("Carsharing"),
+        "ondemand": _("Rufbus"),
+        "ondemand+transit": _("Rufbus und Bus"),
     }.get(kind, kind)
 
 

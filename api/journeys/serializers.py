@@ -257,10 +257,22 @@ class CarLegOutput(_LegBase):
     price = PriceOutput()
 
 
+class OnDemandLegOutput(_LegBase):
+    mode = serializers.ChoiceField(choices=["ondemand"])
+    zone = serializers.CharField()
+    line = serializers.CharField(allow_blank=True)
+    pickup_window_from = LocalDateTimeField(help_text="the promised pickup window")
+    pickup_window_to = LocalDateTimeField()
+    booking_deadline = LocalDateTimeField()
+    booking_message = serializers.CharField(allow_blank=True)
+    booking_phone = serializers.CharField(allow_blank=True)
+
+
 LEG_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "walk": WalkLegOutput,
     "carpool": CarpoolLegOutput,
     "car": CarLegOutput,
+    "ondemand": OnDemandLegOutput,
     **dict.fromkeys(sorted(set(ROUTE_TYPES.values())), TransitLegOutput),
 }
 
@@ -368,7 +380,9 @@ class BookingStepOutput(serializers.Serializer):
 
 
 class OptionOutput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["transit", "ride", "ride+transit", "carsharing"])
+    kind = serializers.ChoiceField(
+        choices=["transit", "ride", "ride+transit", "carsharing", "ondemand", "ondemand+transit"]
+    )
     departure = LocalDateTimeField()
     arrival = LocalDateTimeField()
     duration_min = serializers.IntegerField()

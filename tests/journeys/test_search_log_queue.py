@@ -10,7 +10,7 @@ import time
 import pytest
 
 from mobility.celery import app
-from mobility.stats.models import SearchLog
+from stats.models import SearchLog
 from tests.conftest import _free_port, close_other_database_sessions
 
 SEARCH = {
@@ -68,14 +68,14 @@ def test_search_log_is_queued_and_written_by_a_real_worker(api_client, not_eager
 
 @pytest.mark.django_db(transaction=True)
 def test_search_log_is_written_at_once_when_the_queue_is_down(api_client, not_eager, caplog, monkeypatch):
-    from mobility.stats import services
+    from stats import services
 
     dead = f"redis://127.0.0.1:{_free_port()}/0"  # the broker (Redis) is down
     monkeypatch.setattr(app.conf, "broker_url", dead)
     monkeypatch.setattr(app.conf, "broker_write_url", dead)
     monkeypatch.setattr(services, "_queue_connection", None)
     monkeypatch.setattr(services, "_queue_down_until", 0.0)
-    caplog.set_level(logging.WARNING, logger="mobility.stats.services")
+    caplog.set_level(logging.WARNING, logger="stats.services")
     started = time.monotonic()
     response = api_client.get("/api/v1/journeys/", SEARCH)
     assert response.status_code == 200, response.content
