@@ -184,7 +184,10 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
 
     from benchmarks._stack import ThrowawayRedis, free_port, start_worker, stop_process
 
-    redis = ThrowawayRedis(free_port(8150, 8199)) if shutil.which("redis-server") else None
+    redis_port = free_port(8150, 8199)
+    if redis_port == PORT:  # the server's own port is free too, until it starts
+        redis_port = free_port(PORT + 1, 8199) if PORT < 8199 else free_port(8150, PORT - 1)
+    redis = ThrowawayRedis(redis_port) if shutil.which("redis-server") else None
     worker = None
     if redis is not None:
         env = {**env, "REDIS_URL": redis.url}
