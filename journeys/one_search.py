@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -893,10 +894,14 @@ def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> 
     return suggestions
 
 
-def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
+def journeys_search(
+    *, query: SearchQuery, user=None, after_answer: Callable[[Callable[[], None]], None] | None = None
+) -> SearchResult:
     """Every way from origin to destination for the query, ranked; see the module docstring.
 
     A ``depart_at`` in the past searches from now, and no option leaves before now.
+    ``after_answer`` (the HTTP layer's "once the response is sent") receives the work the
+    answer does not need, the search-log entry; without it that work is done here.
     """
     if query.depart_at is None and query.arrive_by is None:
         raise ValidationFailed("Give depart_at or arrive_by.", code="journey_time_missing")
@@ -928,7 +933,11 @@ def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
         options.extend(kept[:cap])
     options.sort(key=lambda o: o.score)
     found_kinds = {option.kind for option in options}
-    _log_search(query, len(options))
+    found = len(options)
+    if after_answer is None:
+        _log_search(query, found)
+    else:
+        after_answer(lambda: _log_search(query, found))
     return SearchResult(
         query=query,
         options=options,
@@ -955,7 +964,8 @@ def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:
 
 def _log_search(query: SearchQuery, results: int) -> None:
     """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics; written by
-    a Celery worker (directly when the queue is down), not while the searcher waits."""
+    a Celery worker (directly when the queue is down). Never fails the search: a problem is
+    logged (this may run after the answer was sent)."""
     try:
         from stats.services import search_log_queue
 
@@ -970,3 +980,5 @@ def _log_search(query: SearchQuery, results: int) -> None:
         )
     except DomainError:
         logger.warning("search not logged for statistics", exc_info=True)
+    except Exception:  # the database is down too: the statistics lose this one search
+        logger.exception("search not logged for statistics")
