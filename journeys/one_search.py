@@ -27,11 +27,12 @@ from django.utils.translation import ngettext
 
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
 from gtfs.models import BuergerbusBooking, Trip
+from gtfs.selectors import active_versions
 from mobility.errors import DomainError, ValidationFailed
 from mobility.geo import haversine_m
 
 from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
-from .timetable_store import from_service_time, local_tz, search_rows, timetable_for, to_service_time
+from .timetable_store import SearchRows, from_service_time, local_tz, search_rows, timetable_for, to_service_time
 
 logger = logging.getLogger(__name__)
 
@@ -160,11 +161,11 @@ class _TransitContext:
     trips only, their capacity and confirmed bookings (read live: two queries for every
     journey's trips together)."""
 
-    def __init__(self, tt, day: date, seats: int) -> None:
+    def __init__(self, tt, day: date, seats: int, rows: SearchRows) -> None:
         self.tt = tt
         self.day = day
         self.seats = seats
-        self.rows = search_rows()
+        self.rows = rows  # of the same active versions as ``tt``
         self._booked: dict[tuple[int, date], list[Occupancy]] = {}
         self._capacity: dict[int, int] = {}
 
@@ -381,7 +382,8 @@ def _plan_transit(
     time) are dropped and counted in ``cut["transit"]``. The search itself is not pruned, so a
     slow journey with fewer transfers is seen and reported rather than silently missing."""
     day, seconds = to_service_time(moment)
-    tt = timetable_for(day)
+    active = active_versions()  # one reading for the timetable and its trips' rows
+    tt = timetable_for(day, active=active)
     if tt is None:
         return [], None
     destination = Place.at(query.destination.lat, query.destination.lon)
@@ -427,7 +429,7 @@ def _plan_transit(
     if cut is not None and len(kept) < len(journeys):
         cut["transit"] = cut.get("transit", 0) + len(journeys) - len(kept)
     journeys = kept
-    ctx = _TransitContext(tt, day, query.seats)
+    ctx = _TransitContext(tt, day, query.seats, search_rows(active))
     ctx.load(journeys)
     return journeys, ctx
 
