@@ -15,13 +15,13 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
+    path("", include("api.journeys.urls")),  # first: the busiest endpoint, resolved in one step
     path("", include("api.accounts.urls")),
     path("", include("api.notifications.urls")),
     path("", include("api.privacy.urls")),
     path("", include("api.gtfs.urls")),
     path("", include("api.rides.urls")),
     path("", include("api.carsharing.urls")),
-    path("", include("api.journeys.urls")),
     path("", include("api.ondemand.urls")),
     path("", include("api.stats.urls")),
     path("", include("api.opendata.urls")),

@@ -9,6 +9,12 @@ and Celery beat do). ``run`` then starts ``uvicorn mobility.asgi:application`` (
 worker (``cold_first_search_s``) and then ``--http-queries`` searches one after another from
 one client (``http_p50_ms``, ``http_p95_ms``). Database: ``BENCH_DATABASE_URL`` or
 ``postgres://postgres@127.0.0.1:5432/mob_data_bench`` (created if missing).
+
+The server runs as in production: with its own throw-away Redis (cache, throttle, Celery
+broker) and a Celery worker, which writes the search log the searches queue;
+``http_search_logs_written`` counts the entries that arrived (it must equal
+``http_search_logs_expected``: none lost). Without ``redis-server`` on the PATH the server runs
+without Redis (eager tasks, the log written inside each search) and says so in ``http_redis``.
 """
 
 from __future__ import annotations
@@ -120,6 +126,13 @@ def _ensure_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _search_log_count(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return int(conn.execute("SELECT count(*) FROM stats_searchlog").fetchone()[0])
+
+
 def _process_cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -167,6 +180,19 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
         check=True,
     )
     prepare_s = time.perf_counter() - started
+    import shutil
+
+    from benchmarks._stack import ThrowawayRedis, free_port, start_worker, stop_process
+
+    redis_port = free_port(8150, 8199)
+    if redis_port == PORT:  # the server's own port is free too, until it starts
+        redis_port = free_port(PORT + 1, 8199) if PORT < 8199 else free_port(8150, PORT - 1)
+    redis = ThrowawayRedis(redis_port) if shutil.which("redis-server") else None
+    worker = None
+    if redis is not None:
+        env = {**env, "REDIS_URL": redis.url}
+        worker = start_worker(env, concurrency=1)
+    logs_before = _search_log_count(url)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "mobility.asgi:application", "--host", "127.0.0.1", "--port", str(PORT)],
         cwd=root,
@@ -211,10 +237,22 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
                 raise SystemExit(f"search failed: {status} {body[:300]!r}")
             answered += bool(json.loads(body)["options"])
         server_cpu_ms = (_process_cpu_s(server.pid) - cpu_before) * 1000 / len(times_ms)
+        expected = len(times_ms) + 1
+        deadline = time.monotonic() + 60
+        while _search_log_count(url) - logs_before < expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        written = _search_log_count(url) - logs_before
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if worker is not None:
+            stop_process(worker)
+        if redis is not None:
+            redis.destroy()
     return {
+        "http_redis": redis is not None,
+        "http_search_logs_expected": expected,
+        "http_search_logs_written": written,
         "http_p50_ms": round(float(np.percentile(times_ms, 50)), 2),
         "http_p95_ms": round(float(np.percentile(times_ms, 95)), 2),
         "http_queries": len(times_ms),

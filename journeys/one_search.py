@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,11 +27,12 @@ from django.utils.translation import ngettext
 
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
 from gtfs.models import BuergerbusBooking, Trip
+from gtfs.selectors import active_versions
 from mobility.errors import DomainError, ValidationFailed
 from mobility.geo import haversine_m
 
 from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
-from .timetable_store import from_service_time, local_tz, search_rows, timetable_for, to_service_time
+from .timetable_store import SearchRows, from_service_time, local_tz, search_rows, timetable_for, to_service_time
 
 logger = logging.getLogger(__name__)
 
@@ -159,11 +161,11 @@ class _TransitContext:
     trips only, their capacity and confirmed bookings (read live: two queries for every
     journey's trips together)."""
 
-    def __init__(self, tt, day: date, seats: int) -> None:
+    def __init__(self, tt, day: date, seats: int, rows: SearchRows) -> None:
         self.tt = tt
         self.day = day
         self.seats = seats
-        self.rows = search_rows()
+        self.rows = rows  # of the same active versions as ``tt``
         self._booked: dict[tuple[int, date], list[Occupancy]] = {}
         self._capacity: dict[int, int] = {}
 
@@ -380,7 +382,8 @@ def _plan_transit(
     time) are dropped and counted in ``cut["transit"]``. The search itself is not pruned, so a
     slow journey with fewer transfers is seen and reported rather than silently missing."""
     day, seconds = to_service_time(moment)
-    tt = timetable_for(day)
+    active = active_versions()  # one reading for the timetable and its trips' rows
+    tt = timetable_for(day, active=active)
     if tt is None:
         return [], None
     destination = Place.at(query.destination.lat, query.destination.lon)
@@ -426,7 +429,7 @@ def _plan_transit(
     if cut is not None and len(kept) < len(journeys):
         cut["transit"] = cut.get("transit", 0) + len(journeys) - len(kept)
     journeys = kept
-    ctx = _TransitContext(tt, day, query.seats)
+    ctx = _TransitContext(tt, day, query.seats, search_rows(active))
     ctx.load(journeys)
     return journeys, ctx
 
@@ -700,8 +703,8 @@ def _car_stations() -> list[tuple[float, float]]:
 def _vehicles_near(origin: Point, radius_km: float) -> bool:
     """Whether a car in service stands within ``radius_km`` (straight line, a superset of what
     the availability search accepts), so most searches in a region without a car nearby skip it."""
-    limit_m = radius_km * 1000 * 1.001
-    return any(haversine_m(origin.lat, origin.lon, lat, lon) <= limit_m for lat, lon in _car_stations())
+    # 1 % on top: a superset whatever earth radius the availability search measures with
+    return any(haversine_m(origin.lat, origin.lon, lat, lon) <= radius_km * 1010.0 for lat, lon in _car_stations())
 
 
 def carsharing_options(query: SearchQuery, user) -> list[Option]:
@@ -893,10 +896,14 @@ def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> 
     return suggestions
 
 
-def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
+def journeys_search(
+    *, query: SearchQuery, user=None, after_answer: Callable[[Callable[[], None]], None] | None = None
+) -> SearchResult:
     """Every way from origin to destination for the query, ranked; see the module docstring.
 
     A ``depart_at`` in the past searches from now, and no option leaves before now.
+    ``after_answer`` (the HTTP layer's "once the response is sent") receives the work the
+    answer does not need, the search-log entry; without it that work is done here.
     """
     if query.depart_at is None and query.arrive_by is None:
         raise ValidationFailed("Give depart_at or arrive_by.", code="journey_time_missing")
@@ -928,7 +935,11 @@ def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
         options.extend(kept[:cap])
     options.sort(key=lambda o: o.score)
     found_kinds = {option.kind for option in options}
-    _log_search(query, len(options))
+    found = len(options)
+    if after_answer is None:
+        _log_search(query, found)
+    else:
+        after_answer(lambda: _log_search(query, found))
     return SearchResult(
         query=query,
         options=options,
@@ -955,7 +966,8 @@ def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:
 
 def _log_search(query: SearchQuery, results: int) -> None:
     """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics; written by
-    a Celery worker (directly when the queue is down), not while the searcher waits."""
+    a Celery worker (directly when the queue is down). Never fails the search: a problem is
+    logged (this may run after the answer was sent)."""
     try:
         from stats.services import search_log_queue
 
@@ -970,3 +982,5 @@ def _log_search(query: SearchQuery, results: int) -> None:
         )
     except DomainError:
         logger.warning("search not logged for statistics", exc_info=True)
+    except Exception:  # the database is down too: the statistics lose this one search
+        logger.exception("search not logged for statistics")

@@ -145,9 +145,15 @@ def calendar_from_db(version_ids: list[int]) -> ServiceCalendar:
     return calendar
 
 
-def timetable_for(day: dt.date, version_ids: list[int] | None = None) -> Timetable | None:
-    """The compiled timetable of service day ``day`` (``None`` when no feed is active)."""
-    version_ids, tokens = version_tokens(version_ids)
+def timetable_for(
+    day: dt.date, version_ids: list[int] | None = None, *, active: ActiveVersions | None = None
+) -> Timetable | None:
+    """The compiled timetable of service day ``day`` (``None`` when no feed is active), of
+    ``version_ids``, of the ``active`` versions a caller already read, or of the active ones."""
+    if active is not None and version_ids is None:
+        version_ids, tokens = list(active.ids), list(active.tokens)
+    else:
+        version_ids, tokens = version_tokens(version_ids)
     if not version_ids:
         return None
 

@@ -39,10 +39,29 @@ def _mp(meeting_point) -> dict[str, Any] | None:
     return None if meeting_point is None else {"id": meeting_point.pk, "name": meeting_point.name}
 
 
+def _booking_place(booking: RideBooking, end: str) -> dict[str, Any]:
+    """A rider's pickup or drop-off as the rider may see it: a place derived from the driver's
+    own origin or destination stays coarsened until the driver confirms, in the export as in
+    the API (``api.rides.serializers.BookingSerializer``)."""
+    from .models import BookingStatus
+    from .selectors import derived_from_driver
+
+    lat, lon = getattr(booking, f"{end}_lat"), getattr(booking, f"{end}_lon")
+    meeting_point = getattr(booking, f"{end}_meeting_point")
+    exact = booking.status == BookingStatus.CONFIRMED or not derived_from_driver(
+        booking.offer, getattr(booking, f"{end}_node"), getattr(booking, f"{end}_meeting_point_id")
+    )
+    if not exact and meeting_point is None:
+        lat, lon = coarse_position(float(lat), float(lon), conf.privacy_grid_m())
+    return {"lat": lat, "lon": lon, "exact": exact or meeting_point is not None, "meeting_point": _mp(meeting_point)}
+
+
 def export_personal_data(user) -> dict[str, Any]:
     offers = RideOffer.objects.filter(driver=user).select_related("origin_meeting_point", "destination_meeting_point")
     requests = RideRequest.objects.filter(rider=user)
-    bookings = RideBooking.objects.filter(rider=user).select_related("pickup_meeting_point", "dropoff_meeting_point")
+    bookings = RideBooking.objects.filter(rider=user).select_related(
+        "offer", "pickup_meeting_point", "dropoff_meeting_point"
+    )
     return {
         "offers": [
             {
@@ -91,8 +110,8 @@ def export_personal_data(user) -> dict[str, Any]:
                 "offer": b.offer_id,
                 "occurrence_date": _iso(b.occurrence_date),
                 "seats": b.seats,
-                "pickup": {"lat": b.pickup_lat, "lon": b.pickup_lon, "meeting_point": _mp(b.pickup_meeting_point)},
-                "dropoff": {"lat": b.dropoff_lat, "lon": b.dropoff_lon, "meeting_point": _mp(b.dropoff_meeting_point)},
+                "pickup": _booking_place(b, "pickup"),
+                "dropoff": _booking_place(b, "dropoff"),
                 "pickup_time": _iso(b.pickup_time),
                 "dropoff_time": _iso(b.dropoff_time),
                 "walk_m": b.walk_m,

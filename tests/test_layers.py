@@ -51,6 +51,12 @@ def test_apps_never_import_api_or_web():
     assert found == []
 
 
+def test_the_web_app_never_imports_the_api():
+    """web/ renders the apps' own dataclasses and selectors; the JSON API's serializers are
+    another HTTP layer beside it, not beneath it."""
+    assert offences("web", {"api"}) == []
+
+
 def test_mobility_never_imports_an_app_above_it():
     assert offences("mobility", ABOVE_MOBILITY) == []
 

@@ -45,5 +45,10 @@ class JourneySearchView(APIView):
             window_min=values["window_min"],
             max_duration_min=values["max_duration_min"],
         )
-        result = journeys_search(query=query, user=request.user)
-        return Response(shared(JourneySearchOutput).to_representation(result))
+        later: list = []
+        result = journeys_search(query=query, user=request.user, after_answer=later.append)
+        response = Response(shared(JourneySearchOutput).to_representation(result))
+        # Django calls a response's closers once the body is sent (ASGI and WSGI alike): the
+        # search log is queued after the searcher has the answer.
+        response._resource_closers.extend(later)
+        return response

@@ -43,6 +43,9 @@ INF = math.inf
 #: Slack for float rounding in time comparisons (seconds): sums of edge times along
 #: different but equal paths differ in the last bits, and a zero detour must stay zero.
 EPS_S = 1e-6
+#: Up to this many targets, times from one node come from the CCH (one query per target,
+#: microseconds each) instead of a Dijkstra over the graph; same times (exact edge sums).
+FEW_TARGETS = 8
 
 
 @dataclass(frozen=True)
@@ -379,10 +382,14 @@ class OfferIndex:
         # Phase 1: every pickup's searches, and each simple offer's pickup time.
         pickups = []
         for pickup in query.pickups:
-            from_p = graph.times_from(
-                pickup.node, limit=max_horizon if has_complex else min(la - ed, max_horizon) + margin
-            )
-            p_to_q = {q.node: float(from_p[q.node]) for q in query.dropoffs}
+            limit_from_p = max_horizon if has_complex else min(la - ed, max_horizon) + margin
+            if has_complex or len(query.dropoffs) > FEW_TARGETS:
+                from_p = graph.times_from(pickup.node, limit=limit_from_p)
+                p_to_q = {q.node: float(from_p[q.node]) for q in query.dropoffs}
+            else:  # only the pickup -> drop-off times are needed: point to point
+                from_p = None
+                nodes = [q.node for q in query.dropoffs]
+                p_to_q = dict(zip(nodes, graph.times_between(pickup.node, nodes, limit_from_p).tolist(), strict=True))
             finite = [t for t in p_to_q.values() if math.isfinite(t)]
             if not finite and not has_complex:
                 continue
@@ -485,13 +492,19 @@ class WaitingRequest:
 
 
 def waiting_request(graph: RoadGraph, key: Hashable, query: RideQuery) -> WaitingRequest:
-    """Precompute a request's pickup -> drop-off times (one Dijkstra per pickup)."""
+    """Precompute a request's pickup -> drop-off times (CCH queries for a few drop-offs, else one
+    Dijkstra per pickup)."""
     times: dict[tuple[int, int], float] = {}
     window = query.latest_arrival_s - query.earliest_departure_s
+    nodes = [dropoff.node for dropoff in query.dropoffs]
     for pickup in query.pickups:
-        dist = graph.times_from(pickup.node, limit=max(window, 0.0) + 1.0)
-        for dropoff in query.dropoffs:
-            times[(pickup.node, dropoff.node)] = float(dist[dropoff.node])
+        limit = max(window, 0.0) + 1.0
+        if len(nodes) <= FEW_TARGETS:
+            dist = graph.times_between(pickup.node, nodes, limit)
+        else:
+            dist = graph.times_from(pickup.node, limit=limit)[nodes]
+        for node, seconds in zip(nodes, dist.tolist(), strict=True):
+            times[(pickup.node, node)] = float(seconds)
     return WaitingRequest(key=key, query=query, p_to_q=times)
 
 

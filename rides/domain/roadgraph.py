@@ -629,6 +629,14 @@ class RoadGraph:
             return 0.0
         return float(np.sum(np.asarray(self.time_s)[self.edge_positions(path[:-1], path[1:])]))
 
+    def times_between(self, source: int, targets: Iterable[int], limit: float = np.inf) -> np.ndarray:
+        """Fastest times in seconds from ``source`` to each of a few ``targets`` (``inf`` where
+        unreachable or above ``limit``): one CCH query per target, each summed from the exact
+        edge times, as ``times_from(source, limit)[targets]`` answers with a whole Dijkstra."""
+        times = np.array([self.route_time(int(source), int(t)) for t in targets], dtype=np.float64)
+        times[times > limit] = np.inf
+        return times
+
     def route(self, source: int, target: int) -> Route:
         """The fastest route: node sequence, cumulative seconds and metres at each node."""
         path = self.fastest_path(source, target)

@@ -70,6 +70,8 @@ def test_search_log_is_queued_and_written_by_a_real_worker(api_client, not_eager
 def test_search_log_is_written_at_once_when_the_queue_is_down(api_client, not_eager, caplog, monkeypatch):
     from stats import services
 
+    assert api_client.get("/api/v1/journeys/", SEARCH).status_code == 200  # a warm process (queued)
+    SearchLog.objects.all().delete()
     dead = f"redis://127.0.0.1:{_free_port()}/0"  # the broker (Redis) is down
     monkeypatch.setattr(app.conf, "broker_url", dead)
     monkeypatch.setattr(app.conf, "broker_write_url", dead)
@@ -88,3 +90,25 @@ def test_search_log_is_written_at_once_when_the_queue_is_down(api_client, not_ea
         assert api_client.get("/api/v1/journeys/", SEARCH).status_code == 200
     assert SearchLog.objects.count() == 3
     assert caplog.text.count("search log queue unavailable") == 1
+
+
+@pytest.mark.django_db
+def test_the_api_queues_the_log_only_after_the_answer():
+    from datetime import datetime
+
+    from journeys.one_search import Point, SearchQuery, journeys_search
+    from journeys.timetable_store import local_tz
+
+    query = SearchQuery(
+        origin=Point(50.1506, 9.901),
+        destination=Point(50.193, 9.935),
+        depart_at=datetime(2027, 3, 2, 9, tzinfo=local_tz()),
+        modes=frozenset({"transit"}),
+    )
+    later: list = []
+    result = journeys_search(query=query, after_answer=later.append)
+    assert result.nothing_found and len(later) == 1
+    assert SearchLog.objects.count() == 0  # nothing written while the answer is made
+    later[0]()
+    entry = SearchLog.objects.get()
+    assert (entry.origin_zone, entry.destination_zone, entry.results) == ("Z2-2791-346", "Z2-2793-348", 0)

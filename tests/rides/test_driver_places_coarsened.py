@@ -42,7 +42,19 @@ def test_pickup_at_the_drivers_first_node_is_coarse_until_confirmed(client_for, 
     assert pending["pickup"] == {"lat": coarse[0], "lon": coarse[1], "exact": False, "meeting_point": None}
     assert pending["dropoff"]["exact"] is True
 
+    # the rider's data export says no more than the API before the confirmation
+    (exported,) = rider.get("/api/v1/me/data-export/").json()["rides"]["bookings"]
+    assert exported["pickup"] == {"lat": coarse[0], "lon": coarse[1], "exact": False, "meeting_point": None}
+    assert (exported["dropoff"]["lat"], exported["dropoff"]["exact"]) == (booking.dropoff_lat, True)
+
     assert driver.post(f"/api/v1/rides/bookings/{booking.pk}/accept/").status_code == 200
+    (exported,) = rider.get("/api/v1/me/data-export/").json()["rides"]["bookings"]
+    assert exported["pickup"] == {
+        "lat": booking.pickup_lat,
+        "lon": booking.pickup_lon,
+        "exact": True,
+        "meeting_point": None,
+    }
     for party in (rider, driver):
         confirmed = party.get(f"/api/v1/rides/bookings/{booking.pk}/").json()
         assert confirmed["pickup"] == {

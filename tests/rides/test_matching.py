@@ -232,3 +232,34 @@ def test_coarse_position_hides_within_the_grid(lat, lon):
     assert distance <= 500 * math.sqrt(2) / 2 + 5
     # every point of the cell gives the same answer
     assert coarse_position(c_lat, c_lon, 500) == (c_lat, c_lon)
+
+
+def test_point_to_point_times_give_the_same_matches_as_dijkstra(graph, monkeypatch):
+    """Offers without riders need only pickup -> drop-off times from each pickup: the CCH answers
+    them point to point. Same matches, same times as the whole Dijkstra (and as the oracle)."""
+    from rides.domain import matching
+
+    rng = random.Random(23)
+    index = random_offers(graph, rng, 60)
+    assert all(plan.is_simple for plan in index.plans.values())
+    queries = [random_query(graph, rng, accesses=rng.choice([1, 2, 3])) for _ in range(60)]
+    with_cch = [index.match(query) for query in queries]
+    waiting_cch = [waiting_request(graph, k, q).p_to_q for k, q in enumerate(queries)]
+    monkeypatch.setattr(matching, "FEW_TARGETS", 0)  # every time from a Dijkstra, as before
+    with_dijkstra = [index.match(query) for query in queries]
+    waiting_dijkstra = [waiting_request(graph, k, q).p_to_q for k, q in enumerate(queries)]
+    assert sum(map(len, with_cch)) >= 15  # real matches were compared
+    for query, fast, slow in zip(queries, with_cch, with_dijkstra, strict=True):
+        assert [(m.key, m.pickup.node, m.dropoff.node) for m in fast] == [
+            (m.key, m.pickup.node, m.dropoff.node) for m in slow
+        ]
+        for a, b in zip(fast, slow, strict=True):
+            assert (a.pickup_time_s, a.dropoff_time_s, a.added_s) == pytest.approx(
+                (b.pickup_time_s, b.dropoff_time_s, b.added_s), abs=1e-9
+            )
+        assert_same(fast, oracle_matches(graph, index.plans.values(), query, ORACLE_CACHE))
+    for fast, slow in zip(waiting_cch, waiting_dijkstra, strict=True):
+        assert fast.keys() == slow.keys()
+        assert all(
+            (math.isinf(fast[k]) and math.isinf(slow[k])) or fast[k] == pytest.approx(slow[k], abs=1e-9) for k in fast
+        )

@@ -232,3 +232,17 @@ def test_the_results_page_offers_the_search_form_to_change_the_search_in_place(d
     form = re.search(r"<form class=\"search-form card\"[^>]*>", html).group(0)
     assert 'hx-target="#ergebnisse"' in form
     assert 'value="Lindenau Rathaus"' in html and 'value="Buchwald Feuerwehr"' in html
+
+
+def test_every_search_page_logs_its_search_once_after_the_page(demo):
+    from stats.models import SearchLog
+
+    day = _weekday_ahead()
+    before = max(SearchLog.objects.values_list("pk", flat=True), default=0)  # the demo's history
+    assert Client().get("/verbindungen/", _query(day)).status_code == 200
+    assert Client().get("/verbindungen/1/", _query(day)).status_code == 200
+    missing = Client().get("/verbindungen/99/", _query(day))
+    assert missing.status_code == 404  # the search ran all the same
+    logged = list(SearchLog.objects.filter(pk__gt=before).values_list("modes", "results"))
+    assert len(logged) == 3 and len({modes for modes, _ in logged}) == 1 and "transit" in logged[0][0]
+    assert all(results >= 1 for _, results in logged)

@@ -82,7 +82,7 @@ def _with(request: HttpRequest, name: str, value: str) -> str:
 def _search(request: HttpRequest) -> tuple[forms.SearchForm, SearchResult | None, dict]:
     """Run the search the query string describes; ``(form, result or None, context)``."""
     form = forms.SearchForm(request.GET)
-    context: dict = {"candidates": [], "choices": {}}
+    context: dict = {"candidates": [], "choices": {}, "after_answer": []}
     if not form.is_valid():
         return form, None, context
     origin, origin_candidates = _resolve(form, "origin")
@@ -120,7 +120,7 @@ def _search(request: HttpRequest) -> tuple[forms.SearchForm, SearchResult | None
         window_min=WINDOW_MIN if depart_at is not None else 0,
     )
     try:
-        result = journeys_search(query=query, user=request.user)
+        result = journeys_search(query=query, user=request.user, after_answer=context["after_answer"].append)
     except DomainError as exc:
         add_domain_error(form, exc)
         return form, None, context
@@ -222,6 +222,14 @@ def results(request: HttpRequest) -> HttpResponse:
         },
     )
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    _after_answer(response, context)
+    return response
+
+
+def _after_answer(response: HttpResponse, context: dict) -> HttpResponse:
+    """The search's own after-work (its log entry) once the page is sent (Django runs a
+    response's closers after the body, under ASGI and WSGI alike)."""
+    response._resource_closers.extend(context.get("after_answer", []))
     return response
 
 
@@ -229,6 +237,8 @@ def results(request: HttpRequest) -> HttpResponse:
 def option_detail(request: HttpRequest, index: int) -> HttpResponse:
     form, result, context = _search(request)
     if result is None or not 1 <= index <= len(result.options):
+        for work in context.get("after_answer", []):
+            work()  # the search ran: its log entry is written even though the page is a 404
         raise Http404
     seats = form.cleaned_data["seats"]
     option = option_view(
@@ -240,7 +250,7 @@ def option_detail(request: HttpRequest, index: int) -> HttpResponse:
         destination_name=context["destination"].name,
     )
     back = f"/verbindungen/?{request.GET.urlencode()}"
-    return render(
+    response = render(
         request,
         "web/option_detail.html",
         {
@@ -252,3 +262,4 @@ def option_detail(request: HttpRequest, index: int) -> HttpResponse:
             "nav": "search",
         },
     )
+    return _after_answer(response, context)
