@@ -46,6 +46,7 @@ urlpatterns = [
     path("betrieb/buergerbus/regeln/", operator_buergerbus.rule_create, name="operator_buergerbus_rule"),
     path("betrieb/buergerbus/linien/", operator_buergerbus.line_create, name="operator_buergerbus_line"),
     path("betrieb/buergerbus/fahrten/", operator_buergerbus.trip_create, name="operator_buergerbus_trip"),
+    path("betrieb/buergerbus/vorschau/", operator_buergerbus.preview, name="operator_buergerbus_preview"),
     path("betrieb/buergerbus/gtfs.zip", operator_buergerbus.export, name="operator_buergerbus_export"),
     path("betrieb/strassennetz/", operator_roadgraph.roadgraph, name="operator_roadgraph"),
     path("betrieb/strassennetz/importe/<str:job_id>/", operator_roadgraph.roadgraph_job, name="operator_roadgraph_job"),

@@ -257,26 +257,14 @@ def _preview_day(request: HttpRequest) -> date:
     return day if 1900 <= day.year <= 2200 else timezone.localdate()
 
 
+def _empty_timetable() -> dict:
+    return {"stops": [], "rules": [], "lines": [], "trips": []}
+
+
 def _context(request: HttpRequest, **forms_given) -> dict:
     feed = services.buergerbus_feed()
     version = feed.active_version if feed is not None else None
-    timetable = (
-        selectors.buergerbus_timetable(version_id=version.pk)
-        if version is not None
-        else {"stops": [], "rules": [], "lines": [], "trips": []}
-    )
-    day = _preview_day(request)
-    departures = []
-    if version is not None and timetable["stops"]:
-        tz = ZoneInfo(version.timezone or gtfs_conf.GTFS_DEFAULT_TIMEZONE)
-        start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-        departures = [
-            departure
-            for departure in selectors.departures_from_stops(
-                stop_ids=[stop.pk for stop in timetable["stops"]], start=start, window_minutes=24 * 60, limit=300
-            )
-            if departure.feed_id == feed.pk
-        ]
+    timetable = selectors.buergerbus_timetable(version_id=version.pk) if version is not None else _empty_timetable()
     return {
         "operator_nav": "buergerbus",
         "feed": feed,
@@ -288,14 +276,45 @@ def _context(request: HttpRequest, **forms_given) -> dict:
             for line in timetable["lines"]
         ],
         "trips": [_trip_row(trip) for trip in timetable["trips"]],
-        "preview_day": day,
-        "departures": departures,
         "stop_form": forms_given.get("stop_form") or StopForm(),
         "rule_form": forms_given.get("rule_form") or RuleForm(),
         "line_form": forms_given.get("line_form") or LineForm(rules=timetable["rules"]),
         "trip_form": forms_given.get("trip_form")
         or TripForm(lines=timetable["lines"], stops=timetable["stops"], initial={"start_date": timezone.localdate()}),
     }
+
+
+@operator_page
+def preview(request: HttpRequest) -> HttpResponse:
+    """The departure board residents will see at one Bürgerbus stop on one day."""
+    feed = services.buergerbus_feed()
+    version = feed.active_version if feed is not None else None
+    stops = list(selectors.buergerbus_timetable(version_id=version.pk)["stops"]) if version is not None else []
+    day = _preview_day(request)
+    raw_stop = request.GET.get("haltestelle", "")
+    stop = next((s for s in stops if raw_stop.isdigit() and s.pk == int(raw_stop)), stops[0] if stops else None)
+    departures = []
+    if stop is not None:
+        tz = ZoneInfo(version.timezone or gtfs_conf.GTFS_DEFAULT_TIMEZONE)
+        start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+        departures = [
+            departure
+            for departure in selectors.departures_from_stops(
+                stop_ids=[stop.pk], start=start, window_minutes=24 * 60, limit=200
+            )
+            if departure.feed_id == feed.pk
+        ]
+    return render(
+        request,
+        "web/operator/buergerbus_preview.html",
+        {
+            "operator_nav": "buergerbus",
+            "stops": stops,
+            "stop": stop,
+            "preview_day": day,
+            "departures": departures,
+        },
+    )
 
 
 @operator_page
