@@ -234,7 +234,7 @@ def test_console_pages_in_english(operator):
         "/betrieb/": ["The month at a glance", "Key figures", "Exports"],
         "/betrieb/fahrplaene/": ["Upload a timetable", "Latest imports", "Upload and import"],
         "/betrieb/flotte/": ["Fleet", "Vehicles", "Reported defects"],
-        "/betrieb/buergerbus/": ["Community bus timetable", "New stop", "Preview"],
+        "/betrieb/buergerbus/": ["Community bus timetable", "Add a new stop", "Preview"],
         "/betrieb/buergerbus/vorschau/": ["Community bus: preview of departures", "No stop yet."],
         "/betrieb/strassennetz/": ["Imported road networks", "Import an OSM extract"],
         "/betrieb/personen/": ["Find account", "To the access log"],

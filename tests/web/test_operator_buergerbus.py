@@ -150,6 +150,19 @@ def test_trip_errors_stay_on_the_form_and_store_nothing(olga):
     assert not Trip.objects.exists() and not StopTime.objects.exists()
 
 
+def test_each_editor_form_has_its_own_page(olga):
+    for path, heading in (
+        ("/betrieb/buergerbus/haltestellen/", "Neue Haltestelle"),
+        ("/betrieb/buergerbus/regeln/", "Neue Anmelderegel"),
+        ("/betrieb/buergerbus/linien/", "Neue Linie"),
+        ("/betrieb/buergerbus/fahrten/", "Neue Bürgerbus-Fahrt"),
+    ):
+        response = olga.get(path)
+        assert response.status_code == 200 and re.search(rf"<h1>{heading}</h1>", response.content.decode()), path
+    # no stops and lines yet: the trip page says what to do first
+    assert "Legen Sie zuerst Haltestellen und eine Linie an." in page_text(olga.get("/betrieb/buergerbus/fahrten/"))
+
+
 def test_rule_and_stop_errors(olga):
     response = post(
         olga, "/betrieb/buergerbus/regeln/", {"regel-booking_type": "2", "regel-prior_notice_last_day": "1"}

@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from gtfs import conf as gtfs_conf
 from gtfs import selectors, services
@@ -261,7 +260,7 @@ def _empty_timetable() -> dict:
     return {"stops": [], "rules": [], "lines": [], "trips": []}
 
 
-def _context(request: HttpRequest, **forms_given) -> dict:
+def _context(request: HttpRequest) -> dict:
     feed = services.buergerbus_feed()
     version = feed.active_version if feed is not None else None
     timetable = selectors.buergerbus_timetable(version_id=version.pk) if version is not None else _empty_timetable()
@@ -276,11 +275,6 @@ def _context(request: HttpRequest, **forms_given) -> dict:
             for line in timetable["lines"]
         ],
         "trips": [_trip_row(trip) for trip in timetable["trips"]],
-        "stop_form": forms_given.get("stop_form") or StopForm(),
-        "rule_form": forms_given.get("rule_form") or RuleForm(),
-        "line_form": forms_given.get("line_form") or LineForm(rules=timetable["rules"]),
-        "trip_form": forms_given.get("trip_form")
-        or TripForm(lines=timetable["lines"], stops=timetable["stops"], initial={"start_date": timezone.localdate()}),
     }
 
 
@@ -322,13 +316,35 @@ def editor(request: HttpRequest) -> HttpResponse:
     return render(request, "web/operator/buergerbus.html", _context(request))
 
 
-def _refused(request: HttpRequest, **forms_given) -> HttpResponse:
-    return render(request, "web/operator/buergerbus.html", _context(request, **forms_given), status=400)
+FORM_PAGES = {
+    "stop": (_("Neue Haltestelle"), _("Haltestelle anlegen"), "web:operator_buergerbus_stop"),
+    "rule": (_("Neue Anmelderegel"), _("Anmelderegel anlegen"), "web:operator_buergerbus_rule"),
+    "line": (_("Neue Linie"), _("Linie anlegen"), "web:operator_buergerbus_line"),
+}
+
+
+def _form_page(request: HttpRequest, kind: str, form: forms.Form, *, status: int = 200) -> HttpResponse:
+    """One editor form on its own page (a task per page; the editor itself stays a fast overview)."""
+    title, button, url_name = FORM_PAGES[kind]
+    return render(
+        request,
+        "web/operator/buergerbus_form.html",
+        {
+            "operator_nav": "buergerbus",
+            "form": form,
+            "kind": kind,
+            "title": title,
+            "button": button,
+            "action": url_name,
+        },
+        status=status,
+    )
 
 
 @operator_page
-@require_POST
 def stop_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _form_page(request, "stop", StopForm())
     form = StopForm(request.POST)
     if form.is_valid():
         try:
@@ -338,12 +354,13 @@ def stop_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Haltestelle „%(name)s“ angelegt.") % {"name": stop.name})
             return redirect("web:operator_buergerbus")
-    return _refused(request, stop_form=form)
+    return _form_page(request, "stop", form, status=400)
 
 
 @operator_page
-@require_POST
 def rule_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _form_page(request, "rule", RuleForm())
     form = RuleForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -362,7 +379,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Anmelderegel angelegt: %(text)s.") % {"text": rule_text(rule)})
             return redirect("web:operator_buergerbus")
-    return _refused(request, rule_form=form)
+    return _form_page(request, "rule", form, status=400)
 
 
 def _timetable_now() -> dict:
@@ -373,9 +390,11 @@ def _timetable_now() -> dict:
 
 
 @operator_page
-@require_POST
 def line_create(request: HttpRequest) -> HttpResponse:
-    form = LineForm(request.POST, rules=_timetable_now()["rules"])
+    rules = _timetable_now()["rules"]
+    if request.method != "POST":
+        return _form_page(request, "line", LineForm(rules=rules))
+    form = LineForm(request.POST, rules=rules)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -390,35 +409,47 @@ def line_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Linie %(name)s angelegt.") % {"name": line.short_name})
             return redirect("web:operator_buergerbus")
-    return _refused(request, line_form=form)
+    return _form_page(request, "line", form, status=400)
 
 
 @operator_page
-@require_POST
 def trip_create(request: HttpRequest) -> HttpResponse:
+    """A new trip (its own page: eight stop rows with every stop to choose from)."""
     timetable = _timetable_now()
-    form = TripForm(request.POST, lines=timetable["lines"], stops=timetable["stops"])
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            trip = services.bb_trip_create(
-                line_id=int(data["line"]),
-                stops=data["stops"],
-                weekdays=list(data["weekdays"]),
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                added_dates=data["added_dates"],
-                removed_dates=data["removed_dates"],
-                headsign=data["headsign"],
-                capacity=data["capacity"],
-                user=request.user,
-            )
-        except DomainError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(request, gettext("Fahrt angelegt (%(n)s Halte).") % {"n": trip.stop_times.count()})
-            return redirect("web:operator_buergerbus")
-    return _refused(request, trip_form=form)
+    if request.method == "POST":
+        form = TripForm(request.POST, lines=timetable["lines"], stops=timetable["stops"])
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                trip = services.bb_trip_create(
+                    line_id=int(data["line"]),
+                    stops=data["stops"],
+                    weekdays=list(data["weekdays"]),
+                    start_date=data["start_date"],
+                    end_date=data["end_date"],
+                    added_dates=data["added_dates"],
+                    removed_dates=data["removed_dates"],
+                    headsign=data["headsign"],
+                    capacity=data["capacity"],
+                    user=request.user,
+                )
+            except DomainError as exc:
+                _add_error(form, exc)
+            else:
+                messages.success(request, gettext("Fahrt angelegt (%(n)s Halte).") % {"n": trip.stop_times.count()})
+                return redirect("web:operator_buergerbus")
+        status = 400
+    else:
+        form = TripForm(
+            lines=timetable["lines"], stops=timetable["stops"], initial={"start_date": timezone.localdate()}
+        )
+        status = 200
+    return render(
+        request,
+        "web/operator/buergerbus_trip.html",
+        {"operator_nav": "buergerbus", "trip_form": form, "ready": bool(timetable["lines"] and timetable["stops"])},
+        status=status,
+    )
 
 
 @operator_page
