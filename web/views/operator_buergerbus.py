@@ -77,6 +77,25 @@ FIELD_MAP = {
 }
 
 
+class PlainSelect(forms.Select):
+    """A select rendered in Python: the trip form has sixteen of them, and Django's template per
+    option made that page the slowest of the console."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html, format_html_join
+
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        selected = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            "<option value=\"{}\"{}>{}</option>",
+            ((str(v), " selected" if str(v) == selected else "", label) for v, label in self.choices),
+        )
+        valued = format_html_join("", ' {}="{}"', ((k, v) for k, v in final.items() if v not in (None, False, True)))
+        flags = format_html_join("", " {}", ((k,) for k, v in final.items() if v is True))
+        return format_html("<select{}{}>{}</select>", valued, flags, options)
+
+
 def _german(exc: DomainError) -> str:
     from ..errors import german_message
 
@@ -173,7 +192,7 @@ class TripForm(forms.Form):
         self.stop_rows = []
         for n in range(1, MAX_TRIP_STOPS + 1):
             self.fields[f"stop_{n}"] = forms.ChoiceField(
-                label=gettext("Halt %(n)s") % {"n": n}, choices=stop_choices, required=n <= 2
+                label=gettext("Halt %(n)s") % {"n": n}, choices=stop_choices, required=n <= 2, widget=PlainSelect
             )
             self.fields[f"time_{n}"] = forms.CharField(
                 label=gettext("Zeit an Halt %(n)s (HH:MM)") % {"n": n}, required=n <= 2, max_length=8
