@@ -88,7 +88,7 @@ class PlainSelect(forms.Select):
         selected = "" if value is None else str(value)
         options = format_html_join(
             "",
-            "<option value=\"{}\"{}>{}</option>",
+            '<option value="{}"{}>{}</option>',
             ((str(v), " selected" if str(v) == selected else "", label) for v, label in self.choices),
         )
         valued = format_html_join("", ' {}="{}"', ((k, v) for k, v in final.items() if v not in (None, False, True)))
