@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "rides",
     "carsharing",
     "journeys",
+    "ondemand",
     "api",
     "web",
 ]
@@ -121,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "web.context_processors.navigation",
+                "web.console.navigation",
             ],
         },
     },

@@ -445,12 +445,6 @@ class Timetable:
         """Walking seconds for walking metres with this timetable's speed."""
         return walk_seconds(walk_m, self.config.walk_speed_mps)
 
-    def trip_stop_times(self, route: int, rank: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(stops, arrivals, departures) of the ``rank``-th trip of a route."""
-        a, b = self.route_pos_start[route], self.route_pos_start[route + 1]
-        cols = self.pos_col_start[a:b] + rank
-        return self.pos_stop[a:b], self.times_arr[cols], self.times_dep[cols]
-
     # ---- reverse timetable for arrive-by -------------------------------------------------------
 
     def reversed(self) -> Timetable:
@@ -463,12 +457,6 @@ class Timetable:
             self._reversed = _reverse(self)
             self._reversed._reversed = self
         return self._reversed
-
-    # ---- persistence ---------------------------------------------------------------------------
-
-    def save(self, path: str | Path) -> None:
-        """Write all arrays uncompressed with ``np.savez`` (see ``load_timetable``)."""
-        save_timetable(self, path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def test_upload_imports_the_feed_and_the_import_page_shows_the_result(operator, 
     assert "Regionalbus Linienverkehr" in listing and f"Import {record.pk}" in listing
     status = operator.get(f"/betrieb/fahrplaene/importe/{record.pk}/stand/")
     assert 'data-finished="1"' in status.content.decode()
-    assert 'value="12"' in status.content.decode()  # every step done
+    assert 'max="13" value="13"' in status.content.decode()  # every step done
 
 
 def test_not_a_zip_is_refused_on_the_form_and_nothing_is_stored(operator, tmp_path, upload, upload_dir):

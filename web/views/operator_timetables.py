@@ -67,6 +67,7 @@ STEP_LABELS = {
     "trips": _("Fahrten geladen"),
     "prepare stop_times": _("Fahrzeiten vorbereitet"),
     "stop_times": _("Fahrzeiten geladen"),
+    "flex": _("Rufbus-Gebiete geladen"),
     "transfers": _("Umstiege geladen"),
     "finished": _("fertig"),
 }
