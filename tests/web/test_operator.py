@@ -94,7 +94,19 @@ def test_operator_pages_are_personal_and_german(operator, path):
     response = operator.get(path)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response.content.decode().count("<h1") == 1
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    nav = html[html.index('<nav class="console-nav"') : html.index("</nav>", html.index('<nav class="console-nav"'))]
+    operator_links = re.findall(r'<a href="(/betrieb/[^"]*)"( aria-current="page")?>([^<]+)</a>', nav)
+    assert [(href, label) for href, _current, label in operator_links] == [
+        ("/betrieb/", "Kennzahlen"),
+        ("/betrieb/fahrplaene/", "Fahrpläne"),
+        ("/betrieb/buergerbus/", "Bürgerbus-Editor"),
+        ("/betrieb/flotte/", "Flotte"),
+        ("/betrieb/strassennetz/", "Straßennetz"),
+        ("/betrieb/personen/", "Personen"),
+    ]
+    assert [href for href, current, _label in operator_links if current] == [path]
 
 
 def test_a_resident_cannot_post_to_the_console(operator_user, feed_zip):

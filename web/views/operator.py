@@ -169,7 +169,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "web/operator/dashboard.html",
         {
-            "operator_nav": "dashboard",
             "figures": figures,
             "computed_at": computed_at,
             "cache_minutes": DASHBOARD_CACHE_S // 60,

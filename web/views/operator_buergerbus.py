@@ -284,7 +284,6 @@ def _context(request: HttpRequest) -> dict:
     version = feed.active_version if feed is not None else None
     timetable = selectors.buergerbus_timetable(version_id=version.pk) if version is not None else _empty_timetable()
     return {
-        "operator_nav": "buergerbus",
         "feed": feed,
         "version": version,
         "stops": timetable["stops"],
@@ -321,7 +320,6 @@ def preview(request: HttpRequest) -> HttpResponse:
         request,
         "web/operator/buergerbus_preview.html",
         {
-            "operator_nav": "buergerbus",
             "stops": stops,
             "stop": stop,
             "preview_day": day,
@@ -349,7 +347,6 @@ def _form_page(request: HttpRequest, kind: str, form: forms.Form, *, status: int
         request,
         "web/operator/buergerbus_form.html",
         {
-            "operator_nav": "buergerbus",
             "form": form,
             "kind": kind,
             "title": title,
@@ -466,7 +463,7 @@ def trip_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/operator/buergerbus_trip.html",
-        {"operator_nav": "buergerbus", "trip_form": form, "ready": bool(timetable["lines"] and timetable["stops"])},
+        {"trip_form": form, "ready": bool(timetable["lines"] and timetable["stops"])},
         status=status,
     )
 

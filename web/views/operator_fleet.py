@@ -40,7 +40,6 @@ def fleet(request: HttpRequest) -> HttpResponse:
         request,
         "web/operator/fleet.html",
         {
-            "operator_nav": "fleet",
             "stations": list(selectors.stations_with_vehicles()),
             "vehicles": selectors.fleet_vehicles(now=now),
             "tariffs": tariffs,

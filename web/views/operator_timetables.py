@@ -174,7 +174,6 @@ def timetables(request: HttpRequest) -> HttpResponse:
 
 def _timetables_context(form: UploadForm) -> dict:
     return {
-        "operator_nav": "timetables",
         "form": form,
         "feeds": _feed_rows(),
         "imports": [_import_row(record) for record in selectors.import_list(limit=20)],
@@ -240,7 +239,6 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             }
         )
     context = {
-        "operator_nav": "timetables",
         "record": record,
         "progress": _progress(record),
         "problems": _sorted_problems(problems, sort, descending),
@@ -280,7 +278,6 @@ def feed_detail(request: HttpRequest, feed_id: int) -> HttpResponse:
         request,
         "web/operator/feed.html",
         {
-            "operator_nav": "timetables",
             "feed": feed,
             "kind": KIND_LABELS.get(feed.kind, feed.kind),
             "versions": versions,
