@@ -301,7 +301,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     """The departure board residents will see at one Bürgerbus stop on one day."""
     feed = services.buergerbus_feed()
     version = feed.active_version if feed is not None else None
-    stops = list(selectors.buergerbus_timetable(version_id=version.pk)["stops"]) if version is not None else []
+    stops = selectors.buergerbus_stops_and_lines(version_id=version.pk)["stops"] if version is not None else []
     day = _preview_day(request)
     raw_stop = request.GET.get("haltestelle", "")
     stop = next((s for s in stops if raw_stop.isdigit() and s.pk == int(raw_stop)), stops[0] if stops else None)
@@ -431,7 +431,12 @@ def line_create(request: HttpRequest) -> HttpResponse:
 @operator_page
 def trip_create(request: HttpRequest) -> HttpResponse:
     """A new trip (its own page: eight stop rows with every stop to choose from)."""
-    timetable = _timetable_now()
+    feed = services.buergerbus_feed()
+    timetable = (
+        selectors.buergerbus_stops_and_lines(version_id=feed.active_version_id)
+        if feed is not None and feed.active_version_id
+        else {"stops": [], "lines": []}
+    )
     if request.method == "POST":
         form = TripForm(request.POST, lines=timetable["lines"], stops=timetable["stops"])
         if form.is_valid():
