@@ -32,6 +32,7 @@ STEPS = (
     "trips",
     "prepare stop_times",
     "stop_times",
+    "flex",
     "transfers",
     "finished",
 )

@@ -690,3 +690,11 @@ def buergerbus_timetable(*, version_id: int) -> dict:
         ),
         "trips": list(trips),
     }
+
+
+def buergerbus_stops_and_lines(*, version_id: int) -> dict:
+    """Only the stops and lines of a Bürgerbus version (for the trip form and the preview)."""
+    return {
+        "stops": list(Stop.objects.filter(version_id=version_id).order_by("name", "id")),
+        "lines": list(Route.objects.filter(version_id=version_id).order_by("short_name", "id")),
+    }

@@ -94,7 +94,19 @@ def test_operator_pages_are_personal_and_german(operator, path):
     response = operator.get(path)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response.content.decode().count("<h1") == 1
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    nav = html[html.index('<nav class="console-nav"') : html.index("</nav>", html.index('<nav class="console-nav"'))]
+    operator_links = re.findall(r'<a href="(/betrieb/[^"]*)"( aria-current="page")?>([^<]+)</a>', nav)
+    assert [(href, label) for href, _current, label in operator_links] == [
+        ("/betrieb/", "Kennzahlen"),
+        ("/betrieb/fahrplaene/", "Fahrpläne"),
+        ("/betrieb/buergerbus/", "Bürgerbus-Editor"),
+        ("/betrieb/flotte/", "Flotte"),
+        ("/betrieb/strassennetz/", "Straßennetz"),
+        ("/betrieb/personen/", "Personen"),
+    ]
+    assert [href for href, current, _label in operator_links if current] == [path]
 
 
 def test_a_resident_cannot_post_to_the_console(operator_user, feed_zip):
@@ -134,7 +146,7 @@ def test_upload_imports_the_feed_and_the_import_page_shows_the_result(operator, 
     assert "Regionalbus Linienverkehr" in listing and f"Import {record.pk}" in listing
     status = operator.get(f"/betrieb/fahrplaene/importe/{record.pk}/stand/")
     assert 'data-finished="1"' in status.content.decode()
-    assert 'value="12"' in status.content.decode()  # every step done
+    assert 'max="13" value="13"' in status.content.decode()  # every step done
 
 
 def test_not_a_zip_is_refused_on_the_form_and_nothing_is_stored(operator, tmp_path, upload, upload_dir):
@@ -234,7 +246,8 @@ def test_console_pages_in_english(operator):
         "/betrieb/": ["The month at a glance", "Key figures", "Exports"],
         "/betrieb/fahrplaene/": ["Upload a timetable", "Latest imports", "Upload and import"],
         "/betrieb/flotte/": ["Fleet", "Vehicles", "Reported defects"],
-        "/betrieb/buergerbus/": ["Community bus timetable", "New stop", "Preview: departures on"],
+        "/betrieb/buergerbus/": ["Community bus timetable", "Add a new stop", "Preview"],
+        "/betrieb/buergerbus/vorschau/": ["Community bus: preview of departures", "No stop yet."],
         "/betrieb/strassennetz/": ["Imported road networks", "Import an OSM extract"],
         "/betrieb/personen/": ["Find account", "To the access log"],
         "/betrieb/zugriffsprotokoll/": ["Access log", "Who looked"],

@@ -99,15 +99,15 @@ def test_stops_rule_line_and_trip_through_the_editor(olga):
     assert "BB9 → Buchwald 08:10 Lindenau Rathaus 08:25 Buchwald Kirche Montag, Mittwoch" in text
     assert f"nicht am {holiday:%d.%m.%Y}" in text
     # the preview: Monday has the departure from the first stop (the last stop is no departure)
-    preview = olga.get(f"{EDITOR}?tag={monday.isoformat()}").content.decode()
-    rows = re.findall(
-        r"<tr><td>(\d\d:\d\d)</td><td>([^<]+)</td><td>(\w+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", preview
-    )
-    assert rows == [("08:10", "Lindenau Rathaus", "BB9", "Buchwald", "nötig")]
-    assert "An diesem Tag fährt kein Bürgerbus." in page_text(olga.get(f"{EDITOR}?tag={holiday.isoformat()}"))
-    assert "An diesem Tag fährt kein Bürgerbus." in page_text(
-        olga.get(f"{EDITOR}?tag={(monday + timedelta(days=1)).isoformat()}")
-    )
+    preview = f"/betrieb/buergerbus/vorschau/?haltestelle={rathaus.pk}&tag="
+    html = olga.get(preview + monday.isoformat()).content.decode()
+    rows = re.findall(r"<tr><td>(\d\d:\d\d)</td><td>(\w+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", html)
+    assert rows == [("08:10", "BB9", "Buchwald", "nötig")]
+    assert "Abfahrten Lindenau Rathaus am Montag" in page_text(olga.get(preview + monday.isoformat()))
+    for day in (holiday, monday + timedelta(days=1)):
+        assert "An diesem Tag fährt hier kein Bürgerbus." in page_text(olga.get(preview + day.isoformat()))
+    at_the_end = olga.get(f"/betrieb/buergerbus/vorschau/?haltestelle={buchwald.pk}&tag={monday.isoformat()}")
+    assert "An diesem Tag fährt hier kein Bürgerbus." in page_text(at_the_end)  # arrivals are no departures
     # the export has what was entered
     export = olga.get("/betrieb/buergerbus/gtfs.zip")
     assert export.status_code == 200 and export["Content-Type"] == "application/zip"
@@ -148,6 +148,19 @@ def test_trip_errors_stay_on_the_form_and_store_nothing(olga):
     )
     assert response.status_code == 400 and "„31.02.2027“ ist kein Datum" in page_text(response)
     assert not Trip.objects.exists() and not StopTime.objects.exists()
+
+
+def test_each_editor_form_has_its_own_page(olga):
+    for path, heading in (
+        ("/betrieb/buergerbus/haltestellen/", "Neue Haltestelle"),
+        ("/betrieb/buergerbus/regeln/", "Neue Anmelderegel"),
+        ("/betrieb/buergerbus/linien/", "Neue Linie"),
+        ("/betrieb/buergerbus/fahrten/", "Neue Bürgerbus-Fahrt"),
+    ):
+        response = olga.get(path)
+        assert response.status_code == 200 and re.search(rf"<h1>{heading}</h1>", response.content.decode()), path
+    # no stops and lines yet: the trip page says what to do first
+    assert "Legen Sie zuerst Haltestellen und eine Linie an." in page_text(olga.get("/betrieb/buergerbus/fahrten/"))
 
 
 def test_rule_and_stop_errors(olga):

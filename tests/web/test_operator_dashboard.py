@@ -112,3 +112,23 @@ def test_residents_and_staff_cannot_download_exports():
         signed_in(UserFactory()).get("/betrieb/diagramme/monthly-trend.svg?from=2026-01-01&to=2026-02-01").status_code
         == 403
     )
+
+
+def test_figures_are_recomputed_at_most_every_five_minutes(monkeypatch):
+    from web.views import operator as dashboard_view
+
+    today = timezone.localdate()
+    _searches(today.replace(day=1), unmet=6, met=0)
+    client = signed_in(UserFactory(is_operator=True))
+    html = client.get("/betrieb/").content.decode()
+    assert _row(html, "Unerfüllte Nachfrage: Suchen ohne Ergebnis")[1] == "6"
+    assert "die Zahlen werden höchstens alle 5 Minuten neu berechnet" in html
+    _searches(today.replace(day=1), unmet=4, met=0)
+    html = client.get("/betrieb/").content.decode()
+    assert _row(html, "Unerfüllte Nachfrage: Suchen ohne Ergebnis")[1] == "6"  # the cached figures
+    from django.core.cache import cache
+
+    cache.delete(f"operator-dashboard:{today.isoformat()}")  # as after five minutes
+    html = client.get("/betrieb/").content.decode()
+    assert _row(html, "Unerfüllte Nachfrage: Suchen ohne Ergebnis")[1] == "10"
+    assert dashboard_view.DASHBOARD_CACHE_S == 300

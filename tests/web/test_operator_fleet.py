@@ -94,3 +94,56 @@ def test_staff_cannot_take_cars_out_of_service(fleet):  # noqa: F811
     assert response.status_code == 403
     assert Vehicle.objects.get(pk=car.pk).in_service is True
     assert staff.get("/betrieb/flotte/").status_code == 403
+
+
+def test_add_a_station_and_a_vehicle_and_set_a_tariff(olga, fleet):  # noqa: F811
+    from carsharing.models import Station, Tariff
+
+    token = csrf_token(olga, "/betrieb/flotte/stationen/neu/")
+    response = olga.post(
+        "/betrieb/flotte/stationen/neu/",
+        {"name": "Bahnhof", "lat": "51,1", "lon": "12.2", "address": "Bahnhofstr. 1", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 400  # degrees as GPS devices write them, with a point
+    assert "Bitte eine Zahl eingeben" in page_text(response) and not Station.objects.filter(name="Bahnhof").exists()
+    token = csrf_token(olga, "/betrieb/flotte/stationen/neu/")
+    response = olga.post(
+        "/betrieb/flotte/stationen/neu/",
+        {"name": "Bahnhof", "lat": "51.1", "lon": "12.2", "address": "Bahnhofstr. 1", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    station = Station.objects.get(name="Bahnhof")
+    assert (station.lat, station.lon, station.address) == (51.1, 12.2, "Bahnhofstr. 1")
+    token = csrf_token(olga, "/betrieb/flotte/fahrzeuge/neu/")
+    data = {"plate": " ld-e 9 ", "vehicle_type": str(fleet["type"].pk), "station": str(station.pk)}
+    response = olga.post("/betrieb/flotte/fahrzeuge/neu/", {**data, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    car = Vehicle.objects.get(plate="LD-E 9")
+    assert (car.station_id, car.in_service) == (station.pk, True)
+    token = csrf_token(olga, "/betrieb/flotte/fahrzeuge/neu/")
+    again = olga.post("/betrieb/flotte/fahrzeuge/neu/", {**data, "plate": "LD-E 9", "csrfmiddlewaretoken": token})
+    assert again.status_code == 400 and "Ein Fahrzeug mit diesem Kennzeichen gibt es schon." in page_text(again)
+    assert Vehicle.objects.filter(plate="LD-E 9").count() == 1
+    path = f"/betrieb/flotte/tarife/{fleet['type'].pk}/"
+    form = olga.get(path).content.decode()
+    assert 'value="4,00"' in form and 'value="19,00"' in form  # the current tariff, in German notation
+    token = csrf_token(olga, path)
+    tariff = {"per_hour": "4,50", "daily_cap": "3,00", "per_km": "0,25", "included_km": "100", "vat_percent": "19"}
+    response = olga.post(path, {**tariff, "csrfmiddlewaretoken": token})
+    assert response.status_code == 400
+    assert "Der Tageshöchstbetrag ist kleiner als eine Stunde." in page_text(response)
+    token = csrf_token(olga, path)
+    response = olga.post(path, {**tariff, "daily_cap": "45,005", "csrfmiddlewaretoken": token})
+    assert response.status_code == 400  # more than two decimal places
+    token = csrf_token(olga, path)
+    response = olga.post(path, {**tariff, "daily_cap": "45", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    saved = Tariff.objects.get(vehicle_type=fleet["type"])
+    assert (saved.per_hour_cents, saved.daily_cap_cents, saved.per_km_cents, saved.included_km, saved.vat_rate_bp) == (
+        450,
+        4500,
+        25,
+        100,
+        1900,
+    )
+    assert olga.get("/betrieb/flotte/tarife/999999/").status_code == 404

@@ -37,6 +37,7 @@ EXPECTED_STEPS = [
     "trips",
     "prepare stop_times",
     "stop_times",
+    "flex",
     "transfers",
     "finished",
 ]
@@ -81,8 +82,8 @@ async def test_import_steps_reach_the_uploaders_socket_only(channel_layer_kind, 
         received.append(message["progress"])
     assert [m["step"] for m in received] == EXPECTED_STEPS
     assert {m["import"] for m in received} == {record.pk}
-    assert [m["status"] for m in received] == ["running"] * 10 + ["imported"]
-    assert [m["done"] for m in received] == list(range(2, 13)) and {m["total"] for m in received} == {12}
+    assert [m["status"] for m in received] == ["running"] * 11 + ["imported"]
+    assert [m["done"] for m in received] == list(range(2, 14)) and {m["total"] for m in received} == {13}
     assert await sockets[other.pk].receive_nothing(timeout=0.3)  # another operator's socket hears nothing
     stored = await sync_to_async(import_progress_get)(import_id=record.pk)
     assert stored == received[-1]

@@ -7,10 +7,12 @@ than ``STATS_MIN_CELL`` trips or people is suppressed and shown as such, never a
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -45,14 +47,27 @@ CHART_LABELS = {
     "utilisation-heatmap": _("Auslastung nach Wochenstunde"),
 }
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
+#: The dashboard's figures are recomputed at most this often (seconds): four anonymised
+#: report tables cost about half a second, the month's figures change slowly.
+DASHBOARD_CACHE_S = 300
 
 
 @dataclass(frozen=True)
 class KeyFigure:
-    label: str
+    section: str
+    column: str
     kind: str
     last: float | None  # None: suppressed (too few to publish) or nothing to count
     this: float | None
+
+    @property
+    def label(self) -> str:
+        """In the language of the request reading it (the figures are cached for everyone)."""
+        return next(
+            str(label)
+            for section, column, label, _kind in KEY_FIGURES
+            if (section, column) == (self.section, self.column)
+        )
 
     @property
     def change(self) -> float | None:
@@ -92,13 +107,30 @@ def key_figures(today: date) -> list[KeyFigure]:
         tables[section] = report_build(query).table
     return [
         KeyFigure(
-            label=str(label),
+            section=section,
+            column=column,
             kind=kind,
             last=_value(tables[section], last_first.isoformat(), column),
             this=_value(tables[section], this_first.isoformat(), column),
         )
-        for section, column, label, kind in KEY_FIGURES
+        for section, column, _label, kind in KEY_FIGURES
     ]
+
+
+def key_figures_cached(today: date) -> tuple[list[KeyFigure], object]:
+    """``key_figures`` for today, computed at most every ``DASHBOARD_CACHE_S`` seconds; returns
+    the figures and when they were computed (aware datetime)."""
+    key = f"operator-dashboard:{today.isoformat()}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: compute every time
+        cached = None
+    if cached is not None:
+        return cached
+    value = (key_figures(today), timezone.now())
+    with contextlib.suppress(Exception):  # the cache is down: the next request computes again
+        cache.set(key, value, DASHBOARD_CACHE_S)
+    return value
 
 
 @operator_page
@@ -106,8 +138,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     last_first, this_first, this_last = month_bounds(today)
     error = None
+    computed_at = None
     try:
-        figures = key_figures(today)
+        figures, computed_at = key_figures_cached(today)
     except DomainError as exc:  # a misconfigured limit (STATS_MAX_CELLS): say so, no 500
         figures, error = [], exc.message
     exports = [
@@ -136,8 +169,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "web/operator/dashboard.html",
         {
-            "operator_nav": "dashboard",
             "figures": figures,
+            "computed_at": computed_at,
+            "cache_minutes": DASHBOARD_CACHE_S // 60,
             "error": error,
             "last_month": last_first,
             "this_month": this_first,

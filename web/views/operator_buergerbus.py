@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from gtfs import conf as gtfs_conf
 from gtfs import selectors, services
@@ -76,6 +75,25 @@ FIELD_MAP = {
     "added_dates": "added_dates",
     "stops": "stop_1",
 }
+
+
+class PlainSelect(forms.Select):
+    """A select rendered in Python: the trip form has sixteen of them, and Django's template per
+    option made that page the slowest of the console."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html, format_html_join
+
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        selected = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((str(v), " selected" if str(v) == selected else "", label) for v, label in self.choices),
+        )
+        valued = format_html_join("", ' {}="{}"', ((k, v) for k, v in final.items() if v not in (None, False, True)))
+        flags = format_html_join("", " {}", ((k,) for k, v in final.items() if v is True))
+        return format_html("<select{}{}>{}</select>", valued, flags, options)
 
 
 def _german(exc: DomainError) -> str:
@@ -174,7 +192,7 @@ class TripForm(forms.Form):
         self.stop_rows = []
         for n in range(1, MAX_TRIP_STOPS + 1):
             self.fields[f"stop_{n}"] = forms.ChoiceField(
-                label=gettext("Halt %(n)s") % {"n": n}, choices=stop_choices, required=n <= 2
+                label=gettext("Halt %(n)s") % {"n": n}, choices=stop_choices, required=n <= 2, widget=PlainSelect
             )
             self.fields[f"time_{n}"] = forms.CharField(
                 label=gettext("Zeit an Halt %(n)s (HH:MM)") % {"n": n}, required=n <= 2, max_length=8
@@ -257,28 +275,15 @@ def _preview_day(request: HttpRequest) -> date:
     return day if 1900 <= day.year <= 2200 else timezone.localdate()
 
 
-def _context(request: HttpRequest, **forms_given) -> dict:
+def _empty_timetable() -> dict:
+    return {"stops": [], "rules": [], "lines": [], "trips": []}
+
+
+def _context(request: HttpRequest) -> dict:
     feed = services.buergerbus_feed()
     version = feed.active_version if feed is not None else None
-    timetable = (
-        selectors.buergerbus_timetable(version_id=version.pk)
-        if version is not None
-        else {"stops": [], "rules": [], "lines": [], "trips": []}
-    )
-    day = _preview_day(request)
-    departures = []
-    if version is not None and timetable["stops"]:
-        tz = ZoneInfo(version.timezone or gtfs_conf.GTFS_DEFAULT_TIMEZONE)
-        start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-        departures = [
-            departure
-            for departure in selectors.departures_from_stops(
-                stop_ids=[stop.pk for stop in timetable["stops"]], start=start, window_minutes=24 * 60, limit=300
-            )
-            if departure.feed_id == feed.pk
-        ]
+    timetable = selectors.buergerbus_timetable(version_id=version.pk) if version is not None else _empty_timetable()
     return {
-        "operator_nav": "buergerbus",
         "feed": feed,
         "version": version,
         "stops": timetable["stops"],
@@ -288,14 +293,39 @@ def _context(request: HttpRequest, **forms_given) -> dict:
             for line in timetable["lines"]
         ],
         "trips": [_trip_row(trip) for trip in timetable["trips"]],
-        "preview_day": day,
-        "departures": departures,
-        "stop_form": forms_given.get("stop_form") or StopForm(),
-        "rule_form": forms_given.get("rule_form") or RuleForm(),
-        "line_form": forms_given.get("line_form") or LineForm(rules=timetable["rules"]),
-        "trip_form": forms_given.get("trip_form")
-        or TripForm(lines=timetable["lines"], stops=timetable["stops"], initial={"start_date": timezone.localdate()}),
     }
+
+
+@operator_page
+def preview(request: HttpRequest) -> HttpResponse:
+    """The departure board residents will see at one Bürgerbus stop on one day."""
+    feed = services.buergerbus_feed()
+    version = feed.active_version if feed is not None else None
+    stops = selectors.buergerbus_stops_and_lines(version_id=version.pk)["stops"] if version is not None else []
+    day = _preview_day(request)
+    raw_stop = request.GET.get("haltestelle", "")
+    stop = next((s for s in stops if raw_stop.isdigit() and s.pk == int(raw_stop)), stops[0] if stops else None)
+    departures = []
+    if stop is not None:
+        tz = ZoneInfo(version.timezone or gtfs_conf.GTFS_DEFAULT_TIMEZONE)
+        start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+        departures = [
+            departure
+            for departure in selectors.departures_from_stops(
+                stop_ids=[stop.pk], start=start, window_minutes=24 * 60, limit=200
+            )
+            if departure.feed_id == feed.pk
+        ]
+    return render(
+        request,
+        "web/operator/buergerbus_preview.html",
+        {
+            "stops": stops,
+            "stop": stop,
+            "preview_day": day,
+            "departures": departures,
+        },
+    )
 
 
 @operator_page
@@ -303,13 +333,34 @@ def editor(request: HttpRequest) -> HttpResponse:
     return render(request, "web/operator/buergerbus.html", _context(request))
 
 
-def _refused(request: HttpRequest, **forms_given) -> HttpResponse:
-    return render(request, "web/operator/buergerbus.html", _context(request, **forms_given), status=400)
+FORM_PAGES = {
+    "stop": (_("Neue Haltestelle"), _("Haltestelle anlegen"), "web:operator_buergerbus_stop"),
+    "rule": (_("Neue Anmelderegel"), _("Anmelderegel anlegen"), "web:operator_buergerbus_rule"),
+    "line": (_("Neue Linie"), _("Linie anlegen"), "web:operator_buergerbus_line"),
+}
+
+
+def _form_page(request: HttpRequest, kind: str, form: forms.Form, *, status: int = 200) -> HttpResponse:
+    """One editor form on its own page (a task per page; the editor itself stays a fast overview)."""
+    title, button, url_name = FORM_PAGES[kind]
+    return render(
+        request,
+        "web/operator/buergerbus_form.html",
+        {
+            "form": form,
+            "kind": kind,
+            "title": title,
+            "button": button,
+            "action": url_name,
+        },
+        status=status,
+    )
 
 
 @operator_page
-@require_POST
 def stop_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _form_page(request, "stop", StopForm())
     form = StopForm(request.POST)
     if form.is_valid():
         try:
@@ -319,12 +370,13 @@ def stop_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Haltestelle „%(name)s“ angelegt.") % {"name": stop.name})
             return redirect("web:operator_buergerbus")
-    return _refused(request, stop_form=form)
+    return _form_page(request, "stop", form, status=400)
 
 
 @operator_page
-@require_POST
 def rule_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _form_page(request, "rule", RuleForm())
     form = RuleForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -343,7 +395,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Anmelderegel angelegt: %(text)s.") % {"text": rule_text(rule)})
             return redirect("web:operator_buergerbus")
-    return _refused(request, rule_form=form)
+    return _form_page(request, "rule", form, status=400)
 
 
 def _timetable_now() -> dict:
@@ -354,9 +406,11 @@ def _timetable_now() -> dict:
 
 
 @operator_page
-@require_POST
 def line_create(request: HttpRequest) -> HttpResponse:
-    form = LineForm(request.POST, rules=_timetable_now()["rules"])
+    rules = _timetable_now()["rules"]
+    if request.method != "POST":
+        return _form_page(request, "line", LineForm(rules=rules))
+    form = LineForm(request.POST, rules=rules)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -371,35 +425,52 @@ def line_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Linie %(name)s angelegt.") % {"name": line.short_name})
             return redirect("web:operator_buergerbus")
-    return _refused(request, line_form=form)
+    return _form_page(request, "line", form, status=400)
 
 
 @operator_page
-@require_POST
 def trip_create(request: HttpRequest) -> HttpResponse:
-    timetable = _timetable_now()
-    form = TripForm(request.POST, lines=timetable["lines"], stops=timetable["stops"])
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            trip = services.bb_trip_create(
-                line_id=int(data["line"]),
-                stops=data["stops"],
-                weekdays=list(data["weekdays"]),
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                added_dates=data["added_dates"],
-                removed_dates=data["removed_dates"],
-                headsign=data["headsign"],
-                capacity=data["capacity"],
-                user=request.user,
-            )
-        except DomainError as exc:
-            _add_error(form, exc)
-        else:
-            messages.success(request, gettext("Fahrt angelegt (%(n)s Halte).") % {"n": trip.stop_times.count()})
-            return redirect("web:operator_buergerbus")
-    return _refused(request, trip_form=form)
+    """A new trip (its own page: eight stop rows with every stop to choose from)."""
+    feed = services.buergerbus_feed()
+    timetable = (
+        selectors.buergerbus_stops_and_lines(version_id=feed.active_version_id)
+        if feed is not None and feed.active_version_id
+        else {"stops": [], "lines": []}
+    )
+    if request.method == "POST":
+        form = TripForm(request.POST, lines=timetable["lines"], stops=timetable["stops"])
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                trip = services.bb_trip_create(
+                    line_id=int(data["line"]),
+                    stops=data["stops"],
+                    weekdays=list(data["weekdays"]),
+                    start_date=data["start_date"],
+                    end_date=data["end_date"],
+                    added_dates=data["added_dates"],
+                    removed_dates=data["removed_dates"],
+                    headsign=data["headsign"],
+                    capacity=data["capacity"],
+                    user=request.user,
+                )
+            except DomainError as exc:
+                _add_error(form, exc)
+            else:
+                messages.success(request, gettext("Fahrt angelegt (%(n)s Halte).") % {"n": trip.stop_times.count()})
+                return redirect("web:operator_buergerbus")
+        status = 400
+    else:
+        form = TripForm(
+            lines=timetable["lines"], stops=timetable["stops"], initial={"start_date": timezone.localdate()}
+        )
+        status = 200
+    return render(
+        request,
+        "web/operator/buergerbus_trip.html",
+        {"trip_form": form, "ready": bool(timetable["lines"] and timetable["stops"])},
+        status=status,
+    )
 
 
 @operator_page

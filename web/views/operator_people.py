@@ -114,7 +114,7 @@ def people(request: HttpRequest) -> HttpResponse:
             }
             for user in found
         ]
-    return render(request, "web/operator/people.html", {"operator_nav": "people", "form": form, "results": results})
+    return render(request, "web/operator/people.html", {"form": form, "results": results})
 
 
 @operator_page
@@ -129,7 +129,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
         return render(
             request,
             "web/operator/person_reason.html",
-            {"operator_nav": "people", "subject_id": subject.pk},
+            {"subject_id": subject.pk},
             status=400 if "grund" in request.GET else 200,
         )
     personal_data_access_record(
@@ -151,7 +151,6 @@ def _person_page(request, subject, reason, *, roles_form=None, erase_form=None, 
         request,
         "web/operator/person.html",
         {
-            "operator_nav": "people",
             "subject": subject,
             "roles": _roles(subject),
             "reason": reason,
@@ -272,6 +271,6 @@ def access_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/operator/access_log.html",
-        {"operator_nav": "people", "form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode()},
         status=status,
     )

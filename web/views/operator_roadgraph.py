@@ -44,7 +44,7 @@ class RoadGraphForm(forms.Form):
 
 
 def _context(form: RoadGraphForm) -> dict:
-    return {"operator_nav": "roadgraph", "form": form, "graphs": list(selectors.roadgraph_list())}
+    return {"form": form, "graphs": list(selectors.roadgraph_list())}
 
 
 @operator_page
@@ -86,7 +86,7 @@ def _job_context(job_id: str) -> dict:
 
 @operator_page
 def roadgraph_job(request: HttpRequest, job_id: str) -> HttpResponse:
-    return render(request, "web/operator/roadgraph_job.html", {"operator_nav": "roadgraph", **_job_context(job_id)})
+    return render(request, "web/operator/roadgraph_job.html", {**_job_context(job_id)})
 
 
 @operator_page

@@ -67,6 +67,7 @@ STEP_LABELS = {
     "trips": _("Fahrten geladen"),
     "prepare stop_times": _("Fahrzeiten vorbereitet"),
     "stop_times": _("Fahrzeiten geladen"),
+    "flex": _("Rufbus-Gebiete geladen"),
     "transfers": _("Umstiege geladen"),
     "finished": _("fertig"),
 }
@@ -173,7 +174,6 @@ def timetables(request: HttpRequest) -> HttpResponse:
 
 def _timetables_context(form: UploadForm) -> dict:
     return {
-        "operator_nav": "timetables",
         "form": form,
         "feeds": _feed_rows(),
         "imports": [_import_row(record) for record in selectors.import_list(limit=20)],
@@ -239,7 +239,6 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             }
         )
     context = {
-        "operator_nav": "timetables",
         "record": record,
         "progress": _progress(record),
         "problems": _sorted_problems(problems, sort, descending),
@@ -279,7 +278,6 @@ def feed_detail(request: HttpRequest, feed_id: int) -> HttpResponse:
         request,
         "web/operator/feed.html",
         {
-            "operator_nav": "timetables",
             "feed": feed,
             "kind": KIND_LABELS.get(feed.kind, feed.kind),
             "versions": versions,

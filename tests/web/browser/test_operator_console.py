@@ -69,7 +69,11 @@ def test_operator_uploads_a_gtfs_file_and_watches_its_import(page, web_server, r
     # the page follows the import until it is finished (socket or polling), then shows the result
     page.locator("[data-import-status][data-finished='1']").wait_for(timeout=60_000)
     assert page.locator("[data-import-state]").inner_text() == "importiert und aktiv"
-    assert page.locator("progress[data-import-bar]").get_attribute("value") == "12"
+    assert (
+        page.locator("progress[data-import-bar]").get_attribute("value")
+        == page.locator("progress[data-import-bar]").get_attribute("max")
+        == "13"
+    )
     status, version = web_server.query("SELECT status, version_id FROM gtfs_gtfsimport WHERE id = %s", (import_id,))[0]
     assert status == "imported"
     active = web_server.query("SELECT active_version_id FROM gtfs_feed WHERE name = %s", ("VVS 752",))[0][0]
