@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from gtfs.domain.booking import BookingRuleSpec, booking_deadline
-from gtfs.models import BookingRule
+from gtfs.models import BookingRule, FlexStopTime
 from mobility.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from mobility.notifications.services import notify
 from mobility.timestamps import iso_local
@@ -383,3 +383,100 @@ def ondemand_booking_cancel(*, booking_id: int, user, now: datetime | None = Non
     _store_plan(run, domain_run, times, changed_by=booking.pk)
     notify(booking.passenger, "ondemand_booking_cancelled", booking_payload(booking))
     return booking
+
+
+# --- the Bürgerbus editor: zones ---------------------------------------------------------------
+
+
+@transaction.atomic
+def zone_create(
+    *,
+    name: str,
+    geometry: dict[str, Any],
+    line_id: int,
+    weekdays: list[str],
+    start_date: date,
+    end_date: date,
+    start_time: str,
+    end_time: str,
+    booking_rule_id: int | None = None,
+    capacity: int | None = None,
+    user=None,
+) -> FlexStopTime:
+    """Draw a Rufbus zone into the Bürgerbus timetable: the polygon (a Flex location), a
+    trip of ``line_id`` serving it from ``start_time`` to ``end_time`` on the given days
+    (GTFS-Flex: a pickup row and a drop-off row at the zone), and its booking rule.
+    Returns the pickup stop time (zone, window and rule)."""
+    import pandas as pd
+
+    from gtfs import conf as gtfs_conf
+    from gtfs import services as bb
+    from gtfs.domain import flex
+    from gtfs.domain.times import parse_gtfs_time
+    from gtfs.models import FlexLocation, Route, Service, Stop, Trip
+
+    problem = flex.zone_geometry_problem(geometry)
+    if problem:
+        raise ValidationFailed(problem, code="ondemand_zone_invalid_geometry", fields={"geometry": [problem]})
+    if end_date < start_date:
+        raise ValidationFailed(
+            "end_date is before start_date.", code="gtfs_invalid_date_range", fields={"end_date": ["before start_date"]}
+        )
+    try:
+        opens, closes = (parse_gtfs_time(bb._with_seconds(value)) for value in (start_time, end_time))
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), code="gtfs_invalid_time", fields={"start_time": [str(exc)]}) from exc
+    if closes <= opens:
+        raise ValidationFailed(
+            "The service window ends before it starts.",
+            code="ondemand_window_reversed",
+            fields={"end_time": ["not after start_time"]},
+        )
+    version = bb._editable_version(user=user)
+    route = bb._get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
+    rule = (
+        bb._get_in_version(BookingRule, version, booking_rule_id, "gtfs_booking_rule_not_found", "booking rule")
+        if booking_rule_id
+        else route.booking_rule
+    )
+    stops = pd.DataFrame(
+        list(Stop.objects.filter(version=version, lat__isnull=False).values_list("stop_id", "lat", "lon")),
+        columns=["stop_id", "stop_lat", "stop_lon"],
+    )
+    polygon = shape(geometry)
+    min_lon, min_lat, max_lon, max_lat = polygon.bounds
+    zone = FlexLocation.objects.create(
+        version=version,
+        location_id=bb._new_id("zone"),
+        kind=FlexLocation.Kind.AREA,
+        name=name,
+        geometry=geometry,
+        min_lat=min_lat,
+        min_lon=min_lon,
+        max_lat=max_lat,
+        max_lon=max_lon,
+        stop_ids=flex.stops_inside(geometry, stops),
+    )
+    service = Service.objects.create(
+        version=version,
+        service_id=bb._new_id("service"),
+        has_calendar=True,
+        start_date=start_date,
+        end_date=end_date,
+        **bb._weekday_flags(weekdays),
+    )
+    trip = Trip.objects.create(
+        version=version,
+        trip_id=bb._new_id("trip"),
+        route=route,
+        service=service,
+        headsign=name,
+        booking_rule=rule,
+        capacity=capacity or gtfs_conf.GTFS_BUERGERBUS_DEFAULT_CAPACITY,
+    )
+    common = {"version": version, "trip": trip, "location": zone, "start_window": opens, "end_window": closes}
+    pickup = FlexStopTime.objects.create(
+        **common, stop_sequence=1, pickup_type=2, drop_off_type=1, pickup_booking_rule=rule
+    )
+    FlexStopTime.objects.create(**common, stop_sequence=2, pickup_type=1, drop_off_type=2, drop_off_booking_rule=rule)
+    return pickup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.gtfs.serializers import IsoWeekdaysField
 from ondemand.models import OnDemandBooking, OnDemandRun
 
 
@@ -78,3 +79,30 @@ class ZoneOutput(serializers.Serializer):
     kind = serializers.CharField()
     name = serializers.CharField()
     geometry = serializers.JSONField()
+
+
+class ZoneInput(serializers.Serializer):
+    """A Rufbus zone drawn in the Bürgerbus editor."""
+
+    name = serializers.CharField(max_length=255)
+    geometry = serializers.JSONField(help_text="a GeoJSON Polygon or MultiPolygon (WGS84 lon, lat)")
+    line = serializers.IntegerField(help_text="the Bürgerbus line (/gtfs/buergerbus/lines/) the zone belongs to")
+    weekdays = IsoWeekdaysField(allow_empty=True)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    start_time = serializers.RegexField(r"^\d{1,2}:\d{2}(:\d{2})?$", help_text="the service window opens (HH:MM)")
+    end_time = serializers.RegexField(r"^\d{1,2}:\d{2}(:\d{2})?$", help_text="the service window closes (HH:MM)")
+    booking_rule = serializers.IntegerField(required=False, allow_null=True, help_text="default: the line's rule")
+    capacity = serializers.IntegerField(min_value=1, max_value=100, required=False)
+
+
+class ZoneCreatedOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="location.id")
+    location_id = serializers.CharField(source="location.location_id")
+    name = serializers.CharField(source="location.name")
+    geometry = serializers.JSONField(source="location.geometry")
+    stop_ids = serializers.ListField(child=serializers.CharField(), source="location.stop_ids")
+    trip = serializers.IntegerField(source="trip_id")
+    start_window = serializers.IntegerField(help_text="seconds after service-day noon-12h")
+    end_window = serializers.IntegerField()
+    booking_rule = serializers.IntegerField(source="pickup_booking_rule_id", allow_null=True)

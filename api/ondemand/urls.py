@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("ondemand/zones/", views.ZoneListView.as_view(), name="ondemand-zone-list"),
+    path("gtfs/buergerbus/zones/", views.ZoneCreateView.as_view(), name="buergerbus-zone-list"),
     path("ondemand/bookings/", views.BookingListView.as_view(), name="ondemand-booking-list"),
     path("ondemand/bookings/<int:pk>/", views.BookingDetailView.as_view(), name="ondemand-booking-detail"),
     path("ondemand/bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="ondemand-booking-cancel"),

@@ -124,3 +124,29 @@ class RunDetailView(APIView):
         data = s.RunOutput(run).data
         data["stops"] = s.RunStopOutput(stops, many=True).data
         return Response(data)
+
+
+class ZoneCreateView(APIView):
+    """The Bürgerbus editor: draw a Rufbus zone with its service times and booking rule (staff)."""
+
+    permission_classes = [IsTownStaff]
+
+    @extend_schema(request=s.ZoneInput, responses={201: s.ZoneCreatedOutput, **error_responses(400, 403, 404)})
+    def post(self, request):
+        data = s.ZoneInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        created = services.zone_create(
+            name=v["name"],
+            geometry=v["geometry"],
+            line_id=v["line"],
+            weekdays=v["weekdays"],
+            start_date=v["start_date"],
+            end_date=v["end_date"],
+            start_time=v["start_time"],
+            end_time=v["end_time"],
+            booking_rule_id=v.get("booking_rule"),
+            capacity=v.get("capacity"),
+            user=request.user,
+        )
+        return Response(s.ZoneCreatedOutput(created).data, status=status.HTTP_201_CREATED)
