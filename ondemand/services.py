@@ -134,7 +134,7 @@ def _domain_run(run: OnDemandRun, graph: RoadGraph, *, skip: int | None = None) 
                 max_ride_s=math.inf if pickup else float(booking.max_ride_s),
             )
         )
-    depot = snap(graph, run.depot_lat, run.depot_lon, "zone")
+    depot = graph.nearest_node(run.depot_lat, run.depot_lon)[0]  # where the bus waits: any road will do
     return Run(
         key=run.pk,
         capacity=run.capacity,
@@ -199,7 +199,7 @@ def domain_run_for_window(window: selectors.ZoneWindow, graph: RoadGraph) -> Run
     if run is not None:
         return _domain_run(run, graph)
     lat, lon = _zone_centre(window)
-    depot = snap(graph, lat, lon, "zone")
+    depot = graph.nearest_node(lat, lon)[0]
     return Run(
         key=None,
         capacity=window.flex_stop_time.trip.capacity,
