@@ -14,6 +14,7 @@ urlpatterns = [
     path("verbindungen/<int:index>/", search.option_detail, name="option_detail"),
     path("buchen/buergerbus/", booking.buergerbus_book, name="book_buergerbus"),
     path("buchen/mitfahrt/", booking.ride_book, name="book_ride"),
+    path("buchen/rufbus/", booking.ondemand_book, name="book_ondemand"),
     path("buchung/<str:kind>/<int:pk>/", booking.confirmation, name="booking_confirmation"),
     path("meine-fahrten/", trips.my_trips, name="my_trips"),
     path("meine-fahrten/buergerbus/<int:pk>/stornieren/", trips.buergerbus_cancel, name="buergerbus_cancel"),
