@@ -705,8 +705,16 @@ def import_record_run(*, import_id: int) -> None:
         return
     record.status = GtfsImport.Status.RUNNING
     record.save(update_fields=["status"])
+    from .import_progress import import_progress_report
+
+    def report(step: str, status: str = GtfsImport.Status.RUNNING) -> None:
+        import_progress_report(import_id=record.pk, user_id=record.created_by_id, status=status, step=step)
+
+    report("started")
     try:
-        result = feed_import(path=record.file_path, name=record.feed_name, kind=record.kind, user=record.created_by)
+        result = feed_import(
+            path=record.file_path, name=record.feed_name, kind=record.kind, user=record.created_by, progress=report
+        )
     except FeedRefused as exc:
         record.status, record.message, record.problems = GtfsImport.Status.REFUSED, exc.message, exc.problems
     except ValidationFailed as exc:
@@ -721,6 +729,7 @@ def import_record_run(*, import_id: int) -> None:
         record.message = "" if result.created else "Same content as the active version; nothing changed."
     record.finished_at = timezone.now()
     record.save()
+    report("finished", record.status)
     with contextlib.suppress(OSError):
         Path(record.file_path).unlink(missing_ok=True)
 

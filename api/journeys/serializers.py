@@ -6,6 +6,7 @@ booking steps get their paths here (``reverse()``), and every leg is typed by it
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -136,6 +137,14 @@ class JourneyQueryInput(serializers.Serializer):
 
 
 # --- The answer: places, legs -------------------------------------------------------------------
+
+
+@functools.cache
+def shared(cls: type[serializers.Field]) -> serializers.Field:
+    """One instance of an output serializer (or field) per process, to call ``to_representation``
+    on: a new serializer per option and leg deep-copies its declared fields every time, which
+    was most of the cost of rendering an answer. Output serializers keep no per-call state."""
+    return cls()
 
 
 class LocalDateTimeField(serializers.Field):
@@ -281,7 +290,7 @@ class LegField(serializers.Field):
     """One leg, typed by its ``mode``: walk, a transit mode (bus, tram, …), carpool or car."""
 
     def to_representation(self, value: dict[str, Any]) -> dict[str, Any]:
-        return LEG_SERIALIZERS[value["mode"]](value).data
+        return shared(LEG_SERIALIZERS[value["mode"]]).to_representation(value)
 
 
 # --- Booking steps ------------------------------------------------------------------------------
@@ -397,8 +406,8 @@ class OptionOutput(serializers.Serializer):
             "transfers": option.transfers,
             "walk_m": round(option.walk_m),
             "price_cents": option.price_cents,
-            "legs": [LegField().to_representation(leg) for leg in option.legs],
-            "book": [BookingStepOutput(step).data for step in option.book],
+            "legs": [shared(LegField).to_representation(leg) for leg in option.legs],
+            "book": [shared(BookingStepOutput).to_representation(step) for step in option.book],
             "needs_booking": bool(option.book),
             "notes": [str(note) for note in option.notes],
             "score": round(option.score, 1),
@@ -415,8 +424,12 @@ class SuggestionOutput(serializers.Serializer):
         return {
             "kind": suggestion.kind,
             "message": str(suggestion.message),
-            "option": OptionOutput(suggestion.option).data if suggestion.option is not None else None,
-            "book": BookingStepOutput(suggestion.book).data if suggestion.book is not None else None,
+            "option": shared(OptionOutput).to_representation(suggestion.option)
+            if suggestion.option is not None
+            else None,
+            "book": shared(BookingStepOutput).to_representation(suggestion.book)
+            if suggestion.book is not None
+            else None,
         }
 
 
@@ -482,7 +495,7 @@ class JourneySearchOutput(serializers.Serializer):
                 "max_duration_min": query.max_duration_min,
             },
             "nothing_found": result.nothing_found,
-            "limits": LimitsOutput(result.limits).data,
-            "options": [OptionOutput(option).data for option in result.options],
-            "suggestions": [SuggestionOutput(suggestion).data for suggestion in result.suggestions],
+            "limits": shared(LimitsOutput).to_representation(result.limits),
+            "options": [shared(OptionOutput).to_representation(option) for option in result.options],
+            "suggestions": [shared(SuggestionOutput).to_representation(s) for s in result.suggestions],
         }
