@@ -480,3 +480,73 @@ def zone_create(
     )
     FlexStopTime.objects.create(**common, stop_sequence=2, pickup_type=1, drop_off_type=2, drop_off_booking_rule=rule)
     return pickup
+
+
+# --- places from OpenStreetMap -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OsmPlacesResult:
+    created: int
+    updated: int
+    unchanged_decided: int  #: confirmed or rejected before: left as they are
+
+
+@transaction.atomic
+def osm_places_suggest(*, path) -> OsmPlacesResult:
+    """Read the extract's meeting points and stop positions into suggestions for staff."""
+    from .domain.osm_places import places_from_osm
+    from .models import OsmPlaceSuggestion
+
+    created = updated = decided = 0
+    for place in places_from_osm(path):
+        existing = OsmPlaceSuggestion.objects.filter(osm_type=place.osm_type, osm_id=place.osm_id).first()
+        values = {"kind": place.kind, "name": place.name[:200], "lat": place.lat, "lon": place.lon}
+        if existing is None:
+            OsmPlaceSuggestion.objects.create(osm_type=place.osm_type, osm_id=place.osm_id, **values)
+            created += 1
+        elif existing.status != OsmPlaceSuggestion.Status.SUGGESTED:
+            decided += 1
+        else:
+            for key, value in values.items():
+                setattr(existing, key, value)
+            existing.save()
+            updated += 1
+    return OsmPlacesResult(created, updated, decided)
+
+
+@transaction.atomic
+def osm_place_decide(*, suggestion_id: int, user, confirm: bool, name: str = ""):
+    """Staff confirm a suggestion (a meeting point, or a Bürgerbus stop for a stop position)
+    or reject it. ``name`` names it when OSM has none (required then)."""
+    from gtfs import services as bb
+    from rides.models import MeetingPoint, MeetingPointKind
+
+    from .models import OsmPlaceSuggestion
+
+    suggestion = OsmPlaceSuggestion.objects.select_for_update().filter(pk=suggestion_id).first()
+    if suggestion is None:
+        raise NotFound(_("No such place suggestion."), code="osm_place_not_found")
+    if suggestion.status != OsmPlaceSuggestion.Status.SUGGESTED:
+        raise Conflict(_("This suggestion was decided already."), code="osm_place_decided")
+    suggestion.decided_by, suggestion.decided_at = user, timezone.now()
+    if not confirm:
+        suggestion.status = OsmPlaceSuggestion.Status.REJECTED
+        suggestion.save()
+        return suggestion
+    label = (name or suggestion.name).strip()
+    if not label:
+        raise ValidationFailed(
+            _("Give the place a name."), code="osm_place_name_required", fields={"name": ["required"]}
+        )
+    if suggestion.kind == OsmPlaceSuggestion.Kind.STOP:
+        suggestion.stop = bb.bb_stop_create(name=label, lat=suggestion.lat, lon=suggestion.lon, user=user)
+    else:
+        kind = MeetingPointKind.MITFAHRBANK if suggestion.kind == "mitfahrbank" else MeetingPointKind.PARKING
+        suggestion.meeting_point = MeetingPoint.objects.create(
+            name=label[:120], lat=suggestion.lat, lon=suggestion.lon, kind=kind
+        )
+    suggestion.name = label[:200]
+    suggestion.status = OsmPlaceSuggestion.Status.CONFIRMED
+    suggestion.save()
+    return suggestion

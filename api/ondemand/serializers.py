@@ -106,3 +106,21 @@ class ZoneCreatedOutput(serializers.Serializer):
     start_window = serializers.IntegerField(help_text="seconds after service-day noon-12h")
     end_window = serializers.IntegerField()
     booking_rule = serializers.IntegerField(source="pickup_booking_rule_id", allow_null=True)
+
+
+class OsmPlaceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    osm_type = serializers.CharField()
+    osm_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    status = serializers.CharField()
+    meeting_point = serializers.IntegerField(source="meeting_point_id", allow_null=True)
+    stop = serializers.IntegerField(source="stop_id", allow_null=True)
+
+
+class OsmPlaceDecisionInput(serializers.Serializer):
+    confirm = serializers.BooleanField()
+    name = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)

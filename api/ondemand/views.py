@@ -150,3 +150,37 @@ class ZoneCreateView(APIView):
             user=request.user,
         )
         return Response(s.ZoneCreatedOutput(created).data, status=status.HTTP_201_CREATED)
+
+
+class OsmPlaceListView(generics.ListAPIView):
+    """Meeting points and stop positions suggested from the OSM extract (``manage.py osm_places``)."""
+
+    permission_classes = [IsTownStaff]
+    serializer_class = s.OsmPlaceOutput
+
+    def get_queryset(self):
+        from ondemand.models import OsmPlaceSuggestion
+
+        places = OsmPlaceSuggestion.objects.all()
+        status_filter = self.request.query_params.get("status")
+        return places.filter(status=status_filter) if status_filter else places
+
+
+class OsmPlaceDecisionView(APIView):
+    """Staff confirm a suggestion (it becomes a meeting point or a Bürgerbus stop) or reject it."""
+
+    permission_classes = [IsTownStaff]
+
+    @extend_schema(
+        request=s.OsmPlaceDecisionInput, responses={200: s.OsmPlaceOutput, **error_responses(400, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        data = s.OsmPlaceDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        place = services.osm_place_decide(
+            suggestion_id=pk,
+            user=request.user,
+            confirm=data.validated_data["confirm"],
+            name=data.validated_data["name"],
+        )
+        return Response(s.OsmPlaceOutput(place).data)
