@@ -157,7 +157,7 @@ def _store_plan(run: OnDemandRun, domain_run: Run, times: TravelTimes, *, change
     run.save(update_fields=["plan", "updated_at"])
     planned: dict[int, dict[str, datetime]] = {}
     for stop, at in zip(domain_run.stops, timing.times, strict=True):
-        planned.setdefault(stop.booking, {})["pickup_at" if stop.pickup else "dropoff_at"] = _at(at)
+        planned.setdefault(stop.booking, {})["pickup_at" if stop.pickup else "dropoff_at"] = from_posix(at)
     moved: list[int] = []
     for booking in run.bookings.filter(pk__in=list(planned)).select_for_update():
         new = planned[booking.pk]
@@ -326,7 +326,8 @@ def ondemand_booking_create(
             code="ondemand_no_capacity",
             fields={
                 "alternatives": [
-                    f"{iso_local(_at(a.earliest_pickup_s))}/{iso_local(_at(a.latest_pickup_s))}" for a in usable
+                    f"{iso_local(from_posix(a.earliest_pickup_s))}/{iso_local(from_posix(a.latest_pickup_s))}"
+                    for a in usable
                 ]
             },
         )
@@ -341,8 +342,8 @@ def ondemand_booking_create(
         earliest_pickup_at=earliest_pickup,
         latest_pickup_at=latest_pickup,
         max_ride_s=max_ride,
-        pickup_at=_at(found.pickup_s),
-        dropoff_at=_at(found.dropoff_s),
+        pickup_at=from_posix(found.pickup_s),
+        dropoff_at=from_posix(found.dropoff_s),
     )
     placed = apply_insertion([domain_run], replace_key(request, booking.pk), found)[0]
     _store_plan(run, placed, times, changed_by=booking.pk)
@@ -355,7 +356,8 @@ def replace_key(request: Request, key: int) -> Request:
     return replace(request, key=key)
 
 
-def _at(posix_s: float) -> datetime:
+def from_posix(posix_s: float) -> datetime:
+    """POSIX seconds as an aware UTC datetime, to the whole second."""
     return datetime.fromtimestamp(round(posix_s), tz=ZoneInfo("UTC"))
 
 
