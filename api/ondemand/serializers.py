@@ -8,21 +8,21 @@ from api.gtfs.serializers import IsoWeekdaysField
 from ondemand.models import OnDemandBooking, OnDemandRun
 
 
-class PointInput(serializers.Serializer):
+class OnDemandPointInput(serializers.Serializer):
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lon = serializers.FloatField(min_value=-180, max_value=180)
 
 
-class BookingInput(serializers.Serializer):
-    pickup = PointInput()
-    dropoff = PointInput()
+class OnDemandBookingInput(serializers.Serializer):
+    pickup = OnDemandPointInput()
+    dropoff = OnDemandPointInput()
     earliest_pickup = serializers.DateTimeField(
         help_text="the pickup window opens; it lasts ONDEMAND_PICKUP_WINDOW_MIN"
     )
     seats = serializers.IntegerField(min_value=1, max_value=8, default=1)
 
 
-class BookingOutput(serializers.ModelSerializer):
+class OnDemandBookingOutput(serializers.ModelSerializer):
     class Meta:
         model = OnDemandBooking
         fields = [
@@ -44,7 +44,7 @@ class BookingOutput(serializers.ModelSerializer):
         ]
 
 
-class RunStopOutput(serializers.Serializer):
+class OnDemandRunStopOutput(serializers.Serializer):
     order = serializers.IntegerField()
     at = serializers.DateTimeField()
     pickup = serializers.BooleanField()
@@ -57,7 +57,7 @@ class RunStopOutput(serializers.Serializer):
     window_to = serializers.DateTimeField(allow_null=True)
 
 
-class RunOutput(serializers.ModelSerializer):
+class OnDemandRunOutput(serializers.ModelSerializer):
     zone = serializers.CharField(source="flex_stop_time.location.name")
     line = serializers.CharField(source="flex_stop_time.trip.route.short_name")
 
@@ -66,14 +66,14 @@ class RunOutput(serializers.ModelSerializer):
         fields = ["id", "zone", "line", "service_date", "capacity", "start_at", "end_at", "depot_lat", "depot_lon"]
 
 
-class RunDetailOutput(RunOutput):
-    stops = RunStopOutput(many=True)
+class OnDemandRunDetailOutput(OnDemandRunOutput):
+    stops = OnDemandRunStopOutput(many=True)
 
-    class Meta(RunOutput.Meta):
-        fields = [*RunOutput.Meta.fields, "stops"]
+    class Meta(OnDemandRunOutput.Meta):
+        fields = [*OnDemandRunOutput.Meta.fields, "stops"]
 
 
-class ZoneOutput(serializers.Serializer):
+class OnDemandZoneOutput(serializers.Serializer):
     id = serializers.IntegerField()
     location_id = serializers.CharField()
     kind = serializers.CharField()
@@ -81,7 +81,7 @@ class ZoneOutput(serializers.Serializer):
     geometry = serializers.JSONField()
 
 
-class ZoneInput(serializers.Serializer):
+class OnDemandZoneInput(serializers.Serializer):
     """A Rufbus zone drawn in the Bürgerbus editor."""
 
     name = serializers.CharField(max_length=255)
@@ -96,7 +96,7 @@ class ZoneInput(serializers.Serializer):
     capacity = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
 
-class ZoneCreatedOutput(serializers.Serializer):
+class OnDemandZoneCreatedOutput(serializers.Serializer):
     id = serializers.IntegerField(source="location.id")
     location_id = serializers.CharField(source="location.location_id")
     name = serializers.CharField(source="location.name")
@@ -108,7 +108,7 @@ class ZoneCreatedOutput(serializers.Serializer):
     booking_rule = serializers.IntegerField(source="pickup_booking_rule_id", allow_null=True)
 
 
-class OsmPlaceOutput(serializers.Serializer):
+class OnDemandOsmPlaceOutput(serializers.Serializer):
     id = serializers.IntegerField()
     osm_type = serializers.CharField()
     osm_id = serializers.IntegerField()
@@ -121,6 +121,6 @@ class OsmPlaceOutput(serializers.Serializer):
     stop = serializers.IntegerField(source="stop_id", allow_null=True)
 
 
-class OsmPlaceDecisionInput(serializers.Serializer):
+class OnDemandOsmPlaceDecisionInput(serializers.Serializer):
     confirm = serializers.BooleanField()
     name = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
