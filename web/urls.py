@@ -20,6 +20,7 @@ urlpatterns = [
     path("meine-fahrten/", trips.my_trips, name="my_trips"),
     path("meine-fahrten/buergerbus/<int:pk>/stornieren/", trips.buergerbus_cancel, name="buergerbus_cancel"),
     path("meine-fahrten/mitfahrt/<int:pk>/stornieren/", trips.ride_booking_cancel, name="ride_booking_cancel"),
+    path("meine-fahrten/rufbus/<int:pk>/stornieren/", trips.ondemand_cancel, name="ondemand_cancel"),
     path("fahrt-anbieten/", offers.offer_create, name="offer_create"),
     path("meine-angebote/<int:pk>/", offers.offer_detail, name="offer_detail"),
     path("meine-angebote/<int:pk>/absagen/", offers.offer_cancel, name="offer_cancel"),

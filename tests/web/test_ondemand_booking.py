@@ -67,8 +67,16 @@ def test_resident_books_the_rufbus_from_the_search(demo, alice):
     assert "Ihre Rufbus-Fahrt ist gebucht" in confirmation
     assert "zwischen 14:10 und 14:25 Uhr an Ihrer Haustür" in confirmation
     assert f"Buchungsnummer RB-{booking.pk}" in confirmation
-    # the same offer again: the bus has seats, a second booking is another ride
     assert OnDemandBooking.objects.count() == 1
+    # Meine Fahrten lists it; cancelling there frees the run
+    trips = page_text(browser.get("/meine-fahrten/"))
+    assert "Rufbus RB3 (gebucht)" in trips and "Abholung 14:10–14:25 Uhr an Ihrer Haustür" in trips
+    cancel_url = f"/meine-fahrten/rufbus/{booking.pk}/stornieren/"
+    response = post_form(browser, cancel_url, {"reason": ""})
+    assert response.status_code == 302 and response["Location"] == "/meine-fahrten/"
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.run.plan == []
+    assert "Rufbus RB3 (storniert)" in page_text(browser.get("/meine-fahrten/"))
 
 
 def test_a_full_rufbus_is_refused_in_german_with_possible_windows(demo, alice, bob, settings):
