@@ -79,3 +79,46 @@ class OnDemandBooking(models.Model):
 
     def __str__(self) -> str:
         return f"on-demand booking #{self.pk}"
+
+
+class OsmPlaceSuggestion(models.Model):
+    """A meeting point or Bürgerbus stop position found in the OSM extract, waiting for staff.
+
+    Confirmed as a meeting point it becomes a ``rides.MeetingPoint``; confirmed as a stop, a
+    stop of the Bürgerbus timetable. Re-reading the extract updates unconfirmed suggestions
+    and never brings back a rejected one.
+    """
+
+    class Kind(models.TextChoices):
+        MITFAHRBANK = "mitfahrbank", "Mitfahrbank"
+        PARKING = "parking", "Park and ride"
+        STOP = "stop", "Bus stop"
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    osm_type = models.CharField(max_length=10)
+    osm_id = models.BigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=200, blank=True)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUGGESTED)
+    meeting_point = models.ForeignKey(
+        "rides.MeetingPoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stop = models.ForeignKey("gtfs.Stop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name", "id"]
+        constraints = [models.UniqueConstraint(fields=["osm_type", "osm_id"], name="ondemand_osm_place_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name or self.osm_id}"

@@ -106,8 +106,8 @@ def ondemand_quote(
             dropoff=(b.lat, b.lon),
             earliest_pickup=start,
             latest_pickup=start + timedelta(seconds=window_s),
-            pickup_at=services._at(found.pickup_s),
-            dropoff_at=services._at(found.dropoff_s),
+            pickup_at=services.from_posix(found.pickup_s),
+            dropoff_at=services.from_posix(found.dropoff_s),
             deadline=deadline,
         )
     return None

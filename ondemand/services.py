@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from gtfs.domain.booking import BookingRuleSpec, booking_deadline
-from gtfs.models import BookingRule
+from gtfs.models import BookingRule, FlexStopTime
 from mobility.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from mobility.notifications.services import notify
 from mobility.timestamps import iso_local
@@ -134,7 +134,7 @@ def _domain_run(run: OnDemandRun, graph: RoadGraph, *, skip: int | None = None) 
                 max_ride_s=math.inf if pickup else float(booking.max_ride_s),
             )
         )
-    depot = snap(graph, run.depot_lat, run.depot_lon, "zone")
+    depot = graph.nearest_node(run.depot_lat, run.depot_lon)[0]  # where the bus waits: any road will do
     return Run(
         key=run.pk,
         capacity=run.capacity,
@@ -157,7 +157,7 @@ def _store_plan(run: OnDemandRun, domain_run: Run, times: TravelTimes, *, change
     run.save(update_fields=["plan", "updated_at"])
     planned: dict[int, dict[str, datetime]] = {}
     for stop, at in zip(domain_run.stops, timing.times, strict=True):
-        planned.setdefault(stop.booking, {})["pickup_at" if stop.pickup else "dropoff_at"] = _at(at)
+        planned.setdefault(stop.booking, {})["pickup_at" if stop.pickup else "dropoff_at"] = from_posix(at)
     moved: list[int] = []
     for booking in run.bookings.filter(pk__in=list(planned)).select_for_update():
         new = planned[booking.pk]
@@ -199,7 +199,7 @@ def domain_run_for_window(window: selectors.ZoneWindow, graph: RoadGraph) -> Run
     if run is not None:
         return _domain_run(run, graph)
     lat, lon = _zone_centre(window)
-    depot = snap(graph, lat, lon, "zone")
+    depot = graph.nearest_node(lat, lon)[0]
     return Run(
         key=None,
         capacity=window.flex_stop_time.trip.capacity,
@@ -326,7 +326,8 @@ def ondemand_booking_create(
             code="ondemand_no_capacity",
             fields={
                 "alternatives": [
-                    f"{iso_local(_at(a.earliest_pickup_s))}/{iso_local(_at(a.latest_pickup_s))}" for a in usable
+                    f"{iso_local(from_posix(a.earliest_pickup_s))}/{iso_local(from_posix(a.latest_pickup_s))}"
+                    for a in usable
                 ]
             },
         )
@@ -341,8 +342,8 @@ def ondemand_booking_create(
         earliest_pickup_at=earliest_pickup,
         latest_pickup_at=latest_pickup,
         max_ride_s=max_ride,
-        pickup_at=_at(found.pickup_s),
-        dropoff_at=_at(found.dropoff_s),
+        pickup_at=from_posix(found.pickup_s),
+        dropoff_at=from_posix(found.dropoff_s),
     )
     placed = apply_insertion([domain_run], replace_key(request, booking.pk), found)[0]
     _store_plan(run, placed, times, changed_by=booking.pk)
@@ -355,7 +356,8 @@ def replace_key(request: Request, key: int) -> Request:
     return replace(request, key=key)
 
 
-def _at(posix_s: float) -> datetime:
+def from_posix(posix_s: float) -> datetime:
+    """POSIX seconds as an aware UTC datetime, to the whole second."""
     return datetime.fromtimestamp(round(posix_s), tz=ZoneInfo("UTC"))
 
 
@@ -383,3 +385,170 @@ def ondemand_booking_cancel(*, booking_id: int, user, now: datetime | None = Non
     _store_plan(run, domain_run, times, changed_by=booking.pk)
     notify(booking.passenger, "ondemand_booking_cancelled", booking_payload(booking))
     return booking
+
+
+# --- the Bürgerbus editor: zones ---------------------------------------------------------------
+
+
+@transaction.atomic
+def zone_create(
+    *,
+    name: str,
+    geometry: dict[str, Any],
+    line_id: int,
+    weekdays: list[str],
+    start_date: date,
+    end_date: date,
+    start_time: str,
+    end_time: str,
+    booking_rule_id: int | None = None,
+    capacity: int | None = None,
+    user=None,
+) -> FlexStopTime:
+    """Draw a Rufbus zone into the Bürgerbus timetable: the polygon (a Flex location), a
+    trip of ``line_id`` serving it from ``start_time`` to ``end_time`` on the given days
+    (GTFS-Flex: a pickup row and a drop-off row at the zone), and its booking rule.
+    Returns the pickup stop time (zone, window and rule)."""
+    import pandas as pd
+
+    from gtfs import conf as gtfs_conf
+    from gtfs import services as bb
+    from gtfs.domain import flex
+    from gtfs.domain.times import parse_gtfs_time
+    from gtfs.models import FlexLocation, Route, Service, Stop, Trip
+
+    problem = flex.zone_geometry_problem(geometry)
+    if problem:
+        raise ValidationFailed(problem, code="ondemand_zone_invalid_geometry", fields={"geometry": [problem]})
+    if end_date < start_date:
+        raise ValidationFailed(
+            "end_date is before start_date.", code="gtfs_invalid_date_range", fields={"end_date": ["before start_date"]}
+        )
+    try:
+        opens, closes = (parse_gtfs_time(bb._with_seconds(value)) for value in (start_time, end_time))
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), code="gtfs_invalid_time", fields={"start_time": [str(exc)]}) from exc
+    if closes <= opens:
+        raise ValidationFailed(
+            "The service window ends before it starts.",
+            code="ondemand_window_reversed",
+            fields={"end_time": ["not after start_time"]},
+        )
+    version = bb._editable_version(user=user)
+    route = bb._get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
+    rule = (
+        bb._get_in_version(BookingRule, version, booking_rule_id, "gtfs_booking_rule_not_found", "booking rule")
+        if booking_rule_id
+        else route.booking_rule
+    )
+    stops = pd.DataFrame(
+        list(Stop.objects.filter(version=version, lat__isnull=False).values_list("stop_id", "lat", "lon")),
+        columns=["stop_id", "stop_lat", "stop_lon"],
+    )
+    polygon = shape(geometry)
+    min_lon, min_lat, max_lon, max_lat = polygon.bounds
+    zone = FlexLocation.objects.create(
+        version=version,
+        location_id=bb._new_id("zone"),
+        kind=FlexLocation.Kind.AREA,
+        name=name,
+        geometry=geometry,
+        min_lat=min_lat,
+        min_lon=min_lon,
+        max_lat=max_lat,
+        max_lon=max_lon,
+        stop_ids=flex.stops_inside(geometry, stops),
+    )
+    service = Service.objects.create(
+        version=version,
+        service_id=bb._new_id("service"),
+        has_calendar=True,
+        start_date=start_date,
+        end_date=end_date,
+        **bb._weekday_flags(weekdays),
+    )
+    trip = Trip.objects.create(
+        version=version,
+        trip_id=bb._new_id("trip"),
+        route=route,
+        service=service,
+        headsign=name,
+        booking_rule=rule,
+        capacity=capacity or gtfs_conf.GTFS_BUERGERBUS_DEFAULT_CAPACITY,
+    )
+    common = {"version": version, "trip": trip, "location": zone, "start_window": opens, "end_window": closes}
+    pickup = FlexStopTime.objects.create(
+        **common, stop_sequence=1, pickup_type=2, drop_off_type=1, pickup_booking_rule=rule
+    )
+    FlexStopTime.objects.create(**common, stop_sequence=2, pickup_type=1, drop_off_type=2, drop_off_booking_rule=rule)
+    return pickup
+
+
+# --- places from OpenStreetMap -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OsmPlacesResult:
+    created: int
+    updated: int
+    unchanged_decided: int  #: confirmed or rejected before: left as they are
+
+
+@transaction.atomic
+def osm_places_suggest(*, path) -> OsmPlacesResult:
+    """Read the extract's meeting points and stop positions into suggestions for staff."""
+    from .domain.osm_places import places_from_osm
+    from .models import OsmPlaceSuggestion
+
+    created = updated = decided = 0
+    for place in places_from_osm(path):
+        existing = OsmPlaceSuggestion.objects.filter(osm_type=place.osm_type, osm_id=place.osm_id).first()
+        values = {"kind": place.kind, "name": place.name[:200], "lat": place.lat, "lon": place.lon}
+        if existing is None:
+            OsmPlaceSuggestion.objects.create(osm_type=place.osm_type, osm_id=place.osm_id, **values)
+            created += 1
+        elif existing.status != OsmPlaceSuggestion.Status.SUGGESTED:
+            decided += 1
+        else:
+            for key, value in values.items():
+                setattr(existing, key, value)
+            existing.save()
+            updated += 1
+    return OsmPlacesResult(created, updated, decided)
+
+
+@transaction.atomic
+def osm_place_decide(*, suggestion_id: int, user, confirm: bool, name: str = ""):
+    """Staff confirm a suggestion (a meeting point, or a Bürgerbus stop for a stop position)
+    or reject it. ``name`` names it when OSM has none (required then)."""
+    from gtfs import services as bb
+    from rides.models import MeetingPoint, MeetingPointKind
+
+    from .models import OsmPlaceSuggestion
+
+    suggestion = OsmPlaceSuggestion.objects.select_for_update().filter(pk=suggestion_id).first()
+    if suggestion is None:
+        raise NotFound(_("No such place suggestion."), code="osm_place_not_found")
+    if suggestion.status != OsmPlaceSuggestion.Status.SUGGESTED:
+        raise Conflict(_("This suggestion was decided already."), code="osm_place_decided")
+    suggestion.decided_by, suggestion.decided_at = user, timezone.now()
+    if not confirm:
+        suggestion.status = OsmPlaceSuggestion.Status.REJECTED
+        suggestion.save()
+        return suggestion
+    label = (name or suggestion.name).strip()
+    if not label:
+        raise ValidationFailed(
+            _("Give the place a name."), code="osm_place_name_required", fields={"name": ["required"]}
+        )
+    if suggestion.kind == OsmPlaceSuggestion.Kind.STOP:
+        suggestion.stop = bb.bb_stop_create(name=label, lat=suggestion.lat, lon=suggestion.lon, user=user)
+    else:
+        kind = MeetingPointKind.MITFAHRBANK if suggestion.kind == "mitfahrbank" else MeetingPointKind.PARKING
+        suggestion.meeting_point = MeetingPoint.objects.create(
+            name=label[:120], lat=suggestion.lat, lon=suggestion.lon, kind=kind
+        )
+    suggestion.name = label[:200]
+    suggestion.status = OsmPlaceSuggestion.Status.CONFIRMED
+    suggestion.save()
+    return suggestion

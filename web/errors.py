@@ -78,6 +78,14 @@ MESSAGES = {
     "reservation_not_found": _("Diese Reservierung gibt es nicht."),
     # general
     "validation_error": _("Bitte prüfen Sie Ihre Eingaben."),
+    "ondemand_outside_zone": _("Der Rufbus fährt nicht zwischen diesen beiden Orten."),
+    "ondemand_outside_hours": _("Der Rufbus fährt zu dieser Zeit nicht."),
+    "ondemand_booking_too_late": _("Die Anmeldefrist für diese Rufbus-Fahrt ist vorbei."),
+    "ondemand_no_capacity": _("Der Rufbus ist zu dieser Zeit schon voll verplant. Bitte wählen Sie eine andere Zeit."),
+    "ondemand_time_passed": _("Diese Abholzeit ist schon vorbei."),
+    "ondemand_place_off_road": _("Dieser Ort liegt zu weit von einer Straße entfernt."),
+    "ondemand_booking_started": _("Die Abholung hat schon begonnen; bitte rufen Sie im Rathaus an."),
+    "ondemand_booking_already_cancelled": _("Diese Fahrt ist schon storniert."),
     "not_found": _("Das gibt es nicht (mehr)."),
     "conflict": _("Das geht gerade nicht; bitte versuchen Sie es noch einmal."),
 }

@@ -88,7 +88,7 @@ class LegView:
 
 @dataclass
 class BookingStep:
-    kind: str  # buergerbus | ride | carsharing
+    kind: str  # buergerbus | ride | carsharing | ondemand
     title: str
     explanation: str
     deadline: datetime | None = None
@@ -284,6 +284,32 @@ def _steps(option: Option, user, seats: int) -> tuple[list[BookingStep], list[st
                         "departure": carpool["departure"],
                         "arrival": carpool["arrival"],
                         "price_cents": option.price_cents,
+                    }
+                ),
+            ),
+        )
+    for leg in legs:
+        if leg["mode"] != "ondemand":
+            continue
+        book = next(step for step in option.book if step.action == "ondemand-booking-list").body
+        deadline = local(leg["booking_deadline"])
+        steps.insert(
+            0,
+            BookingStep(
+                kind="ondemand",
+                title=_("Rufbus %(line)s buchen") % {"line": leg["line"]},
+                explanation=_(
+                    "Abholung %(start)s–%(end)s Uhr an Ihrer Haustür; die genaue Zeit steht in der Bestätigung."
+                )
+                % {"start": clock(local(leg["pickup_window_from"])), "end": clock(local(leg["pickup_window_to"]))},
+                deadline=deadline,
+                possible=signed_in and timezone.now() <= deadline,
+                token=sign_booking(
+                    {
+                        **book,
+                        "line": leg["line"],
+                        "zone": leg["zone"],
+                        "window_to": leg["pickup_window_to"],
                     }
                 ),
             ),

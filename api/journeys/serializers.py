@@ -70,7 +70,9 @@ class JourneyQueryInput(serializers.Serializer):
         required=False, min_value=1, max_value=8, default=1, help_text="seats needed (Bürgerbus, carpool)"
     )
     modes = serializers.CharField(
-        required=False, default="transit,ride,carsharing", help_text="comma-separated: transit, ride, carsharing"
+        required=False,
+        default="transit,ride,carsharing,ondemand",
+        help_text="comma-separated: transit, ride, carsharing, ondemand (the Rufbus)",
     )
     rental_hours = serializers.FloatField(
         required=False, min_value=0.25, max_value=72, default=2.0, help_text="car-sharing rental length"

@@ -4,9 +4,16 @@ from . import views
 
 urlpatterns = [
     path("ondemand/zones/", views.ZoneListView.as_view(), name="ondemand-zone-list"),
+    path("gtfs/buergerbus/zones/", views.ZoneCreateView.as_view(), name="buergerbus-zone-list"),
     path("ondemand/bookings/", views.BookingListView.as_view(), name="ondemand-booking-list"),
     path("ondemand/bookings/<int:pk>/", views.BookingDetailView.as_view(), name="ondemand-booking-detail"),
     path("ondemand/bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="ondemand-booking-cancel"),
     path("ondemand/runs/", views.RunListView.as_view(), name="ondemand-run-list"),
+    path("ondemand/osm-places/", views.OsmPlaceListView.as_view(), name="ondemand-osm-place-list"),
+    path(
+        "ondemand/osm-places/<int:pk>/decision/",
+        views.OsmPlaceDecisionView.as_view(),
+        name="ondemand-osm-place-decision",
+    ),
     path("ondemand/runs/<int:pk>/", views.RunDetailView.as_view(), name="ondemand-run-detail"),
 ]

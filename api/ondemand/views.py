@@ -25,29 +25,29 @@ class ZoneListView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: s.ZoneOutput(many=True)})
+    @extend_schema(responses={200: s.OnDemandZoneOutput(many=True)})
     def get(self, request):
         zones = selectors.zone_list()
-        return Response(s.ZoneOutput(zones, many=True).data)
+        return Response(s.OnDemandZoneOutput(zones, many=True).data)
 
 
 class BookingListView(generics.ListAPIView):
     """A resident's own Rufbus rides; POST books one (door to door inside a zone)."""
 
     permission_classes = [IsResident]
-    serializer_class = s.BookingOutput
+    serializer_class = s.OnDemandBookingOutput
 
     def get_queryset(self):
         return selectors.booking_list_for(user=self.request.user)
 
     @extend_schema(
-        request=s.BookingInput,
+        request=s.OnDemandBookingInput,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.BookingOutput, **error_responses(400, 403, 409, 422, 503)},
+        responses={201: s.OnDemandBookingOutput, **error_responses(400, 403, 409, 422, 503)},
     )
     @idempotent
     def post(self, request):
-        data = s.BookingInput(data=request.data)
+        data = s.OnDemandBookingInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         booking = services.ondemand_booking_create(
@@ -57,32 +57,32 @@ class BookingListView(generics.ListAPIView):
             earliest_pickup=v["earliest_pickup"],
             seats=v["seats"],
         )
-        return Response(s.BookingOutput(booking).data, status=status.HTTP_201_CREATED)
+        return Response(s.OnDemandBookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
 
 class BookingDetailView(APIView):
     permission_classes = [IsResident]
 
-    @extend_schema(responses={200: s.BookingOutput, **error_responses(403, 404)})
+    @extend_schema(responses={200: s.OnDemandBookingOutput, **error_responses(403, 404)})
     def get(self, request, pk: int):
         booking = selectors.booking_visible_to(user=request.user, booking_id=pk)
-        return Response(s.BookingOutput(booking).data)
+        return Response(s.OnDemandBookingOutput(booking).data)
 
 
 class BookingCancelView(APIView):
     permission_classes = [IsResident]
 
-    @extend_schema(request=None, responses={200: s.BookingOutput, **error_responses(403, 404, 409)})
+    @extend_schema(request=None, responses={200: s.OnDemandBookingOutput, **error_responses(403, 404, 409)})
     def post(self, request, pk: int):
         booking = services.ondemand_booking_cancel(booking_id=pk, user=request.user)
-        return Response(s.BookingOutput(booking).data)
+        return Response(s.OnDemandBookingOutput(booking).data)
 
 
 class RunListView(generics.ListAPIView):
     """The runs of a day (staff, drivers)."""
 
     permission_classes = [IsTownStaff]
-    serializer_class = s.RunOutput
+    serializer_class = s.OnDemandRunOutput
 
     @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=False)])
     def get(self, request, *args, **kwargs):
@@ -108,7 +108,7 @@ class RunDetailView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("print", OpenApiTypes.BOOL, required=False)],
-        responses={200: s.RunDetailOutput, **error_responses(403, 404)},
+        responses={200: s.OnDemandRunDetailOutput, **error_responses(403, 404)},
     )
     def get(self, request, pk: int, **kwargs):
         run = selectors.run_list().filter(pk=pk).first()
@@ -117,6 +117,69 @@ class RunDetailView(APIView):
         stops = selectors.run_stops(run=run)
         if request.query_params.get("print") in ("1", "true"):
             return render(request, "ondemand/run_print.html", {"run": run, "stops": stops})
-        data = s.RunOutput(run).data
-        data["stops"] = s.RunStopOutput(stops, many=True).data
+        data = s.OnDemandRunOutput(run).data
+        data["stops"] = s.OnDemandRunStopOutput(stops, many=True).data
         return Response(data)
+
+
+class ZoneCreateView(APIView):
+    """The Bürgerbus editor: draw a Rufbus zone with its service times and booking rule (staff)."""
+
+    permission_classes = [IsTownStaff]
+
+    @extend_schema(
+        request=s.OnDemandZoneInput, responses={201: s.OnDemandZoneCreatedOutput, **error_responses(400, 403, 404)}
+    )
+    def post(self, request):
+        data = s.OnDemandZoneInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        created = services.zone_create(
+            name=v["name"],
+            geometry=v["geometry"],
+            line_id=v["line"],
+            weekdays=v["weekdays"],
+            start_date=v["start_date"],
+            end_date=v["end_date"],
+            start_time=v["start_time"],
+            end_time=v["end_time"],
+            booking_rule_id=v.get("booking_rule"),
+            capacity=v.get("capacity"),
+            user=request.user,
+        )
+        return Response(s.OnDemandZoneCreatedOutput(created).data, status=status.HTTP_201_CREATED)
+
+
+class OsmPlaceListView(generics.ListAPIView):
+    """Meeting points and stop positions suggested from the OSM extract (``manage.py osm_places``)."""
+
+    permission_classes = [IsTownStaff]
+    serializer_class = s.OnDemandOsmPlaceOutput
+
+    def get_queryset(self):
+        from ondemand.models import OsmPlaceSuggestion
+
+        places = OsmPlaceSuggestion.objects.all()
+        status_filter = self.request.query_params.get("status")
+        return places.filter(status=status_filter) if status_filter else places
+
+
+class OsmPlaceDecisionView(APIView):
+    """Staff confirm a suggestion (it becomes a meeting point or a Bürgerbus stop) or reject it."""
+
+    permission_classes = [IsTownStaff]
+
+    @extend_schema(
+        request=s.OnDemandOsmPlaceDecisionInput,
+        responses={200: s.OnDemandOsmPlaceOutput, **error_responses(400, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        data = s.OnDemandOsmPlaceDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        place = services.osm_place_decide(
+            suggestion_id=pk,
+            user=request.user,
+            confirm=data.validated_data["confirm"],
+            name=data.validated_data["name"],
+        )
+        return Response(s.OnDemandOsmPlaceOutput(place).data)

@@ -381,3 +381,34 @@ def flex_stop_times_csv_columns() -> list[str]:
         "pickup_booking_rule_id",
         "drop_off_booking_rule_id",
     ]
+
+
+def zone_geometry_problem(geometry: Any) -> str | None:
+    """Why a drawn zone (a GeoJSON geometry) cannot be a Flex zone, or ``None`` if it can."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return "The zone must be a GeoJSON Polygon or MultiPolygon."
+    try:
+        if not _rings_closed(geometry):
+            return "Every ring must have four or more positions and end where it starts."
+        polygon = shape(geometry)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ShapelyError):
+        return "The coordinates are not a polygon."
+    if polygon.is_empty or not polygon.is_valid:
+        return "The polygon is not valid (it crosses itself)."
+    min_lon, min_lat, max_lon, max_lat = polygon.bounds
+    if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= max_lon <= 180):
+        return "The coordinates must be longitude, latitude in WGS84."
+    return None
+
+
+def stops_inside(geometry: dict[str, Any], stops: pd.DataFrame) -> list[str]:
+    """The ``stop_id`` of the stops (``stop_id``, ``stop_lat``, ``stop_lon``) inside a zone
+    (geopandas spatial join), sorted."""
+    if stops.empty:
+        return []
+    points = gpd.GeoDataFrame(
+        stops[["stop_id"]], geometry=gpd.points_from_xy(stops["stop_lon"], stops["stop_lat"]), crs="EPSG:4326"
+    )
+    zone = gpd.GeoDataFrame({"zone": [0]}, geometry=[shape(geometry)], crs="EPSG:4326")
+    inside = gpd.sjoin(points, zone, how="inner", predicate="within")
+    return sorted(set(inside["stop_id"].astype(str)))

@@ -415,8 +415,32 @@ def build_regional_feed() -> dict[str, str]:
 BUERGERBUS_PHONE = "+49 6000 123456"
 
 
+#: The Rufbus zone (GTFS-Flex ``locations.geojson``): Eichenrode and Buchwald with the land
+#: between them, served door to door on weekday afternoons (lon, lat, a closed ring).
+RUFBUS_ZONE_ID = "rufbus-eichenrode-buchwald"
+RUFBUS_ZONE = [[9.855, 50.121], [9.957, 50.121], [9.957, 50.142], [9.855, 50.142], [9.855, 50.121]]
+RUFBUS_WINDOW = ("13:00:00", "18:00:00")
+
+
+def _rufbus_locations() -> str:
+    document = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": RUFBUS_ZONE_ID,
+                "properties": {"stop_name": "Rufbus Eichenrode – Buchwald"},
+                "geometry": {"type": "Polygon", "coordinates": [RUFBUS_ZONE]},
+            }
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
 def build_buergerbus_feed() -> dict[str, str]:
-    """Bürgerbus Lindenau e.V.: BB1 runs to a timetable, BB2 only when booked by 18:00 the day before."""
+    """Bürgerbus Lindenau e.V.: BB1 runs to a timetable, BB2 only when booked by 18:00 the day
+    before, RB3 door to door in the zone around Eichenrode and Buchwald on weekday afternoons
+    (booked at least an hour ahead; GTFS-Flex ``locations.geojson`` and pickup/drop-off windows)."""
     lines = {
         "BB1": ("BB1", "Dorfrunde Lindenau – Eichenrode – Buchwald", ["LIN-RH", "EIC-KI", "BUC-FW", "LIN-SCH"], False),
         "BB2": ("BB2", "Rufbus Lindenau – Birkenfeld – Tannhausen", ["LIN-RH", "BIR-DP", "TAN-ML"], True),
@@ -455,7 +479,23 @@ def build_buergerbus_feed() -> dict[str, str]:
                     )
                 stop_times.append(row)
     all_stops = sorted({s for _, _, ids, _ in lines.values() for s in ids})
+    trips.append({"route_id": "RB3", "service_id": "MOFR", "trip_id": "RB3-NACHMITTAG", "trip_headsign": "Rufbus"})
+    for seq, (pickup, drop_off) in enumerate(((2, 1), (1, 2)), start=1):
+        stop_times.append(
+            {
+                "trip_id": "RB3-NACHMITTAG",
+                "stop_sequence": seq,
+                "location_id": RUFBUS_ZONE_ID,
+                "start_pickup_drop_off_window": RUFBUS_WINDOW[0],
+                "end_pickup_drop_off_window": RUFBUS_WINDOW[1],
+                "pickup_type": pickup,
+                "drop_off_type": drop_off,
+                "pickup_booking_rule_id": "RB3-STUNDE" if pickup == 2 else "",
+                "drop_off_booking_rule_id": "RB3-STUNDE" if drop_off == 2 else "",
+            }
+        )
     return {
+        "locations.geojson": _rufbus_locations(),
         "agency.txt": _csv(
             [
                 {
@@ -480,6 +520,15 @@ def build_buergerbus_feed() -> dict[str, str]:
                     "route_type": 3,
                 }
                 for rid, (short, long, _, _) in lines.items()
+            ]
+            + [
+                {
+                    "route_id": "RB3",
+                    "agency_id": "BBL",
+                    "route_short_name": "RB3",
+                    "route_long_name": "Rufbus Eichenrode – Buchwald (Haustür zu Haustür)",
+                    "route_type": 3,
+                }
             ],
             ["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"],
         ),
@@ -496,6 +545,9 @@ def build_buergerbus_feed() -> dict[str, str]:
                 "drop_off_type",
                 "pickup_booking_rule_id",
                 "drop_off_booking_rule_id",
+                "location_id",
+                "start_pickup_drop_off_window",
+                "end_pickup_drop_off_window",
             ],
         ),
         "calendar.txt": _csv(
@@ -540,11 +592,20 @@ def build_buergerbus_feed() -> dict[str, str]:
                     "message": "Der Rufbus BB2 fährt nur nach Anmeldung bis 18 Uhr am Vortag.",
                     "phone_number": BUERGERBUS_PHONE,
                     "info_url": "https://buergerbus.lindenau.example/rufbus",
-                }
+                },
+                {
+                    "booking_rule_id": "RB3-STUNDE",
+                    "booking_type": 1,
+                    "prior_notice_duration_min": 60,
+                    "message": "Der Rufbus RB3 holt Sie an der Haustür ab; bitte mindestens eine Stunde vorher buchen.",
+                    "phone_number": BUERGERBUS_PHONE,
+                    "info_url": "https://buergerbus.lindenau.example/rufbus",
+                },
             ],
             [
                 "booking_rule_id",
                 "booking_type",
+                "prior_notice_duration_min",
                 "prior_notice_last_day",
                 "prior_notice_last_time",
                 "message",

@@ -36,6 +36,8 @@ import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 INF = math.inf
 #: Float slack for time comparisons (seconds).
 EPS_S = 1e-6
@@ -184,6 +186,20 @@ class _Base:
     legs: list[float]  #: legs[k]: driving from stop k-1 (the start for k = 0) to stop k (k = n: the end)
     load_after: list[int]
     pickup_time: dict[Hashable, float] = field(default_factory=dict)
+    #: per position i (0..n): the departure from the stop before, the seats in use on the
+    #: stretch into i, and the latest service of old stop i (the end's deadline for i = n)
+    prev_dep: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    load_before: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    next_latest: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def positions(self, request: Request) -> np.ndarray:
+        """The pickup positions that can pass the cheap rules (window end, seats, old stop i's
+        latest time), in order: the same tests the loop makes one by one, done at once."""
+        ok = (self.prev_dep <= request.latest_pickup_s + EPS_S) & (
+            self.load_before + request.seats <= self.run.capacity
+        )
+        ok &= self.next_latest >= request.earliest_pickup_s - EPS_S
+        return np.flatnonzero(ok)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -202,7 +218,12 @@ def _base(run: Run, tt: TravelTime) -> _Base | None:
         load_after.append(load)
         if stop.pickup:
             pickup_time[stop.booking] = time
-    return _Base(run, list(timing.times), legs, load_after, pickup_time)
+    n = len(run.stops)
+    prev_dep = np.array([run.start_s, *(t + run.dwell_s for t in timing.times)])
+    load_before = np.array([0, *load_after], dtype=np.int64)
+    next_latest = np.array([*(s.latest_s for s in run.stops), np.inf])
+    assert len(prev_dep) == len(load_before) == len(next_latest) == n + 1
+    return _Base(run, list(timing.times), legs, load_after, pickup_time, prev_dep, load_before, next_latest)
 
 
 def _check_tail(
@@ -307,18 +328,11 @@ def best_insertion(
             t_pq = t(p, q)
             if not math.isfinite(t_pq) or t_pq > request.max_ride_s + EPS_S:
                 return None
-        load_before = 0
-        for i in range(n + 1):
-            if i > 0:
-                load_before = base.load_after[i - 1]
+        # positions whose previous stop is left after the window's end, whose stretch is full,
+        # or whose old stop i must be served before e (it would follow the pickup) are out
+        for i in base.positions(request).tolist():
             prev_node = run.start_node if i == 0 else stops[i - 1].node
-            prev_dep = run.start_s if i == 0 else base.times[i - 1] + run.dwell_s
-            if prev_dep > l_p + EPS_S:
-                break  # later positions leave even later
-            if load_before + request.seats > run.capacity:
-                continue
-            if i < n and stops[i].latest_s < e - EPS_S:
-                continue  # old stop i would come after a pickup that cannot be before e
+            prev_dep = float(base.prev_dep[i])
             if prev_dep + lb(prev_node, p) > l_p + EPS_S:
                 continue
             next_node = run.end_node if i == n else stops[i].node

@@ -112,3 +112,12 @@ def server_8700(transactional_db):
     server.should_exit = True
     thread.join(timeout=10)
     close_other_database_sessions()
+
+
+@pytest.fixture
+def graph_row(db):
+    from tests.rides.helpers import herrenberg_row
+
+    row = herrenberg_row()
+    yield row
+    matching_index.reset()

@@ -34,7 +34,7 @@ def test_search_offers_the_rufbus_door_to_door_with_window_and_deadline(rufbus):
     assert leg["pickup_window_from"].startswith(tomorrow_at(14, 10).date().isoformat() + "T14:10:00")
     assert leg["pickup_window_to"].endswith("14:25:00" + leg["pickup_window_to"][-6:])
     assert leg["booking_deadline"].endswith("13:10:00" + leg["booking_deadline"][-6:])
-    assert option.notes == ["On-demand bus, pickup 14:10–14:25 at your door, book by 13:10"]
+    assert option.notes == ["Rufbus, Abholung 14:10–14:25 an Ihrer Haustür, bis 13:10 buchen"]
     assert tomorrow_at(14, 10) <= option.departure <= tomorrow_at(14, 25)
     assert option.departure < option.arrival
     step = option.book[0]

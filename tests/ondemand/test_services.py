@@ -8,6 +8,7 @@ import pytest
 
 from mobility.errors import Conflict, ValidationFailed
 from mobility.notifications.models import Notification
+from mobility.timestamps import iso_local
 from ondemand import selectors, services
 from ondemand.models import OnDemandBooking, OnDemandRun
 from ondemand.services import Place
@@ -109,3 +110,22 @@ def test_cancel_retimes_the_run_and_tells_riders_whose_times_move(rufbus):
     with pytest.raises(Conflict) as caught:
         services.ondemand_booking_cancel(booking_id=a.pk, user=anna)
     assert caught.value.code == "ondemand_booking_already_cancelled"
+
+
+def test_riders_whose_times_move_are_told_when_someone_joins(rufbus, settings):
+    settings.ONDEMAND_MOVED_NOTIFY_S = 0  # tell about every move
+    anna, ben = UserFactory(display_name="Anna"), UserFactory(display_name="Ben")
+    a = _book(anna, tomorrow_at(14, 0), pickup=HOME, dropoff=DOCTOR)
+    before = (a.pickup_at, a.dropoff_at)
+    # Ben boards on Anna's way at her own door: the bus stops once more (60 s) before her drop-off
+    b = _book(ben, tomorrow_at(14, 0), pickup=HOME, dropoff=DOCTOR)
+    a.refresh_from_db()
+    run = OnDemandRun.objects.get()
+    order = [(entry["booking"], entry["pickup"]) for entry in run.plan]
+    assert order.index((b.pk, True)) < order.index((a.pk, False))  # Ben rides along with Anna
+    assert a.dropoff_at > before[1] or a.pickup_at != before[0]
+    moved = Notification.objects.filter(user=anna, kind="ondemand_times_changed")
+    assert moved.count() == 1
+    payload = moved.get().payload
+    assert (payload["booking_id"], payload["dropoff_at"]) == (a.pk, iso_local(a.dropoff_at))
+    assert Notification.objects.filter(user=ben, kind="ondemand_times_changed").count() == 0

@@ -1,4 +1,4 @@
-"""Booking straight from a search option: a Bürgerbus seat or a seat in a carpool.
+"""Booking straight from a search option: a Bürgerbus seat, a Rufbus ride or a carpool seat.
 
 The option's data comes back signed (see ``web.journeys.sign_booking``): what the search
 offered is what gets booked. Every write goes through the owning app's service; a refused
@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 from gtfs import selectors as gtfs_selectors
 from gtfs import services as gtfs_services
 from mobility.errors import DomainError
+from ondemand import selectors as ondemand_selectors
+from ondemand import services as ondemand_services
 from rides import selectors as ride_selectors
 from rides import services as ride_services
 
@@ -54,6 +56,34 @@ def buergerbus_book(request: HttpRequest) -> HttpResponse:
 
 @personal
 @require_POST
+def ondemand_book(request: HttpRequest) -> HttpResponse:
+    """Book the Rufbus ride the search offered (door to door, in the pickup window shown)."""
+    back = safe_next(request, "/", field="back")
+    data = unsign_booking(request.POST.get("offer", ""))
+    if data is None or "earliest_pickup" not in data:
+        return _refused(request, _("Das Angebot ist abgelaufen. Bitte suchen Sie noch einmal."), back, 400)
+    try:
+        booking = ondemand_services.ondemand_booking_create(
+            passenger=request.user,
+            pickup=ondemand_services.Place(float(data["pickup"]["lat"]), float(data["pickup"]["lon"])),
+            dropoff=ondemand_services.Place(float(data["dropoff"]["lat"]), float(data["dropoff"]["lon"])),
+            earliest_pickup=datetime.fromisoformat(data["earliest_pickup"]),
+            seats=int(data["seats"]),
+        )
+    except DomainError as exc:
+        message = german_message(exc)
+        windows = [
+            "–".join(datetime.fromisoformat(part).strftime("%H:%M") for part in window.split("/"))
+            for window in (exc.fields or {}).get("alternatives", [])
+        ]
+        if windows:
+            message += " " + _("Möglich wäre eine Abholung %(windows)s Uhr.") % {"windows": _(" oder ").join(windows)}
+        return _refused(request, message, back, exc.status_code)
+    return redirect("web:booking_confirmation", kind="rufbus", pk=booking.pk)
+
+
+@personal
+@require_POST
 def ride_book(request: HttpRequest) -> HttpResponse:
     back = safe_next(request, "/", field="back")
     data = unsign_booking(request.POST.get("offer", ""))
@@ -83,6 +113,9 @@ def confirmation(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if kind == "buergerbus":
         booking = gtfs_selectors.booking_list_for(user=request.user).filter(pk=pk).first()
         template = "web/booking/confirmed_buergerbus.html"
+    elif kind == "rufbus":
+        booking = ondemand_selectors.booking_list_for(user=request.user).filter(pk=pk).first()
+        template = "web/booking/confirmed_ondemand.html"
     elif kind == "mitfahrt":
         booking = ride_selectors.bookings_for_user(user=request.user).filter(pk=pk, rider=request.user).first()
         template = "web/booking/requested_ride.html"

@@ -17,6 +17,9 @@ from gtfs import selectors as gtfs_selectors
 from gtfs import services as gtfs_services
 from gtfs.models import BuergerbusBooking
 from mobility.errors import DomainError
+from ondemand import selectors as ondemand_selectors
+from ondemand import services as ondemand_services
+from ondemand.models import OnDemandBooking
 from rides import selectors as ride_selectors
 from rides import services as ride_services
 from rides.models import OfferStatus
@@ -58,6 +61,25 @@ def _trip_entries(user) -> list[dict]:
                 "reason": booking.cancel_reason,
                 "cancel_url": f"/meine-fahrten/buergerbus/{booking.pk}/stornieren/" if active else "",
                 "ref": f"BB-{booking.pk}",
+            }
+        )
+    for booking in ondemand_selectors.booking_list_for(user=user).select_related("run__flex_stop_time__trip__route"):
+        active = booking.status == OnDemandBooking.Status.CONFIRMED
+        entries.append(
+            {
+                "kind": "ondemand",
+                "when": booking.pickup_at,
+                "title": _("Rufbus %(line)s") % {"line": booking.run.flex_stop_time.trip.route.short_name},
+                "route": _("Abholung %(start)s–%(end)s Uhr an Ihrer Haustür")
+                % {
+                    "start": timezone.localtime(booking.earliest_pickup_at).strftime("%H:%M"),
+                    "end": timezone.localtime(booking.latest_pickup_at).strftime("%H:%M"),
+                },
+                "seats": booking.seats,
+                "status_css": "ok" if active else "off",
+                "status": _("gebucht") if active else _("storniert"),
+                "cancel_url": f"/meine-fahrten/rufbus/{booking.pk}/stornieren/" if active else "",
+                "ref": f"RB-{booking.pk}",
             }
         )
     for booking in ride_selectors.bookings_for_user(user=user).filter(rider=user):
@@ -199,4 +221,32 @@ def ride_booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             },
         },
         status=status,
+    )
+
+
+@personal
+@require_http_methods(["GET", "POST"])
+def ondemand_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = ondemand_selectors.booking_list_for(user=request.user).filter(pk=pk).first()
+    if booking is None:
+        raise Http404
+    form = forms.CancelForm(request.POST or None, reason_required=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ondemand_services.ondemand_booking_cancel(booking_id=booking.pk, user=request.user)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Ihre Rufbus-Fahrt ist storniert."))
+            return redirect("web:my_trips")
+    return render(
+        request,
+        "web/trips/cancel.html",
+        {
+            "form": form,
+            "nav": "trips",
+            "what": _("Rufbus am %(when)s")
+            % {"when": timezone.localtime(booking.earliest_pickup_at).strftime("%d.%m.%Y %H:%M")},
+        },
+        status=400 if form.errors else 200,
     )
