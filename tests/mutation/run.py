@@ -74,6 +74,7 @@ MODULES: dict[str, list[str]] = {
         "tests/rides/test_roadgraph.py",
         "tests/rides/test_matching.py",
     ],
+    "carsharing/domain/payment_states.py": ["tests/carsharing/test_payment_states.py"],
     "carsharing/domain/pricing.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
     "carsharing/domain/policy.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
     "carsharing/domain/availability.py": [
