@@ -23,11 +23,85 @@ from .models import CalendarDate, Feed, FeedKind, FeedVersion, Route, Service, S
 WEEKDAY_FIELDS = Service.WEEKDAYS
 
 
+@dataclass(frozen=True)
+class ActiveVersions:
+    """The active version of every feed: ``ids`` sorted; ``tokens`` the ids plus the time of
+    the last in-place edit (``<id>_<ms>``; the Bürgerbus timetable is edited without a new
+    version), so anything compiled or cached from a version's rows is keyed by its token;
+    ``kinds`` the feed kind of each version."""
+
+    ids: tuple[int, ...]
+    tokens: tuple[str, ...]
+    kinds: dict[int, str] = field(default_factory=dict)
+
+    def ids_of_kind(self, kind: str) -> list[int]:
+        return [pk for pk in self.ids if self.kinds.get(pk) == kind]
+
+
+#: Cache key and lifetime (seconds) of the active versions. Every save of a feed or version
+#: (import, rollback, an edit of the Bürgerbus timetable, the admin) deletes the key at once
+#: (``gtfs.apps``), and the switches in ``gtfs.services``/``gtfs.feed_import`` again when they
+#: commit (``journeys.tasks.schedule_timetables_precompile``); the lifetime bounds what a reader
+#: that read the old state just before a commit and stored it just after can keep.
+ACTIVE_VERSIONS_KEY = "gtfs:active-versions:v1"
+ACTIVE_VERSIONS_TTL_S = 10
+#: Each process also keeps what it read for this long (seconds), so the several look-ups of
+#: one search cost no round trip; a switch in this process forgets it at once, one in another
+#: process is seen here within this delay.
+ACTIVE_VERSIONS_LOCAL_TTL_S = 1.0
+_local: tuple[float, ActiveVersions | None] = (0.0, None)
+
+
+def active_versions() -> ActiveVersions:
+    """The active feed versions (one small query, or none: cached in this process for a second
+    and in Django's cache for a few).
+
+    Inside a transaction nothing is cached: what it reads may still be rolled back.
+    """
+    global _local
+    import time
+
+    from django.core.cache import cache
+    from django.db import connection
+
+    cacheable = not connection.in_atomic_block
+    if cacheable:
+        until, known = _local
+        if known is not None and time.monotonic() < until:
+            return known
+        found = cache.get(ACTIVE_VERSIONS_KEY)
+        if isinstance(found, ActiveVersions):
+            _local = (time.monotonic() + ACTIVE_VERSIONS_LOCAL_TTL_S, found)
+            return found
+    rows = sorted(
+        FeedVersion.objects.filter(
+            pk__in=Feed.objects.filter(active_version__isnull=False).values("active_version")
+        ).values_list("pk", "edited_at", "feed__kind")
+    )
+    active = ActiveVersions(
+        ids=tuple(pk for pk, _, _ in rows),
+        tokens=tuple(str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited, _ in rows),
+        kinds={pk: kind for pk, _, kind in rows},
+    )
+    if cacheable:
+        cache.set(ACTIVE_VERSIONS_KEY, active, ACTIVE_VERSIONS_TTL_S)
+        _local = (time.monotonic() + ACTIVE_VERSIONS_LOCAL_TTL_S, active)
+    return active
+
+
+def active_versions_forget() -> None:
+    """Drop the cached active versions (the next reader reads them again)."""
+    global _local
+    from django.core.cache import cache
+
+    _local = (0.0, None)
+    cache.delete(ACTIVE_VERSIONS_KEY)
+
+
 def active_version_ids(*, kind: str | None = None) -> list[int]:
-    feeds = Feed.objects.filter(active_version__isnull=False)
-    if kind:
-        feeds = feeds.filter(kind=kind)
-    return list(feeds.values_list("active_version_id", flat=True))
+    """Ids of the active version of every feed (of feeds of ``kind``), sorted."""
+    active = active_versions()
+    return active.ids_of_kind(kind) if kind else list(active.ids)
 
 
 def feed_list() -> QuerySet[Feed]:

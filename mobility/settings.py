@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "rides",
     "carsharing",
     "journeys",
+    "ondemand",
     "api",
     "web",
 ]

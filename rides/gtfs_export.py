@@ -75,10 +75,11 @@ def public_places() -> list[PublicPlace]:
         for mp in MeetingPoint.objects.filter(active=True).order_by("pk")
     ]
     try:  # The timetable app is optional for this feed.
-        from gtfs.models import Feed, Stop
+        from gtfs.models import Stop
+        from gtfs.selectors import active_version_ids
     except ImportError:  # pragma: no cover - gtfs is an installed app in this project
         return places
-    versions = [v for v in Feed.objects.values_list("active_version_id", flat=True) if v]
+    versions = active_version_ids()
     stops = (
         Stop.objects.filter(version_id__in=versions, lat__isnull=False, lon__isnull=False)
         .filter(location_type__in=[0, 1])
