@@ -226,35 +226,38 @@ def test_stop_time_references_sequences_and_times():
     ]
 
 
-def test_flex_locations_are_warnings():
+def test_flex_locations_in_stop_times():
     st = (
-        "trip_id,arrival_time,departure_time,stop_id,location_group_id,location_id,stop_sequence\n"
-        "t1,08:00:00,08:00:00,s1,,,1\n"
-        "t1,,,g1,,,2\n"  # a location group id in stop_id
-        "t1,,,,g2,,3\n"
-        "t1,,,,,area,4\n"
-        "t1,08:30:00,08:30:00,s2,,,5\n"
+        "trip_id,arrival_time,departure_time,stop_id,location_group_id,location_id,stop_sequence,"
+        "start_pickup_drop_off_window,end_pickup_drop_off_window\n"
+        "t1,08:00:00,08:00:00,s1,,,1,,\n"
+        "t1,,,g1,,,2,08:00:00,09:00:00\n"  # a location group id in stop_id: a known target
+        "t1,,,,g2,,3,08:00:00,09:00:00\n"  # an unknown group
+        "t1,,,,,area,4,08:00:00,09:00:00\n"  # an unknown location (no locations.geojson)
+        "t1,08:30:00,08:30:00,s2,,,5,,\n"
     )
     groups = "location_group_id,location_group_name\ng1,Dorf\n"
     found = validate_feed({**feed(stop_times=st), "location_groups": table(groups)}).finish()
-    message = "Stop time at GTFS-Flex location {} is not imported (only fixed stops are)."
     assert found == [
-        p(WARNING, "flex_location_not_imported", "stop_times.txt", 3, message.format("g1")),
-        p(WARNING, "flex_location_not_imported", "stop_times.txt", 4, message.format("<NA>")),
-        p(WARNING, "flex_location_not_imported", "stop_times.txt", 5, message.format("<NA>")),
+        p(
+            ERROR,
+            "unknown_flex_location",
+            "stop_times.txt",
+            4,
+            "stop_times refers to location_group_id g2, which location_groups.txt does not define.",
+        ),
+        p(
+            ERROR,
+            "unknown_flex_location",
+            "stop_times.txt",
+            5,
+            "stop_times refers to location_id area, which locations.geojson does not define.",
+        ),
     ]
-    # without the location_groups file the id is an unknown stop
+    # without the location_groups file the id in stop_id is an unknown stop
     found = problems(stop_times=st)
     assert found[0] == p(
         ERROR, "unknown_stop", "stop_times.txt", 3, "stop_times refers to stop g1, which stops.txt does not define."
-    )
-    no_stop_id = "trip_id,location_id,stop_sequence,arrival_time,departure_time\nt1,area,1,,\nt1,area,2,,\n"
-    assert problems(stop_times=no_stop_id)[0] == p(
-        WARNING,
-        "flex_location_not_imported",
-        "stop_times.txt",
-        None,
-        "stop_times.txt has no stop_id column; only GTFS-Flex locations.",
     )
 
 
