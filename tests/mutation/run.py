@@ -58,8 +58,8 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/flex.py": ["tests/gtfs/test_flex_import.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
-    "rides/domain/costs.py": ["tests/rides/test_cost_cap.py"],
-    "rides/domain/women_only.py": ["tests/rides/test_women_only.py"],
+    "rides/domain/costs.py": ["tests/rides/test_domain_costs_and_women_only.py"],
+    "rides/domain/women_only.py": ["tests/rides/test_domain_costs_and_women_only.py"],
     "rides/domain/matching.py": [
         "tests/rides/test_matching_boundaries.py",
         "tests/rides/test_domain_matching.py",
