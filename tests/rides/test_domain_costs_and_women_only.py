@@ -81,7 +81,7 @@ def test_booking_within_cap(held, new, cap, ok):
 
 
 @pytest.mark.parametrize(
-    ("offer_women", "request_women", "rider_woman", "driver_woman"), itertools.product([False, True], repeat=4)
+    ("offer_women", "request_women", "rider_woman", "driver_woman"), list(itertools.product([False, True], repeat=4))
 )
 def test_women_only_truth_table(offer_women, request_women, rider_woman, driver_woman):
     expected = (not offer_women or rider_woman) and (not request_women or driver_woman)
