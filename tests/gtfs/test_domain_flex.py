@@ -170,7 +170,8 @@ def test_zone_problems():
     point = {"type": "Feature", "id": "pt", "properties": {}, "geometry": {"type": "Point", "coordinates": [8, 49]}}
     st = (
         ST
-        + "t1,1,z1,08:00:00,09:00:00\nt1,2,bow,08:00:00,09:00:00\nt1,3,pt,08:00:00,09:00:00\nt1,4,s1,08:00:00,09:00:00\n"
+        + "t1,1,z1,08:00:00,09:00:00\nt1,2,bow,08:00:00,09:00:00\n"
+        + "t1,3,pt,08:00:00,09:00:00\nt1,4,s1,08:00:00,09:00:00\n"
     )
     tables = flex_tables(st, zone("z1"), zone("z1"), zone("bow", bowtie), point, zone("s1"), zone(None), zone("idle"))
     message = "Location {} needs a valid Polygon or MultiPolygon (no self-intersections, closed rings)."
