@@ -79,7 +79,11 @@ MODULES: dict[str, list[str]] = {
     ],
     "carsharing/domain/payment_states.py": ["tests/carsharing/test_payment_states.py"],
     "carsharing/domain/pricing.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
-    "carsharing/domain/policy.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
+    "carsharing/domain/policy.py": [
+        "tests/carsharing/test_domain.py",
+        "tests/carsharing/test_domain_boundaries.py",
+        "tests/carsharing/test_domain_membership_transitions.py",
+    ],
     "carsharing/domain/availability.py": [
         "tests/carsharing/test_domain.py",
         "tests/carsharing/test_domain_boundaries.py",
