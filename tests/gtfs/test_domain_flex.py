@@ -161,6 +161,8 @@ ST = "trip_id,stop_sequence,location_id,start_pickup_drop_off_window,end_pickup_
 
 def test_a_valid_zone_has_no_problems_and_a_zero_length_window_is_fine():
     assert flex_problems(flex_tables(ST + "t1,1,z1,08:00:00,08:00:00\n", zone("z1"))) == []
+    multi = flex_tables(ST + "t1,1,mz,08:00:00,09:00:00\n", zone("mz", kind="MultiPolygon"))
+    assert flex_problems(multi) == []
     assert flex_problems(flex_tables(ST + "t1,1,,,\n")) == []  # no Flex parts at all
     assert flex_problems({"stops": table(STOPS)}) == []
 
@@ -249,15 +251,17 @@ def test_group_problems():
 def test_build_flex_zone_table_and_stop_times():
     st = (
         "trip_id,stop_sequence,stop_id,location_id,start_pickup_drop_off_window,end_pickup_drop_off_window,"
-        "pickup_type,pickup_booking_rule_id\n"
-        "t1,1,s2,,,,0,\n"  # a fixed stop: not a Flex stop time
-        "t1,2,,z1,08:00:00,09:30:00,,b1\n"
-        "t1,3,g1,,10:00:00,10:15:00,3,\n"
+        "pickup_type,drop_off_type,pickup_booking_rule_id\n"
+        "t1,1,s2,,,,0,0,\n"  # a fixed stop: not a Flex stop time
+        "t1,2,,z1,08:00:00,09:30:00,,,b1\n"
+        "t1,3,g1,,10:00:00,10:15:00,3,1,\n"
     )
-    tables = flex_tables(st, zone("z1"), groups="location_group_id,stop_id\ng1,s1\ng1,s3\n")
+    far = [[9.0, 50.0], [9.1, 50.0], [9.1, 50.1], [9.0, 50.1], [9.0, 50.0]]
+    tables = flex_tables(st, zone("z1"), zone("empty", far), groups="location_group_id,stop_id\ng1,s1\ng1,s3\n")
     tables["location_groups"] = table("location_group_id,location_group_name\ng1, Ortsmitte \n")
     built = build_flex(tables)
-    area, group = built.zones
+    area, empty, group = built.zones
+    assert (empty["location_id"], empty["stop_ids"], empty["min_lat"], empty["max_lon"]) == ("empty", [], 50.0, 9.1)
     assert area == {
         "location_id": "z1",
         "kind": AREA,
@@ -296,11 +300,13 @@ def test_build_flex_zone_table_and_stop_times():
             "start_window": 10 * 3600,
             "end_window": 10 * 3600 + 900,
             "pickup_type": 3,
-            "drop_off_type": 2,
+            "drop_off_type": 1,
             "pickup_booking_rule_id": "",
             "drop_off_booking_rule_id": "",
         },
     ]
+    numbers = ["stop_sequence", "start_window", "end_window", "pickup_type", "drop_off_type"]
+    assert built.stop_times[numbers].dtypes.tolist() == [np.dtype("int64")] * 5  # whole seconds, not floats
     # a group whose stops have no position gets no geometry
     lonely = flex_tables(ST + "t1,1,g9,08:00:00,09:00:00\n", groups="location_group_id,stop_id\ng9,ghost\n")
     [empty] = build_flex(lonely).zones
