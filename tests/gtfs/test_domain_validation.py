@@ -160,6 +160,7 @@ def test_calendar_rules():
         "X,0,0,0,0,0,0,0,20240102,20240101\n"  # ends before it starts
         "Y,2,1,1,1,1,1,-1,2024-01-01,\n"
         "WK,1,1,1,1,1,1,1,20240101,20240131\n"
+        "Z,0,yes,0,0,0,0,0,20240101,20240131\n"  # not a number
     )
     found = problems(calendar=calendar, trips="route_id,service_id,trip_id\nr1,WK,t1\n")
     assert found == [
@@ -168,6 +169,7 @@ def test_calendar_rules():
         p(ERROR, "missing_value", "calendar.txt", 4, "end_date is empty."),
         p(ERROR, "invalid_date_range", "calendar.txt", 3, "Service X ends before it starts."),
         p(ERROR, "invalid_value", "calendar.txt", 4, "monday of service Y must be 0 or 1."),
+        p(ERROR, "invalid_value", "calendar.txt", 6, "tuesday of service Z must be 0 or 1."),
         p(ERROR, "invalid_value", "calendar.txt", 4, "sunday of service Y must be 0 or 1."),
     ]
 

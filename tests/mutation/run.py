@@ -55,8 +55,11 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/names.py": ["tests/gtfs/test_domain_names.py"],
     "gtfs/domain/zipguard.py": ["tests/gtfs/test_domain_zipguard.py"],
     "gtfs/domain/validation.py": ["tests/gtfs/test_domain_validation.py"],
+    "gtfs/domain/flex.py": ["tests/gtfs/test_domain_flex.py", "tests/gtfs/test_domain_validation.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
+    "rides/domain/costs.py": ["tests/rides/test_domain_costs_and_women_only.py"],
+    "rides/domain/women_only.py": ["tests/rides/test_domain_costs_and_women_only.py"],
     "rides/domain/matching.py": [
         "tests/rides/test_matching_boundaries.py",
         "tests/rides/test_domain_matching.py",
@@ -74,8 +77,13 @@ MODULES: dict[str, list[str]] = {
         "tests/rides/test_roadgraph.py",
         "tests/rides/test_matching.py",
     ],
+    "carsharing/domain/payment_states.py": ["tests/carsharing/test_payment_states.py"],
     "carsharing/domain/pricing.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
-    "carsharing/domain/policy.py": ["tests/carsharing/test_domain.py", "tests/carsharing/test_domain_boundaries.py"],
+    "carsharing/domain/policy.py": [
+        "tests/carsharing/test_domain.py",
+        "tests/carsharing/test_domain_boundaries.py",
+        "tests/carsharing/test_domain_membership_transitions.py",
+    ],
     "carsharing/domain/availability.py": [
         "tests/carsharing/test_domain.py",
         "tests/carsharing/test_domain_boundaries.py",
@@ -97,6 +105,7 @@ MODULES: dict[str, list[str]] = {
         "tests/journeys/test_raptor_numpy_rounds.py",
     ],
     "journeys/domain/raptor_kernel.py": ["tests/journeys/test_raptor_unit.py"],
+    "ondemand/domain/insertion.py": ["tests/ondemand/test_domain_insertion.py"],
 }
 SAMPLE_CAP: dict[str, int] = {
     "gtfs/domain/validation.py": 30,

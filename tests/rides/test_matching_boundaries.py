@@ -276,3 +276,33 @@ def test_held_seats_that_no_longer_fit_shrink_the_capacity(street):
     ]
     assert plan_with_riders(street, plan(street, capacity=1), [gone], 30.0).capacity == 0
     assert np.isclose(replanned.stops[2].offset_s, 3 * step)
+
+
+def test_booking_time_matching_refuses_a_route_that_drives_a_stretch_twice(street):
+    # the driver 0 -> 2 could take a rider 3 -> 1 within the budget, but only by driving 1 -> 2 twice
+    offer = plan(street, destination=2, max_detour_s=600.0)
+    assert match_plan(street, offer, query(3, 1)) is None
+    q = query(3, 1)
+    nodes = [s.node for s in offer.stops]
+    unchecked = best_insertion(
+        offer,
+        q,
+        q.pickups[0],
+        q.dropoffs[0],
+        to_p=[t(street, s, 3) for s in nodes],
+        from_p=[t(street, 3, s) for s in nodes],
+        to_q=[t(street, s, 1) for s in nodes],
+        from_q=[t(street, 1, s) for s in nodes],
+        p_to_q=t(street, 3, 1),
+    )
+    assert unchecked is not None and unchecked.added_s == pytest.approx(4 * t(street, 0, 1))
+
+
+def test_offer_side_tries_every_drop_off_after_an_unreachable_one(street):
+    step = t(street, 0, 1)
+    # within the request's window (2.5 steps) node 5 is out of reach from node 2, node 4 is not
+    request = RideQuery([Access(2)], [Access(5), Access(4)], D + 1.5 * step, D + 4 * step)
+    waiting = waiting_request(street, "r", request)
+    assert waiting.p_to_q[(2, 5)] == INF and waiting.p_to_q[(2, 4)] == pytest.approx(2 * step)
+    [m] = match_requests_for_offer(street, plan(street), [waiting])
+    assert (m.key, m.pickup.node, m.dropoff.node, m.dropoff_time_s) == ("r", 2, 4, pytest.approx(D + 4 * step))

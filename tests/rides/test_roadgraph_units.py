@@ -273,3 +273,42 @@ def test_routes_times_and_limits():
 def test_zoom_tolerance():
     assert zoom_tolerance_deg(0) == 360.0 / 256
     assert zoom_tolerance_deg(8) == 360.0 / 65536
+
+
+def test_network_lines_one_per_section_clipped_and_filtered():
+    from rides.domain.roadgraph import network_lines
+
+    # 1 <-> 2 two-way (one line), 3 -> 2 one-way (its own line, kept although 3 > 2)
+    graph = RoadGraph.from_raw(_raw([(1, 2), (2, 1), (3, 2)], LINE), simplify=False, largest_scc=False)
+    first = [(0.001, 0.0), (0.002, 0.0)]
+    second = [(0.003, 0.0), (0.002, 0.0)]
+    assert network_lines(graph, tolerance_deg=1e-9) == [first, second]
+    assert network_lines(graph, tolerance_deg=0.0) == [first, second]
+    # bbox (min_lon, min_lat, max_lon, max_lat): touching counts, a hair beyond does not
+    assert network_lines(graph, tolerance_deg=1e-9, bbox=(0.002, -1.0, 1.0, 1.0)) == [first, second]
+    assert network_lines(graph, tolerance_deg=1e-9, bbox=(0.0020001, -1.0, 1.0, 1.0)) == [second]
+    assert network_lines(graph, tolerance_deg=1e-9, bbox=(0.5, 0.5, 1.0, 1.0)) == []
+    # sections whose extent is below min_extent_deg (default: the tolerance) are left out
+    extent = 0.002 - 0.001
+    assert network_lines(graph, tolerance_deg=1e-9, min_extent_deg=extent)[0] == first
+    assert first not in network_lines(graph, tolerance_deg=1e-9, min_extent_deg=float(np.nextafter(extent, 1.0)))
+    assert network_lines(graph, tolerance_deg=0.01) == []
+    assert network_lines(graph, tolerance_deg=0.01, min_extent_deg=0.0) == [first, second]
+
+
+def test_network_lines_simplify_chains_and_round_to_the_tolerance():
+    from rides.domain.roadgraph import network_lines
+
+    # a bent two-way chain 1-2-3-4, contracted into one edge with the shape points 2 and 3
+    coords = {1: (0.0, 0.001), 2: (0.0005, 0.002), 3: (0.0, 0.003), 4: (0.0, 0.004)}
+    graph = RoadGraph.from_raw(_raw([(1, 2), (2, 1), (2, 3), (3, 2), (3, 4), (4, 3)], coords))
+    assert graph.node_count == 2
+    assert network_lines(graph, tolerance_deg=1e-9) == [[(0.001, 0.0), (0.002, 0.0005), (0.003, 0.0), (0.004, 0.0)]]
+    # at a 0.001-degree tolerance the bend (0.0005 off the line) goes
+    assert network_lines(graph, tolerance_deg=0.001) == [[(0.001, 0.0), (0.004, 0.0)]]
+    # decimals: one more than the tolerance's, between 4 and 6
+    odd = {1: (0.0, 0.0012345678), 2: (0.0, 0.0512345678)}
+    graph = RoadGraph.from_raw(_raw([(1, 2), (2, 1)], odd), simplify=False)
+    for tolerance, decimals in [(0.01, 4), (1e-3, 4), (1e-4, 5), (1e-5, 6), (1e-7, 6), (0.0, 6)]:
+        [line] = network_lines(graph, tolerance_deg=tolerance)
+        assert line == [(round(0.0012345678, decimals), 0.0), (round(0.0512345678, decimals), 0.0)], tolerance
