@@ -163,6 +163,8 @@ def _desk_context(request: HttpRequest, params, *, booking_form: DeskBookingForm
         context["focus"] = "trip"
     elif caller or context["one_off"]:
         context["focus"] = "line"
+    elif context.get("callers"):
+        context["focus"] = "results"  # the first caller found (autofocus in the template)
     else:
         context["focus"] = "search"
     if context["focus"] == "search":
