@@ -19,6 +19,7 @@ COPY gtfs ./gtfs
 COPY rides ./rides
 COPY carsharing ./carsharing
 COPY journeys ./journeys
+COPY stats ./stats
 COPY web ./web
 COPY manage.py ./
 RUN pip install --upgrade pip && pip install .

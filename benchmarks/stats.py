@@ -319,9 +319,9 @@ def main() -> None:
     from django.db import connection
 
     from carsharing.models import Reservation
-    from mobility.stats.domain.periods import local_midnight
-    from mobility.stats.selectors.reports import report_build, report_query
     from rides.models import RideBooking
+    from stats.domain.periods import local_midnight
+    from stats.selectors.reports import report_build, report_query
 
     want_res = args.vehicles * args.per_vehicle
     want_book = args.offers * args.riders_per_offer

@@ -24,6 +24,7 @@ class DomainError(Exception):
         fields: dict[str, Any] | None = None,
         status_code: int | None = None,
         headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -32,6 +33,8 @@ class DomainError(Exception):
         if status_code is not None:
             self.status_code = status_code
         self.headers = headers or {}
+        #: Values for the people-facing sentence of ``code`` (e.g. the web app's German text).
+        self.params = params or {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"

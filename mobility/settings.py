@@ -81,11 +81,12 @@ INSTALLED_APPS = [
     "mobility.notifications",
     "mobility.core",
     "mobility.privacy",
-    "mobility.stats",
+    "stats",
     "gtfs",
     "rides",
     "carsharing",
     "journeys",
+    "ondemand",
     "api",
     "web",
 ]

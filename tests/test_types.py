@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN_PACKAGES = ["gtfs/domain", "rides/domain", "carsharing/domain", "journeys/domain", "mobility/stats/domain"]
+DOMAIN_PACKAGES = ["gtfs/domain", "rides/domain", "carsharing/domain", "journeys/domain", "stats/domain"]
 
 
 def test_domain_modules_type_check():

@@ -5,10 +5,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from api.validators import validate_supported_date
-from mobility.stats.charts import CHARTS
-from mobility.stats.domain.periods import PERIODS
-from mobility.stats.exporters import FORMATS
-from mobility.stats.selectors.reports import SECTIONS
+from stats.charts import CHARTS
+from stats.domain.periods import PERIODS
+from stats.exporters import FORMATS
+from stats.selectors.reports import SECTIONS
 
 DIMENSIONS = sorted({d for dims in SECTIONS.values() for d in dims})
 

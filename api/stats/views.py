@@ -17,11 +17,11 @@ from rest_framework.views import APIView
 from api.permissions import IsTownStaff
 from api.schema import error_responses
 from mobility.errors import NotFound, ValidationFailed
-from mobility.stats import conf
-from mobility.stats.charts import CHARTS, chart_render
-from mobility.stats.charts import FORMATS as CHART_FORMATS
-from mobility.stats.exporters import FORMATS, filename, render
-from mobility.stats.selectors.reports import report_build, report_query
+from stats import conf
+from stats.charts import CHARTS, chart_render
+from stats.charts import FORMATS as CHART_FORMATS
+from stats.exporters import FORMATS, filename, render
+from stats.selectors.reports import report_build, report_query
 
 from .serializers import RangeQuerySerializer, ReportQuerySerializer, ReportSerializer
 

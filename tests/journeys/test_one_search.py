@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from gtfs.models import Stop
 from mobility.accounts.models import User
-from mobility.stats.models import SearchLog
 from rides.models import RideOffer
+from stats.models import SearchLog
 
 # A moment inside the searchable range whenever the tests run.
 SOON = (timezone.now() + timedelta(days=1)).replace(microsecond=0).isoformat()

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from mobility.stats.models import SearchLog
+from stats.models import SearchLog
 
 QUERY = {"period": "month", "from": "2026-01-01", "to": "2026-02-28"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -97,8 +97,8 @@ def test_charts_are_valid_png_and_svg(history, client_for, otto):
 def test_heatmap_greys_out_suppressed_hours(history):
     from datetime import date
 
-    from mobility.stats.charts import heatmap_figure
-    from mobility.stats.selectors.reports import report_build, report_query
+    from stats.charts import heatmap_figure
+    from stats.selectors.reports import report_build, report_query
 
     report = report_build(
         report_query(

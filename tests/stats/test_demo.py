@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from mobility.stats.demo import load
-from mobility.stats.models import SearchLog
+from stats.demo import load
+from stats.models import SearchLog
 
 
 def test_demo_searches_are_deterministic_and_show_unmet_demand(db):
@@ -13,7 +13,7 @@ def test_demo_searches_are_deterministic_and_show_unmet_demand(db):
 
     from django.utils import timezone
 
-    from mobility.stats.selectors.reports import report_build, report_query
+    from stats.selectors.reports import report_build, report_query
 
     out = io.StringIO()
     load(None, out)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mobility.stats.domain.disclosure import (
+from stats.domain.disclosure import (
     determined_entries,
     equations,
     protect,
@@ -16,7 +16,7 @@ from mobility.stats.domain.disclosure import (
     sensitive_counts,
     with_margins,
 )
-from mobility.stats.domain.tables import Ratio, TableSpec, anonymised_table
+from stats.domain.tables import Ratio, TableSpec, anonymised_table
 
 
 def test_sensitive_counts_flags_one_to_four_only():
@@ -149,7 +149,7 @@ def test_fractional_sums_are_never_rounded_away():
 
 
 def test_coarsened_mask_publishes_only_what_the_fine_table_implies():
-    from mobility.stats.domain.disclosure import coarsen_mask
+    from stats.domain.disclosure import coarsen_mask
 
     # Fine: 2 periods x 4 vehicles; stations A = {0, 1}, B = {2, 3}.
     fine = np.zeros((3, 5), dtype=bool)
@@ -166,7 +166,7 @@ def test_coarsened_mask_publishes_only_what_the_fine_table_implies():
 @given(counts, st.integers(min_value=1, max_value=3))
 def test_linked_coarse_table_adds_no_information(inner, n_groups):
     """Publishing the coarse table next to the fine one determines no hidden fine entry."""
-    from mobility.stats.domain.disclosure import coarsen_mask
+    from stats.domain.disclosure import coarsen_mask
 
     table = with_margins(inner)
     mask = protect(sensitive_counts(table), table).mask

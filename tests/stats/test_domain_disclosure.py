@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mobility.stats.domain.disclosure import (
+from stats.domain.disclosure import (
     MIN_CELL,
     _classic_pass,
     _pick_complement,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from mobility.stats.domain.heatmap import (
+from stats.domain.heatmap import (
     HOURS_PER_WEEK,
     Events,
     booked_minutes_per_hour,

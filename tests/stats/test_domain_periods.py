@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mobility.stats.domain.periods import (
+from stats.domain.periods import (
     PERIODS,
     Period,
     count_periods,

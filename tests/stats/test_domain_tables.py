@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mobility.stats.domain.tables import TOTAL, Ratio, TableSpec, anonymised_table, protection_mask
+from stats.domain.tables import TOTAL, Ratio, TableSpec, anonymised_table, protection_mask
 
 CELLS = pd.DataFrame(
     {

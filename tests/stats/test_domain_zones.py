@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mobility.stats.domain.zones import KM_PER_DEGREE_LAT, REFERENCE_LAT_DEG, time_bin, zone_code
+from stats.domain.zones import KM_PER_DEGREE_LAT, REFERENCE_LAT_DEG, time_bin, zone_code
 
 LAT_STEP = 2.0 / 111.32
 LON_STEP = LAT_STEP / math.cos(math.radians(51.0))

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from mobility.stats.exporters import render
-from mobility.stats.selectors.reports import report_build, report_query
+from stats.exporters import render
+from stats.selectors.reports import report_build, report_query
 
 SMALL_CENTS = {777, 1554, 333}
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mobility.errors import ValidationFailed
-from mobility.stats.selectors.reports import report_build, report_query
+from stats.selectors.reports import report_build, report_query
 from tests.factories import UserFactory
 
 JAN, FEB = date(2026, 1, 1), date(2026, 2, 28)
@@ -171,7 +171,7 @@ def test_searches_by_zone_pair(db):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from mobility.stats.services import search_log_record
+    from stats.services import search_log_record
 
     when = datetime(2026, 1, 5, 7, 40, tzinfo=ZoneInfo("Europe/Berlin"))
     for n in range(6):

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mobility.errors import ValidationFailed
-from mobility.stats.domain.zones import time_bin, zone_code
-from mobility.stats.models import SearchLog
-from mobility.stats.privacy import RETENTION_RULES
-from mobility.stats.services import search_log_record
+from stats.domain.zones import time_bin, zone_code
+from stats.models import SearchLog
+from stats.privacy import RETENTION_RULES
+from stats.services import search_log_record
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -9,12 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from mobility.errors import DomainError
-from mobility.stats import conf
-from mobility.stats.charts import CHARTS, chart_render
-from mobility.stats.charts import FORMATS as CHART_FORMATS
-from mobility.stats.domain.periods import PERIODS
-from mobility.stats.exporters import FORMATS, render
-from mobility.stats.selectors.reports import SECTIONS, report_build, report_query
+from stats import conf
+from stats.charts import CHARTS, chart_render
+from stats.charts import FORMATS as CHART_FORMATS
+from stats.domain.periods import PERIODS
+from stats.exporters import FORMATS, render
+from stats.selectors.reports import SECTIONS, report_build, report_query
 
 STEPS = {"carsharing": 3, "rides": 2, "buergerbus": 2, "searches": 2}
 

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class StatsConfig(AppConfig):
-    name = "mobility.stats"
+    name = "stats"
     label = "stats"
     verbose_name = "Usage statistics"
