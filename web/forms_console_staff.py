@@ -147,11 +147,14 @@ class DeskTripForm(forms.Form):
     def __init__(self, *args, lines=(), stops=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["linie"].choices = [(r.pk, f"{r.short_name} {r.long_name}".strip()) for r in lines]
-        from django.utils import formats, timezone
+        from django.utils import timezone
+        from django.utils.dates import WEEKDAYS_ABBR
 
         today = timezone.localdate()
         days = [today + timedelta(days=n) for n in range(DESK_DAYS)]
-        self.fields["datum"].choices = [(d.isoformat(), formats.date_format(d, "D, d.m.Y")) for d in days]
+        # labels like "Mo, 07.12.2026": the weekday names translated once, not per day
+        names = [str(WEEKDAYS_ABBR[n]) for n in range(7)]
+        self.fields["datum"].choices = [(d.isoformat(), f"{names[d.weekday()]}, {d:%d.%m.%Y}") for d in days]
         stop_choices = [(s.pk, s.name) for s in stops]
         self.fields["von"].choices = stop_choices
         self.fields["nach"].choices = stop_choices
