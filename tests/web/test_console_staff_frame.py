@@ -131,3 +131,28 @@ def test_a_resident_gets_403_on_every_staff_console_page(alice, member):
     for method, path_ in paths:
         response = anonymous.get(path_) if method == "get" else anonymous.post(path_, {})
         assert response.status_code == 302 and response["Location"].startswith("/anmelden/?next="), path_
+
+
+def test_start_page_counts_what_waits_today(demo):
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from carsharing.models import Reservation
+    from mobility.accounts.models import User
+
+    staff = User.objects.get(email="stefan@demo.lindenau.example")
+    response = signed_in(staff, "stefan-demo-2026").get("/verwaltung/")
+    assert response.status_code == 200
+    today = timezone.localdate()
+    midnight = datetime.combine(today, time(0), tzinfo=ZoneInfo("Europe/Berlin"))
+    expected = Reservation.objects.filter(
+        kind="official",
+        status__in=("confirmed", "active", "returned", "settled"),
+        start__gte=midnight,
+        start__lt=midnight + timedelta(days=1),
+    ).count()
+    assert response.context["official_today"] == expected
+    assert response.context["open_applications"] == 0  # the demo's only member is approved
+    assert "0 offene Anträge auf Mitgliedschaft" in page_text(response)
