@@ -213,3 +213,32 @@ def test_phone_booking_with_the_keyboard_only(page, web_server, requests_seen):
     assert_accessible(page)
     screenshot(page, "staff-phone-desk-booked")
     assert requests_seen.console_errors == []
+
+
+def test_staff_pages_at_200_percent_zoom_need_no_sideways_scrolling(chromium, web_server):
+    """200 % zoom of a 1280 x 900 window: 640 x 450 CSS pixels. Wide tables (the week
+    calendar) scroll inside their own region, never the page."""
+    context = chromium.new_context(locale="de-DE", viewport={"width": 640, "height": 450}, base_url=web_server.url)
+    page = context.new_page()
+    try:
+        login(page, *STEFAN, next_path="/verwaltung/")
+        day = weekday_ahead(7)
+        for path in (
+            "/verwaltung/",
+            "/verwaltung/dienstfahrten/neu/",
+            "/verwaltung/grundlast/",
+            f"/verwaltung/telefon/?einmalig=1&grund=Anruf&datum={day.isoformat()}",
+            f"/verwaltung/fahrerlisten/?datum={day.isoformat()}",
+            "/verwaltung/mitgliedschaften/",
+        ):
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            wide = page.evaluate(
+                """() => Array.from(document.querySelectorAll('body *')).filter((el) =>
+                    el.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                    && !el.closest('.console-table-wrap')).slice(0, 8).map((el) => el.tagName + '.' + el.className)"""
+            )
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at 200 %: {wide}"
+    finally:
+        context.close()
