@@ -156,3 +156,25 @@ def test_start_page_counts_what_waits_today(demo):
     assert response.context["official_today"] == expected
     assert response.context["open_applications"] == 0  # the demo's only member is approved
     assert "0 offene Anträge auf Mitgliedschaft" in page_text(response)
+
+
+@pytest.mark.django_db
+def test_console_pages_in_english(stella):
+    client = signed_in(stella)
+    english = {"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
+    expected = {
+        "/verwaltung/": ["Administration", "Book an official trip", "open membership applications"],
+        "/verwaltung/dienstfahrten/neu/": ["Purpose of the trip", "Cost centre", "Propose a free car"],
+        "/verwaltung/grundlast/": ["Base-load calendar", "Official trips can be released to members up to 24 hours"],
+        "/verwaltung/telefon/": ["1. Who is calling?", "Find the caller", "Book without an account (one-off)"],
+        "/verwaltung/fahrerlisten/": ["Driver manifests"],
+        "/verwaltung/mitgliedschaften/": ["Memberships", "No open applications."],
+    }
+    for path, phrases in expected.items():
+        response = client.get(path, **english)
+        assert response.status_code == 200, path
+        text = page_text(response)
+        for phrase in phrases:
+            assert phrase in text, (path, phrase)
+        for german in ("Dienstfahrt buchen", "Wer ruft an", "Kostenstelle", "Mitgliedschaften"):
+            assert german not in text, (path, german)
