@@ -152,7 +152,8 @@ def _desk_context(request: HttpRequest, params, *, booking_form: DeskBookingForm
     context["booking_form"] = booking_form or DeskBookingForm(
         initial={"fahrt": context["preselected"]}, one_off=context["one_off"]
     )
-    context["desk_bookings"] = bb.desk_bookings_today(booked_by=request.user, now=now)
+    # with a caller open, their own bookings are listed above: the desk's list would repeat them
+    context["desk_bookings"] = [] if caller else bb.desk_bookings_today(booked_by=request.user, now=now)
     context["cancel_form"] = DeskCancelForm()
     # where the cursor goes: the next thing to do
     if booking_form is not None and booking_form.errors:
