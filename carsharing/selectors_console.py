@@ -279,3 +279,17 @@ def official_reservation(*, reservation_id: int) -> Reservation:
 
 def vehicles_in_service() -> list[Vehicle]:
     return list(Vehicle.objects.filter(in_service=True).select_related("vehicle_type", "station").order_by("plate"))
+
+
+def open_application_count() -> int:
+    return Membership.objects.filter(status=MembershipStatus.APPLIED).count()
+
+
+def official_trips_on(*, day: date) -> int:
+    """Confirmed official trips (pieces of base load included) that start on local ``day``."""
+    tz = _tz()
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return Reservation.objects.filter(
+        kind=ReservationKind.OFFICIAL, status__in=USED_STATUSES, start__gte=start, start__lt=end
+    ).count()

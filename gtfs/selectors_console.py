@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from mobility.errors import NotFound
 
@@ -33,21 +33,33 @@ def _active_buergerbus_versions() -> list[int]:
     )
 
 
+def _buergerbus_route(route_id: int) -> Route:
+    """A line of the active version of a Bürgerbus feed (one query); NotFound otherwise."""
+    route = (
+        Route.objects.filter(
+            pk=route_id, version__feed__kind=FeedKind.COMMUNITY_BUS, version__feed__active_version=F("version")
+        )
+        .select_related("version")
+        .first()
+    )
+    if route is None:
+        raise NotFound("No such Bürgerbus line.", code="buergerbus_line_not_found")
+    return route
+
+
 def buergerbus_lines() -> list[Route]:
-    """The lines of every active Bürgerbus feed, by line number."""
+    """The lines of every active Bürgerbus feed, by line number (one query)."""
     return list(
-        Route.objects.filter(version_id__in=_active_buergerbus_versions())
+        Route.objects.filter(version__feed__kind=FeedKind.COMMUNITY_BUS, version__feed__active_version=F("version"))
         .select_related("version")
         .order_by("short_name", "long_name", "id")
     )
 
 
-def line_stops(*, route_id: int) -> list:
+def line_stops(*, route_id: int | None = None, route: Route | None = None) -> list:
     """The stops of a line in travel order (the longest trip's order, other trips' extra
-    stops after it), each once."""
-    route = Route.objects.filter(pk=route_id, version_id__in=_active_buergerbus_versions()).first()
-    if route is None:
-        raise NotFound("No such Bürgerbus line.", code="buergerbus_line_not_found")
+    stops after it), each once. ``route``: a line from :func:`buergerbus_lines` (saves a query)."""
+    route = route or _buergerbus_route(route_id)
     calls = StopTime.objects.filter(version_id=route.version_id, trip__route=route).select_related("stop")
     by_trip: dict[int, list] = {}
     for call in calls.order_by("trip_id", "stop_sequence"):
@@ -99,19 +111,20 @@ class DeskTrip:
 
 
 def phone_desk_trips(
-    *, route_id: int, service_date: date, now: datetime, from_stop_id: int | None = None, to_stop_id: int | None = None
+    *,
+    route_id: int | None = None,
+    route: Route | None = None,
+    service_date: date,
+    now: datetime,
+    from_stop_id: int | None = None,
+    to_stop_id: int | None = None,
 ) -> list[DeskTrip]:
     """The trips of a Bürgerbus line running on ``service_date``, by departure, each with the
     free seats on every segment; with both stops given also the times, the free seats over
     the caller's journey, the booking deadline at the boarding stop and whether it can still
-    be booked (the rules of :func:`gtfs.services.bb_booking_create`)."""
-    route = (
-        Route.objects.filter(pk=route_id, version_id__in=_active_buergerbus_versions())
-        .select_related("version")
-        .first()
-    )
-    if route is None:
-        raise NotFound("No such Bürgerbus line.", code="buergerbus_line_not_found")
+    be booked (the rules of :func:`gtfs.services.bb_booking_create`). ``route``: a line from
+    :func:`buergerbus_lines` (saves a query)."""
+    route = route or _buergerbus_route(route_id)
     tz = ZoneInfo(route.version.timezone)
     running = active_service_ids(version_id=route.version_id, day=service_date)
     trips = list(Trip.objects.filter(route=route, service_id__in=running).select_related("booking_rule"))

@@ -70,11 +70,16 @@ OPERATOR_LINKS: list[ConsoleLink] = [
 
 def is_console_staff(user) -> bool:
     """Town-hall staff, and operators (who may see every staff page)."""
-    return bool(user and user.is_authenticated and user.is_active and (user.is_town_staff or user.is_operator))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_town_staff or user.is_operator or user.is_superuser)
+    )
 
 
 def is_console_operator(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_operator)
+    return bool(user and user.is_authenticated and user.is_active and (user.is_operator or user.is_superuser))
 
 
 def _role_required(check: Callable[[object], bool]) -> Callable[[Callable], Callable]:

@@ -129,9 +129,15 @@ class CallerSearchForm(forms.Form):
     grund = forms.CharField(label=_("Grund der Einsicht"), max_length=200, initial=DEFAULT_DESK_REASON)
 
 
+#: How many days ahead the phone desk offers (today included).
+DESK_DAYS = 60
+
+
 class DeskTripForm(forms.Form):
     linie = forms.TypedChoiceField(label=_("Linie"), coerce=int, widget=QuickSelect(attrs={"accesskey": "l"}))
-    datum = forms.DateField(label=_("Tag"), widget=DateInput())
+    # A list of days rather than a date picker (as on the car-sharing pages): one arrow key
+    # per day, the same in every browser and every locale.
+    datum = forms.TypedChoiceField(label=_("Tag"), coerce=date.fromisoformat, widget=QuickSelect)
     von = forms.TypedChoiceField(label=_("Von"), coerce=int, widget=QuickSelect)
     nach = forms.TypedChoiceField(label=_("Nach"), coerce=int, widget=QuickSelect)
     plaetze = forms.IntegerField(
@@ -141,6 +147,14 @@ class DeskTripForm(forms.Form):
     def __init__(self, *args, lines=(), stops=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["linie"].choices = [(r.pk, f"{r.short_name} {r.long_name}".strip()) for r in lines]
+        from django.utils import timezone
+        from django.utils.dates import WEEKDAYS_ABBR
+
+        today = timezone.localdate()
+        days = [today + timedelta(days=n) for n in range(DESK_DAYS)]
+        # labels like "Mo, 07.12.2026": the weekday names translated once, not per day
+        names = [str(WEEKDAYS_ABBR[n]) for n in range(7)]
+        self.fields["datum"].choices = [(d.isoformat(), f"{names[d.weekday()]}, {d:%d.%m.%Y}") for d in days]
         stop_choices = [(s.pk, s.name) for s in stops]
         self.fields["von"].choices = stop_choices
         self.fields["nach"].choices = stop_choices

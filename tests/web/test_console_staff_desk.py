@@ -212,3 +212,45 @@ def test_unknown_caller_or_line_is_404_and_bad_input_400(desk):
     response = post_form(client, "/verwaltung/telefon/buchen/", {"fahrt": "x"}, form_page=DESK)
     assert response.status_code == 400
     assert BuergerbusBooking.objects.count() == 0
+
+
+def test_booking_deadline_of_the_line_booked_the_day_before(desk):
+    """BB2 runs only when booked by 18:00 the day before: at 17:59 bookable, at 18:01 not."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from gtfs.selectors_console import phone_desk_trips
+
+    tz = ZoneInfo("Europe/Berlin")
+    bb2 = next(r for r in buergerbus_lines() if r.short_name == "BB2")
+    stops = line_stops(route_id=bb2.pk)
+    day = weekday_ahead(8)
+    eve = day - timedelta(days=1)
+
+    def first_trip(now):
+        trips = phone_desk_trips(
+            route_id=bb2.pk, service_date=day, now=now, from_stop_id=stops[0].pk, to_stop_id=stops[-1].pk
+        )
+        return next(t for t in trips if t.serves_journey)
+
+    before = first_trip(datetime.combine(eve, time(17, 59), tzinfo=tz))
+    assert before.deadline == datetime.combine(eve, time(18, 0), tzinfo=tz)
+    assert (before.bookable, before.why_not) == (True, "")
+    at = first_trip(datetime.combine(eve, time(18, 0), tzinfo=tz))
+    assert at.bookable  # the deadline itself still counts (the service refuses only after it)
+    after = first_trip(datetime.combine(eve, time(18, 1), tzinfo=tz))
+    assert (after.bookable, after.why_not) == (False, "too_late")
+
+
+def test_caller_search_by_name_email_or_the_digits_of_a_phone_number(desk):
+    from gtfs.selectors_console import caller_search
+
+    anna = desk["anna"]  # +49 171 2345678
+    assert [u.pk for u in caller_search(query="0171 234")] == [anna.pk]
+    assert [u.pk for u in caller_search(query="171-2345678")] == [anna.pk]
+    assert caller_search(query="0172 234") == []
+    assert anna.pk in [u.pk for u in caller_search(query="ANNA@demo")]
+    assert caller_search(query=" ") == [] and caller_search(query="a") == []
+    anna.is_active = False
+    anna.save(update_fields=["is_active"])
+    assert caller_search(query="0171 234") == []

@@ -131,3 +131,50 @@ def test_a_resident_gets_403_on_every_staff_console_page(alice, member):
     for method, path_ in paths:
         response = anonymous.get(path_) if method == "get" else anonymous.post(path_, {})
         assert response.status_code == 302 and response["Location"].startswith("/anmelden/?next="), path_
+
+
+def test_start_page_counts_what_waits_today(demo):
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from carsharing.models import Reservation
+    from mobility.accounts.models import User
+
+    staff = User.objects.get(email="stefan@demo.lindenau.example")
+    response = signed_in(staff, "stefan-demo-2026").get("/verwaltung/")
+    assert response.status_code == 200
+    today = timezone.localdate()
+    midnight = datetime.combine(today, time(0), tzinfo=ZoneInfo("Europe/Berlin"))
+    expected = Reservation.objects.filter(
+        kind="official",
+        status__in=("confirmed", "active", "returned", "settled"),
+        start__gte=midnight,
+        start__lt=midnight + timedelta(days=1),
+    ).count()
+    assert response.context["official_today"] == expected
+    assert response.context["open_applications"] == 0  # the demo's only member is approved
+    assert "0 offene Anträge auf Mitgliedschaft" in page_text(response)
+
+
+@pytest.mark.django_db
+def test_console_pages_in_english(stella):
+    client = signed_in(stella)
+    english = {"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
+    expected = {
+        "/verwaltung/": ["Administration", "Book an official trip", "open membership applications"],
+        "/verwaltung/dienstfahrten/neu/": ["Purpose of the trip", "Cost centre", "Propose a free car"],
+        "/verwaltung/grundlast/": ["Base-load calendar", "Official trips can be released to members up to 24 hours"],
+        "/verwaltung/telefon/": ["1. Who is calling?", "Find the caller", "Book without an account (one-off)"],
+        "/verwaltung/fahrerlisten/": ["Driver manifests"],
+        "/verwaltung/mitgliedschaften/": ["Memberships", "No open applications."],
+    }
+    for path, phrases in expected.items():
+        response = client.get(path, **english)
+        assert response.status_code == 200, path
+        text = page_text(response)
+        for phrase in phrases:
+            assert phrase in text, (path, phrase)
+        for german in ("Dienstfahrt buchen", "Wer ruft an", "Kostenstelle", "Mitgliedschaften"):
+            assert german not in text, (path, german)

@@ -61,4 +61,20 @@ def add_console_error(form, exc: DomainError, field_map: dict[str, str] | None =
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/console/staff/home.html", {})
+    """The start page: what is waiting today (counts only; no personal data, so no log entry)."""
+    from django.utils import timezone
+
+    from carsharing import selectors_console as carsharing
+    from gtfs import selectors_console as buergerbus
+
+    now = timezone.now()
+    today = timezone.localdate()
+    trips = buergerbus.manifest_trips(service_date=today)
+    context = {
+        "open_applications": carsharing.open_application_count(),
+        "official_today": carsharing.official_trips_on(day=today),
+        "buergerbus_trips_today": len(trips),
+        "buergerbus_seats_today": sum(t.seats_booked for t in trips),
+        "now": now,
+    }
+    return render(request, "web/console/staff/home.html", context)

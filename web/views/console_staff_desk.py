@@ -102,12 +102,10 @@ def _desk_context(request: HttpRequest, params, *, booking_form: DeskBookingForm
     lines = bb.buergerbus_lines()
     context["lines"] = lines
     line_id = _int(state["linie"]) or (lines[0].pk if lines else None)
-    stops = []
-    if line_id is not None:
-        try:
-            stops = bb.line_stops(route_id=line_id)
-        except NotFound as exc:
-            raise Http404(console_message(exc)) from exc
+    line = next((route for route in lines if route.pk == line_id), None)
+    if line_id is not None and line is None:
+        raise Http404(console_message(NotFound("", code="buergerbus_line_not_found")))
+    stops = bb.line_stops(route=line) if line is not None else []
     today = timezone.localdate()
     defaults = {
         "linie": line_id,
@@ -131,7 +129,7 @@ def _desk_context(request: HttpRequest, params, *, booking_form: DeskBookingForm
     if trip_form.is_valid() and context["journey_chosen"]:
         data = trip_form.cleaned_data
         trips = bb.phone_desk_trips(
-            route_id=data["linie"],
+            route=line,
             service_date=data["datum"],
             now=now,
             from_stop_id=data["von"],
@@ -154,7 +152,8 @@ def _desk_context(request: HttpRequest, params, *, booking_form: DeskBookingForm
     context["booking_form"] = booking_form or DeskBookingForm(
         initial={"fahrt": context["preselected"]}, one_off=context["one_off"]
     )
-    context["desk_bookings"] = bb.desk_bookings_today(booked_by=request.user, now=now)
+    # with a caller open, their own bookings are listed above: the desk's list would repeat them
+    context["desk_bookings"] = [] if caller else bb.desk_bookings_today(booked_by=request.user, now=now)
     context["cancel_form"] = DeskCancelForm()
     # where the cursor goes: the next thing to do
     if booking_form is not None and booking_form.errors:
@@ -163,6 +162,8 @@ def _desk_context(request: HttpRequest, params, *, booking_form: DeskBookingForm
         context["focus"] = "trip"
     elif caller or context["one_off"]:
         context["focus"] = "line"
+    elif context.get("callers"):
+        context["focus"] = "results"  # the first caller found (autofocus in the template)
     else:
         context["focus"] = "search"
     if context["focus"] == "search":

@@ -23,6 +23,7 @@ from ..console import staff_required
 from ..forms_console_staff import OfficialTripForm, ReleaseForm
 from .console_staff import add_console_error, console_message
 
+UPCOMING_SHOWN = 10  # the next official trips of one's cost centre, below the form
 TRIP_FIELDS = {"start": "start_time", "end": "end_time", "vehicle_id": "vehicle", "valid_from": "day"}
 
 
@@ -44,7 +45,9 @@ def _trip_context(request: HttpRequest, form, proposals) -> dict:
     return {
         "form": form,
         "proposals": proposals,
-        "upcoming": selectors.upcoming_official_trips(now=now, cost_centre_id=request.user.cost_centre_id),
+        "upcoming": selectors.upcoming_official_trips(
+            now=now, cost_centre_id=request.user.cost_centre_id, limit=UPCOMING_SHOWN
+        ),
         "cost_centre": request.user.cost_centre,
     }
 
