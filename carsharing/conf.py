@@ -21,6 +21,9 @@ _DEFAULTS: dict[str, object] = {
     "CARSHARING_RELEASE_NOTICE_HOURS": 24,  # base-load hours may be released at least this far ahead
     "CARSHARING_BASE_LOAD_WEEKS": 8,  # materialise base-load blocks this many weeks ahead
     "CARSHARING_CURRENCY": "eur",
+    "CARSHARING_LICENCE_RECHECK_MONTHS": 6,  # staff check the driving licence again after this (StVG § 21)
+    "CARSHARING_LICENCE_REMINDER_DAYS": "30,7",  # members are reminded this many days before the re-check
+    "CARSHARING_LICENCE_WORKLIST_DAYS": 30,  # the staff's list shows checks due within this many days
 }
 
 
