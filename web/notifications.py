@@ -22,6 +22,9 @@ TEXTS = {
     "ride_rated": _("Sie haben eine neue Bewertung für eine Mitfahrt."),
     "account_suspended": _("Ihr Konto wurde gesperrt."),
     "account_reinstated": _("Ihr Konto ist wieder freigeschaltet."),
+    "carsharing.licence_recheck_due": _("Bitte lassen Sie Ihren Führerschein bald im Rathaus erneut prüfen."),
+    "carsharing.licence_checked": _("Ihr Führerschein wurde geprüft."),
+    "buergerbus_duty_assigned": _("Sie sind für eine Bürgerbus-Fahrt eingeteilt."),
     "carsharing.membership_decided": _("Über Ihren Carsharing-Antrag wurde entschieden."),
     "carsharing.reservation_confirmed": _("Ihre Carsharing-Reservierung ist bestätigt."),
     "carsharing.reservation_preempted": _(

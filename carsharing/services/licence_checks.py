@@ -59,7 +59,7 @@ def check_may_book(membership: Membership, *, start: datetime, end: datetime) ->
             f"Your driving licence must be checked again by the town hall before {due.isoformat()}; "
             "reservations from that day on are possible after the check.",
             code="licence_recheck_due",
-            params={"due": due},
+            params={"due": due.strftime("%d.%m.%Y")},
         )
 
 
