@@ -67,12 +67,11 @@ class RosterResult:
 def roster_assign(*, trip_pk: int, service_date: date, driver_id: int, assigned_by) -> RosterResult:
     """Put a driver on a Bürgerbus trip for one day (replacing whoever was rostered).
 
-    Refused: a trip that is not a Bürgerbus trip of the active version, or a day it does not
-    run. Allowed with warnings: a driver whose qualifications will not be valid that day.
+    Refused: a trip that is not a Bürgerbus trip, or a day it does not run. Allowed with warnings: a driver whose qualifications will not be valid that day.
     """
     trip = Trip.objects.select_related("version__feed", "service").filter(pk=trip_pk).first()
     feed = trip.version.feed if trip is not None else None
-    if feed is None or feed.kind != FeedKind.COMMUNITY_BUS or feed.active_version_id != trip.version_id:
+    if feed is None or feed.kind != FeedKind.COMMUNITY_BUS:
         raise NotFound("No such Bürgerbus trip.", code="buergerbus_trip_not_found")
     if not service_runs_on(service=trip.service, day=service_date):
         raise ValidationFailed(
