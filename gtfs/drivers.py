@@ -67,7 +67,8 @@ class RosterResult:
 def roster_assign(*, trip_pk: int, service_date: date, driver_id: int, assigned_by) -> RosterResult:
     """Put a driver on a Bürgerbus trip for one day (replacing whoever was rostered).
 
-    Refused: a trip that is not a Bürgerbus trip, or a day it does not run. Allowed with warnings: a driver whose qualifications will not be valid that day.
+    Refused: a trip that is not a Bürgerbus trip, or a day it does not run. Allowed with
+    warnings: a driver whose qualifications will not be valid that day.
     """
     trip = Trip.objects.select_related("version__feed", "service").filter(pk=trip_pk).first()
     feed = trip.version.feed if trip is not None else None
