@@ -327,3 +327,24 @@ def trust_profile(*, user) -> dict:
         "no_show_reports_upheld": reports.filter(status=ReportStatus.UPHELD).count(),
         "late_cancellations": late_cancellation_count(user=user),
     }
+
+
+def booking_after_ride_actions(*, booking: RideBooking, user, now: datetime | None = None) -> dict[str, bool]:
+    """What ``user`` (rider or driver of ``booking``) may still do after the ride: rate the
+    other side (once the drop-off time has passed) and report a no-show (once the pickup time
+    has passed), each once and within ``RIDES_RATING_WINDOW_DAYS``."""
+    from datetime import timedelta
+
+    from .models import NoShowReport, PartyRole, RideRating
+
+    now = now or timezone.now()
+    if booking.status != BookingStatus.CONFIRMED or user.pk not in (booking.rider_id, booking.offer.driver_id):
+        return {"rate": False, "report": False}
+    role = PartyRole.RIDER if user.pk == booking.rider_id else PartyRole.DRIVER
+    window = timedelta(days=conf.rating_window_days())
+    return {
+        "rate": booking.dropoff_time <= now <= booking.dropoff_time + window
+        and not RideRating.objects.filter(booking=booking, rater_role=role).exists(),
+        "report": booking.pickup_time <= now <= booking.pickup_time + window
+        and not NoShowReport.objects.filter(booking=booking, reporter_role=role).exists(),
+    }
