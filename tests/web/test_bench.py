@@ -135,3 +135,24 @@ def test_bench_refuses_unknown_places_and_too_many_waiting(demo, settings):
     )
     item.refresh_from_db()
     assert item.status == "cancelled"
+
+
+def test_the_demo_command_names_every_bench_sign(db, tmp_path, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    import journeys.conf
+    import journeys.timetable_store as store
+
+    settings.JOURNEYS_TIMETABLE_DIR = str(tmp_path / "timetables")
+    journeys.conf.JOURNEYS_TIMETABLE_DIR = str(tmp_path / "timetables")
+    store._cache = None
+    out = StringIO()
+    try:
+        call_command("demo", "--out", str(tmp_path / "demo"), stdout=out)
+    finally:
+        store._cache = None
+    lindenau = MeetingPoint.objects.get(name="Mitfahrbank Lindenau")
+    assert f"Mitfahrbank Lindenau: sign /bank/{lindenau.code}/schild/" in out.getvalue()
+    assert Client().get(f"/bank/{lindenau.code}/schild/").status_code == 200
