@@ -73,6 +73,8 @@ MESSAGES = {
     ),
     "bench_busy": _("Hier warten schon mehrere Menschen auf eine Mitfahrt. Bitte versuchen Sie es gleich noch einmal."),
     "bench_destination_invalid": _("Bitte wählen Sie ein Ziel."),
+    "bench_request_taken": _("Jemand anderes nimmt die Person schon mit. Danke trotzdem!"),
+    "bench_request_closed": _("An der Bank wartet niemand mehr."),
     # car-sharing
     "not_a_member": _("Carsharing ist nur für Mitglieder. Sie können die Mitgliedschaft beantragen."),
     "vehicle_unavailable": _("Das Fahrzeug ist in dieser Zeit schon reserviert."),

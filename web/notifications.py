@@ -50,6 +50,8 @@ def notification_link(kind: str, payload: dict) -> str:
 
     if kind in {"ride_booking_requested", "ride_requests_waiting", "ride_booking_lapsed"} and payload.get("offer"):
         return reverse("web:offer_detail", args=[payload["offer"]])
+    if kind == "bench_request" and payload.get("bench_request"):
+        return reverse("web:bench_request_for_driver", args=[payload["bench_request"]])
     if kind.startswith("carsharing.") and payload.get("reservation"):
         return reverse("web:carsharing_reservation", args=[payload["reservation"]])
     if kind.startswith(("buergerbus_", "ride_booking_")):

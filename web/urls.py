@@ -29,6 +29,7 @@ urlpatterns = [
     # the Mitfahrbank: the page behind a bench's QR code, no account needed
     path("bank/<str:code>/", bench.bench_page, name="bench"),
     path("bank/<str:code>/schild/", bench.bench_sign, name="bench_sign"),
+    path("bank-anfragen/<int:pk>/", bench.bench_request_for_driver, name="bench_request_for_driver"),
     path("bank/<str:code>/anfrage/<str:token>/", bench.bench_request_page, name="bench_request"),
     path("bank/<str:code>/anfrage/<str:token>/status/", bench.bench_request_status, name="bench_request_status"),
     path("bank/<str:code>/anfrage/<str:token>/abbrechen/", bench.bench_request_cancel, name="bench_request_cancel"),
