@@ -289,7 +289,12 @@ SPECTACULAR_SETTINGS = {
     # No validator badge from validator.swagger.io: nothing is loaded from third parties.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RideRequestStatusEnum": "rides.models.RequestStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "RideRequestStatusEnum": "rides.models.RequestStatus",
+        "PartyRoleEnum": "rides.models.PartyRole",
+        "NoShowReportStatusEnum": "rides.models.ReportStatus",
+        "BenchRequestStatusEnum": "rides.models.BenchRequestStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.local_times_without_offset",

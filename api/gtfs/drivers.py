@@ -54,7 +54,7 @@ class RosterInput(serializers.Serializer):
     driver = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
-class ProblemOutput(serializers.Serializer):
+class DriverProblemOutput(serializers.Serializer):
     code = serializers.CharField()
     kind = serializers.CharField()
     valid_until = serializers.DateField(allow_null=True)
@@ -66,7 +66,7 @@ class RosterOutput(serializers.Serializer):
     service_date = serializers.DateField(source="entry.service_date")
     driver = serializers.IntegerField(source="entry.driver_id")
     driver_name = serializers.CharField(source="entry.driver.name")
-    warnings = ProblemOutput(source="problems", many=True)
+    warnings = DriverProblemOutput(source="problems", many=True)
 
 
 # -- views ------------------------------------------------------------------------------------
