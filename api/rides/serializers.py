@@ -109,10 +109,13 @@ class RequiredReasonSerializer(serializers.Serializer):
 # -- output -------------------------------------------------------------------------------------
 class MeetingPointSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=MeetingPointKind.choices)
+    code = serializers.CharField(
+        allow_null=True, read_only=True, help_text="A Mitfahrbank's short code: its page is /bank/<code>/ (public)"
+    )
 
     class Meta:
         model = MeetingPoint
-        fields = ["id", "name", "kind", "lat", "lon"]
+        fields = ["id", "name", "kind", "lat", "lon", "code"]
 
 
 class PlaceSerializer(serializers.Serializer):
