@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import conf
+from .domain.costs import booking_price_cents, booking_within_cap
 from .domain.matching import Access, Match, RideQuery
 from .domain.roadgraph import RoadGraph, haversine_m, network_lines, zoom_tolerance_deg
 from .domain.women_only import women_only_compatible
@@ -107,6 +108,13 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
         )
     )
     rider_declares_woman = bool(request.rider_id and request.rider.declares_woman)
+    # What the riders of each matched ride already pay: a ride whose cost cap this rider's
+    # share would exceed is not offered (booking it would be refused, cost_cap_exceeded).
+    held_cents: dict[tuple[int, date], int] = {}
+    for offer_id, day, price in RideBooking.objects.filter(
+        offer_id__in=list(offers), status__in=SEAT_HOLDING
+    ).values_list("offer_id", "occurrence_date", "price_cents"):
+        held_cents[(offer_id, day)] = held_cents.get((offer_id, day), 0) + price
     point_ids = {m.pickup.label for m in matches} | {m.dropoff.label for m in matches}
     points = MeetingPoint.objects.in_bulk([p for p in point_ids if isinstance(p, int)])
     now = timezone.now().timestamp()
@@ -124,6 +132,12 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
         ):
             continue
         if match.pickup_time_s <= now:
+            continue
+        if not booking_within_cap(
+            held_prices_cents=[held_cents.get((offer.pk, day), 0)],
+            new_price_cents=booking_price_cents(cost_share_cents=offer.cost_share_cents, seats=request.seats),
+            cap_cents=offer.running_cost_cents,
+        ):
             continue
         result.append(
             RideMatch(
