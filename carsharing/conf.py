@@ -30,6 +30,9 @@ _DEFAULTS: dict[str, object] = {
     "GBFS_FEED_CONTACT_EMAIL": "",  # empty: DEFAULT_FROM_EMAIL
     "GBFS_SYSTEM_URL": "",  # empty: FRONTEND_URL, else the served address
     "GBFS_LICENSE_ID": "CC0-1.0",  # "-": no licence field
+    "CARSHARING_LICENCE_RECHECK_MONTHS": 6,  # staff check the driving licence again after this (StVG § 21)
+    "CARSHARING_LICENCE_REMINDER_DAYS": "30,7",  # members are reminded this many days before the re-check
+    "CARSHARING_LICENCE_WORKLIST_DAYS": 30,  # the staff's list shows checks due within this many days
 }
 
 

@@ -300,3 +300,44 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class LicenceCheckResult(models.TextChoices):
+    VALID = "valid", "Valid"
+    EXPIRED = "expired", "Expired"
+
+
+class LicenceCheck(models.Model):
+    """Audit log: staff looked at a member's driving licence (StVG § 21: whoever lets someone
+    drive must make sure, again and again, that they hold a valid licence). Every check is a
+    row, at approval and at each re-check; nothing is edited afterwards."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="licence_checks")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    checked_at = models.DateTimeField()
+    licence_expiry = models.DateField(help_text="The expiry date staff saw on the licence")
+    result = models.CharField(max_length=10, choices=LicenceCheckResult.choices)
+    note = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"licence check of membership #{self.membership_id} ({self.result})"
+
+
+class LicenceRecheckReminder(models.Model):
+    """That a member was reminded of a coming re-check (so the daily task reminds only once)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "due_on", "days_before"], name="licence_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.days_before} days before {self.due_on} for membership #{self.membership_id}"

@@ -61,6 +61,10 @@ def export_personal_data(user) -> dict[str, Any]:
             "checked_at": _iso(membership.checked_at),
             "decided_at": _iso(membership.decided_at),
             "decision_note": membership.decision_note,
+            "licence_checks": [
+                {"checked_at": _iso(c.checked_at), "licence_expiry": _iso(c.licence_expiry), "result": c.result}
+                for c in membership.licence_checks.order_by("checked_at", "pk")
+            ],
         },
         "reservations": [
             {

@@ -3,6 +3,7 @@
 - ``carsharing.reservations_tick`` every minute: expire holds, mark no-shows.
 - ``carsharing.base_load_materialise`` daily: book base-load blocks ahead.
 - ``carsharing.payments_reconcile`` hourly: catch up with Stripe.
+- ``carsharing.licence_reminders`` daily: remind members of their licence re-check.
 """
 
 from __future__ import annotations
@@ -27,3 +28,8 @@ def payments_reconcile() -> dict[str, int]:
     if not conf.payments_enabled():
         return {"synced": 0, "retried": 0}
     return services.payments_reconcile()
+
+
+@shared_task(name="carsharing.licence_reminders")
+def licence_reminders() -> int:
+    return services.licence_reminders_send()

@@ -34,3 +34,13 @@ GTFS_BUERGERBUS_FEED = _str("GTFS_BUERGERBUS_FEED", "")
 GTFS_MAX_PROBLEMS_PER_CODE = _int("GTFS_MAX_PROBLEMS_PER_CODE", 20)
 # Feed versions kept per feed after an import (older ones without bookings are deleted).
 GTFS_KEEP_VERSIONS = _int("GTFS_KEEP_VERSIONS", 3)
+
+
+def driver_medical_age() -> int:
+    """From this age a Bürgerbus driver needs a valid yearly medical check to drive."""
+    return _int("GTFS_DRIVER_MEDICAL_AGE", 65)
+
+
+def roster_warning_days() -> int:
+    """How far ahead the staff's roster warnings look (days)."""
+    return _int("GTFS_ROSTER_WARNING_DAYS", 60)

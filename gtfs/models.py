@@ -432,3 +432,74 @@ class FlexStopTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trip_id}#{self.stop_sequence} @ {self.location_id}"
+
+
+# -- Bürgerbus drivers and their duty roster ---------------------------------------------------
+class QualificationKind(models.TextChoices):
+    PASSENGER_LICENCE = "passenger_licence", "Fahrerlaubnis zur Fahrgastbeförderung"
+    MEDICAL_CHECK = "medical_check", "Medical check (yearly from GTFS_DRIVER_MEDICAL_AGE)"
+
+
+class BuergerbusDriver(models.Model):
+    """A volunteer who drives the Bürgerbus. Holds only what the rules need: a name to roster
+    and reach them, the birth date (the medical check depends on age) and, if they have one,
+    their account (for notifications)."""
+
+    name = models.CharField(max_length=120)
+    phone = models.CharField(max_length=40, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="buergerbus_driver"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DriverQualification(models.Model):
+    """A checked qualification with its last valid day; the newest check of a kind counts.
+    Rows are never edited: each check is a new row (who checked, when), so it stays traceable."""
+
+    driver = models.ForeignKey(BuergerbusDriver, on_delete=models.CASCADE, related_name="qualifications")
+    kind = models.CharField(max_length=20, choices=QualificationKind.choices)
+    valid_until = models.DateField(help_text="Last day it is valid (inclusive)")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.driver_id} until {self.valid_until}"
+
+
+class RosterEntry(models.Model):
+    """Who drives which Bürgerbus trip on which day. The trip is named by its feed and GTFS
+    ``trip_id`` (stable across feed versions). Replacing a driver keeps the old row with
+    ``replaced_at``: the roster stays traceable."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="roster")
+    trip_id = models.CharField(max_length=255)
+    service_date = models.DateField()
+    driver = models.ForeignKey(BuergerbusDriver, on_delete=models.PROTECT, related_name="roster")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["service_date", "trip_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feed", "trip_id", "service_date"],
+                condition=models.Q(replaced_at__isnull=True),
+                name="roster_one_driver_per_trip_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.driver_id} drives {self.trip_id} on {self.service_date}"

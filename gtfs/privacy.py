@@ -57,6 +57,28 @@ def export_personal_data(user) -> dict[str, Any]:
         "assisted_bookings_made_for_others": BuergerbusBooking.objects.filter(booked_by=user)
         .exclude(passenger=user)
         .count(),
+        "buergerbus_driver": _export_driver(user),
+    }
+
+
+def _export_driver(user) -> dict[str, Any] | None:
+    from .models import BuergerbusDriver
+
+    driver = BuergerbusDriver.objects.filter(user=user).first()
+    if driver is None:
+        return None
+    return {
+        "name": driver.name,
+        "phone": driver.phone,
+        "birth_date": _iso(driver.birth_date),
+        "qualifications": [
+            {"kind": q.kind, "valid_until": _iso(q.valid_until), "checked_at": _iso(q.checked_at)}
+            for q in driver.qualifications.order_by("checked_at", "pk")
+        ],
+        "roster": [
+            {"trip": e.trip_id, "service_date": _iso(e.service_date), "replaced_at": _iso(e.replaced_at)}
+            for e in driver.roster.order_by("service_date", "pk")
+        ],
     }
 
 
@@ -72,7 +94,17 @@ def erase_personal_data(user) -> dict[str, int]:
     cleared = own.filter(~Q(passenger_name="") | ~Q(passenger_phone="")).update(passenger_name="", passenger_phone="")
     # A reason is free text the person wrote: it goes too.
     own.exclude(cancel_reason="").update(cancel_reason="")
-    return {"buergerbus_bookings_cancelled": cancelled, "buergerbus_contacts_cleared": cleared}
+    # A driver's roster stays (who drove is kept traceable as "a former driver"), without the person.
+    from .models import BuergerbusDriver
+
+    drivers = BuergerbusDriver.objects.filter(user=user).update(
+        user=None, name="erased driver", phone="", birth_date=None, active=False
+    )
+    return {
+        "buergerbus_bookings_cancelled": cancelled,
+        "buergerbus_contacts_cleared": cleared,
+        "buergerbus_drivers_erased": drivers,
+    }
 
 
 def _clear_assisted_contacts(cutoff, dry_run: bool) -> int:

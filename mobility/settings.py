@@ -184,6 +184,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "carsharing-reservations-tick": {"task": "carsharing.reservations_tick", "schedule": 60},
     "carsharing-base-load": {"task": "carsharing.base_load_materialise", "schedule": 24 * 60 * 60},
     "carsharing-payments-reconcile": {"task": "carsharing.payments_reconcile", "schedule": 60 * 60},
+    # Driving licences are checked again: members reminded 30 and 7 days before (once each).
+    "carsharing-licence-reminders": {"task": "carsharing.licence_reminders", "schedule": 24 * 60 * 60},
     # Journeys: today's and tomorrow's timetables compiled ahead (a no-op when already there).
     "journeys-precompile-timetables": {"task": "journeys.precompile_timetables", "schedule": 60 * 60},
 }
@@ -261,7 +263,12 @@ SPECTACULAR_SETTINGS = {
     # No validator badge from validator.swagger.io: nothing is loaded from third parties.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RideRequestStatusEnum": "rides.models.RequestStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "RideRequestStatusEnum": "rides.models.RequestStatus",
+        "PartyRoleEnum": "rides.models.PartyRole",
+        "NoShowReportStatusEnum": "rides.models.ReportStatus",
+        "BenchRequestStatusEnum": "rides.models.BenchRequestStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.local_times_without_offset",

@@ -43,6 +43,10 @@ def load(files, stdout) -> None:
         )
         points[point.name] = point
     stdout.write(f"Meeting points: {len(points)}\n")
+    for point in points.values():
+        point.refresh_from_db()  # the code is made when a bench is first saved
+        if point.code:
+            stdout.write(f"  {point.name}: sign /bank/{point.code}/schild/ (QR code to /bank/{point.code}/)\n")
     anna, ben, carla = (_user(f"{n}@demo.lindenau.example") for n in ("anna", "ben", "carla"))
     lindenau = points.get("Mitfahrbank Lindenau")
     ahornstadt = points.get("Mitfahrbank Ahornstadt")

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import conf
+from .domain.costs import booking_price_cents, booking_within_cap
 from .domain.matching import Access, Match, RideQuery
 from .domain.roadgraph import RoadGraph, haversine_m, network_lines, zoom_tolerance_deg
 from .domain.women_only import women_only_compatible
@@ -107,6 +108,13 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
         )
     )
     rider_declares_woman = bool(request.rider_id and request.rider.declares_woman)
+    # What the riders of each matched ride already pay: a ride whose cost cap this rider's
+    # share would exceed is not offered (booking it would be refused, cost_cap_exceeded).
+    held_cents: dict[tuple[int, date], int] = {}
+    for offer_id, day, price in RideBooking.objects.filter(
+        offer_id__in=list(offers), status__in=SEAT_HOLDING
+    ).values_list("offer_id", "occurrence_date", "price_cents"):
+        held_cents[(offer_id, day)] = held_cents.get((offer_id, day), 0) + price
     point_ids = {m.pickup.label for m in matches} | {m.dropoff.label for m in matches}
     points = MeetingPoint.objects.in_bulk([p for p in point_ids if isinstance(p, int)])
     now = timezone.now().timestamp()
@@ -124,6 +132,12 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
         ):
             continue
         if match.pickup_time_s <= now:
+            continue
+        if not booking_within_cap(
+            held_prices_cents=[held_cents.get((offer.pk, day), 0)],
+            new_price_cents=booking_price_cents(cost_share_cents=offer.cost_share_cents, seats=request.seats),
+            cap_cents=offer.running_cost_cents,
+        ):
             continue
         result.append(
             RideMatch(
@@ -351,3 +365,24 @@ def bench_opt_ins_of(*, driver):
     from .models import BenchPickupOptIn
 
     return BenchPickupOptIn.objects.filter(driver=driver)
+
+
+def booking_after_ride_actions(*, booking: RideBooking, user, now: datetime | None = None) -> dict[str, bool]:
+    """What ``user`` (rider or driver of ``booking``) may still do after the ride: rate the
+    other side (once the drop-off time has passed) and report a no-show (once the pickup time
+    has passed), each once and within ``RIDES_RATING_WINDOW_DAYS``."""
+    from datetime import timedelta
+
+    from .models import NoShowReport, PartyRole, RideRating
+
+    now = now or timezone.now()
+    if booking.status != BookingStatus.CONFIRMED or user.pk not in (booking.rider_id, booking.offer.driver_id):
+        return {"rate": False, "report": False}
+    role = PartyRole.RIDER if user.pk == booking.rider_id else PartyRole.DRIVER
+    window = timedelta(days=conf.rating_window_days())
+    return {
+        "rate": booking.dropoff_time <= now <= booking.dropoff_time + window
+        and not RideRating.objects.filter(booking=booking, rater_role=role).exists(),
+        "report": booking.pickup_time <= now <= booking.pickup_time + window
+        and not NoShowReport.objects.filter(booking=booking, reporter_role=role).exists(),
+    }

@@ -62,6 +62,7 @@ MESSAGES = {
     "request_not_open": _("Diese Anfrage ist nicht mehr offen."),
     "not_a_party": _("Diese Buchung gehört nicht zu Ihnen."),
     "not_an_occurrence": _("An diesem Tag findet die Fahrt nicht statt."),
+    "women_only": _("Diese Fahrt ist nur für Frauen (nach der Angabe im Konto)."),
     "cost_share_above_cap": _(
         "Mitfahrende dürfen zusammen höchstens die Betriebskosten der Fahrt zahlen: %(cap)s (%(km)s km); "
         "das sind höchstens %(most)s pro Platz."
@@ -72,10 +73,20 @@ MESSAGES = {
     ),
     "bench_busy": _("Hier warten schon mehrere Menschen auf eine Mitfahrt. Bitte versuchen Sie es gleich noch einmal."),
     "bench_destination_invalid": _("Bitte wählen Sie ein Ziel."),
+    "bench_request_taken": _("Jemand anderes nimmt die Person schon mit. Danke trotzdem!"),
+    "bench_request_closed": _("An der Bank wartet niemand mehr."),
     # car-sharing
     "not_a_member": _("Carsharing ist nur für Mitglieder. Sie können die Mitgliedschaft beantragen."),
     "vehicle_unavailable": _("Das Fahrzeug ist in dieser Zeit schon reserviert."),
     "reservation_not_found": _("Diese Reservierung gibt es nicht."),
+    "licence_expired": _(
+        "Ihr Führerschein ist abgelaufen (oder läuft vor dem Ende dieser Buchung ab). "
+        "Bitte lassen Sie den neuen im Rathaus prüfen."
+    ),
+    "licence_recheck_due": _(
+        "Ihr Führerschein muss vor dem %(due)s noch einmal im Rathaus geprüft werden. "
+        "Buchungen ab diesem Tag sind nach der Prüfung wieder möglich."
+    ),
     # general
     "validation_error": _("Bitte prüfen Sie Ihre Eingaben."),
     "ondemand_outside_zone": _("Der Rufbus fährt nicht zwischen diesen beiden Orten."),

@@ -50,6 +50,38 @@ class VerifyEmailForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
 
 
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Wie war die Fahrt?"),
+        choices=[
+            (5, _("5 – sehr gut")),
+            (4, _("4 – gut")),
+            (3, _("3 – in Ordnung")),
+            (2, _("2 – nicht gut")),
+            (1, _("1 – schlecht")),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Bitte wählen Sie eine Bewertung.")},
+    )
+    text = forms.CharField(
+        label=_("Ein paar Worte (freiwillig)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Andere sehen nur den Durchschnitt aus mindestens drei Bewertungen, nie Ihren Text."),
+    )
+
+
+class NoShowForm(forms.Form):
+    note = forms.CharField(
+        label=_("Was ist passiert? (freiwillig)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class WomenOptionForm(forms.Form):
     declares_woman = forms.BooleanField(
         label=_("Ich bin eine Frau (Selbstauskunft)"),

@@ -22,6 +22,9 @@ TEXTS = {
     "ride_rated": _("Sie haben eine neue Bewertung für eine Mitfahrt."),
     "account_suspended": _("Ihr Konto wurde gesperrt."),
     "account_reinstated": _("Ihr Konto ist wieder freigeschaltet."),
+    "carsharing.licence_recheck_due": _("Bitte lassen Sie Ihren Führerschein bald im Rathaus erneut prüfen."),
+    "carsharing.licence_checked": _("Ihr Führerschein wurde geprüft."),
+    "buergerbus_duty_assigned": _("Sie sind für eine Bürgerbus-Fahrt eingeteilt."),
     "carsharing.membership_decided": _("Über Ihren Carsharing-Antrag wurde entschieden."),
     "carsharing.reservation_confirmed": _("Ihre Carsharing-Reservierung ist bestätigt."),
     "carsharing.reservation_preempted": _(
@@ -47,6 +50,8 @@ def notification_link(kind: str, payload: dict) -> str:
 
     if kind in {"ride_booking_requested", "ride_requests_waiting", "ride_booking_lapsed"} and payload.get("offer"):
         return reverse("web:offer_detail", args=[payload["offer"]])
+    if kind == "bench_request" and payload.get("bench_request"):
+        return reverse("web:bench_request_for_driver", args=[payload["bench_request"]])
     if kind.startswith("carsharing.") and payload.get("reservation"):
         return reverse("web:carsharing_reservation", args=[payload["reservation"]])
     if kind.startswith(("buergerbus_", "ride_booking_")):

@@ -21,6 +21,8 @@ urlpatterns = [
     path("meine-fahrten/buergerbus/<int:pk>/stornieren/", trips.buergerbus_cancel, name="buergerbus_cancel"),
     path("meine-fahrten/mitfahrt/<int:pk>/stornieren/", trips.ride_booking_cancel, name="ride_booking_cancel"),
     path("meine-fahrten/rufbus/<int:pk>/stornieren/", trips.ondemand_cancel, name="ondemand_cancel"),
+    path("meine-fahrten/mitfahrt/<int:pk>/bewerten/", trips.ride_booking_rate, name="ride_booking_rate"),
+    path("meine-fahrten/mitfahrt/<int:pk>/nicht-erschienen/", trips.ride_booking_no_show, name="ride_booking_no_show"),
     path("fahrt-anbieten/", offers.offer_create, name="offer_create"),
     path("meine-angebote/<int:pk>/", offers.offer_detail, name="offer_detail"),
     path("meine-angebote/<int:pk>/absagen/", offers.offer_cancel, name="offer_cancel"),
@@ -29,6 +31,7 @@ urlpatterns = [
     # the Mitfahrbank: the page behind a bench's QR code, no account needed
     path("bank/<str:code>/", bench.bench_page, name="bench"),
     path("bank/<str:code>/schild/", bench.bench_sign, name="bench_sign"),
+    path("bank-anfragen/<int:pk>/", bench.bench_request_for_driver, name="bench_request_for_driver"),
     path("bank/<str:code>/anfrage/<str:token>/", bench.bench_request_page, name="bench_request"),
     path("bank/<str:code>/anfrage/<str:token>/status/", bench.bench_request_status, name="bench_request_status"),
     path("bank/<str:code>/anfrage/<str:token>/abbrechen/", bench.bench_request_cancel, name="bench_request_cancel"),

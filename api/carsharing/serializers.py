@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import latitude, longitude
@@ -9,6 +10,7 @@ from api.validators import validate_supported_date, validate_supported_month
 from carsharing.models import (
     BaseLoadBlock,
     DefectReport,
+    LicenceCheck,
     Membership,
     PaymentRecord,
     Propulsion,
@@ -383,3 +385,35 @@ class CardOutput(serializers.Serializer):
 class WebhookOutput(serializers.Serializer):
     received = serializers.BooleanField()
     duplicate = serializers.BooleanField()
+
+
+# --- licence re-checks ---------------------------------------------------------------------------
+class LicenceRecheckInput(serializers.Serializer):
+    licence_expiry = serializers.DateField(
+        help_text="The expiry date on the licence staff looked at", validators=[validate_supported_date]
+    )
+    note = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+
+class LicenceCheckOutput(serializers.ModelSerializer):
+    next_check_due = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LicenceCheck
+        fields = ["id", "membership", "checked_by", "checked_at", "licence_expiry", "result", "note", "next_check_due"]
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_next_check_due(self, check):
+        from carsharing.services.licence_checks import recheck_due_on
+
+        return None if check.result == "expired" else recheck_due_on(check.membership).isoformat()
+
+
+class LicenceCheckDueOutput(serializers.Serializer):
+    membership = serializers.IntegerField(source="membership.pk")
+    user = serializers.IntegerField(source="membership.user_id")
+    name = serializers.CharField(source="membership.user.display_name")
+    licence_expiry = serializers.DateField(source="membership.licence_expiry")
+    last_checked_at = serializers.DateTimeField(source="membership.checked_at", allow_null=True)
+    due_on = serializers.DateField()
+    reason = serializers.ChoiceField(choices=["recheck", "licence_expires"])

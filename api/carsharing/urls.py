@@ -24,6 +24,8 @@ urlpatterns = [
     path(
         f"{P}memberships/<int:pk>/decision/", v.MembershipDecisionView.as_view(), name="carsharing-membership-decision"
     ),
+    path(f"{P}licence-checks/due/", v.LicenceChecksDueView.as_view(), name="carsharing-licence-checks-due"),
+    path(f"{P}memberships/<int:pk>/licence-check/", v.LicenceRecheckView.as_view(), name="carsharing-licence-recheck"),
     path(f"{P}reservations/", v.ReservationListView.as_view(), name="carsharing-reservations"),
     path(f"{P}reservations/<int:pk>/", v.ReservationDetailView.as_view(), name="carsharing-reservation-detail"),
     path(

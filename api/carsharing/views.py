@@ -554,3 +554,40 @@ class StripeWebhookView(APIView):
     def post(self, request):
         first = services.webhook_receive(payload=request.body, signature=request.headers.get("Stripe-Signature"))
         return Response({"received": True, "duplicate": not first})
+
+
+# --- licence re-checks (StVG § 21) ------------------------------------------------------------
+class LicenceChecksDueView(APIView):
+    """Staff work list: members whose licence re-check is due within ``?days=`` (default
+    ``CARSHARING_LICENCE_WORKLIST_DAYS``) or overdue, or whose licence expires before; soonest
+    first. Every member listed is written to the access log."""
+
+    permission_classes = [IsTownStaff]
+
+    @extend_schema(responses={200: s.LicenceCheckDueOutput(many=True), **error_responses(400, 401, 403)})
+    def get(self, request):
+        raw = request.query_params.get("days")
+        if raw is not None and not (raw.isdigit() and int(raw) <= 366):
+            raise ValidationFailed("days must be 0 to 366.", code="invalid_days", fields={"days": [raw]})
+        due = services.licence_checks_due(within_days=int(raw) if raw is not None else None)
+        audit_personal_data_views(
+            request,
+            [item.membership.user for item in due],
+            what="membership licence",
+            default_reason="licence re-check",
+        )
+        return Response(s.LicenceCheckDueOutput(due, many=True).data)
+
+
+class LicenceRecheckView(APIView):
+    permission_classes = [IsTownStaff]
+
+    @extend_schema(
+        request=s.LicenceRecheckInput, responses={201: s.LicenceCheckOutput, **error_responses(400, 401, 403, 404)}
+    )
+    def post(self, request, pk: int):
+        """Staff checked the member's licence again (with the expiry they saw); audited."""
+        data = s.LicenceRecheckInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        check = services.licence_recheck(staff=request.user, membership_id=pk, **data.validated_data)
+        return Response(s.LicenceCheckOutput(check).data, status=status.HTTP_201_CREATED)

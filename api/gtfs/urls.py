@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import drivers, views
 
 urlpatterns = [
     path("gtfs/feeds/", views.FeedListView.as_view(), name="gtfs-feed-list"),
@@ -14,6 +14,14 @@ urlpatterns = [
     path("gtfs/imports/<int:pk>/", views.ImportDetailView.as_view(), name="gtfs-import-detail"),
     path("gtfs/buergerbus/gtfs.zip", views.BuergerbusExportView.as_view(), name="gtfs-buergerbus-export"),
     path("gtfs/buergerbus/stops/", views.BBStopCreateView.as_view(), name="buergerbus-stop-list"),
+    path("gtfs/buergerbus/drivers/", drivers.DriverListView.as_view(), name="buergerbus-driver-list"),
+    path(
+        "gtfs/buergerbus/drivers/<int:pk>/qualifications/",
+        drivers.DriverQualificationView.as_view(),
+        name="buergerbus-driver-qualifications",
+    ),
+    path("gtfs/buergerbus/roster/", drivers.RosterView.as_view(), name="buergerbus-roster"),
+    path("gtfs/buergerbus/roster/warnings/", drivers.RosterWarningsView.as_view(), name="buergerbus-roster-warnings"),
     path("gtfs/buergerbus/stops/<int:pk>/", views.BBStopDetailView.as_view(), name="buergerbus-stop-detail"),
     path(
         "gtfs/buergerbus/booking-rules/", views.BBBookingRuleCreateView.as_view(), name="buergerbus-booking-rule-list"

@@ -8,7 +8,7 @@ other's exact pickup and contact details.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import latitude, longitude
@@ -18,6 +18,7 @@ from rides.domain.recurrence import mask_weekdays
 from rides.models import (
     BenchPickupOptIn,
     BenchRequest,
+    BenchRequestStatus,
     BookingStatus,
     MeetingPoint,
     MeetingPointKind,
@@ -109,10 +110,13 @@ class RequiredReasonSerializer(serializers.Serializer):
 # -- output -------------------------------------------------------------------------------------
 class MeetingPointSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=MeetingPointKind.choices)
+    code = serializers.CharField(
+        allow_null=True, read_only=True, help_text="A Mitfahrbank's short code: its page is /bank/<code>/ (public)"
+    )
 
     class Meta:
         model = MeetingPoint
-        fields = ["id", "name", "kind", "lat", "lon"]
+        fields = ["id", "name", "kind", "lat", "lon", "code"]
 
 
 class PlaceSerializer(serializers.Serializer):
@@ -283,6 +287,11 @@ class RequestWithMatchesSerializer(RequestSerializer):
         return MatchSerializer(self.context["matches"], many=True, context=self.context).data
 
 
+class RatingSummarySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+
+
 class BookingSerializer(serializers.ModelSerializer):
     """A booking for one of its two parties; exact places and contacts once confirmed."""
 
@@ -324,12 +333,7 @@ class BookingSerializer(serializers.ModelSerializer):
         help_text="The other side's ratings: the average only over at least RIDES_RATING_MIN_COUNT ratings"
     )
 
-    @extend_schema_field(
-        inline_serializer(
-            "RatingSummary",
-            {"count": serializers.IntegerField(), "average": serializers.FloatField(allow_null=True)},
-        )
-    )
+    @extend_schema_field(RatingSummarySerializer)
     def get_other_party_rating(self, booking: RideBooking) -> dict:
         other = booking.offer.driver if self._is_rider(booking) else booking.rider
         summary = rating_summary(user=other)
@@ -429,11 +433,6 @@ class ReportDecisionInput(serializers.Serializer):
     upheld = serializers.BooleanField()
 
 
-class RatingSummarySerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    average = serializers.FloatField(allow_null=True)
-
-
 class TrustProfileSerializer(serializers.Serializer):
     user = serializers.IntegerField()
     is_active = serializers.BooleanField()
@@ -469,7 +468,7 @@ class BenchRequestSerializer(serializers.ModelSerializer):
     def get_destination(self, item) -> str:
         return item.destination.name
 
-    @extend_schema_field(serializers.ChoiceField(choices=["waiting", "accepted", "cancelled", "expired"]))
+    @extend_schema_field(serializers.ChoiceField(choices=BenchRequestStatus.choices))
     def get_status(self, item) -> str:
         from rides.services import bench_request_status
 

@@ -34,6 +34,7 @@ from .fleet import (
     vehicle_type_create,
     vehicle_update,
 )
+from .licence_checks import licence_checks_due, licence_recheck, licence_reminders_send
 from .memberships import membership_apply, membership_decide
 from .reservations import (
     quote,
@@ -49,6 +50,9 @@ from .reservations import (
 from .webhooks import webhook_receive
 
 __all__ = [
+    "licence_checks_due",
+    "licence_recheck",
+    "licence_reminders_send",
     "base_load_block_add",
     "base_load_block_create",
     "base_load_materialise",

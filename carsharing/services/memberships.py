@@ -74,6 +74,10 @@ def membership_decide(
     membership.decided_at = now
     membership.decision_note = note
     membership.save()
+    if approve:
+        from .licence_checks import record_approval_check
+
+        record_approval_check(membership, staff=staff, now=now)
     user = membership.user
     user.is_member = approve
     user.save(update_fields=["is_member"])
@@ -81,13 +85,11 @@ def membership_decide(
     return membership
 
 
-def check_member_may_book(user: User, end: datetime) -> None:
+def check_member_may_book(user: User, end: datetime, *, start: datetime | None = None) -> None:
+    """Only approved members with a valid licence, checked recently enough (``licence_checks``)."""
+    from .licence_checks import check_may_book
+
     membership = Membership.objects.filter(user=user).first()
     if not user.is_member or membership is None or membership.status != MembershipStatus.APPROVED:
         raise Forbidden("Only approved car-sharing members may book.", code="not_a_member")
-    if membership.licence_expiry < timezone.localtime(end).date():
-        raise Forbidden(
-            "Your driving licence has expired (or expires before the end of this booking); "
-            "please have the new one checked.",
-            code="licence_expired",
-        )
+    check_may_book(membership, start=start or end, end=end)

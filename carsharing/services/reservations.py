@@ -84,7 +84,7 @@ def reservation_create(
         except policy.PolicyViolation as exc:
             shared.raise_policy(exc)
     if kind == ReservationKind.MEMBER:
-        memberships.check_member_may_book(user, end)
+        memberships.check_member_may_book(user, end, start=start)
         if conf.payments_enabled():
             billing = Billing.CARD
         elif conf.payments_fallback() == "refuse":
@@ -348,6 +348,10 @@ def reservation_check_in(
             raise Conflict("Too early to check in.", code="too_early")
         if now >= reservation.end:
             raise Conflict("The reservation is over.", code="reservation_over")
+        if reservation.kind == ReservationKind.MEMBER:  # an expired licence or overdue re-check blocks at once
+            from .licence_checks import check_may_drive
+
+            check_may_drive(reservation.user, now=now)
         reservation.checked_in_at = now
         reservation.odometer_start_km = odometer_km if odometer_km is not None else reservation.vehicle.odometer_km
         reservation.save()

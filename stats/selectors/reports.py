@@ -24,13 +24,14 @@ from ..domain.disclosure import coarsen_mask
 from ..domain.heatmap import HOURS_PER_WEEK, booked_minutes_per_hour, hour_of_week_label, local_hour_of_week
 from ..domain.periods import PERIODS, count_periods, period_start, periods_between
 from ..domain.tables import Ratio, TableSpec, anonymised_table, protection_mask
-from . import buergerbus, carsharing, rides, searches
+from . import benches, buergerbus, carsharing, rides, searches
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "carsharing": ("none", "vehicle", "station", "hour_of_week"),
     "rides": ("none", "hour_of_week"),
     "buergerbus": ("none", "line", "trip"),
     "searches": ("none", "zone_pair"),
+    "benches": ("none", "bench"),
 }
 COLUMN_NAMES = {
     "vehicle": "vehicle",
@@ -39,6 +40,7 @@ COLUMN_NAMES = {
     "line": "line",
     "trip": "trip",
     "zone_pair": "zones",
+    "bench": "bench",
 }
 
 CARSHARING_SPEC = TableSpec(
@@ -61,6 +63,7 @@ HEATMAP_SPEC = TableSpec(
 RIDES_SPEC = TableSpec(counts=("offers", "requests", "matches", "seats_booked"), sums=("shared_km",), weight="matches")
 BUERGERBUS_SPEC = TableSpec(counts=("bookings", "seats"), weight="bookings")
 SEARCHES_SPEC = TableSpec(counts=("searches", "unmet"), weight="searches")
+BENCHES_SPEC = TableSpec(counts=("bench_requests", "served"), weight="bench_requests")
 
 
 @dataclass(frozen=True)
@@ -345,11 +348,23 @@ def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataF
     return _linked_table(q, cells, SEARCHES_SPEC, labels, {}, {}, periods)
 
 
+def _benches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+    """Mitfahrbank requests and how many were served, by bench or in total."""
+    tz = _tz()
+    periods = periods_between(q.first, q.last, q.period, tz)
+    progress("aggregating bench requests")
+    cells = benches.bench_cells(start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, tz=tz)
+    labels = _unique_labels(benches.bench_labels(set(cells["key"].dropna().astype(int))))
+    progress("suppressing small cells")
+    return _linked_table(q, cells, BENCHES_SPEC, labels, {}, {}, periods)
+
+
 BUILDERS = {
     "carsharing": _carsharing_table,
     "rides": _rides_table,
     "buergerbus": _buergerbus_table,
     "searches": _searches_table,
+    "benches": _benches_table,
 }
 
 

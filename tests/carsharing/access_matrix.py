@@ -190,6 +190,15 @@ ROWS = [
         kwargs=lambda ctx: {"pk": ctx.membership.pk},
         data=lambda ctx: {"approve": True},
     ),
+    Endpoint("GET", "carsharing-licence-checks-due", STAFF_ONLY, setup=member),
+    Endpoint(
+        "POST",
+        "carsharing-licence-recheck",
+        {**STAFF_ONLY, "staff": 201, "operator": 201},
+        setup=lambda ctx: (member(ctx), ctx.objects.update(membership=ctx.alice.carsharing_membership)),
+        kwargs=lambda ctx: {"pk": ctx.membership.pk},
+        data=lambda ctx: {"licence_expiry": (date.today() + timedelta(days=900)).isoformat()},
+    ),
     Endpoint("GET", "carsharing-reservations", SIGNED_IN, setup=reservation, check=_hides_alices),
     Endpoint(
         "POST",

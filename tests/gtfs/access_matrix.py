@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -78,6 +78,13 @@ def timetable(ctx) -> None:
     )
 
 
+def _driver(ctx) -> None:
+    from gtfs import drivers
+
+    timetable(ctx)
+    ctx.objects["driver"] = drivers.driver_create(name="Anke Vogt", birth_date=date(1970, 1, 1))
+
+
 def _booking_body(ctx) -> dict:
     return {"trip": ctx.trip.pk, "date": ctx.day.isoformat(), "from_stop": ctx.stops[0].pk, "to_stop": ctx.stops[1].pk}
 
@@ -120,6 +127,25 @@ ROWS: list[Endpoint] = [
         data=lambda ctx: {"file": SimpleUploadedFile("feed.zip", _zip(), "application/zip"), "name": "Test"},
     ),
     Endpoint("GET", "gtfs-import-detail", OPERATOR_ONLY, setup=timetable, kwargs=lambda ctx: {"pk": ctx.record.pk}),
+    Endpoint("GET", "buergerbus-driver-list", STAFF_ONLY, setup=_driver),
+    Endpoint("POST", "buergerbus-driver-list", STAFF_CREATES, data=lambda ctx: {"name": "Hans Berger"}),
+    Endpoint(
+        "POST",
+        "buergerbus-driver-qualifications",
+        STAFF_CREATES,
+        setup=_driver,
+        kwargs=lambda ctx: {"pk": ctx.driver.pk},
+        data=lambda ctx: {"kind": "passenger_licence", "valid_until": "2030-01-01"},
+    ),
+    Endpoint("GET", "buergerbus-roster", STAFF_ONLY, setup=_driver),
+    Endpoint(
+        "POST",
+        "buergerbus-roster",
+        STAFF_CREATES,
+        setup=_driver,
+        data=lambda ctx: {"trip": ctx.trip.pk, "service_date": ctx.day.isoformat(), "driver": ctx.driver.pk},
+    ),
+    Endpoint("GET", "buergerbus-roster-warnings", STAFF_ONLY, setup=_driver),
     Endpoint("POST", "buergerbus-stop-list", STAFF_CREATES, data=lambda ctx: {"name": "Post", "lat": 48.9, "lon": 8.8}),
     Endpoint(
         "PATCH",

@@ -113,9 +113,14 @@ def test_a_seat_sold_twice_on_one_ride_may_not_raise_the_sum_above_the_cap(graph
     with pytest.raises(Conflict) as refused:
         services.booking_create(rider=second, request_id=second_request.pk, offer_id=offer.pk, occurrence_date=day)
     assert refused.value.code == "cost_cap_exceeded" and "0,62 €" in refused.value.message
+    # the search does not offer the ride at the cap to the second rider any more
+    from rides.selectors import request_matches
+
+    assert [m.offer.pk for m in request_matches(request=second_request)] == []
     assert list(RideBooking.objects.filter(offer=offer).values_list("rider_id", flat=True)) == [first.pk]
     # once the first rider cancels, the money is free again
     services.booking_cancel(user=first, booking_id=booking.pk, reason="plans changed")
+    assert [m.offer.pk for m in request_matches(request=second_request)] == [offer.pk]
     again = services.booking_create(rider=second, request_id=second_request.pk, offer_id=offer.pk, occurrence_date=day)
     assert again.price_cents == 62
 

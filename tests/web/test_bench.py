@@ -135,3 +135,46 @@ def test_bench_refuses_unknown_places_and_too_many_waiting(demo, settings):
     )
     item.refresh_from_db()
     assert item.status == "cancelled"
+
+
+def test_the_demo_command_names_every_bench_sign(db, tmp_path, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    import journeys.conf
+    import journeys.timetable_store as store
+
+    settings.JOURNEYS_TIMETABLE_DIR = str(tmp_path / "timetables")
+    journeys.conf.JOURNEYS_TIMETABLE_DIR = str(tmp_path / "timetables")
+    store._cache = None
+    out = StringIO()
+    try:
+        call_command("demo", "--out", str(tmp_path / "demo"), stdout=out)
+    finally:
+        store._cache = None
+    lindenau = MeetingPoint.objects.get(name="Mitfahrbank Lindenau")
+    assert f"Mitfahrbank Lindenau: sign /bank/{lindenau.code}/schild/" in out.getvalue()
+    assert Client().get(f"/bank/{lindenau.code}/schild/").status_code == 200
+
+
+def test_a_told_driver_takes_the_person_in_the_web_app(demo):
+    from tests.web.conftest import demo_browser
+
+    lindenau, ahornstadt = _benches()
+    anna = User.objects.get(email="anna@demo.lindenau.example")
+    ride_services.bench_opt_in(driver=anna, bench_id=lindenau.pk)
+    item = ride_services.bench_request_create(code=lindenau.code, destination_id=ahornstadt.pk)
+    note = Notification.objects.get(user=anna, kind="bench_request")
+    browser = demo_browser("anna@demo.lindenau.example")
+    listing = browser.get("/nachrichten/").content.decode()
+    assert f'href="/bank-anfragen/{item.pk}/"' in listing and note.payload["bench_request"] == item.pk
+    page = browser.get(f"/bank-anfragen/{item.pk}/")
+    assert "An der Mitfahrbank Lindenau wartet jemand auf eine Mitfahrt nach Mitfahrbank Ahornstadt." in page_text(page)
+    response = post_form(browser, f"/bank-anfragen/{item.pk}/", {"eta_minutes": "5"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "accepted" and item.accepted_by == anna
+    assert "Sie haben zugesagt." in page_text(browser.get(f"/bank-anfragen/{item.pk}/"))
+    # someone who was not told does not see it
+    assert demo_browser("ben@demo.lindenau.example").get(f"/bank-anfragen/{item.pk}/").status_code == 404

@@ -80,7 +80,7 @@ def test_exports_are_the_anonymised_tables():
     client = signed_in(UserFactory(is_operator=True))
     html = client.get("/betrieb/").content.decode()
     links = re.findall(r'href="(/betrieb/export/\?[^"]+)"', html)
-    assert len(links) == 4 * 3  # four sections, CSV/XLSX/Parquet
+    assert len(links) == 5 * 3  # five sections (with the Mitfahrbank), CSV/XLSX/Parquet
     csv_link = next(link.replace("&amp;", "&") for link in links if "section=searches" in link and "format=csv" in link)
     response = client.get(csv_link)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")

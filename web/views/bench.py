@@ -7,6 +7,7 @@ import contextlib
 
 import segno
 from django import forms as django_forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from rides import services as ride_services
 from rides.models import BenchRequest
 
 from ..errors import add_domain_error
+from .base import personal
 
 
 class BenchRequestForm(django_forms.Form):
@@ -110,3 +112,36 @@ def bench_sign(request: HttpRequest, code: str) -> HttpResponse:
     svg = qr.svg_inline(scale=10, border=2, dark="#000", light="#fff", omitsize=True)
     context = {"bench": bench, "url": url, "qr_svg": mark_safe(svg), "window": ride_conf.bench_window_minutes()}  # noqa: S308 (segno's own SVG)
     return render(request, "web/bench/sign.html", context)
+
+
+class BenchAcceptForm(django_forms.Form):
+    eta_minutes = django_forms.TypedChoiceField(
+        label=_("In wie vielen Minuten sind Sie dort?"),
+        choices=[(m, m) for m in (2, 5, 10, 15, 20, 30)],
+        coerce=int,
+        initial=10,
+    )
+
+
+@personal
+@require_http_methods(["GET", "POST"])
+def bench_request_for_driver(request: HttpRequest, pk: int) -> HttpResponse:
+    """A driver who was told about someone waiting at a bench takes them (the first one wins)."""
+    item = BenchRequest.objects.select_related("bench", "destination").filter(pk=pk).first()
+    if item is None or request.user.pk not in item.notified_drivers:
+        raise Http404
+    form = BenchAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ride_services.bench_request_accept(
+                driver=request.user, request_id=item.pk, eta_minutes=form.cleaned_data["eta_minutes"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Danke! Die Person an der Bank sieht jetzt, dass Sie kommen."))
+            return redirect("web:bench_request_for_driver", pk=item.pk)
+        item.refresh_from_db()
+    status = ride_services.bench_request_status(item)
+    context = {"item": item, "status": status, "form": form, "mine": item.accepted_by_id == request.user.pk}
+    return render(request, "web/bench/driver.html", context, status=400 if form.errors else 200)

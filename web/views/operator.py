@@ -40,6 +40,7 @@ SECTION_LABELS = {
     "buergerbus": _("Bürgerbus"),
     "rides": _("Mitfahren"),
     "searches": _("Suchen und unerfüllte Nachfrage"),
+    "benches": _("Mitfahrbänke: Anfragen und vermittelte Mitfahrten"),
 }
 CHART_LABELS = {
     "monthly-trend": _("Entwicklung je Monat"),

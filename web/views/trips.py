@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -82,21 +83,33 @@ def _trip_entries(user) -> list[dict]:
                 "ref": f"RB-{booking.pk}",
             }
         )
-    for booking in ride_selectors.bookings_for_user(user=user).filter(rider=user):
+    now = timezone.now()
+    for booking in ride_selectors.bookings_for_user(user=user).filter(Q(rider=user) | Q(offer__driver=user)):
+        if booking.offer.driver_id == user.pk and booking.status != "confirmed":
+            continue  # the driver's side lists only rides that took place with this rider
         view = ride_booking_view(booking, user=user)
+        after = ride_selectors.booking_after_ride_actions(booking=booking, user=user, now=now)
+        as_driver = booking.offer.driver_id == user.pk
+        if as_driver and booking.pickup_time > now:
+            continue  # upcoming rides the person drives are under "Fahrten, die ich anbiete"
         entries.append(
             {
                 "kind": "ride",
                 "when": booking.pickup_time,
-                "title": _("Mitfahrt"),
+                "title": _("Mitfahrt bei Ihnen") if as_driver else _("Mitfahrt"),
+                "rate_url": reverse("web:ride_booking_rate", args=[booking.pk]) if after["rate"] else "",
+                "report_url": reverse("web:ride_booking_no_show", args=[booking.pk]) if after["report"] else "",
                 "route": _("%(a)s → %(b)s") % {"a": view.pickup, "b": view.dropoff},
                 "exact": view.pickup_exact,
                 "seats": booking.seats,
                 "status_css": view.status_css,
                 "status": view.status_label,
                 "contact": (view.other_name, view.other_phone) if view.other_name else None,
+                "contact_label": _("Mitfahrer/in:") if as_driver else _("Fahrer/in:"),
                 "reason": booking.cancel_reason,
-                "cancel_url": f"/meine-fahrten/mitfahrt/{booking.pk}/stornieren/" if view.can_cancel else "",
+                "cancel_url": f"/meine-fahrten/mitfahrt/{booking.pk}/stornieren/"
+                if view.can_cancel and not as_driver
+                else "",
                 "ref": f"MF-{booking.pk}",
             }
         )
@@ -250,3 +263,60 @@ def ondemand_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _party_booking(request: HttpRequest, pk: int):
+    booking = ride_selectors.bookings_for_user(user=request.user).filter(pk=pk).first()
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def _ride_label(booking, user) -> str:
+    view = ride_booking_view(booking, user=user)
+    return _("Mitfahrt am %(when)s: %(a)s → %(b)s") % {
+        "when": timezone.localtime(booking.pickup_time).strftime("%d.%m.%Y %H:%M"),
+        "a": view.pickup,
+        "b": view.dropoff,
+    }
+
+
+@personal
+@require_http_methods(["GET", "POST"])
+def ride_booking_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """After a ride: rate the other side 1–5 with an optional short text (others see only averages)."""
+    booking = _party_booking(request, pk)
+    form = forms.RatingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ride_services.rating_create(
+                user=request.user,
+                booking_id=booking.pk,
+                score=int(form.cleaned_data["score"]),
+                text=form.cleaned_data.get("text") or "",
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Danke für Ihre Bewertung!"))
+            return redirect("web:my_trips")
+    context = {"form": form, "nav": "trips", "what": _ride_label(booking, request.user)}
+    return render(request, "web/trips/rate.html", context, status=400 if form.errors else 200)
+
+
+@personal
+@require_http_methods(["GET", "POST"])
+def ride_booking_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report that the other side did not come; the operator looks at every report."""
+    booking = _party_booking(request, pk)
+    form = forms.NoShowForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ride_services.no_show_report(user=request.user, booking_id=booking.pk, note=form.cleaned_data["note"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Danke. Die Betreiberin sieht sich Ihre Meldung an."))
+            return redirect("web:my_trips")
+    context = {"form": form, "nav": "trips", "what": _ride_label(booking, request.user)}
+    return render(request, "web/trips/no_show.html", context, status=400 if form.errors else 200)

@@ -16,7 +16,7 @@ from stats.domain.periods import PERIODS
 from stats.exporters import FORMATS, render
 from stats.selectors.reports import SECTIONS, report_build, report_query
 
-STEPS = {"carsharing": 3, "rides": 2, "buergerbus": 2, "searches": 2}
+STEPS = {"carsharing": 3, "rides": 2, "buergerbus": 2, "searches": 2, "benches": 2}
 
 
 def _date(text: str) -> date:
