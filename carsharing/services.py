@@ -77,10 +77,11 @@ def _grid() -> int:
 
 
 def _raise_policy(exc: policy.PolicyViolation) -> None:
-    fields = {exc.field: [exc.message]} if exc.field else {}
-    if exc.code == "invalid_transition":
-        raise Conflict(exc.message, code=exc.code, fields=fields) from exc
-    raise ValidationFailed(exc.message, code=exc.code, fields=fields) from exc
+    error_class = Conflict if exc.code == "invalid_transition" else ValidationFailed
+    error = error_class(exc.template, code=exc.code, params=exc.params)
+    if exc.field:
+        error.fields = {exc.field: [error.message]}
+    raise error from exc
 
 
 def _transition(reservation: Reservation, target: str) -> None:
@@ -1071,7 +1072,9 @@ def base_load_block_create(*, operator, **fields: Any) -> BaseLoadBlock:
     for name in ("start_time", "end_time"):
         value = fields[name]
         if value.minute % grid or value.second or value.microsecond:
-            raise ValidationFailed(f"{name} must lie on the grid.", code="off_grid", fields={name: ["grid"]})
+            raise ValidationFailed(
+                "%(name)s must lie on the grid.", code="off_grid", fields={name: ["grid"]}, params={"name": name}
+            )
     if fields.get("valid_until") and fields["valid_until"] < fields["valid_from"]:
         raise ValidationFailed(
             "valid_until is before valid_from.", code="invalid_window", fields={"valid_until": ["before"]}
@@ -1170,7 +1173,8 @@ def reservation_release(
         notice = timedelta(hours=conf.get("CARSHARING_RELEASE_NOTICE_HOURS"))
         if start < now + notice:
             raise Conflict(
-                f"Hours can be released at least {conf.get('CARSHARING_RELEASE_NOTICE_HOURS')} hours ahead.",
+                "Hours can be released at least %(hours)s hours ahead.",
+                params={"hours": conf.get("CARSHARING_RELEASE_NOTICE_HOURS")},
                 code="release_too_late",
             )
         original_end = reservation.end

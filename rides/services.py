@@ -177,7 +177,8 @@ def _snap(graph: RoadGraph, lat: float, lon: float, field: str) -> int:
     node, distance = graph.nearest_node(lat, lon)
     if distance > conf.max_snap_m():
         raise Unprocessable(
-            f"This place is {distance:.0f} m from the nearest road of the ride-sharing area.",
+            "This place is %(distance)s m from the nearest road of the ride-sharing area.",
+            params={"distance": f"{distance:.0f}"},
             code="outside_road_network",
             fields={field: ["Outside the area served by ride-sharing."]},
         )
@@ -461,7 +462,9 @@ def booking_accept(*, driver, booking_id: int) -> RideBooking:
     """The driver confirms; both parties now see each other's exact pickup and contact."""
     booking = _booking_for_driver(driver, booking_id)
     if booking.status != BookingStatus.REQUESTED:
-        raise Conflict(f"The booking is {booking.status}.", code="booking_not_pending")
+        raise Conflict(
+            "The booking is %(status)s.", code="booking_not_pending", params={"status": booking.get_status_display()}
+        )
     booking.status = BookingStatus.CONFIRMED
     booking.save(update_fields=["status", "updated_at"])
     if booking.request_id:
@@ -476,7 +479,9 @@ def booking_decline(*, driver, booking_id: int, reason: str = "") -> RideBooking
     """The driver declines a pending request; its seats are free again."""
     booking = _booking_for_driver(driver, booking_id)
     if booking.status != BookingStatus.REQUESTED:
-        raise Conflict(f"The booking is {booking.status}.", code="booking_not_pending")
+        raise Conflict(
+            "The booking is %(status)s.", code="booking_not_pending", params={"status": booking.get_status_display()}
+        )
     booking.status = BookingStatus.DECLINED
     booking.cancel_reason = (reason or "").strip()[:300]
     booking.save(update_fields=["status", "cancel_reason", "updated_at"])
@@ -495,7 +500,9 @@ def booking_cancel(*, user, booking_id: int, reason: str) -> RideBooking:
     if booking is None or user.pk not in (booking.rider_id, booking.offer.driver_id):
         raise NotFound("No such booking.", code="booking_not_found")
     if booking.status not in SEAT_HOLDING:
-        raise Conflict(f"The booking is {booking.status}.", code="booking_not_active")
+        raise Conflict(
+            "The booking is %(status)s.", code="booking_not_active", params={"status": booking.get_status_display()}
+        )
     booking.status = BookingStatus.CANCELLED
     booking.cancel_reason = reason[:300]
     booking.cancelled_by = user

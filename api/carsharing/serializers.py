@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.validators import validate_supported_date, validate_supported_month
@@ -117,9 +118,9 @@ class WindowQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": "must be after start"})
+            raise serializers.ValidationError({"end": _("must be after start")})
         if (attrs["end"] - attrs["start"]).days > 31:
-            raise serializers.ValidationError({"end": "at most 31 days after start"})
+            raise serializers.ValidationError({"end": _("at most 31 days after start")})
         return attrs
 
 
