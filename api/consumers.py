@@ -104,5 +104,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def notification_message(self, event) -> None:
         await self.send_json({"type": "notification", "notification": event["notification"]})
 
+    async def gtfs_import(self, event) -> None:
+        """Progress of a GTFS import this user uploaded (``gtfs.import_progress``)."""
+        await self.send_json({"type": "gtfs_import", "progress": event["progress"]})
+
     async def auth_revoked(self, event) -> None:
         await self._refuse("token_revoked")

@@ -35,3 +35,14 @@ class SearchRateThrottle(SettingsRateThrottle):
 
     scope = "search"
     rate_setting = "SEARCH_THROTTLE_RATE"
+
+
+class BenchThrottle(SettingsRateThrottle):
+    """Requests at a Mitfahrbank, which notify drivers (``RIDES_BENCH_THROTTLE_RATE``, default 10/hour)."""
+
+    scope = "bench"
+
+    def get_rate(self) -> str:
+        from mobility.appsettings import app_setting
+
+        return app_setting("RIDES_BENCH_THROTTLE_RATE", "10/hour")

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("api.rides.urls")),
     path("", include("api.carsharing.urls")),
     path("", include("api.journeys.urls")),
+    path("", include("api.ondemand.urls")),
     path("", include("api.stats.urls")),
     path("", include("api.opendata.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -10,16 +10,24 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 
+from mobility.accounts.models import CostCentre
+from mobility.errors import NotFound, ValidationFailed
+from mobility.geo import haversine_m
+
 from .domain import availability
 from .models import (
     BLOCKING_STATUSES,
+    BaseLoadBlock,
+    DefectReport,
     Membership,
     MembershipStatus,
     Reservation,
     ReservationKind,
     Station,
     StripeCustomer,
+    Tariff,
     Vehicle,
+    VehicleType,
 )
 
 USED_STATUSES = ("confirmed", "active", "returned", "settled")
@@ -100,7 +108,7 @@ def vehicles_free_near(
         if lat is None or lon is None:
             result.append((vehicle, None))
             continue
-        distance = availability.haversine_km(lat, lon, vehicle.station.lat, vehicle.station.lon)
+        distance = haversine_m(lat, lon, vehicle.station.lat, vehicle.station.lon) / 1000
         if distance <= radius_km:
             result.append((vehicle, round(distance, 3)))
     result.sort(key=lambda item: (item[1] if item[1] is not None else 0.0, item[0].plate))
@@ -277,6 +285,12 @@ def availability_grid(*, vehicle: Vehicle, first_day: date, days: int, now: date
     return result
 
 
+def reservation_with_payments(*, reservation_id: int) -> Reservation:
+    """A reservation with its cost centre and payment records, for showing it after a service
+    changed it (the caller was already allowed to)."""
+    return Reservation.objects.select_related("cost_centre").prefetch_related("payments").get(pk=reservation_id)
+
+
 def membership_of(*, user) -> Membership | None:
     return Membership.objects.filter(user=user).first()
 
@@ -337,3 +351,106 @@ def approved_licences() -> dict[str, list[int]]:
     for pk, number in Membership.objects.filter(status=MembershipStatus.APPROVED).values_list("pk", "licence_number"):
         found.setdefault(licence_key(number), []).append(pk)
     return found
+
+
+# --- the fleet and the town hall's records -------------------------------------------------------
+
+
+def stations() -> QuerySet[Station]:
+    return Station.objects.all()
+
+
+def vehicle_types() -> QuerySet[VehicleType]:
+    return VehicleType.objects.all()
+
+
+def vehicles() -> QuerySet[Vehicle]:
+    """Every vehicle (in service or not) with its station and type."""
+    return Vehicle.objects.select_related("station", "vehicle_type")
+
+
+def vehicle_get(*, vehicle_id: int) -> Vehicle:
+    """Any vehicle, in service or not, with its station and type (``NotFound`` otherwise)."""
+    vehicle = vehicles().filter(pk=vehicle_id).first()
+    if vehicle is None:
+        raise NotFound("No such vehicle.", code="vehicle_not_found")
+    return vehicle
+
+
+def defect_reports() -> QuerySet[DefectReport]:
+    return DefectReport.objects.all()
+
+
+def tariffs() -> QuerySet[Tariff]:
+    return Tariff.objects.order_by("vehicle_type_id")
+
+
+def memberships(*, status: str | None = None) -> QuerySet[Membership]:
+    """Applications and memberships with their people, optionally of one ``status``."""
+    qs = Membership.objects.select_related("user")
+    return qs.filter(status=status) if status else qs
+
+
+def visible_cost_centre_id(*, user) -> int | None:
+    """Whose official trips ``user`` sees: None for operators (everyone's); a staff member's own
+    cost centre id otherwise (-1 when they have none: they see nobody's)."""
+    if user.is_operator:
+        return None
+    return user.cost_centre_id or -1
+
+
+def base_load_blocks_for(*, user) -> QuerySet[BaseLoadBlock]:
+    """The base-load blocks ``user`` may see: all for operators, their cost centre's for staff."""
+    blocks = BaseLoadBlock.objects.select_related("cost_centre").order_by("id")
+    cost_centre = visible_cost_centre_id(user=user)
+    return blocks if cost_centre is None else blocks.filter(cost_centre_id=cost_centre)
+
+
+def active_cost_centre(*, code: str) -> CostCentre:
+    """The active cost centre with ``code`` (``ValidationFailed(cost_centre_unknown)`` otherwise)."""
+    cost_centre = CostCentre.objects.filter(code=code, active=True).first()
+    if cost_centre is None:
+        raise ValidationFailed("Unknown cost centre.", code="cost_centre_unknown", fields={"cost_centre": ["unknown"]})
+    return cost_centre
+
+
+# -- the operator's fleet page ------------------------------------------------------------------
+
+
+def fleet_vehicles(*, now: datetime) -> list[Vehicle]:
+    """Every vehicle (in service or not) with its type, tariff, station, open defects and the
+    number of upcoming held or confirmed reservations (``upcoming``), by plate."""
+    from django.db.models import Count, Q
+
+    from .models import ReservationStatus
+
+    return list(
+        Vehicle.objects.select_related("vehicle_type__tariff", "station")
+        .annotate(
+            upcoming=Count(
+                "reservations",
+                filter=Q(
+                    reservations__status__in=(ReservationStatus.HELD, ReservationStatus.CONFIRMED),
+                    reservations__blocked_until__gt=now,
+                ),
+                distinct=True,
+            ),
+            blocking_defects=Count("defects", filter=Q(defects__blocks_use=True), distinct=True),
+        )
+        .order_by("plate")
+    )
+
+
+def tariff_list() -> QuerySet:
+    """Tariffs per vehicle type (gross cents)."""
+    from .models import Tariff
+
+    return Tariff.objects.select_related("vehicle_type").order_by("vehicle_type__name")
+
+
+def defect_list(*, limit: int = 30) -> QuerySet:
+    """The latest defect reports with their vehicle (without the reporter: the operator needs
+    the car and the defect, not who found it)."""
+    from .models import DefectReport
+
+    return DefectReport.objects.select_related("vehicle").defer("reported_by").order_by("-created_at")[:limit]

@@ -1,18 +1,34 @@
-"""Publish the Bürgerbus timetable as a GTFS zip (with GTFS-Flex ``booking_rules.txt``).
+"""Publish the Bürgerbus timetable as a GTFS zip (with GTFS-Flex).
 
 Only timetable data: agency, stops, routes, trips, stop_times, calendar, calendar_dates,
-booking_rules and feed_info. No bookings, no personal data. Ids are the stored GTFS ids,
-so exporting and importing again gives the same timetable.
+booking_rules, feed_info and the GTFS-Flex zones (``locations.geojson`` for polygon zones,
+``location_groups.txt`` + ``location_group_stops.txt`` for stop groups, in the final
+GTFS-Flex spelling, with their stop times' pickup/drop-off windows). No bookings, no
+personal data. Ids are the stored GTFS ids, so exporting and importing again gives the same
+timetable.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 
 from .domain.times import format_gtfs_date, format_gtfs_time
-from .models import Agency, BookingRule, CalendarDate, FeedVersion, Route, Service, Stop, StopTime, Trip
+from .models import (
+    Agency,
+    BookingRule,
+    CalendarDate,
+    FeedVersion,
+    FlexLocation,
+    FlexStopTime,
+    Route,
+    Service,
+    Stop,
+    StopTime,
+    Trip,
+)
 
 
 def _csv(rows: list[list], header: list[str]) -> bytes:
@@ -130,21 +146,49 @@ def version_export_zip(*, version: FeedVersion) -> bytes:
                 rule,
             ]
         )
-    files["stop_times.txt"] = _csv(
-        rows,
-        [
-            "trip_id",
-            "arrival_time",
-            "departure_time",
-            "stop_id",
-            "stop_sequence",
-            "stop_headsign",
-            "pickup_type",
-            "drop_off_type",
-            "pickup_booking_rule_id",
-            "drop_off_booking_rule_id",
-        ],
+    header = [
+        "trip_id",
+        "arrival_time",
+        "departure_time",
+        "stop_id",
+        "stop_sequence",
+        "stop_headsign",
+        "pickup_type",
+        "drop_off_type",
+        "pickup_booking_rule_id",
+        "drop_off_booking_rule_id",
+    ]
+    flex_rows = list(
+        FlexStopTime.objects.filter(version=version)
+        .select_related("location", "pickup_booking_rule", "drop_off_booking_rule")
+        .order_by("trip_id", "stop_sequence")
     )
+    if flex_rows:
+        header += ["location_group_id", "location_id", "start_pickup_drop_off_window", "end_pickup_drop_off_window"]
+        rows = [[*row, "", "", "", ""] for row in rows]
+        for fst in flex_rows:
+            group = fst.location.kind == FlexLocation.Kind.GROUP
+            rows.append(
+                [
+                    trip_ids[fst.trip_id],
+                    "",
+                    "",
+                    "",
+                    fst.stop_sequence,
+                    "",
+                    fst.pickup_type,
+                    fst.drop_off_type,
+                    fst.pickup_booking_rule.booking_rule_id if fst.pickup_booking_rule else "",
+                    fst.drop_off_booking_rule.booking_rule_id if fst.drop_off_booking_rule else "",
+                    fst.location.location_id if group else "",
+                    "" if group else fst.location.location_id,
+                    format_gtfs_time(fst.start_window),
+                    format_gtfs_time(fst.end_window),
+                ]
+            )
+        rows.sort(key=lambda row: (row[0], int(row[4])))
+    files["stop_times.txt"] = _csv(rows, header)
+    files.update(_flex_files(version))
     services = list(Service.objects.filter(version=version).order_by("id"))
     calendar_rows = [
         [
@@ -224,3 +268,28 @@ def version_export_zip(*, version: FeedVersion) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def _flex_files(version: FeedVersion) -> dict[str, bytes]:
+    """``locations.geojson`` and the location group files of the version's Flex zones."""
+    files: dict[str, bytes] = {}
+    zones = list(FlexLocation.objects.filter(version=version).order_by("id"))
+    areas = [z for z in zones if z.kind == FlexLocation.Kind.AREA]
+    groups = [z for z in zones if z.kind == FlexLocation.Kind.GROUP]
+    if areas:
+        document = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "id": z.location_id, "properties": {"stop_name": z.name}, "geometry": z.geometry}
+                for z in areas
+            ],
+        }
+        files["locations.geojson"] = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    if groups:
+        files["location_groups.txt"] = _csv(
+            [[z.location_id, z.name] for z in groups], ["location_group_id", "location_group_name"]
+        )
+        files["location_group_stops.txt"] = _csv(
+            [[z.location_id, stop_id] for z in groups for stop_id in z.stop_ids], ["location_group_id", "stop_id"]
+        )
+    return files

@@ -32,6 +32,7 @@ from django.utils import timezone
 from mobility.errors import ServiceUnavailable, ValidationFailed
 
 from . import conf
+from .domain import flex
 from .domain.names import search_key
 from .domain.times import arrow_strings, parse_gtfs_times
 from .domain.validation import ERROR, WARNING, ProblemList, validate_feed
@@ -43,6 +44,8 @@ from .models import (
     Feed,
     FeedKind,
     FeedVersion,
+    FlexLocation,
+    FlexStopTime,
     Route,
     Service,
     Stop,
@@ -55,7 +58,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 # Tables gtfs-kit does not read; we read them ourselves (as text) when present.
-EXTRA_TABLES = ("booking_rules", "location_groups")
+EXTRA_TABLES = ("booking_rules", "location_groups", "location_group_stops")
 
 
 class FeedRefused(ValidationFailed):
@@ -125,6 +128,8 @@ def _read_extra_tables(path: Path) -> dict[str, pd.DataFrame | None]:
                 df = pd.read_csv(handle, dtype="string", encoding="utf-8-sig", keep_default_na=False, na_values=[""])
             df.columns = [c.strip() for c in df.columns]
             tables[table] = df if not df.empty else None
+        geojson = next((n for n in archive.namelist() if Path(n).name == flex.LOCATIONS_FILE), None)
+        tables["locations"] = flex.read_locations(archive.read(geojson)) if geojson else None
     return tables
 
 
@@ -136,6 +141,10 @@ def read_tables(path: str | Path) -> dict[str, pd.DataFrame | None]:
     try:
         feed = gtfs_kit.read_feed(path, dist_units="km")
         extra = _read_extra_tables(path)
+    except flex.LocationsUnreadable as exc:
+        problem = {"severity": ERROR, "code": "gtfs_unreadable", "file": flex.LOCATIONS_FILE, "row": None}
+        problem["message"] = str(exc)[:500]
+        raise FeedRefused(str(exc)[:500], code="gtfs_unreadable", problems=[problem]) from exc
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, pd.errors.ParserError, zipfile.BadZipFile) as exc:
         problem = {"severity": ERROR, "code": "gtfs_unreadable", "file": None, "row": None, "message": str(exc)[:500]}
         raise FeedRefused(
@@ -520,6 +529,8 @@ def _load(version: FeedVersion, tables: dict[str, pd.DataFrame | None], progress
         bulk_insert(StopTime._meta.db_table, frame, ["stop_headsign"])
     stats["stop_times"] = len(frame)
     progress("stop_times")
+    stats.update(_load_flex(vid, tables, trip_map, rule_map))
+    progress("flex")
 
     transfers = tables.get("transfers")
     if transfers is not None and {"from_stop_id", "to_stop_id"} <= set(transfers.columns):
@@ -542,6 +553,37 @@ def _load(version: FeedVersion, tables: dict[str, pd.DataFrame | None], progress
         stats["transfers"] = len(frame)
     progress("transfers")
     return stats
+
+
+def _load_flex(vid: int, tables: dict[str, Any], trip_map: dict[str, int], rule_map: dict[str, int]) -> dict[str, int]:
+    """The GTFS-Flex zones and the stop times at them (small tables: plain ``bulk_create``)."""
+    if tables.get("locations") is None and tables.get("location_groups") is None:
+        return {}
+    built = flex.build_flex(tables)
+    if not built.zones:
+        return {}
+    FlexLocation.objects.bulk_create(
+        FlexLocation(version_id=vid, **{**zone, "location_id": zone["location_id"][:255], "name": zone["name"][:255]})
+        for zone in built.zones
+    )
+    zone_map = _id_map(FlexLocation, vid, "location_id")
+    rows = built.stop_times
+    FlexStopTime.objects.bulk_create(
+        FlexStopTime(
+            version_id=vid,
+            trip_id=trip_map[row.trip_id],
+            stop_sequence=row.stop_sequence,
+            location_id=zone_map[row.location_id],
+            start_window=row.start_window,
+            end_window=row.end_window,
+            pickup_type=row.pickup_type,
+            drop_off_type=row.drop_off_type,
+            pickup_booking_rule_id=rule_map.get(row.pickup_booking_rule_id),
+            drop_off_booking_rule_id=rule_map.get(row.drop_off_booking_rule_id),
+        )
+        for row in rows.itertuples(index=False)
+    )
+    return {"flex_locations": len(built.zones), "flex_stop_times": len(rows)}
 
 
 def _times(df: pd.DataFrame, column: str) -> pd.Series:
@@ -681,8 +723,16 @@ def import_record_run(*, import_id: int) -> None:
         return
     record.status = GtfsImport.Status.RUNNING
     record.save(update_fields=["status"])
+    from .import_progress import import_progress_report
+
+    def report(step: str, status: str = GtfsImport.Status.RUNNING) -> None:
+        import_progress_report(import_id=record.pk, user_id=record.created_by_id, status=status, step=step)
+
+    report("started")
     try:
-        result = feed_import(path=record.file_path, name=record.feed_name, kind=record.kind, user=record.created_by)
+        result = feed_import(
+            path=record.file_path, name=record.feed_name, kind=record.kind, user=record.created_by, progress=report
+        )
     except FeedRefused as exc:
         record.status, record.message, record.problems = GtfsImport.Status.REFUSED, exc.message, exc.problems
     except ValidationFailed as exc:
@@ -697,6 +747,7 @@ def import_record_run(*, import_id: int) -> None:
         record.message = "" if result.created else "Same content as the active version; nothing changed."
     record.finished_at = timezone.now()
     record.save()
+    report("finished", record.status)
     with contextlib.suppress(OSError):
         Path(record.file_path).unlink(missing_ok=True)
 
@@ -804,6 +855,8 @@ def feed_version_delete(*, version_id: int) -> None:
                 if cursor.fetchone()[0] is not None:
                     cursor.execute(f"DROP TABLE {partition}")
         StopTime.objects.filter(version_id=vid)._raw_delete(StopTime.objects.db)
+        FlexStopTime.objects.filter(version_id=vid)._raw_delete(FlexStopTime.objects.db)
+        FlexLocation.objects.filter(version_id=vid)._raw_delete(FlexLocation.objects.db)
         Transfer.objects.filter(version_id=vid)._raw_delete(Transfer.objects.db)
         Trip.objects.filter(version_id=vid)._raw_delete(Trip.objects.db)
         CalendarDate.objects.filter(service__version_id=vid).delete()

@@ -366,3 +366,69 @@ class BuergerbusBooking(models.Model):
 
     def __str__(self) -> str:
         return f"booking #{self.pk} trip {self.trip_id} on {self.service_date}"
+
+
+class FlexLocation(models.Model):
+    """A GTFS-Flex zone: a ``locations.geojson`` polygon (door to door inside it) or a
+    ``location_groups.txt`` group of stops (board or leave at any of them).
+
+    ``geometry`` is the GeoJSON geometry in WGS84 (a group's is the convex hull of its
+    stops); the bounding box lets the search skip far zones without parsing it. ``stop_ids``
+    are the GTFS stop ids in the zone: a group's members, the stops inside a polygon.
+    """
+
+    class Kind(models.TextChoices):
+        AREA = "area", "Zone (locations.geojson)"
+        GROUP = "group", "Stop group (location_groups.txt)"
+
+    version = models.ForeignKey(FeedVersion, on_delete=models.CASCADE, related_name="flex_locations")
+    location_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=255, blank=True)
+    geometry = models.JSONField(null=True, blank=True, help_text="GeoJSON geometry, WGS84")
+    min_lat = models.FloatField(null=True, blank=True)
+    min_lon = models.FloatField(null=True, blank=True)
+    max_lat = models.FloatField(null=True, blank=True)
+    max_lon = models.FloatField(null=True, blank=True)
+    stop_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["version", "location_id"], name="gtfs_flex_location_unique_id")]
+
+    def __str__(self) -> str:
+        return self.name or self.location_id
+
+
+class FlexStopTime(models.Model):
+    """A stop time at a Flex zone: a pickup/drop-off window instead of arrival and departure.
+
+    Windows are seconds after the service day's noon minus 12 h, like ``StopTime`` times.
+    """
+
+    version = models.ForeignKey(FeedVersion, on_delete=models.CASCADE, related_name="+")
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="flex_stop_times")
+    stop_sequence = models.PositiveIntegerField()
+    location = models.ForeignKey(FlexLocation, on_delete=models.CASCADE, related_name="stop_times")
+    start_window = models.IntegerField(help_text="seconds after service-day noon-12h")
+    end_window = models.IntegerField(help_text="seconds after service-day noon-12h")
+    pickup_type = models.PositiveSmallIntegerField(default=2)
+    drop_off_type = models.PositiveSmallIntegerField(default=2)
+    pickup_booking_rule = models.ForeignKey(
+        BookingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drop_off_booking_rule = models.ForeignKey(
+        BookingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["trip_id", "stop_sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["trip", "stop_sequence"], name="gtfs_flex_stop_time_unique"),
+            models.CheckConstraint(
+                condition=Q(end_window__gte=models.F("start_window")), name="gtfs_flex_window_forward"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trip_id}#{self.stop_sequence} @ {self.location_id}"

@@ -14,20 +14,94 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max, QuerySet
 
 from mobility.errors import NotFound, ValidationFailed
+from mobility.geo import haversine_m
 
 from .domain.names import fold
 from .domain.times import gtfs_time_to_datetime, service_day_reference
 from .models import CalendarDate, Feed, FeedKind, FeedVersion, Route, Service, Stop, StopTime, Trip
 
-EARTH_RADIUS_M = 6_371_000.0
 WEEKDAY_FIELDS = Service.WEEKDAYS
 
 
+@dataclass(frozen=True)
+class ActiveVersions:
+    """The active version of every feed: ``ids`` sorted; ``tokens`` the ids plus the time of
+    the last in-place edit (``<id>_<ms>``; the Bürgerbus timetable is edited without a new
+    version), so anything compiled or cached from a version's rows is keyed by its token;
+    ``kinds`` the feed kind of each version."""
+
+    ids: tuple[int, ...]
+    tokens: tuple[str, ...]
+    kinds: dict[int, str] = field(default_factory=dict)
+
+    def ids_of_kind(self, kind: str) -> list[int]:
+        return [pk for pk in self.ids if self.kinds.get(pk) == kind]
+
+
+#: Cache key and lifetime (seconds) of the active versions. Every save of a feed or version
+#: (import, rollback, an edit of the Bürgerbus timetable, the admin) deletes the key at once
+#: (``gtfs.apps``), and the switches in ``gtfs.services``/``gtfs.feed_import`` again when they
+#: commit (``journeys.tasks.schedule_timetables_precompile``); the lifetime bounds what a reader
+#: that read the old state just before a commit and stored it just after can keep.
+ACTIVE_VERSIONS_KEY = "gtfs:active-versions:v1"
+ACTIVE_VERSIONS_TTL_S = 10
+#: Each process also keeps what it read for this long (seconds), so the several look-ups of
+#: one search cost no round trip; a switch in this process forgets it at once, one in another
+#: process is seen here within this delay.
+ACTIVE_VERSIONS_LOCAL_TTL_S = 1.0
+_local: tuple[float, ActiveVersions | None] = (0.0, None)
+
+
+def active_versions() -> ActiveVersions:
+    """The active feed versions (one small query, or none: cached in this process for a second
+    and in Django's cache for a few).
+
+    Inside a transaction nothing is cached: what it reads may still be rolled back.
+    """
+    global _local
+    import time
+
+    from django.core.cache import cache
+    from django.db import connection
+
+    cacheable = not connection.in_atomic_block
+    if cacheable:
+        until, known = _local
+        if known is not None and time.monotonic() < until:
+            return known
+        found = cache.get(ACTIVE_VERSIONS_KEY)
+        if isinstance(found, ActiveVersions):
+            _local = (time.monotonic() + ACTIVE_VERSIONS_LOCAL_TTL_S, found)
+            return found
+    rows = sorted(
+        FeedVersion.objects.filter(
+            pk__in=Feed.objects.filter(active_version__isnull=False).values("active_version")
+        ).values_list("pk", "edited_at", "feed__kind")
+    )
+    active = ActiveVersions(
+        ids=tuple(pk for pk, _, _ in rows),
+        tokens=tuple(str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited, _ in rows),
+        kinds={pk: kind for pk, _, kind in rows},
+    )
+    if cacheable:
+        cache.set(ACTIVE_VERSIONS_KEY, active, ACTIVE_VERSIONS_TTL_S)
+        _local = (time.monotonic() + ACTIVE_VERSIONS_LOCAL_TTL_S, active)
+    return active
+
+
+def active_versions_forget() -> None:
+    """Drop the cached active versions (the next reader reads them again)."""
+    global _local
+    from django.core.cache import cache
+
+    _local = (0.0, None)
+    cache.delete(ACTIVE_VERSIONS_KEY)
+
+
 def active_version_ids(*, kind: str | None = None) -> list[int]:
-    feeds = Feed.objects.filter(active_version__isnull=False)
-    if kind:
-        feeds = feeds.filter(kind=kind)
-    return list(feeds.values_list("active_version_id", flat=True))
+    """Ids of the active version of every feed (of feeds of ``kind``), sorted."""
+    active = active_versions()
+    return active.ids_of_kind(kind) if kind else list(active.ids)
 
 
 def feed_list() -> QuerySet[Feed]:
@@ -58,14 +132,6 @@ def stop_search(*, query: str) -> QuerySet[Stop]:
 def stop_list() -> QuerySet[Stop]:
     """Every stop of the active versions (not entrances or nodes), by name."""
     return Stop.objects.filter(version_id__in=active_version_ids()).exclude(location_type__gte=2).order_by("name", "id")
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def stops_near(*, lat: float, lon: float, radius_m: float, limit: int = 50) -> list[tuple[Stop, float]]:
@@ -535,3 +601,54 @@ def lines_geojson() -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def import_list(*, limit: int = 50) -> QuerySet:
+    """The latest uploaded feeds with their import's outcome, newest first."""
+    from .models import GtfsImport
+
+    return GtfsImport.objects.select_related("version", "created_by").order_by("-id")[:limit]
+
+
+def import_get(*, import_id: int):
+    """One uploaded feed's import record; ``NotFound`` (``gtfs_import_not_found``) otherwise."""
+    from .models import GtfsImport
+
+    record = GtfsImport.objects.select_related("version", "created_by").filter(pk=import_id).first()
+    if record is None:
+        raise NotFound("No such import.", code="gtfs_import_not_found")
+    return record
+
+
+def buergerbus_timetable(*, version_id: int) -> dict:
+    """Everything the Bürgerbus editor shows of one version: stops, booking rules, lines
+    (with their number of trips) and trips (with service, exception dates and stop times)."""
+    from django.db.models import Count, Prefetch
+
+    from .models import BookingRule
+
+    trips = (
+        Trip.objects.filter(version_id=version_id)
+        .select_related("route", "service", "booking_rule")
+        .prefetch_related(
+            "service__dates",
+            Prefetch(
+                "stop_times",
+                queryset=StopTime.objects.filter(version_id=version_id)
+                .select_related("stop")
+                .order_by("stop_sequence"),
+            ),
+        )
+        .order_by("route__short_name", "id")
+    )
+    return {
+        "stops": list(Stop.objects.filter(version_id=version_id).order_by("name", "id")),
+        "rules": list(BookingRule.objects.filter(version_id=version_id).order_by("id")),
+        "lines": list(
+            Route.objects.filter(version_id=version_id)
+            .select_related("booking_rule")
+            .annotate(trip_count=Count("trips"))
+            .order_by("short_name", "id")
+        ),
+        "trips": list(trips),
+    }

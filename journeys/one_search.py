@@ -25,25 +25,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
-from gtfs.models import BuergerbusBooking, FeedKind, StopTime
+from gtfs.models import BuergerbusBooking, Trip
 from mobility.errors import DomainError, ValidationFailed
+from mobility.geo import haversine_m
 
 from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
-from .domain.timetable import haversine_m
-from .timetable_store import (
-    from_service_time,
-    local_tz,
-    stops_by_pk,
-    timetable_for,
-    to_service_time,
-    trips_by_pk,
-)
+from .timetable_store import from_service_time, local_tz, search_rows, timetable_for, to_service_time
 
 logger = logging.getLogger(__name__)
 
-MODES = frozenset({"transit", "ride", "carsharing"})
+MODES = frozenset({"transit", "ride", "carsharing", "ondemand"})
 # Caps per kind before merging (transit is never crowded out by the others).
-CAP = {"transit": 5, "ride": 5, "ride+transit": 3, "carsharing": 3}
+CAP = {"transit": 5, "ride": 5, "ride+transit": 3, "carsharing": 3, "ondemand": 2, "ondemand+transit": 2}
 TRANSFER_PENALTY_MIN = 5.0
 WALK_PENALTY_MIN_PER_KM = 6.0  # on top of the walking time itself
 MINUTES_PER_EURO = 6.0  # a value of time of 10 € per hour
@@ -161,76 +154,92 @@ def _score(option: Option, query: SearchQuery) -> float:
 
 
 class _TransitContext:
-    """What the legs of several journeys of one service day need from the database."""
+    """What the legs of several journeys of one service day need besides the timetable: the
+    trips' rows (cached per active version, ``timetable_store.search_rows``) and, for Bürgerbus
+    trips only, their capacity and confirmed bookings (read live: two queries for every
+    journey's trips together)."""
 
     def __init__(self, tt, day: date, seats: int) -> None:
         self.tt = tt
         self.day = day
         self.seats = seats
-        self._stops: dict[int, Any] = {}
-        self._trips: dict[int, Any] = {}
+        self.rows = search_rows()
+        self._booked: dict[tuple[int, date], list[Occupancy]] = {}
+        self._capacity: dict[int, int] = {}
 
     def load(self, journeys: list[Journey]) -> None:
-        stop_pks: set[int] = set()
-        trip_pks: set[int] = set()
+        wanted: set[tuple[int, date]] = set()
         for journey in journeys:
             for leg in journey.legs:
                 if isinstance(leg, TransitLeg):
-                    trip_pks.add(int(leg.trip_id))
-                    stop_pks.update({int(leg.board_stop_id), int(leg.alight_stop_id)})
-                else:
-                    for index in (leg.from_stop, leg.to_stop):
-                        if index is not None:
-                            stop_pks.add(int(self.tt.stop_ids[index]))
-        self._stops.update(stops_by_pk(stop_pks - set(self._stops)))
-        self._trips.update(trips_by_pk(trip_pks - set(self._trips)))
+                    trip = self.rows.trips[int(leg.trip_id)]
+                    if self.rows.is_buergerbus(trip):
+                        wanted.add((trip.pk, self.day + timedelta(days=leg.service_day_offset)))
+        wanted -= set(self._booked)
+        if not wanted:
+            return
+        for pair in wanted:
+            self._booked[pair] = []
+        # seats are sold live: the capacity is read with the bookings, not from the cache
+        self._capacity.update(Trip.objects.filter(pk__in={trip for trip, _ in wanted}).values_list("pk", "capacity"))
+        found = BuergerbusBooking.objects.filter(
+            trip_id__in={trip for trip, _ in wanted},
+            service_date__in={day for _, day in wanted},
+            status=BuergerbusBooking.Status.CONFIRMED,
+        ).values_list("trip_id", "service_date", "from_sequence", "to_sequence", "seats")
+        for trip_id, service_date, a, b, n in found:
+            if (trip_id, service_date) in self._booked:
+                self._booked[(trip_id, service_date)].append(Occupancy(a, b, n))
+
+    def _place(self, index: int) -> dict[str, Any]:
+        tt = self.tt
+        return {
+            "name": tt.stop_names[index],
+            "lat": float(tt.stop_lat[index]),
+            "lon": float(tt.stop_lon[index]),
+            "stop": int(tt.stop_ids[index]),
+        }
 
     def stop(self, index: int | None, fallback: Point) -> dict[str, Any]:
         if index is None:
             return {"name": fallback.name or "", "lat": fallback.lat, "lon": fallback.lon, "stop": None}
-        stop = self._stops[int(self.tt.stop_ids[index])]
-        return {"name": stop.name, "lat": stop.lat, "lon": stop.lon, "stop": stop.pk}
+        return self._place(index)
 
     def transit_leg(self, leg: TransitLeg) -> tuple[dict[str, Any], BookingStep | None, list[str]]:
-        trip = self._trips[int(leg.trip_id)]
-        board, alight = self._stops[int(leg.board_stop_id)], self._stops[int(leg.alight_stop_id)]
+        trip = self.rows.trips[int(leg.trip_id)]
+        board, alight = self._place(leg.board_stop), self._place(leg.alight_stop)
         service_day = self.day + timedelta(days=leg.service_day_offset)
         departure = from_service_time(self.day, leg.depart)
         out: dict[str, Any] = {
-            "mode": ROUTE_TYPES.get(trip.route.route_type, "bus"),
-            "line": trip.route.short_name or trip.route.long_name,
+            "mode": ROUTE_TYPES.get(trip.route_type, "bus"),
+            "line": trip.line,
             "headsign": trip.headsign,
             "trip": trip.pk,
             "service_date": service_day.isoformat(),
-            "from": {"name": board.name, "lat": board.lat, "lon": board.lon, "stop": board.pk},
-            "to": {"name": alight.name, "lat": alight.lat, "lon": alight.lon, "stop": alight.pk},
+            "from": board,
+            "to": alight,
             "departure": _iso(departure),
             "arrival": _iso(from_service_time(self.day, leg.arrive)),
-            "buergerbus": trip.feed_kind == FeedKind.COMMUNITY_BUS,
+            "buergerbus": self.rows.is_buergerbus(trip),
             "booking_required": False,
         }
         notes: list[str] = []
         if not out["buergerbus"]:
             return out, None, notes
-        calls = {
-            st.stop_id: st
-            for st in StopTime.objects.filter(trip=trip, stop_id__in=[board.pk, alight.pk]).order_by("-stop_sequence")
-        }
-        board_call, alight_call = calls.get(board.pk), calls.get(alight.pk)
-        needs_booking = trip.booking_rule_id is not None or (board_call is not None and board_call.pickup_type == 2)
+        board_call = self.rows.calls.get((trip.pk, board["stop"]))
+        alight_call = self.rows.calls.get((trip.pk, alight["stop"]))
+        needs_booking = trip.booking_rule_id is not None or (board_call is not None and board_call[1] == 2)
         out["booking_required"] = needs_booking
-        booked = [
-            Occupancy(a, b, n)
-            for a, b, n in BuergerbusBooking.objects.filter(
-                trip=trip, service_date=service_day, status=BuergerbusBooking.Status.CONFIRMED
-            ).values_list("from_sequence", "to_sequence", "seats")
-        ]
+        if (trip.pk, service_day) not in self._booked:
+            self.load([Journey(0, 0, 0, 1, 0.0, (leg,))])  # a leg not seen by ``load`` (not expected)
+        booked = self._booked[(trip.pk, service_day)]
+        capacity = self._capacity.get(trip.pk, trip.capacity)
         if board_call is not None and alight_call is not None:
-            free = max(trip.capacity - max_load(booked, board_call.stop_sequence, alight_call.stop_sequence), 0)
+            free = max(capacity - max_load(booked, board_call[0], alight_call[0]), 0)
         else:
-            free = trip.capacity
+            free = capacity
         out["free_seats"] = free
-        rule = trip.booking_rule
+        rule = None if trip.booking_rule_id is None else self.rows.booking_rules.get(trip.booking_rule_id)
         deadline = booking_deadline(
             None if rule is None else _rule_spec(rule),
             departure=departure,
@@ -261,8 +270,8 @@ class _TransitContext:
             body={
                 "trip": trip.pk,
                 "date": service_day.isoformat(),
-                "from_stop": board.pk,
-                "to_stop": alight.pk,
+                "from_stop": board["stop"],
+                "to_stop": alight["stop"],
                 "seats": self.seats,
             },
         )
@@ -657,6 +666,45 @@ def _grid_ceil(moment: datetime, minutes: int) -> datetime:
     return moment + timedelta(minutes=extra)
 
 
+#: How long a process trusts its list of the stations with cars in service (seconds). It only
+#: decides whether the availability search runs at all (which reads everything afresh), so a
+#: car put into service shows in searches of other processes within this delay.
+CARS_TTL_S = 5.0
+_cars: tuple[float, list[tuple[float, float]] | None] = (0.0, None)
+
+
+def cars_in_service_forget() -> None:
+    global _cars
+    _cars = (0.0, None)
+
+
+def _car_stations() -> list[tuple[float, float]]:
+    """(lat, lon) of every station with a car in service; remembered for ``CARS_TTL_S`` outside
+    transactions (inside one, what is read may be rolled back)."""
+    global _cars
+    import time
+
+    from django.db import connection
+
+    from carsharing.models import Vehicle
+
+    until, known = _cars
+    if known is not None and time.monotonic() < until and not connection.in_atomic_block:
+        return known
+    stations = list(Vehicle.objects.filter(in_service=True).values_list("station__lat", "station__lon").distinct())
+    if not connection.in_atomic_block:
+        _cars = (time.monotonic() + CARS_TTL_S, stations)
+    return stations
+
+
+def _vehicles_near(origin: Point, radius_km: float) -> bool:
+    """Whether a car in service stands within ``radius_km`` (straight line, a superset of what
+    the availability search accepts), so most searches in a region without a car nearby skip it."""
+    from carsharing.domain.availability import haversine_km
+
+    return any(haversine_km(origin.lat, origin.lon, lat, lon) <= radius_km * 1.001 for lat, lon in _car_stations())
+
+
 def carsharing_options(query: SearchQuery, user) -> list[Option]:
     from carsharing import conf as car_conf
     from carsharing.selectors import vehicle_availability, vehicles_free_near
@@ -665,6 +713,9 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
     grid = int(car_conf.get("CARSHARING_GRID_MINUTES"))
     from . import roads
 
+    radius_km = max(query.max_walk_m, 500.0) / 1000
+    if not _vehicles_near(query.origin, radius_km):
+        return []  # no car in service within reach: nothing to price or drive
     straight = haversine_m(query.origin.lat, query.origin.lon, query.destination.lat, query.destination.lon)
     road = roads.drive(query.origin.lat, query.origin.lon, query.destination.lat, query.destination.lon)
     # on the car graph when there is one; straight line x detour at 50 km/h otherwise
@@ -676,7 +727,6 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
         start = _grid_ceil(query.arrive_by - timedelta(seconds=drive_s) - timedelta(minutes=grid), grid)
         start -= timedelta(minutes=grid)
     end = start + timedelta(hours=query.rental_hours)
-    radius_km = max(query.max_walk_m, 500.0) / 1000
     km_estimate = math.ceil(2 * road_m / 1000)  # there and back
     member = bool(user is not None and user.is_authenticated and user.is_member)
     now = timezone.now()
@@ -864,6 +914,11 @@ def journeys_search(*, query: SearchQuery, user=None) -> SearchResult:
             by_kind["ride+transit"] = combined_options(query, user, by_kind["transit"])
     if "carsharing" in query.modes:
         by_kind["carsharing"] = carsharing_options(query, user)
+    if "ondemand" in query.modes:  # the Rufbus hook (ondemand.search), alone or then the bus
+        from ondemand.search import ondemand_options
+
+        for option in ondemand_options(query, transit_options if "transit" in query.modes else None):
+            by_kind.setdefault(option.kind, []).append(option)
     options: list[Option] = []
     for kind, found in by_kind.items():
         kept = [option for option in found if _fits(option, query, now)]
@@ -900,11 +955,12 @@ def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:
 
 
 def _log_search(query: SearchQuery, results: int) -> None:
-    """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics."""
+    """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics; written by
+    a Celery worker (directly when the queue is down), not while the searcher waits."""
     try:
-        from stats.services import search_log_record
+        from stats.services import search_log_queue
 
-        search_log_record(
+        search_log_queue(
             origin_lat=query.origin.lat,
             origin_lon=query.origin.lon,
             dest_lat=query.destination.lat,

@@ -138,7 +138,7 @@ def places_all(*, limit: int = 300) -> list[PlaceChoice]:
 def place_nearest(*, lat: float, lon: float) -> tuple[PlaceChoice, float] | None:
     """The named place closest to a position and its straight-line distance in metres, to
     describe a position in words ("near Buchwald Feuerwehr")."""
-    from gtfs.selectors import haversine_m
+    from mobility.geo import haversine_m
 
     best: tuple[PlaceChoice, float] | None = None
     for place in places_all(limit=2000):

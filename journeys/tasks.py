@@ -12,11 +12,19 @@ def timetables_precompile_task() -> list[str]:
 
 
 def schedule_timetables_precompile() -> None:
-    """On a feed switch: once it commits, compile the new timetables in the background
-    (nothing is scheduled when ``JOURNEYS_PRECOMPILE_DAYS`` is 0)."""
+    """On a feed switch: once it commits, forget the cached active versions again (so every
+    worker plans on the new ones from the next search) and compile the new timetables in the
+    background. Nothing is scheduled when ``JOURNEYS_PRECOMPILE_DAYS`` is 0; the cached active
+    versions then expire by their short lifetime (``gtfs.selectors.ACTIVE_VERSIONS_TTL_S``)."""
     from django.db import transaction
+
+    from gtfs.selectors import active_versions_forget
 
     from .warmup import precompile_days
 
+    def switched() -> None:
+        active_versions_forget()
+        timetables_precompile_task.delay()
+
     if precompile_days() > 0:
-        transaction.on_commit(timetables_precompile_task.delay)
+        transaction.on_commit(switched)

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F
 
 from gtfs.domain.times import service_day_reference
-from gtfs.models import CalendarDate, Feed, FeedVersion, Service, Stop, StopTime, Transfer, Trip
+from gtfs.models import CalendarDate, FeedKind, FeedVersion, Route, Service, Stop, StopTime, Transfer, Trip
+from gtfs.selectors import ActiveVersions, active_versions
 
 from . import conf
 from .domain.cache import TimetableCache
@@ -48,22 +49,18 @@ def timetable_cache() -> TimetableCache:
 
 
 def active_version_ids() -> list[int]:
-    """The active version of every feed, sorted."""
-    return sorted(Feed.objects.filter(active_version__isnull=False).values_list("active_version_id", flat=True))
+    """The active version of every feed, sorted (``gtfs.selectors.active_versions``)."""
+    return list(active_versions().ids)
 
 
 def version_tokens(version_ids: list[int] | None = None) -> tuple[list[int], list[str]]:
     """(version ids, cache tokens) of the active versions (or of ``version_ids``). A token is
     the id, plus the time of the last in-place edit (the Bürgerbus timetable is edited without
     a new version), so an edited timetable is compiled afresh instead of read from the cache."""
-    rows = (
-        FeedVersion.objects.filter(pk__in=version_ids)
-        if version_ids is not None
-        else FeedVersion.objects.filter(
-            pk__in=Feed.objects.filter(active_version__isnull=False).values("active_version")
-        )
-    ).values_list("pk", "edited_at")
-    rows = sorted(rows)
+    if version_ids is None:
+        active = active_versions()
+        return list(active.ids), list(active.tokens)
+    rows = sorted(FeedVersion.objects.filter(pk__in=version_ids).values_list("pk", "edited_at"))
     tokens = [str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited in rows]
     return [pk for pk, _ in rows], tokens
 
@@ -180,9 +177,124 @@ def stops_by_pk(pks: set[int]) -> dict[int, Stop]:
     return Stop.objects.in_bulk(pks)
 
 
-def trips_by_pk(pks: set[int]) -> dict[int, Trip]:
-    return (
-        Trip.objects.select_related("route", "version__feed", "booking_rule")
-        .annotate(feed_kind=F("version__feed__kind"))
-        .in_bulk(pks)
-    )
+# --- What the answer needs besides the timetable, cached per active version ---------------------
+
+
+@dataclass(frozen=True)
+class TripInfo:
+    """What a transit leg shows of its trip (``route_type`` as in GTFS routes.txt)."""
+
+    pk: int
+    version_id: int
+    route_type: int
+    line: str
+    headsign: str
+    capacity: int
+    booking_rule_id: int | None
+
+
+@dataclass(frozen=True)
+class BookingRuleInfo:
+    pk: int
+    booking_type: int
+    prior_notice_duration_min: int | None
+    prior_notice_last_day: int | None
+    prior_notice_last_time: int | None
+    message: str
+    phone_number: str
+
+
+@dataclass
+class VersionRows:
+    """One feed version's trips (with their route's type and name) and booking rules; for a
+    Bürgerbus feed also its calls: (trip pk, stop pk) → (first stop_sequence there, pickup_type)."""
+
+    trips: dict[int, TripInfo]
+    booking_rules: dict[int, BookingRuleInfo]
+    calls: dict[tuple[int, int], tuple[int, int]]
+
+
+@dataclass
+class SearchRows:
+    """The merged ``VersionRows`` of the active versions."""
+
+    active: ActiveVersions
+    trips: dict[int, TripInfo]
+    booking_rules: dict[int, BookingRuleInfo]
+    calls: dict[tuple[int, int], tuple[int, int]]
+
+    def is_buergerbus(self, trip: TripInfo) -> bool:
+        return self.active.kinds.get(trip.version_id) == FeedKind.COMMUNITY_BUS
+
+
+_rows_lock = threading.Lock()
+
+
+def _load_version_rows(version_id: int, kind: str) -> VersionRows:
+    routes = {
+        pk: (route_type, short_name or long_name)
+        for pk, route_type, short_name, long_name in Route.objects.filter(version_id=version_id).values_list(
+            "pk", "route_type", "short_name", "long_name"
+        )
+    }
+    trips = {}
+    for pk, route_id, headsign, capacity, rule_id in Trip.objects.filter(version_id=version_id).values_list(
+        "pk", "route_id", "headsign", "capacity", "booking_rule_id"
+    ):
+        route_type, line = routes[route_id]
+        trips[pk] = TripInfo(pk, version_id, route_type, line, headsign, capacity, rule_id)
+    rules: dict[int, BookingRuleInfo] = {}
+    calls: dict[tuple[int, int], tuple[int, int]] = {}
+    if kind == FeedKind.COMMUNITY_BUS:
+        from gtfs.models import BookingRule
+
+        for row in BookingRule.objects.filter(version_id=version_id).values_list(
+            "pk",
+            "booking_type",
+            "prior_notice_duration_min",
+            "prior_notice_last_day",
+            "prior_notice_last_time",
+            "message",
+            "phone_number",
+        ):
+            rules[row[0]] = BookingRuleInfo(*row)
+        # descending, so the first call of a trip at a stop (its smallest sequence) wins
+        for trip_id, stop_id, sequence, pickup_type in (
+            StopTime.objects.filter(version_id=version_id)
+            .order_by("trip_id", "-stop_sequence")
+            .values_list("trip_id", "stop_id", "stop_sequence", "pickup_type")
+        ):
+            calls[(trip_id, stop_id)] = (sequence, pickup_type)
+    return VersionRows(trips, rules, calls)
+
+
+def search_rows(active: ActiveVersions | None = None) -> SearchRows:
+    """Trips, routes, booking rules and Bürgerbus calls of the active versions, read once per
+    version token and process (the rows of a version never change; an edit of the Bürgerbus
+    timetable gives its version a new token), so a search reads none of them."""
+    active = active or active_versions()
+    memo = timetable_cache().extras  # forgotten with the timetable cache
+    key = ("search_rows", active.tokens)
+    with _rows_lock:
+        found = memo.get(key)
+    if isinstance(found, SearchRows):
+        return found
+    parts = []
+    for pk, token in zip(active.ids, active.tokens, strict=True):
+        with _rows_lock:
+            part = memo.get(("version_rows", token))
+        if not isinstance(part, VersionRows):
+            part = _load_version_rows(pk, active.kinds.get(pk, FeedKind.TRANSIT))
+        parts.append((("version_rows", token), part))
+    rows = SearchRows(active, {}, {}, {})
+    for _, part in parts:
+        rows.trips.update(part.trips)
+        rows.booking_rules.update(part.booking_rules)
+        rows.calls.update(part.calls)
+    with _rows_lock:
+        # keep only what the active versions need (an old version's rows go with it)
+        for old in [k for k in memo if isinstance(k, tuple) and k[:1] in {("version_rows",), ("search_rows",)}]:
+            del memo[old]
+        memo.update(parts)
+        memo[key] = rows
+    return rows

@@ -82,11 +82,12 @@ def warm_up() -> dict[str, float]:
         spent[name] = round(time.perf_counter() - started, 3)
 
     def today_timetable() -> None:
-        from .timetable_store import local_tz, timetable_for
+        from .timetable_store import local_tz, search_rows, timetable_for
 
         today = timezone.now().astimezone(local_tz()).date()
         tt = timetable_for(today)
         if tt is not None:
+            search_rows()  # the trips' lines, headsigns and booking rules the answers show
             tt.reversed()  # arrive-by searches use the reversed timetable
             tt.stops_near(float(tt.stop_lat[0]), float(tt.stop_lon[0]), 100.0)  # builds the stop KD-tree
 

@@ -42,6 +42,8 @@ class DomainError(Exception):
         if status_code is not None:
             self.status_code = status_code
         self.headers = headers or {}
+        #: Values for the people-facing sentence of ``code`` (e.g. the web app's German text).
+        self.params = params or {}
 
     @property
     def message(self) -> str:

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "rides",
     "carsharing",
     "journeys",
+    "ondemand",
     # after the apps it reports on: its demo loader writes a year of history around theirs
     "stats",
     "api",
@@ -122,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "web.context_processors.navigation",
+                "web.console.navigation",
             ],
         },
     },

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from django.utils import timezone
 
 from gtfs.domain.times import datetime_to_gtfs_time
 from mobility.appsettings import app_setting
+from mobility.geo import haversine_m
 
 from .domain.recurrence import occurrence_dates
 from .models import SEAT_HOLDING, MeetingPoint, OfferStatus, RideBooking, RideOffer
@@ -41,8 +41,6 @@ CARPOOL_ROUTE_TYPE = 1551
 AGENCY_ID = "ridesharing"
 #: stop_times pickup/drop-off types: 1 = none, 3 = coordinate with the driver.
 NONE, COORDINATE_WITH_DRIVER = 1, 3
-
-EARTH_RADIUS_M = 6_371_000.0
 
 
 def _setting(name: str, default: object) -> object:
@@ -77,10 +75,11 @@ def public_places() -> list[PublicPlace]:
         for mp in MeetingPoint.objects.filter(active=True).order_by("pk")
     ]
     try:  # The timetable app is optional for this feed.
-        from gtfs.models import Feed, Stop
+        from gtfs.models import Stop
+        from gtfs.selectors import active_version_ids
     except ImportError:  # pragma: no cover - gtfs is an installed app in this project
         return places
-    versions = [v for v in Feed.objects.values_list("active_version_id", flat=True) if v]
+    versions = active_version_ids()
     stops = (
         Stop.objects.filter(version_id__in=versions, lat__isnull=False, lon__isnull=False)
         .filter(location_type__in=[0, 1])
@@ -98,16 +97,14 @@ class PlaceIndex:
 
     def __init__(self, places: list[PublicPlace]) -> None:
         self.places = places
-        self.lat = np.radians(np.array([p.lat for p in places], dtype=float))
-        self.lon = np.radians(np.array([p.lon for p in places], dtype=float))
+        self.lat = np.array([p.lat for p in places], dtype=float)
+        self.lon = np.array([p.lon for p in places], dtype=float)
 
     def nearest(self, lat: float, lon: float, limit_m: float) -> PublicPlace | None:
         """The place nearest to ``(lat, lon)`` (degrees) within ``limit_m`` metres (haversine), or None."""
         if not self.places:
             return None
-        p1, l1 = math.radians(lat), math.radians(lon)
-        a = np.sin((self.lat - p1) / 2) ** 2 + math.cos(p1) * np.cos(self.lat) * np.sin((self.lon - l1) / 2) ** 2
-        distance = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        distance = haversine_m(lat, lon, self.lat, self.lon)
         best = int(np.argmin(distance))
         return self.places[best] if distance[best] <= limit_m else None
 

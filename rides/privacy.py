@@ -97,11 +97,49 @@ def export_personal_data(user) -> dict[str, Any]:
                 "dropoff_time": _iso(b.dropoff_time),
                 "walk_m": b.walk_m,
                 "status": b.status,
+                "price_cents": b.price_cents,
                 "cancel_reason": b.cancel_reason,
+                "late_cancellation": b.late_cancellation,
                 "created_at": _iso(b.created_at),
             }
             for b in bookings.order_by("pickup_time", "pk")
         ],
+        **_export_trust(user),
+    }
+
+
+def _export_trust(user) -> dict[str, Any]:
+    """Ratings and reports the person wrote, in full; those about them as others see them
+    (count and average, no single rating or text: that would expose the person who wrote it,
+    GDPR Art. 15 Abs. 4)."""
+    from .models import BenchPickupOptIn, BenchRequest, NoShowReport, RideRating
+    from .selectors import rating_summary
+
+    summary = rating_summary(user=user)
+    return {
+        "ratings_given": [
+            {
+                "booking": r.booking_id,
+                "as": r.rater_role,
+                "score": r.score,
+                "text": r.text,
+                "created_at": _iso(r.created_at),
+            }
+            for r in RideRating.objects.filter(rater=user).order_by("created_at", "pk")
+        ],
+        "ratings_received": {"count": summary.count, "average": summary.average},
+        "no_show_reports_made": [
+            {"booking": r.booking_id, "as": r.reporter_role, "note": r.note, "status": r.status}
+            for r in NoShowReport.objects.filter(reporter=user).order_by("created_at", "pk")
+        ],
+        "no_show_reports_about_me": NoShowReport.objects.filter(reported=user).count(),
+        "bench_pickup_opt_ins": [
+            {"bench": o.bench.name, "destination": o.destination.name if o.destination else None}
+            for o in BenchPickupOptIn.objects.filter(driver=user).select_related("bench", "destination")
+        ],
+        "bench_requests_accepted": list(
+            BenchRequest.objects.filter(accepted_by=user).order_by("accepted_at").values_list("pk", flat=True)
+        ),
     }
 
 
@@ -219,7 +257,23 @@ def erase_personal_data(user) -> dict[str, int]:
         .exclude(cancel_reason=ERASED_REASON)
         .update(cancel_reason=ERASED_REASON)
     )
+    from .models import NoShowReport, RideRating
+
+    # Ratings and reports the person wrote stay for the other side's average, without author or text;
+    # those about the person go.
+    ratings_given = RideRating.objects.filter(rater=user).update(rater=None, text="")
+    ratings_received = RideRating.objects.filter(ratee=user).delete()[0]
+    reports_made = NoShowReport.objects.filter(reporter=user).update(reporter=None, note="")
+    reports_about = NoShowReport.objects.filter(reported=user).delete()[0]
+    from .models import BenchPickupOptIn
+
+    opt_ins = BenchPickupOptIn.objects.filter(driver=user).delete()[0]
     return {
+        "bench_opt_ins_deleted": opt_ins,
+        "ratings_anonymised": ratings_given,
+        "ratings_received_deleted": ratings_received,
+        "no_show_reports_anonymised": reports_made,
+        "no_show_reports_about_deleted": reports_about,
         "offers_cancelled": offers_cancelled,
         "bookings_cancelled": bookings_cancelled,
         "requests_cancelled": requests_cancelled,

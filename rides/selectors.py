@@ -13,6 +13,7 @@ from django.utils import timezone
 from . import conf
 from .domain.matching import Access, Match, RideQuery
 from .domain.roadgraph import RoadGraph, haversine_m, network_lines, zoom_tolerance_deg
+from .domain.women_only import women_only_compatible
 from .matching_index import load_graph, offer_index
 from .models import SEAT_HOLDING, BookingStatus, MeetingPoint, PickupMode, RideBooking, RideOffer, RideRequest
 
@@ -105,6 +106,7 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
             "offer_id", "occurrence_date"
         )
     )
+    rider_declares_woman = bool(request.rider_id and request.rider.declares_woman)
     point_ids = {m.pickup.label for m in matches} | {m.dropoff.label for m in matches}
     points = MeetingPoint.objects.in_bulk([p for p in point_ids if isinstance(p, int)])
     now = timezone.now().timestamp()
@@ -113,6 +115,13 @@ def request_matches(*, request: RideRequest) -> list[RideMatch]:
         offer = offers.get(match.key[0])
         day = date.fromisoformat(match.key[1])
         if offer is None or offer.driver_id == request.rider_id or (offer.pk, day) in booked:
+            continue
+        if not women_only_compatible(
+            offer_women_riders_only=offer.women_riders_only,
+            request_women_drivers_only=request.women_drivers_only,
+            rider_declares_woman=rider_declares_woman,
+            driver_declares_woman=offer.driver.declares_woman,
+        ):
             continue
         if match.pickup_time_s <= now:
             continue
@@ -257,4 +266,64 @@ def meeting_points_geojson() -> dict:
             }
             for point in MeetingPoint.objects.filter(active=True).order_by("name")
         ],
+    }
+
+
+def roadgraph_list():
+    """Imported road graphs, the active one first."""
+    from .models import RoadGraph as RoadGraphModel
+
+    return RoadGraphModel.objects.order_by("-active", "name")
+
+
+# -- trust ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RatingSummary:
+    """What others may see of a person's ratings: the average only over enough ratings."""
+
+    count: int
+    average: float | None  # None below RIDES_RATING_MIN_COUNT ratings
+
+
+def rating_summary(*, user) -> RatingSummary:
+    """The average of the ratings ``user`` received, rounded to one decimal; ``None`` while
+    fewer than ``RIDES_RATING_MIN_COUNT`` exist (so no single rating can be read off)."""
+    from django.db.models import Avg, Count
+
+    from .models import RideRating
+
+    row = RideRating.objects.filter(ratee=user).aggregate(n=Count("id"), avg=Avg("score"))
+    count = int(row["n"] or 0)
+    if count < conf.rating_min_count():
+        return RatingSummary(count=count, average=None)
+    return RatingSummary(count=count, average=round(float(row["avg"]), 1))
+
+
+def late_cancellation_count(*, user) -> int:
+    """How often ``user`` as a rider gave up a confirmed seat shortly before pickup."""
+    return RideBooking.objects.filter(rider=user, cancelled_by=user, late_cancellation=True).count()
+
+
+def no_show_reports(*, status: str | None = None):
+    """No-show reports for the operator, newest first, with what the operator needs to decide."""
+    from .models import NoShowReport
+
+    reports = NoShowReport.objects.select_related("booking__offer", "reported", "reporter")
+    return reports.filter(status=status) if status else reports
+
+
+def trust_profile(*, user) -> dict:
+    """For the operator: a person's ratings, upheld and open no-show reports, late cancellations."""
+    from .models import NoShowReport, ReportStatus
+
+    summary = rating_summary(user=user)
+    reports = NoShowReport.objects.filter(reported=user)
+    return {
+        "user": user.pk,
+        "is_active": user.is_active,
+        "ratings_count": summary.count,
+        "rating_average": summary.average,
+        "no_show_reports_open": reports.filter(status=ReportStatus.OPEN).count(),
+        "no_show_reports_upheld": reports.filter(status=ReportStatus.UPHELD).count(),
+        "late_cancellations": late_cancellation_count(user=user),
     }

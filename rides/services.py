@@ -23,13 +23,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mobility.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from mobility.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable, ValidationFailed
 from mobility.notifications.services import notify
 
 from . import conf
+from .domain import costs
 from .domain.matching import match_plan
 from .domain.recurrence import weekday_mask
 from .domain.roadgraph import RoadGraph, RoadGraphError, encode_polyline
+from .domain.women_only import women_only_compatible
 from .matching_index import (
     active_graph_model,
     bump_version,
@@ -41,14 +43,21 @@ from .matching_index import (
 )
 from .models import (
     SEAT_HOLDING,
+    BenchPickupOptIn,
+    BenchRequest,
+    BenchRequestStatus,
     BookingStatus,
     MeetingPoint,
     MeetingPointKind,
+    NoShowReport,
     OfferStatus,
+    PartyRole,
     PickupMode,
+    ReportStatus,
     RequestStatus,
     RideBooking,
     RideOffer,
+    RideRating,
     RideRequest,
 )
 from .models import RoadGraph as RoadGraphModel
@@ -203,12 +212,19 @@ def offer_create(
     departure: datetime,
     seats: int,
     cost_share_cents: int = 0,
+    tolls_cents: int = 0,
+    women_riders_only: bool = False,
     max_detour_minutes: int = 15,
     weekdays: list[int] | None = None,
     recurrence_until: date | None = None,
     recurrence_exceptions: list[date] | None = None,
 ) -> RideOffer:
-    """Post a ride; computes the driver's route and then looks for waiting requests (after commit)."""
+    """Post a ride; computes the driver's route and then looks for waiting requests (after commit).
+
+    The ride's running costs (route distance × ``RIDES_COST_RATE_CENTS_PER_KM`` + tolls) are
+    stored with it; a share per seat that would make a full car pay more is refused
+    (``cost_share_above_cap``, PBefG § 1 Abs. 2 Nr. 1).
+    """
     if departure <= timezone.now():
         raise ValidationFailed("The departure lies in the past.", code="departure_in_past", fields={"departure": []})
     _check_horizon(departure, "departure")
@@ -216,6 +232,11 @@ def offer_create(
         raise ValidationFailed("Offer between 1 and 8 seats.", code="invalid_seats", fields={"seats": []})
     if not 0 <= max_detour_minutes <= 60:
         raise ValidationFailed("The detour must be 0 to 60 minutes.", code="invalid_detour")
+    if cost_share_cents < 0:
+        raise ValidationFailed("The cost share cannot be negative.", code="invalid_cost_share")
+    if not 0 <= tolls_cents <= conf.max_tolls_cents():
+        message = f"Tolls must be 0 to {conf.max_tolls_cents()} cents."
+        raise ValidationFailed(message, code="invalid_tolls", fields={"tolls_cents": [message]})
     try:
         mask = weekday_mask(weekdays or [])
     except ValueError as exc:
@@ -236,6 +257,11 @@ def offer_create(
     if o_node == d_node:
         raise ValidationFailed("Origin and destination are the same place.", code="same_origin_destination")
     route = graph.route(o_node, d_node)
+    cap = costs.running_cost_cents(
+        distance_m=route.distance_m, rate_cents_per_km=conf.cost_rate_cents_per_km(), tolls_cents=tolls_cents
+    )
+    if not costs.offer_within_cap(cost_share_cents=cost_share_cents, seats=seats, cap_cents=cap):
+        _refuse_offer_above_cap(cap=cap, seats=seats, distance_m=route.distance_m)
     offer = RideOffer.objects.create(
         driver=driver,
         graph=graph_model,
@@ -250,6 +276,9 @@ def offer_create(
         departure=departure,
         seats=seats,
         cost_share_cents=cost_share_cents,
+        tolls_cents=tolls_cents,
+        running_cost_cents=cap,
+        women_riders_only=bool(women_riders_only),
         max_detour_minutes=max_detour_minutes,
         recurrence_weekdays=mask,
         recurrence_until=recurrence_until if mask else None,
@@ -262,6 +291,24 @@ def offer_create(
     offer_id = offer.pk
     transaction.on_commit(lambda: _schedule_offer_matching(offer_id))
     return offer
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100},{cents % 100:02d} €"
+
+
+def _refuse_offer_above_cap(*, cap: int, seats: int, distance_m: float) -> None:
+    most = costs.max_share_per_seat_cents(cap_cents=cap, seats=seats)
+    message = _(
+        "Riders may together pay at most the ride's running costs, %(cap)s (%(km).1f km); "
+        "with %(seats)d seats that is at most %(most)s per seat."
+    ) % {"cap": _euros(cap), "km": distance_m / 1000, "seats": seats, "most": _euros(most)}
+    raise ValidationFailed(
+        message,
+        code="cost_share_above_cap",
+        fields={"cost_share_cents": [message]},
+        params={"cap": _euros(cap), "km": f"{distance_m / 1000:.1f}".replace(".", ","), "most": _euros(most)},
+    )
 
 
 def _schedule_offer_matching(offer_id: int) -> None:
@@ -307,6 +354,7 @@ def request_create(
     seats: int = 1,
     pickup_mode: str = PickupMode.DOOR,
     max_walk_m: int = 500,
+    women_drivers_only: bool = False,
 ) -> RideRequest:
     """Record what a rider is looking for; matching offers are read with ``request_matches``."""
     if latest_arrival <= earliest_departure:
@@ -344,6 +392,7 @@ def request_create(
         seats=seats,
         pickup_mode=pickup_mode,
         max_walk_m=max_walk_m,
+        women_drivers_only=bool(women_drivers_only),
     )
     return request
 
@@ -392,6 +441,18 @@ def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: da
         raise ValidationFailed("You cannot book your own ride.", code="own_offer")
     if offer.graph_id != request.graph_id:
         raise Unprocessable("The offer and the request use different road graphs.", code="graph_mismatch")
+    if not women_only_compatible(
+        offer_women_riders_only=offer.women_riders_only,
+        request_women_drivers_only=request.women_drivers_only,
+        rider_declares_woman=rider.declares_woman,
+        driver_declares_woman=offer.driver.declares_woman,
+    ):
+        raise Forbidden(
+            "This ride is for women only (as declared in the profile)."
+            if offer.women_riders_only
+            else "You asked for women drivers only.",
+            code="women_only",
+        )
     if occurrence_date not in offer_occurrences(offer, occurrence_date, occurrence_date):
         raise ValidationFailed(
             "The ride does not take place on this date.",
@@ -414,6 +475,19 @@ def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: da
             "Not enough free seats on this ride." if code == "seats_unavailable" else "This ride no longer fits.",
             code=code,
         )
+    price = costs.booking_price_cents(cost_share_cents=offer.cost_share_cents, seats=request.seats)
+    if not costs.booking_within_cap(
+        held_prices_cents=[b.price_cents for b in holding], new_price_cents=price, cap_cents=offer.running_cost_cents
+    ):
+        message = _(
+            "Riders of this ride may together pay at most its running costs, %(cap)s; "
+            "%(held)s are already booked, so a further %(price)s would exceed them."
+        ) % {
+            "cap": _euros(offer.running_cost_cents),
+            "held": _euros(sum(b.price_cents for b in holding)),
+            "price": _euros(price),
+        }
+        raise Conflict(message, code="cost_cap_exceeded", params={"cap": _euros(offer.running_cost_cents)})
     tz = timezone.get_current_timezone()
     pickup_point = match.pickup.label if isinstance(match.pickup.label, int) else None
     dropoff_point = match.dropoff.label if isinstance(match.dropoff.label, int) else None
@@ -435,6 +509,7 @@ def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: da
         dropoff_time=datetime.fromtimestamp(match.dropoff_time_s, tz),
         walk_m=match.walk_m,
         added_s=match.added_s,
+        price_cents=price,
     )
     notify(
         offer.driver,
@@ -503,13 +578,29 @@ def booking_cancel(*, user, booking_id: int, reason: str) -> RideBooking:
         raise Conflict(
             "The booking is %(status)s.", code="booking_not_active", params={"status": booking.get_status_display()}
         )
+    now = timezone.now()
+    # A rider giving up a confirmed seat shortly before pickup leaves the driver waiting or
+    # driving a detour for nothing: counted (``rides.selectors.late_cancellation_count``).
+    late = (
+        user.pk == booking.rider_id
+        and booking.status == BookingStatus.CONFIRMED
+        and booking.pickup_time - now < timedelta(hours=conf.late_cancel_hours())
+    )
     booking.status = BookingStatus.CANCELLED
     booking.cancel_reason = reason[:300]
     booking.cancelled_by = user
-    booking.save(update_fields=["status", "cancel_reason", "cancelled_by", "updated_at"])
+    booking.cancelled_at = now
+    booking.late_cancellation = late
+    booking.save(
+        update_fields=["status", "cancel_reason", "cancelled_by", "cancelled_at", "late_cancellation", "updated_at"]
+    )
     _reopen_request(booking)
     other = booking.offer.driver if user.pk == booking.rider_id else booking.rider
-    notify(other, "ride_booking_cancelled", {"booking": booking.pk, "offer": booking.offer_id, "reason": reason})
+    notify(
+        other,
+        "ride_booking_cancelled",
+        {"booking": booking.pk, "offer": booking.offer_id, "reason": reason, "late": late},
+    )
     bump_version()
     return booking
 
@@ -587,6 +678,7 @@ def request_and_book(
     seats: int = 1,
     pickup_mode: str = PickupMode.DOOR,
     max_walk_m: int = 500,
+    women_drivers_only: bool = False,
 ) -> RideBooking:
     """Ask for seats on a ride found by the search in one step: the rider's request and the
     seat request are created together, or neither is (nothing is left half-booked)."""
@@ -599,5 +691,259 @@ def request_and_book(
         seats=seats,
         pickup_mode=pickup_mode,
         max_walk_m=max_walk_m,
+        women_drivers_only=women_drivers_only,
     )
     return booking_create(rider=rider, request_id=request.pk, offer_id=offer_id, occurrence_date=occurrence_date)
+
+
+# -- trust: ratings and no-show reports --------------------------------------------------------
+def _party_booking(user, booking_id: int) -> tuple[RideBooking, str]:
+    """The booking ``user`` is a party of, locked, and which side they are on."""
+    booking = (
+        RideBooking.objects.select_for_update(of=("self",))
+        .select_related("offer", "rider", "offer__driver")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or user.pk not in (booking.rider_id, booking.offer.driver_id):
+        raise NotFound("No such booking.", code="booking_not_found")
+    return booking, PartyRole.RIDER if user.pk == booking.rider_id else PartyRole.DRIVER
+
+
+def _check_after_ride(booking: RideBooking, *, moment: datetime, now: datetime) -> None:
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Conflict("Only a confirmed ride can be rated or reported.", code="booking_not_confirmed")
+    if now < moment:
+        raise Conflict("The ride has not taken place yet.", code="ride_not_over")
+    if now > moment + timedelta(days=conf.rating_window_days()):
+        raise Conflict(
+            "Rides can be rated or reported up to %(days)s days afterwards.",
+            params={"days": conf.rating_window_days()},
+            code="rating_window_closed",
+        )
+
+
+@transaction.atomic
+def rating_create(*, user, booking_id: int, score: int, text: str = "", now: datetime | None = None) -> RideRating:
+    """After a confirmed ride (its drop-off time has passed), rider and driver may each rate
+    the other once: 1–5 and an optional text of at most 300 characters."""
+    now = now or timezone.now()
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationFailed("Rate from 1 to 5.", code="invalid_score", fields={"score": ["1 to 5."]})
+    text = (text or "").strip()
+    if len(text) > 300:
+        raise ValidationFailed("At most 300 characters.", code="text_too_long", fields={"text": ["At most 300."]})
+    booking, role = _party_booking(user, booking_id)
+    _check_after_ride(booking, moment=booking.dropoff_time, now=now)
+    if RideRating.objects.filter(booking=booking, rater_role=role).exists():
+        raise Conflict("You have already rated this ride.", code="already_rated")
+    ratee = booking.offer.driver if role == PartyRole.RIDER else booking.rider
+    rating = RideRating.objects.create(
+        booking=booking, rater_role=role, rater=user, ratee=ratee, score=score, text=text
+    )
+    notify(ratee, "ride_rated", {"booking": booking.pk})
+    return rating
+
+
+@transaction.atomic
+def no_show_report(*, user, booking_id: int, note: str = "", now: datetime | None = None) -> NoShowReport:
+    """Rider or driver reports that the other side did not turn up (once the pickup time has
+    passed); the operator sees the report (``no_show_reports_open``) and decides."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationFailed("At most 300 characters.", code="text_too_long", fields={"note": ["At most 300."]})
+    booking, role = _party_booking(user, booking_id)
+    _check_after_ride(booking, moment=booking.pickup_time, now=now)
+    if NoShowReport.objects.filter(booking=booking, reporter_role=role).exists():
+        raise Conflict("You have already reported this ride.", code="already_reported")
+    reported = booking.offer.driver if role == PartyRole.RIDER else booking.rider
+    return NoShowReport.objects.create(booking=booking, reporter_role=role, reporter=user, reported=reported, note=note)
+
+
+@transaction.atomic
+def no_show_report_decide(*, operator, report_id: int, upheld: bool) -> NoShowReport:
+    """The operator upholds or dismisses a no-show report (suspending is a separate step:
+    ``mobility.accounts.services.account_suspend``)."""
+    report = NoShowReport.objects.select_for_update().filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("No such report.", code="report_not_found")
+    if report.status != ReportStatus.OPEN:
+        raise Conflict("The report was already decided.", code="report_decided")
+    report.status = ReportStatus.UPHELD if upheld else ReportStatus.DISMISSED
+    report.handled_by = operator
+    report.handled_at = timezone.now()
+    report.save(update_fields=["status", "handled_by", "handled_at"])
+    return report
+
+
+# -- the Mitfahrbank ---------------------------------------------------------------------------
+def bench_for_code(code: str) -> MeetingPoint:
+    bench = MeetingPoint.objects.filter(
+        code=(code or "").strip().lower(), kind=MeetingPointKind.MITFAHRBANK, active=True
+    ).first()
+    if bench is None:
+        raise NotFound("No such Mitfahrbank.", code="bench_not_found")
+    return bench
+
+
+def bench_destinations(bench: MeetingPoint):
+    """Where one can ask to go from a bench: the other villages' benches."""
+    return MeetingPoint.objects.filter(kind=MeetingPointKind.MITFAHRBANK, active=True).exclude(pk=bench.pk)
+
+
+def _bench_passing_drivers(bench: MeetingPoint, destination: MeetingPoint, now: datetime) -> dict[int, tuple]:
+    """Drivers whose rides can pick someone up at the bench within the window and take them to
+    the destination (the matcher, with the bench as the door): {driver id: (offer id, pickup time)}."""
+    from .matching_index import offer_index
+
+    try:
+        graph_model = active_graph_model()
+    except ServiceUnavailable:  # no road graph imported: only opted-in drivers can be told
+        return {}
+    window = timedelta(minutes=conf.bench_window_minutes())
+    probe = RideRequest(
+        graph=graph_model,
+        origin_lat=bench.lat,
+        origin_lon=bench.lon,
+        destination_lat=destination.lat,
+        destination_lon=destination.lon,
+        earliest_departure=now,
+        latest_arrival=now + window + timedelta(hours=3),
+        seats=1,
+        pickup_mode=PickupMode.DOOR,
+    )
+    graph = load_graph(graph_model)
+    matches = offer_index(graph_model).match(ride_query_for_request(graph, probe))
+    offers = RideOffer.objects.filter(status=OfferStatus.ACTIVE, driver__is_active=True).in_bulk(
+        {m.key[0] for m in matches}
+    )
+    found: dict[int, tuple] = {}
+    for match in sorted(matches, key=lambda m: m.pickup_time_s):
+        offer = offers.get(match.key[0])
+        pickup = datetime.fromtimestamp(match.pickup_time_s, timezone.get_current_timezone())
+        if offer is not None and now <= pickup <= now + window and offer.driver_id not in found:
+            found[offer.driver_id] = (offer.pk, pickup)
+    return found
+
+
+@transaction.atomic
+def bench_request_create(*, code: str, destination_id: int, now: datetime | None = None) -> BenchRequest:
+    """Someone at a bench asks for a lift (no account needed). Drivers whose rides pass the
+    bench within ``RIDES_BENCH_WINDOW_MIN`` minutes and drivers who opted in for that bench
+    and destination are notified at once (stored and pushed over the WebSocket)."""
+    import secrets
+
+    now = now or timezone.now()
+    bench = bench_for_code(code)
+    MeetingPoint.objects.select_for_update().filter(pk=bench.pk).first()  # serialise the limit below
+    destination = bench_destinations(bench).filter(pk=destination_id).first()
+    if destination is None:
+        raise ValidationFailed(
+            "Choose one of the villages.", code="bench_destination_invalid", fields={"destination": ["Unknown."]}
+        )
+    waiting = BenchRequest.objects.filter(bench=bench, status=BenchRequestStatus.WAITING, expires_at__gt=now)
+    if waiting.count() >= conf.bench_max_waiting():
+        raise Conflict("Several people are already waiting here; please try again shortly.", code="bench_busy")
+    passing = _bench_passing_drivers(bench, destination, now)
+    opted = set(
+        BenchPickupOptIn.objects.filter(bench=bench, driver__is_active=True)
+        .filter(Q(destination=destination) | Q(destination__isnull=True))
+        .values_list("driver_id", flat=True)
+    )
+    request = BenchRequest.objects.create(
+        bench=bench,
+        destination=destination,
+        token=secrets.token_urlsafe(32),
+        notified_drivers=sorted(set(passing) | opted),
+        expires_at=now + timedelta(minutes=conf.bench_window_minutes()),
+    )
+    from mobility.accounts.models import User
+
+    for driver in User.objects.filter(pk__in=request.notified_drivers):
+        offer_id, pickup = passing.get(driver.pk, (None, None))
+        notify(
+            driver,
+            "bench_request",
+            {
+                "bench_request": request.pk,
+                "bench": bench.name,
+                "destination": destination.name,
+                "offer": offer_id,
+                "pickup_time": pickup.isoformat() if pickup else None,
+                "expires_at": request.expires_at.isoformat(),
+            },
+        )
+    return request
+
+
+def bench_request_status(request: BenchRequest, now: datetime | None = None) -> str:
+    """The status as the person sees it: a waiting request past ``expires_at`` has lapsed."""
+    now = now or timezone.now()
+    if request.status == BenchRequestStatus.WAITING and request.expires_at <= now:
+        return BenchRequestStatus.EXPIRED
+    return request.status
+
+
+@transaction.atomic
+def bench_request_accept(*, driver, request_id: int, eta_minutes: int = 10) -> BenchRequest:
+    """A notified driver takes the person waiting at the bench; the first one wins."""
+    request = BenchRequest.objects.select_for_update().select_related("bench").filter(pk=request_id).first()
+    if request is None or driver.pk not in request.notified_drivers:
+        raise NotFound("No such bench request.", code="bench_request_not_found")
+    if not 0 <= eta_minutes <= 120:
+        raise ValidationFailed("Give the minutes until you arrive (0 to 120).", code="invalid_eta")
+    status = bench_request_status(request)
+    if status == BenchRequestStatus.ACCEPTED:
+        raise Conflict("Someone else already takes this person.", code="bench_request_taken")
+    if status != BenchRequestStatus.WAITING:
+        raise Conflict("Nobody is waiting any more.", code="bench_request_closed")
+    now = timezone.now()
+    request.status = BenchRequestStatus.ACCEPTED
+    request.accepted_by = driver
+    request.accepted_at = now
+    request.pickup_eta = now + timedelta(minutes=eta_minutes)
+    request.save(update_fields=["status", "accepted_by", "accepted_at", "pickup_eta"])
+    for other in request.notified_drivers:
+        if other != driver.pk:
+            from mobility.accounts.models import User
+
+            user = User.objects.filter(pk=other).first()
+            if user is not None:
+                notify(user, "bench_request_taken", {"bench_request": request.pk})
+    return request
+
+
+@transaction.atomic
+def bench_request_cancel(*, token: str) -> BenchRequest:
+    """The person at the bench no longer needs the lift (a driver who accepted is told)."""
+    request = BenchRequest.objects.select_for_update().filter(token=token).first()
+    if request is None:
+        raise NotFound("No such bench request.", code="bench_request_not_found")
+    if bench_request_status(request) not in (BenchRequestStatus.WAITING, BenchRequestStatus.ACCEPTED):
+        raise Conflict("The request is closed.", code="bench_request_closed")
+    request.status = BenchRequestStatus.CANCELLED
+    request.save(update_fields=["status"])
+    if request.accepted_by_id:
+        notify(request.accepted_by, "bench_request_cancelled", {"bench_request": request.pk})
+    return request
+
+
+def bench_opt_in(*, driver, bench_id: int, destination_id: int | None = None) -> BenchPickupOptIn:
+    """A driver asks to be told about people waiting at a bench (for one destination or any)."""
+    bench = MeetingPoint.objects.filter(pk=bench_id, kind=MeetingPointKind.MITFAHRBANK, active=True).first()
+    if bench is None:
+        raise NotFound("No such Mitfahrbank.", code="bench_not_found")
+    destination = None
+    if destination_id is not None:
+        destination = bench_destinations(bench).filter(pk=destination_id).first()
+        if destination is None:
+            raise ValidationFailed("Unknown destination.", code="bench_destination_invalid")
+    opt_in, _ = BenchPickupOptIn.objects.get_or_create(driver=driver, bench=bench, destination=destination)
+    return opt_in
+
+
+def bench_opt_out(*, driver, opt_in_id: int) -> None:
+    deleted, _ = BenchPickupOptIn.objects.filter(pk=opt_in_id, driver=driver).delete()
+    if not deleted:
+        raise NotFound("No such opt-in.", code="opt_in_not_found")

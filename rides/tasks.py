@@ -70,3 +70,11 @@ def complete_past_offers() -> int:
     from .services import offers_complete_past
 
     return offers_complete_past()
+
+
+@shared_task(name="rides.roadgraph_import")
+def roadgraph_import_task(job_id: str, path: str, name: str, activate: bool = True) -> dict:
+    """Import an OSM extract uploaded in the operator console (see ``rides.import_jobs``)."""
+    from .import_jobs import roadgraph_import_job_run
+
+    return roadgraph_import_job_run(job_id=job_id, path=path, name=name, activate=activate)

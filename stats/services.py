@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,6 +18,8 @@ from mobility.errors import ValidationFailed
 from . import conf
 from .domain.zones import time_bin, zone_code
 from .models import SearchLog
+
+logger = logging.getLogger(__name__)
 
 
 def search_log_entry(
@@ -72,3 +78,88 @@ def search_log_record(
     )
     entry.save()
     return entry
+
+
+def search_log_write(
+    *, origin_zone: str, destination_zone: str, time_bin: datetime, modes: str, results: int
+) -> SearchLog:
+    """Store one already coarsened entry (what ``search_log_queue`` queued)."""
+    return SearchLog.objects.create(
+        origin_zone=origin_zone, destination_zone=destination_zone, time_bin=time_bin, modes=modes, results=results
+    )
+
+
+#: After the queue failed, searches write their entry directly for this long (seconds) before
+#: trying the queue again, so a Redis outage costs no search a connection attempt.
+QUEUE_RETRY_AFTER_S = 10.0
+_queue_lock = threading.Lock()
+_queue_connection = None
+_queue_down_until = 0.0
+
+
+def _queue_search_log(fields: dict) -> bool:
+    """Publish one entry to the Celery queue on this process's own broker connection (no
+    retries: a failure is answered by a direct write, not by waiting); False when it failed."""
+    global _queue_connection, _queue_down_until
+    from mobility.celery import app
+
+    from .tasks import search_log_write_task
+
+    if app.conf.task_always_eager:
+        search_log_write_task.apply_async(kwargs=fields)
+        return True
+    with _queue_lock:
+        if time.monotonic() < _queue_down_until:
+            return False
+        try:
+            if _queue_connection is None:
+                _queue_connection = app.connection_for_write(
+                    transport_options={"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 2}
+                )
+            search_log_write_task.apply_async(kwargs=fields, connection=_queue_connection, retry=False)
+            return True
+        except Exception as exc:  # kombu/redis connection errors of every kind
+            logger.warning("search log queue unavailable, written directly: %r", exc)
+            _queue_down_until = time.monotonic() + QUEUE_RETRY_AFTER_S
+            if _queue_connection is not None:
+                with contextlib.suppress(Exception):
+                    _queue_connection.release()
+                _queue_connection = None
+            return False
+
+
+def search_log_queue(
+    *,
+    origin_lat: float,
+    origin_lon: float,
+    dest_lat: float,
+    dest_lon: float,
+    when: datetime,
+    results: int,
+    modes: Iterable[str],
+) -> None:
+    """Log one journey search like ``search_log_record``, but written by a Celery worker, so
+    the search does not wait for the database write.
+
+    The entry is coarsened here, before it leaves the process (the queue never sees a
+    position). When the queue (Redis) cannot take it, it is written at once instead: an
+    entry is never lost because Redis is down.
+    """
+    entry = search_log_entry(
+        origin_lat=origin_lat,
+        origin_lon=origin_lon,
+        dest_lat=dest_lat,
+        dest_lon=dest_lon,
+        when=when,
+        results=results,
+        modes=modes,
+    )
+    fields = {
+        "origin_zone": entry.origin_zone,
+        "destination_zone": entry.destination_zone,
+        "time_bin": entry.time_bin.isoformat(),
+        "modes": entry.modes,
+        "results": entry.results,
+    }
+    if not _queue_search_log(fields):
+        entry.save()

@@ -59,10 +59,14 @@ def _clear_cache():
 
 
 def _forget_active_road_graph() -> None:
-    """The journey search remembers the active road graph for a few seconds; every test has its own."""
-    from journeys import roads
+    """The journey search remembers the active road graph, the active feed versions and where
+    cars stand for a few seconds; every test has its own."""
+    from gtfs.selectors import active_versions_forget
+    from journeys import one_search, roads
 
     roads._model = (-1.0, -1, None)
+    active_versions_forget()
+    one_search.cars_in_service_forget()
 
 
 @pytest.fixture

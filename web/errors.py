@@ -62,6 +62,16 @@ MESSAGES = {
     "request_not_open": _("Diese Anfrage ist nicht mehr offen."),
     "not_a_party": _("Diese Buchung gehört nicht zu Ihnen."),
     "not_an_occurrence": _("An diesem Tag findet die Fahrt nicht statt."),
+    "cost_share_above_cap": _(
+        "Mitfahrende dürfen zusammen höchstens die Betriebskosten der Fahrt zahlen: %(cap)s (%(km)s km); "
+        "das sind höchstens %(most)s pro Platz."
+    ),
+    "cost_cap_exceeded": _(
+        "Mitfahrende dürfen zusammen höchstens die Betriebskosten der Fahrt zahlen (%(cap)s); "
+        "mit Ihrer Buchung würde das überschritten."
+    ),
+    "bench_busy": _("Hier warten schon mehrere Menschen auf eine Mitfahrt. Bitte versuchen Sie es gleich noch einmal."),
+    "bench_destination_invalid": _("Bitte wählen Sie ein Ziel."),
     # car-sharing
     "not_a_member": _("Carsharing ist nur für Mitglieder. Sie können die Mitgliedschaft beantragen."),
     "vehicle_unavailable": _("Das Fahrzeug ist in dieser Zeit schon reserviert."),
@@ -75,6 +85,8 @@ MESSAGES = {
 
 def german_message(exc: DomainError) -> str:
     """The German sentence for ``exc``'s code; the service's own message when none is known."""
+    if exc.code in MESSAGES and exc.params:
+        return str(MESSAGES[exc.code]) % exc.params
     return str(MESSAGES.get(exc.code, exc.message))
 
 

@@ -50,6 +50,17 @@ class VerifyEmailForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
 
 
+class WomenOptionForm(forms.Form):
+    declares_woman = forms.BooleanField(
+        label=_("Ich bin eine Frau (Selbstauskunft)"),
+        required=False,
+        help_text=_(
+            "Nur dafür: Sie können bei Mitfahrten „nur Fahrerinnen“ oder „nur Mitfahrerinnen“ nutzen. "
+            "Wir prüfen nichts und speichern sonst nichts dazu. Haken entfernen löscht die Angabe."
+        ),
+    )
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Ihr Passwort zur Bestätigung"),
@@ -137,7 +148,7 @@ WEEKDAY_CHOICES = [
 
 
 class OfferForm(forms.Form):
-    quiet_fields = ("weekdays", "until", "cost_share")
+    quiet_fields = ("weekdays", "until", "cost_share", "tolls", "women_riders_only")
     origin = forms.CharField(
         label=_("Von"),
         max_length=200,
@@ -156,6 +167,20 @@ class OfferForm(forms.Form):
         required=False,
         initial=0,
         help_text=_("0 heißt: kostenlos."),
+    )
+    women_riders_only = forms.BooleanField(
+        label=_("Nur Frauen mitnehmen"),
+        required=False,
+        help_text=_("Dann können nur Personen buchen, die im Konto „Ich bin eine Frau“ angegeben haben."),
+    )
+    tolls = forms.DecimalField(
+        label=_("Maut auf der Strecke (Euro, freiwillig)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        required=False,
+        initial=0,
+        help_text=_("Wird zu den Betriebskosten der Fahrt gezählt."),
     )
     max_detour_minutes = forms.IntegerField(label=_("Umweg höchstens (Minuten)"), min_value=0, max_value=60, initial=10)
     weekdays = forms.TypedMultipleChoiceField(

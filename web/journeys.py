@@ -1,8 +1,9 @@
 """The search's answer as people read it: German labels, local times, euros, what to book.
 
-``journeys_search`` returns the same dictionaries as the JSON API; this module turns one
-option into what a results card and the detail page show, and signs the booking data that
-the booking buttons send back (so a form cannot be altered into another booking).
+``journeys_search`` returns dataclasses (``journeys.one_search.Option``, its legs as plain
+dictionaries); this module turns one option into what a results card and the detail page
+show, and signs the booking data that the booking buttons send back (so a form cannot be
+altered into another booking). It never goes through the JSON API's serializers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from journeys.one_search import Option
+
 BOOKING_SALT = "web.booking-offer"
 BOOKING_MAX_AGE_S = 24 * 3600
 
@@ -30,6 +33,7 @@ MODE_LABELS = {
     "tram": gettext_lazy("Straßenbahn"),
     "carpool": gettext_lazy("Mitfahrgelegenheit"),
     "car": gettext_lazy("Carsharing-Auto"),
+    "ondemand": gettext_lazy("Rufbus"),
 }
 
 
@@ -176,6 +180,12 @@ def _leg_view(leg: dict[str, Any], origin_name: str, destination_name: str) -> L
         detail = _("%(m)d m") % {"m": leg.get("distance_m", 0)}
     elif mode == "carpool":
         detail = _("Genauer Treffpunkt und Kontakt nach der Zusage des Fahrers.")
+    elif mode == "ondemand":
+        detail = _("Abholung %(start)s–%(end)s Uhr, bis %(deadline)s buchen") % {
+            "start": clock(local(leg["pickup_window_from"])),
+            "end": clock(local(leg["pickup_window_to"])),
+            "deadline": day_and_clock(local(leg["booking_deadline"])),
+        }
     elif mode == "car":
         label = _("Carsharing: %(type)s") % {"type": leg.get("vehicle_type", "")}
         detail = _("Kennzeichen %(plate)s") % {"plate": leg.get("plate", "")}
@@ -191,10 +201,10 @@ def _leg_view(leg: dict[str, Any], origin_name: str, destination_name: str) -> L
     )
 
 
-def _title(option: dict[str, Any]) -> str:
-    kind = option["kind"]
+def _title(option: Option) -> str:
+    kind = option.kind
     if kind == "transit":
-        vehicles = [leg for leg in option["legs"] if leg["mode"] != "walk"]
+        vehicles = [leg for leg in option.legs if leg["mode"] != "walk"]
         if not vehicles:
             return _("Zu Fuß")
         if all(leg.get("buergerbus") for leg in vehicles):
@@ -206,14 +216,16 @@ def _title(option: dict[str, Any]) -> str:
         "ride": _("Mitfahrgelegenheit"),
         "ride+transit": _("Mitfahrgelegenheit und Bus"),
         "carsharing": _("Carsharing"),
+        "ondemand": _("Rufbus"),
+        "ondemand+transit": _("Rufbus und Bus"),
     }.get(kind, kind)
 
 
-def _steps(option: dict[str, Any], user, seats: int) -> tuple[list[BookingStep], list[str]]:
+def _steps(option: Option, user, seats: int) -> tuple[list[BookingStep], list[str]]:
     steps: list[BookingStep] = []
     notes: list[str] = []
     signed_in = bool(user is not None and user.is_authenticated)
-    legs = option["legs"]
+    legs = option.legs
     for leg in legs:
         if leg.get("buergerbus") and leg.get("booking_required"):
             deadline = local(leg["booking_deadline"]) if leg.get("booking_deadline") else None
@@ -250,8 +262,8 @@ def _steps(option: dict[str, Any], user, seats: int) -> tuple[list[BookingStep],
                     else "",
                 )
             )
-    if option["kind"] in {"ride", "ride+transit"}:
-        request = next(step for step in option["book"] if step["href"].endswith("/rides/requests/"))["body"]
+    if option.kind in {"ride", "ride+transit"}:
+        request = next(step for step in option.book if step.action == "ride-request-list").body
         carpool = next(leg for leg in legs if leg["mode"] == "carpool")
         steps.insert(
             0,
@@ -271,12 +283,12 @@ def _steps(option: dict[str, Any], user, seats: int) -> tuple[list[BookingStep],
                         "request": request,
                         "departure": carpool["departure"],
                         "arrival": carpool["arrival"],
-                        "price_cents": option.get("price_cents"),
+                        "price_cents": option.price_cents,
                     }
                 ),
             ),
         )
-    if option["kind"] == "carsharing":
+    if option.kind == "carsharing":
         car = next(leg for leg in legs if leg["mode"] == "car")
         member = signed_in and getattr(user, "is_member", False)
         start = local(car["rental"]["start"])
@@ -302,14 +314,14 @@ def _steps(option: dict[str, Any], user, seats: int) -> tuple[list[BookingStep],
         )
         if not member:
             notes.append(_("Für Carsharing brauchen Sie eine Mitgliedschaft."))
-    if option["kind"] == "transit" and not any(leg["mode"] != "walk" for leg in legs):
+    if option.kind == "transit" and not any(leg["mode"] != "walk" for leg in legs):
         notes.append(_("Zu Fuß sind Sie schneller als mit jedem Bus."))
     return steps, notes
 
 
-def _geojson(option: dict[str, Any]) -> str:
+def _geojson(option: Option) -> str:
     features = []
-    for leg in option["legs"]:
+    for leg in option.legs:
         start, end = leg.get("from") or {}, leg.get("to") or {}
         if start.get("lat") is None or end.get("lat") is None:
             continue
@@ -326,24 +338,22 @@ def _geojson(option: dict[str, Any]) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
-def option_view(
-    index: int, option: dict[str, Any], *, user, seats: int, origin_name: str, destination_name: str
-) -> OptionView:
+def option_view(index: int, option: Option, *, user, seats: int, origin_name: str, destination_name: str) -> OptionView:
     steps, notes = _steps(option, user, seats)
-    price = euros(option.get("price_cents"))
-    if option["kind"] == "transit" and option.get("price_cents") is None:
+    price = euros(option.price_cents)
+    if option.kind == "transit" and option.price_cents is None:
         price = _("Fahrkarte nach Bustarif")
     return OptionView(
         index=index,
-        kind=option["kind"],
+        kind=option.kind,
         title=_title(option),
-        departure=local(option["departure"]),
-        arrival=local(option["arrival"]),
-        duration_min=option["duration_min"],
-        transfers=option["transfers"],
-        walk_m=option["walk_m"],
+        departure=local(option.departure),
+        arrival=local(option.arrival),
+        duration_min=option.duration_min,
+        transfers=option.transfers,
+        walk_m=round(option.walk_m),
         price=price,
-        legs=_leg_views(option["legs"], origin_name, destination_name),
+        legs=_leg_views(option.legs, origin_name, destination_name),
         steps=steps,
         notes=notes,
         geojson=_geojson(option),

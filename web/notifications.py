@@ -16,6 +16,12 @@ TEXTS = {
     "ride_booking_lapsed": _("Eine Mitfahrt-Anfrage ist verfallen, weil sie nicht beantwortet wurde."),
     "ride_offer_matches": _("Es gibt eine passende Mitfahrgelegenheit für Ihre Suche."),
     "ride_requests_waiting": _("Für Ihre Fahrt gibt es passende Mitfahr-Wünsche."),
+    "bench_request": _("Jemand wartet an einer Mitfahrbank auf Ihrer Strecke auf eine Mitfahrt."),
+    "bench_request_taken": _("Die Person an der Mitfahrbank fährt schon mit jemand anderem mit."),
+    "bench_request_cancelled": _("Die Person an der Mitfahrbank braucht keine Mitfahrt mehr."),
+    "ride_rated": _("Sie haben eine neue Bewertung für eine Mitfahrt."),
+    "account_suspended": _("Ihr Konto wurde gesperrt."),
+    "account_reinstated": _("Ihr Konto ist wieder freigeschaltet."),
     "carsharing.membership_decided": _("Über Ihren Carsharing-Antrag wurde entschieden."),
     "carsharing.reservation_confirmed": _("Ihre Carsharing-Reservierung ist bestätigt."),
     "carsharing.reservation_preempted": _(

@@ -1,9 +1,10 @@
 """The web app's pages, mounted at ``/``. German paths, English view names."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .urls_member import urlpatterns as member_urlpatterns
-from .views import accounts, booking, offers, pages, search, trips
+from .urls_operator import urlpatterns as operator_urlpatterns
+from .views import accounts, bench, booking, offers, pages, search, trips
 
 app_name = "web"
 
@@ -23,8 +24,16 @@ urlpatterns = [
     path("meine-angebote/<int:pk>/absagen/", offers.offer_cancel, name="offer_cancel"),
     path("anfragen/<int:pk>/annehmen/", offers.booking_accept, name="ride_booking_accept"),
     path("anfragen/<int:pk>/ablehnen/", offers.booking_decline, name="ride_booking_decline"),
+    # the Mitfahrbank: the page behind a bench's QR code, no account needed
+    path("bank/<str:code>/", bench.bench_page, name="bench"),
+    path("bank/<str:code>/schild/", bench.bench_sign, name="bench_sign"),
+    path("bank/<str:code>/anfrage/<str:token>/", bench.bench_request_page, name="bench_request"),
+    path("bank/<str:code>/anfrage/<str:token>/status/", bench.bench_request_status, name="bench_request_status"),
+    path("bank/<str:code>/anfrage/<str:token>/abbrechen/", bench.bench_request_cancel, name="bench_request_cancel"),
     # car-sharing member pages and the map: web/urls_member.py
     *member_urlpatterns,
+    path("verwaltung/", include("web.urls_console_staff")),  # the town-hall staff console
+    *operator_urlpatterns,  # the operator console: web/urls_operator.py
     # account
     path("anmelden/", accounts.login_view, name="login"),
     path("abmelden/", accounts.logout_view, name="logout"),
@@ -33,6 +42,7 @@ urlpatterns = [
     path("passwort-vergessen/", accounts.password_reset, name="password_reset"),
     path("reset-password", accounts.password_reset_confirm, name="password_reset_confirm"),
     path("konto/", accounts.account, name="account"),
+    path("konto/nur-frauen/", accounts.account_women_option, name="account_women_option"),
     path("konto/meine-daten.json", accounts.account_export, name="account_export"),
     path("konto/loeschen/", accounts.account_delete, name="account_delete"),
     path("nachrichten/", pages.notifications, name="notifications"),

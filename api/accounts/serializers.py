@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from mobility.accounts.models import CostCentre
+from mobility.accounts.models import AccountSuspension, CostCentre
 
 User = get_user_model()
 
@@ -53,8 +53,20 @@ class ProfileOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OwnProfileOutput(ProfileOutput):
+    """Your own profile, with what only you see: the self-declared attribute for "only women" rides."""
+
+    class Meta(ProfileOutput.Meta):
+        fields = [*ProfileOutput.Meta.fields, "declares_woman"]
+        read_only_fields = fields
+
+
 class ProfileUpdateInput(serializers.Serializer):
     display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    declares_woman = serializers.BooleanField(
+        required=False,
+        help_text="Self-declared, only for the 'only women' ride-sharing options; false deletes it",
+    )
     phone = serializers.RegexField(r"^[0-9 +()/-]{0,40}$", max_length=40, required=False, allow_blank=True)
     # empty: follow Accept-Language
     language = serializers.ChoiceField(
@@ -80,3 +92,15 @@ class CostCentreSerializer(serializers.ModelSerializer):
         model = CostCentre
         fields = ["id", "code", "name", "active"]
         read_only_fields = ["id"]
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class SuspensionOutput(serializers.ModelSerializer):
+    """One entry of the suspension audit log."""
+
+    class Meta:
+        model = AccountSuspension
+        fields = ["id", "user", "action", "reason", "by", "summary", "created_at"]

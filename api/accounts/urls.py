@@ -19,5 +19,7 @@ urlpatterns = [
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user-detail"),
     path("users/<int:pk>/roles/", views.UserRolesView.as_view(), name="user-roles"),
+    path("users/<int:pk>/suspend/", views.UserSuspendView.as_view(), name="user-suspend"),
+    path("users/<int:pk>/reinstate/", views.UserReinstateView.as_view(), name="user-reinstate"),
     path("cost-centres/", views.CostCentreListView.as_view(), name="cost-centre-list"),
 ]

@@ -116,11 +116,11 @@ class PasswordResetConfirmView(PublicAuthView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: s.ProfileOutput, **error_responses(401)})
+    @extend_schema(responses={200: s.OwnProfileOutput, **error_responses(401)})
     def get(self, request):
-        return Response(s.ProfileOutput(request.user).data)
+        return Response(s.OwnProfileOutput(request.user).data)
 
-    @extend_schema(request=s.ProfileUpdateInput, responses={200: s.ProfileOutput, **error_responses(400, 401)})
+    @extend_schema(request=s.ProfileUpdateInput, responses={200: s.OwnProfileOutput, **error_responses(400, 401)})
     def patch(self, request):
         data = s.ProfileUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -128,7 +128,7 @@ class MeView(APIView):
         for field, value in data.validated_data.items():
             setattr(user, field, value)
         user.save(update_fields=[*data.validated_data.keys(), "is_staff"])
-        return Response(s.ProfileOutput(user).data)
+        return Response(s.OwnProfileOutput(user).data)
 
 
 class UserListView(generics.ListAPIView):
@@ -200,3 +200,31 @@ class CostCentreListView(generics.ListCreateAPIView):
         if self.request.method == "POST":
             return [IsOperator()]
         return [IsTownStaff()]
+
+
+class UserSuspendView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=s.ReasonInput, responses={200: s.SuspensionOutput, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Operator: suspend an account (sign-in blocked, rides withdrawn, person notified; audited)."""
+        data = s.ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.account_suspend(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
+        return Response(s.SuspensionOutput(record).data)
+
+
+class UserReinstateView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=s.ReasonInput, responses={200: s.SuspensionOutput, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Operator: lift a suspension (audited, person notified)."""
+        data = s.ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.account_reinstate(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
+        return Response(s.SuspensionOutput(record).data)

@@ -3,7 +3,6 @@ life cycle, official trips and base load, utilisation, card setup and the Stripe
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -16,18 +15,8 @@ from api.permissions import IsMember, IsOperator, IsResident, IsTownStaff
 from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
 from carsharing import selectors, services
-from carsharing.models import (
-    BaseLoadBlock,
-    DefectReport,
-    Membership,
-    ReservationKind,
-    Station,
-    Tariff,
-    Vehicle,
-    VehicleType,
-)
-from mobility.accounts.models import CostCentre
-from mobility.errors import Conflict, NotFound, ValidationFailed
+from carsharing.models import ReservationKind
+from mobility.errors import NotFound, ValidationFailed
 
 from . import serializers as s
 
@@ -45,13 +34,13 @@ class StationListView(APIView):
 
     @extend_schema(responses={200: s.StationOutput(many=True)})
     def get(self, request):
-        return Response(s.StationOutput(Station.objects.all(), many=True).data)
+        return Response(s.StationOutput(selectors.stations(), many=True).data)
 
     @extend_schema(request=s.StationInput, responses={201: s.StationOutput, **error_responses(400, 401, 403)})
     def post(self, request):
         data = s.StationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        station = Station.objects.create(**data.validated_data)
+        station = services.station_create(**data.validated_data)
         return Response(s.StationOutput(station).data, status=status.HTTP_201_CREATED)
 
 
@@ -61,7 +50,7 @@ class VehicleTypeListView(APIView):
 
     @extend_schema(responses={200: s.VehicleTypeOutput(many=True)})
     def get(self, request):
-        return Response(s.VehicleTypeOutput(VehicleType.objects.all(), many=True).data)
+        return Response(s.VehicleTypeOutput(selectors.vehicle_types(), many=True).data)
 
     @extend_schema(
         request=s.VehicleTypeInput, responses={201: s.VehicleTypeOutput, **error_responses(400, 401, 403, 409)}
@@ -69,9 +58,7 @@ class VehicleTypeListView(APIView):
     def post(self, request):
         data = s.VehicleTypeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if VehicleType.objects.filter(name=data.validated_data["name"]).exists():
-            raise Conflict("A vehicle type with this name exists.", code="duplicate_name")
-        vehicle_type = VehicleType.objects.create(**data.validated_data)
+        vehicle_type = services.vehicle_type_create(**data.validated_data)
         return Response(s.VehicleTypeOutput(vehicle_type).data, status=status.HTTP_201_CREATED)
 
 
@@ -81,17 +68,13 @@ class VehicleListView(APIView):
 
     @extend_schema(responses={200: s.VehicleOutput(many=True)})
     def get(self, request):
-        vehicles = Vehicle.objects.select_related("station", "vehicle_type")
-        return Response(s.VehicleOutput(vehicles, many=True).data)
+        return Response(s.VehicleOutput(selectors.vehicles(), many=True).data)
 
     @extend_schema(request=s.VehicleInput, responses={201: s.VehicleOutput, **error_responses(400, 401, 403, 409)})
     def post(self, request):
         data = s.VehicleInput(data=request.data)
         data.is_valid(raise_exception=True)
-        plate = data.validated_data["plate"].strip().upper()
-        if Vehicle.objects.filter(plate=plate).exists():
-            raise Conflict("A vehicle with this plate exists.", code="duplicate_plate")
-        vehicle = Vehicle.objects.create(**{**data.validated_data, "plate": plate})
+        vehicle = services.vehicle_create(**data.validated_data)
         return Response(s.VehicleOutput(vehicle).data, status=status.HTTP_201_CREATED)
 
 
@@ -101,10 +84,7 @@ class VehicleDetailView(APIView):
 
     @extend_schema(responses={200: s.VehicleOutput, **error_responses(404)})
     def get(self, request, pk: int):
-        vehicle = Vehicle.objects.select_related("station", "vehicle_type").filter(pk=pk).first()
-        if vehicle is None:
-            raise NotFound("No such vehicle.", code="vehicle_not_found")
-        return Response(s.VehicleOutput(vehicle).data)
+        return Response(s.VehicleOutput(selectors.vehicle_get(vehicle_id=pk)).data)
 
     @extend_schema(
         request=s.VehicleUpdateInput, responses={200: s.VehicleOutput, **error_responses(400, 401, 403, 404)}
@@ -134,7 +114,9 @@ class VehicleDefectView(APIView):
 class DefectListView(generics.ListAPIView):
     permission_classes = [IsOperator]
     serializer_class = s.DefectOutput
-    queryset = DefectReport.objects.all()
+
+    def get_queryset(self):
+        return selectors.defect_reports()
 
 
 class TariffListView(APIView):
@@ -143,7 +125,7 @@ class TariffListView(APIView):
 
     @extend_schema(responses={200: s.TariffOutput(many=True)})
     def get(self, request):
-        return Response(s.TariffOutput(Tariff.objects.order_by("vehicle_type_id"), many=True).data)
+        return Response(s.TariffOutput(selectors.tariffs(), many=True).data)
 
     @extend_schema(
         request=s.TariffInput,
@@ -153,9 +135,7 @@ class TariffListView(APIView):
     def post(self, request):
         data = s.TariffInput(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        vehicle_type = fields.pop("vehicle_type")
-        tariff, _ = Tariff.objects.update_or_create(vehicle_type=vehicle_type, defaults=fields)
+        tariff = services.tariff_set(**data.validated_data)
         return Response(s.TariffOutput(tariff).data, status=status.HTTP_201_CREATED)
 
 
@@ -169,9 +149,7 @@ class VehicleAvailabilityView(APIView):
     def get(self, request, pk: int):
         query = s.WindowQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        vehicle = Vehicle.objects.filter(pk=pk).first()
-        if vehicle is None:
-            raise NotFound("No such vehicle.", code="vehicle_not_found")
+        vehicle = selectors.vehicle_get(vehicle_id=pk)
         start, end = query.validated_data["start"], query.validated_data["end"]
         result = selectors.vehicle_availability(vehicle=vehicle, start=start, end=end, now=timezone.now())
         body = {
@@ -216,9 +194,7 @@ class QuoteView(APIView):
         data = s.QuoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        vehicle = Vehicle.objects.filter(pk=v["vehicle"]).first()
-        if vehicle is None:
-            raise NotFound("No such vehicle.", code="vehicle_not_found")
+        vehicle = selectors.vehicle_get(vehicle_id=v["vehicle"])
         # Staff plan official trips (their horizon); everyone else gets a member's quote.
         staff = request.user.is_authenticated and request.user.is_town_staff
         kind = ReservationKind.OFFICIAL if staff else ReservationKind.MEMBER
@@ -244,7 +220,7 @@ class MyMembershipView(APIView):
 
     @extend_schema(responses={200: s.MembershipOutput, **error_responses(401, 403, 404)})
     def get(self, request):
-        membership = Membership.objects.filter(user=request.user).first()
+        membership = selectors.membership_of(user=request.user)
         if membership is None:
             raise NotFound("You have not applied yet.", code="membership_not_found")
         return Response(s.MembershipOutput(membership).data)
@@ -270,9 +246,7 @@ class MembershipListView(generics.ListAPIView):
         return {**super().get_serializer_context(), "approved_licences": selectors.approved_licences()}
 
     def get_queryset(self):
-        qs = Membership.objects.select_related("user")
-        wanted = self.request.query_params.get("status")
-        return qs.filter(status=wanted) if wanted else qs
+        return selectors.memberships(status=self.request.query_params.get("status"))
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -303,10 +277,7 @@ class MembershipDecisionView(APIView):
 
 
 def _reservation_body(reservation):
-    reservation = (
-        type(reservation).objects.select_related("cost_centre").prefetch_related("payments").get(pk=reservation.pk)
-    )
-    return s.ReservationOutput(reservation).data
+    return s.ReservationOutput(selectors.reservation_with_payments(reservation_id=reservation.pk)).data
 
 
 class ReservationListView(generics.ListAPIView):
@@ -358,13 +329,7 @@ class OfficialTripView(APIView):
         data = s.OfficialTripInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        cost_centre = None
-        if v.get("cost_centre"):
-            cost_centre = CostCentre.objects.filter(code=v["cost_centre"], active=True).first()
-            if cost_centre is None:
-                raise ValidationFailed(
-                    "Unknown cost centre.", code="cost_centre_unknown", fields={"cost_centre": ["unknown"]}
-                )
+        cost_centre = selectors.active_cost_centre(code=v["cost_centre"]) if v.get("cost_centre") else None
         reservation = services.reservation_create(
             user=request.user,
             vehicle_id=v["vehicle"],
@@ -506,14 +471,6 @@ class ReservationReleaseView(_ReservationAction):
 # --- base load and reports -------------------------------------------------------------------------------
 
 
-def _staff_cost_centre(user):
-    """None for operators (they see everything); a staff member's own cost centre id otherwise
-    (-1 when they have none: they see nothing)."""
-    if user.is_operator:
-        return None
-    return user.cost_centre_id or -1
-
-
 class BaseLoadBlockListView(APIView):
     """Staff read the blocks of their cost centre; operators read all and define new ones."""
 
@@ -522,10 +479,7 @@ class BaseLoadBlockListView(APIView):
 
     @extend_schema(responses={200: s.BaseLoadBlockOutput(many=True), **error_responses(401, 403)})
     def get(self, request):
-        blocks = BaseLoadBlock.objects.select_related("cost_centre").order_by("id")
-        cost_centre = _staff_cost_centre(request.user)
-        if cost_centre is not None:
-            blocks = blocks.filter(cost_centre_id=cost_centre)
+        blocks = selectors.base_load_blocks_for(user=request.user)
         return Response(s.BaseLoadBlockOutput(blocks, many=True).data)
 
     @extend_schema(
@@ -537,16 +491,12 @@ class BaseLoadBlockListView(APIView):
         data = s.BaseLoadBlockInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        cost_centre = CostCentre.objects.filter(code=fields.pop("cost_centre"), active=True).first()
-        if cost_centre is None:
-            raise ValidationFailed(
-                "Unknown cost centre.", code="cost_centre_unknown", fields={"cost_centre": ["unknown"]}
-            )
-        with transaction.atomic():
-            block = services.base_load_block_create(
-                operator=request.user, vehicle_id=fields.pop("vehicle"), cost_centre=cost_centre, **fields
-            )
-        services.base_load_materialise(block_ids=[block.pk])
+        block = services.base_load_block_add(
+            operator=request.user,
+            cost_centre_code=fields.pop("cost_centre"),
+            vehicle_id=fields.pop("vehicle"),
+            **fields,
+        )
         return Response(s.BaseLoadBlockOutput(block).data, status=status.HTTP_201_CREATED)
 
 
@@ -564,7 +514,9 @@ class UtilisationView(APIView):
         query = s.UtilisationQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         year, month = (int(part) for part in query.validated_data["month"].split("-"))
-        rows = selectors.utilisation_month(year=year, month=month, cost_centre_id=_staff_cost_centre(request.user))
+        rows = selectors.utilisation_month(
+            year=year, month=month, cost_centre_id=selectors.visible_cost_centre_id(user=request.user)
+        )
         return Response(s.UtilisationRowOutput(rows, many=True).data)
 
 

@@ -6,6 +6,7 @@ booking steps get their paths here (``reverse()``), and every leg is typed by it
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -136,6 +137,14 @@ class JourneyQueryInput(serializers.Serializer):
 # --- The answer: places, legs -------------------------------------------------------------------
 
 
+@functools.cache
+def shared(cls: type[serializers.Field]) -> serializers.Field:
+    """One instance of an output serializer (or field) per process, to call ``to_representation``
+    on: a new serializer per option and leg deep-copies its declared fields every time, which
+    was most of the cost of rendering an answer. Output serializers keep no per-call state."""
+    return cls()
+
+
 class LocalDateTimeField(serializers.Field):
     """A timestamp in the API's convention (``mobility.timestamps``): local time with offset."""
 
@@ -248,10 +257,22 @@ class CarLegOutput(_LegBase):
     price = PriceOutput()
 
 
+class OnDemandLegOutput(_LegBase):
+    mode = serializers.ChoiceField(choices=["ondemand"])
+    zone = serializers.CharField()
+    line = serializers.CharField(allow_blank=True)
+    pickup_window_from = LocalDateTimeField(help_text="the promised pickup window")
+    pickup_window_to = LocalDateTimeField()
+    booking_deadline = LocalDateTimeField()
+    booking_message = serializers.CharField(allow_blank=True)
+    booking_phone = serializers.CharField(allow_blank=True)
+
+
 LEG_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "walk": WalkLegOutput,
     "carpool": CarpoolLegOutput,
     "car": CarLegOutput,
+    "ondemand": OnDemandLegOutput,
     **dict.fromkeys(sorted(set(ROUTE_TYPES.values())), TransitLegOutput),
 }
 
@@ -267,7 +288,7 @@ class LegField(serializers.Field):
     """One leg, typed by its ``mode``: walk, a transit mode (bus, tram, …), carpool or car."""
 
     def to_representation(self, value: dict[str, Any]) -> dict[str, Any]:
-        return LEG_SERIALIZERS[value["mode"]](value).data
+        return shared(LEG_SERIALIZERS[value["mode"]]).to_representation(value)
 
 
 # --- Booking steps ------------------------------------------------------------------------------
@@ -359,7 +380,9 @@ class BookingStepOutput(serializers.Serializer):
 
 
 class OptionOutput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["transit", "ride", "ride+transit", "carsharing"])
+    kind = serializers.ChoiceField(
+        choices=["transit", "ride", "ride+transit", "carsharing", "ondemand", "ondemand+transit"]
+    )
     departure = LocalDateTimeField()
     arrival = LocalDateTimeField()
     duration_min = serializers.IntegerField()
@@ -381,8 +404,8 @@ class OptionOutput(serializers.Serializer):
             "transfers": option.transfers,
             "walk_m": round(option.walk_m),
             "price_cents": option.price_cents,
-            "legs": [LegField().to_representation(leg) for leg in option.legs],
-            "book": [BookingStepOutput(step).data for step in option.book],
+            "legs": [shared(LegField).to_representation(leg) for leg in option.legs],
+            "book": [shared(BookingStepOutput).to_representation(step) for step in option.book],
             "needs_booking": bool(option.book),
             "notes": [str(note) for note in option.notes],
             "score": round(option.score, 1),
@@ -399,8 +422,12 @@ class SuggestionOutput(serializers.Serializer):
         return {
             "kind": suggestion.kind,
             "message": str(suggestion.message),
-            "option": OptionOutput(suggestion.option).data if suggestion.option is not None else None,
-            "book": BookingStepOutput(suggestion.book).data if suggestion.book is not None else None,
+            "option": shared(OptionOutput).to_representation(suggestion.option)
+            if suggestion.option is not None
+            else None,
+            "book": shared(BookingStepOutput).to_representation(suggestion.book)
+            if suggestion.book is not None
+            else None,
         }
 
 
@@ -466,7 +493,7 @@ class JourneySearchOutput(serializers.Serializer):
                 "max_duration_min": query.max_duration_min,
             },
             "nothing_found": result.nothing_found,
-            "limits": LimitsOutput(result.limits).data,
-            "options": [OptionOutput(option).data for option in result.options],
-            "suggestions": [SuggestionOutput(suggestion).data for suggestion in result.suggestions],
+            "limits": shared(LimitsOutput).to_representation(result.limits),
+            "options": [shared(OptionOutput).to_representation(option) for option in result.options],
+            "suggestions": [shared(SuggestionOutput).to_representation(s) for s in result.suggestions],
         }

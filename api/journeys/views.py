@@ -12,7 +12,7 @@ from api.throttles import SearchRateThrottle
 from journeys.one_search import SearchQuery, journeys_search
 from mobility.errors import ValidationFailed
 
-from .serializers import JourneyQueryInput, JourneySearchOutput
+from .serializers import JourneyQueryInput, JourneySearchOutput, shared
 
 
 class JourneySearchView(APIView):
@@ -45,4 +45,5 @@ class JourneySearchView(APIView):
             window_min=values["window_min"],
             max_duration_min=values["max_duration_min"],
         )
-        return Response(JourneySearchOutput(journeys_search(query=query, user=request.user)).data)
+        result = journeys_search(query=query, user=request.user)
+        return Response(shared(JourneySearchOutput).to_representation(result))

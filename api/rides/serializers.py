@@ -9,14 +9,26 @@ other's exact pickup and contact details.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from rides import conf
 from rides.domain.privacy import coarse_position
 from rides.domain.recurrence import mask_weekdays
-from rides.models import BookingStatus, MeetingPoint, MeetingPointKind, PickupMode, RideBooking, RideOffer, RideRequest
-from rides.selectors import derived_from_driver
+from rides.models import (
+    BenchPickupOptIn,
+    BenchRequest,
+    BookingStatus,
+    MeetingPoint,
+    MeetingPointKind,
+    NoShowReport,
+    PickupMode,
+    RideBooking,
+    RideOffer,
+    RideRating,
+    RideRequest,
+)
+from rides.selectors import derived_from_driver, rating_summary
 
 
 # -- input --------------------------------------------------------------------------------------
@@ -41,7 +53,19 @@ class OfferCreateSerializer(serializers.Serializer):
     destination = PlaceInputSerializer()
     departure = serializers.DateTimeField()
     seats = serializers.IntegerField(min_value=1, max_value=8)
-    cost_share_cents = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
+    cost_share_cents = serializers.IntegerField(
+        min_value=0,
+        max_value=100_000,
+        default=0,
+        help_text="What each rider pays per seat; a full car may pay at most the ride's running costs "
+        "(route km × RIDES_COST_RATE_CENTS_PER_KM + tolls, PBefG § 1 Abs. 2 Nr. 1): above, 400 cost_share_above_cap",
+    )
+    tolls_cents = serializers.IntegerField(
+        min_value=0, max_value=1_000_000, default=0, help_text="Tolls on the route, added to the running costs"
+    )
+    women_riders_only = serializers.BooleanField(
+        default=False, help_text="Only riders who declare themselves women in their profile may book (403 women_only)"
+    )
     max_detour_minutes = serializers.IntegerField(min_value=0, max_value=60, default=15)
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7),
@@ -60,6 +84,9 @@ class RequestCreateSerializer(serializers.Serializer):
     seats = serializers.IntegerField(min_value=1, max_value=8, default=1)
     pickup_mode = serializers.ChoiceField(choices=PickupMode.choices, default=PickupMode.DOOR)
     max_walk_m = serializers.IntegerField(min_value=0, max_value=3000, default=500)
+    women_drivers_only = serializers.BooleanField(
+        default=False, help_text="Match only drivers who declare themselves women in their profile"
+    )
 
 
 MAX_ID = 2**31 - 1
@@ -142,6 +169,9 @@ class OfferSerializer(serializers.ModelSerializer):
             "departure",
             "seats",
             "cost_share_cents",
+            "tolls_cents",
+            "running_cost_cents",
+            "women_riders_only",
             "max_detour_minutes",
             "weekdays",
             "recurrence_until",
@@ -203,6 +233,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "seats",
             "pickup_mode",
             "max_walk_m",
+            "women_drivers_only",
             "status",
             "created_at",
         ]
@@ -280,12 +311,29 @@ class BookingSerializer(serializers.ModelSerializer):
             "dropoff_time",
             "walk_m",
             "added_s",
+            "price_cents",
             "rider",
             "rider_first_name",
             "driver",
+            "other_party_rating",
             "cancel_reason",
             "created_at",
         ]
+
+    other_party_rating = serializers.SerializerMethodField(
+        help_text="The other side's ratings: the average only over at least RIDES_RATING_MIN_COUNT ratings"
+    )
+
+    @extend_schema_field(
+        inline_serializer(
+            "RatingSummary",
+            {"count": serializers.IntegerField(), "average": serializers.FloatField(allow_null=True)},
+        )
+    )
+    def get_other_party_rating(self, booking: RideBooking) -> dict:
+        other = booking.offer.driver if self._is_rider(booking) else booking.rider
+        summary = rating_summary(user=other)
+        return {"count": summary.count, "average": summary.average}
 
     def _user(self):
         return self.context["user"]
@@ -335,3 +383,122 @@ class BookingSerializer(serializers.ModelSerializer):
         if not self._is_rider(booking) or self._confirmed(booking):
             return contact(booking.offer.driver)
         return None
+
+
+# -- trust ------------------------------------------------------------------------------------
+class RatingInput(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    text = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RideRating
+        fields = ["id", "booking", "rater_role", "score", "text", "created_at"]
+
+
+class NoShowInput(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class NoShowReportSerializer(serializers.ModelSerializer):
+    """A report for the operator: who reported whom on which ride, and the note."""
+
+    occurrence_date = serializers.DateField(source="booking.occurrence_date")
+    offer = serializers.IntegerField(source="booking.offer_id")
+
+    class Meta:
+        model = NoShowReport
+        fields = [
+            "id",
+            "booking",
+            "offer",
+            "occurrence_date",
+            "reporter_role",
+            "reporter",
+            "reported",
+            "note",
+            "status",
+            "handled_by",
+            "handled_at",
+            "created_at",
+        ]
+
+
+class ReportDecisionInput(serializers.Serializer):
+    upheld = serializers.BooleanField()
+
+
+class RatingSummarySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+
+
+class TrustProfileSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+    ratings_count = serializers.IntegerField()
+    rating_average = serializers.FloatField(allow_null=True)
+    no_show_reports_open = serializers.IntegerField()
+    no_show_reports_upheld = serializers.IntegerField()
+    late_cancellations = serializers.IntegerField()
+
+
+# -- the Mitfahrbank --------------------------------------------------------------------------
+class BenchRequestInput(serializers.Serializer):
+    destination = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Another bench's meeting point id")
+
+
+class BenchRequestSerializer(serializers.ModelSerializer):
+    """A request at a bench, as the person waiting and the notified drivers see it."""
+
+    bench = serializers.SerializerMethodField()
+    destination = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    driver_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BenchRequest
+        fields = ["id", "bench", "destination", "status", "driver_name", "pickup_eta", "created_at", "expires_at"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_bench(self, item) -> str:
+        return item.bench.name
+
+    @extend_schema_field(serializers.CharField())
+    def get_destination(self, item) -> str:
+        return item.destination.name
+
+    @extend_schema_field(serializers.ChoiceField(choices=["waiting", "accepted", "cancelled", "expired"]))
+    def get_status(self, item) -> str:
+        from rides.services import bench_request_status
+
+        return bench_request_status(item)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_driver_name(self, item) -> str | None:
+        return item.accepted_by.display_name if item.accepted_by_id and item.accepted_by else None
+
+
+class BenchRequestCreatedSerializer(BenchRequestSerializer):
+    """The created request with its secret ``token``: the only way to see or cancel it later."""
+
+    class Meta(BenchRequestSerializer.Meta):
+        fields = [*BenchRequestSerializer.Meta.fields, "token"]
+
+
+class BenchAcceptInput(serializers.Serializer):
+    eta_minutes = serializers.IntegerField(min_value=0, max_value=120, default=10)
+
+
+class BenchOptInInput(serializers.Serializer):
+    bench = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The bench's meeting point id")
+    destination = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None, help_text="Empty: any village"
+    )
+
+
+class BenchOptInSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BenchPickupOptIn
+        fields = ["id", "bench", "destination", "created_at"]

@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import IDEMPOTENCY_HEADER, idempotent
-from api.permissions import IsResident
+from api.permissions import IsOperator, IsResident
 from api.schema import error_responses
 from mobility.errors import NotFound
 from rides import selectors, services
-from rides.models import BookingStatus, MeetingPoint
+from rides.models import BenchPickupOptIn, BenchRequest, BookingStatus, MeetingPoint, ReportStatus
 from rides.services import Place
 
 from . import serializers as s
@@ -76,6 +76,8 @@ class OfferListCreateView(generics.ListAPIView):
             departure=v["departure"],
             seats=v["seats"],
             cost_share_cents=v["cost_share_cents"],
+            tolls_cents=v["tolls_cents"],
+            women_riders_only=v["women_riders_only"],
             max_detour_minutes=v["max_detour_minutes"],
             weekdays=[day - 1 for day in v["weekdays"]],  # ISO 1-7 in the API, 0-6 in the domain
             recurrence_until=v["recurrence_until"],
@@ -141,6 +143,7 @@ class RequestListCreateView(generics.ListAPIView):
             seats=v["seats"],
             pickup_mode=v["pickup_mode"],
             max_walk_m=v["max_walk_m"],
+            women_drivers_only=v["women_drivers_only"],
         )
         matches = selectors.request_matches(request=ride_request)
         context = {**_offer_context(request.user), "matches": matches}
@@ -264,3 +267,182 @@ class BookingCancelView(APIView):
         data.is_valid(raise_exception=True)
         booking = services.booking_cancel(user=request.user, booking_id=pk, reason=data.validated_data["reason"])
         return Response(s.BookingSerializer(booking, context={"user": request.user}).data)
+
+
+# -- trust --------------------------------------------------------------------------------------
+class BookingRatingView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.RatingInput, responses={201: s.RatingSerializer, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """After the ride, rate the other side once (1–5, optional text; others see only averages)."""
+        data = s.RatingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = services.rating_create(user=request.user, booking_id=pk, **data.validated_data)
+        return Response(s.RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+class BookingNoShowView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.NoShowInput, responses={201: s.NoShowReportSerializer, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Report that the other side did not turn up (after the pickup time); the operator decides."""
+        data = s.NoShowInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.no_show_report(user=request.user, booking_id=pk, note=data.validated_data["note"])
+        return Response(s.NoShowReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class UserRatingView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={200: s.RatingSummarySerializer, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        """A person's ratings as others see them: the count, and the average from 3 ratings on."""
+        from mobility.accounts.models import User
+
+        user = User.objects.filter(pk=pk, is_active=True).first()
+        if user is None:
+            raise NotFound("No such user.", code="user_not_found")
+        summary = selectors.rating_summary(user=user)
+        return Response({"count": summary.count, "average": summary.average})
+
+
+class NoShowReportListView(generics.ListAPIView):
+    """Operator: no-show reports, newest first (``?status=open|upheld|dismissed``)."""
+
+    permission_classes = [IsOperator]
+    serializer_class = s.NoShowReportSerializer
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status")
+        return selectors.no_show_reports(status=wanted if wanted in ReportStatus.values else None)
+
+    @extend_schema(responses={200: s.NoShowReportSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class NoShowReportDecideView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=s.ReportDecisionInput,
+        responses={200: s.NoShowReportSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        """Operator: uphold or dismiss a no-show report."""
+        data = s.ReportDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.no_show_report_decide(operator=request.user, report_id=pk, **data.validated_data)
+        return Response(s.NoShowReportSerializer(report).data)
+
+
+class UserTrustView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(responses={200: s.TrustProfileSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, pk: int):
+        """Operator: a person's ratings, no-show reports and late cancellations (access is logged)."""
+        from mobility.accounts.models import User
+        from mobility.privacy.services import personal_data_access_record
+
+        user = User.objects.filter(pk=pk).first()
+        if user is None:
+            raise NotFound("No such user.", code="user_not_found")
+        personal_data_access_record(
+            actor=request.user,
+            subject=user,
+            what="ride-sharing trust profile",
+            reason=request.query_params.get("reason", ""),
+            path=request.path,
+        )
+        return Response(selectors.trust_profile(user=user))
+
+
+# -- the Mitfahrbank ----------------------------------------------------------------------------
+class BenchRequestCreateView(APIView):
+    """Someone at a bench asks for a lift; no account needed (the bench's QR code leads here)."""
+
+    permission_classes = [AllowAny]
+
+    def get_throttles(self):
+        from api.throttles import BenchThrottle
+
+        return [BenchThrottle()]
+
+    @extend_schema(
+        request=s.BenchRequestInput,
+        responses={201: s.BenchRequestCreatedSerializer, **error_responses(400, 404, 409, 429)},
+    )
+    def post(self, request, code: str):
+        data = s.BenchRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.bench_request_create(code=code, destination_id=data.validated_data["destination"])
+        return Response(s.BenchRequestCreatedSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class BenchRequestStatusView(APIView):
+    """The person's own request, by its secret token: waiting, accepted (who, when), expired."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.BenchRequestSerializer, **error_responses(404)})
+    def get(self, request, token: str):
+        item = BenchRequest.objects.select_related("bench", "destination", "accepted_by").filter(token=token).first()
+        if item is None:
+            raise NotFound("No such bench request.", code="bench_request_not_found")
+        return Response(s.BenchRequestSerializer(item).data)
+
+
+class BenchRequestAcceptView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        request=s.BenchAcceptInput, responses={200: s.BenchRequestSerializer, **error_responses(400, 401, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """A driver who was told takes the person waiting; the first one wins (409 afterwards)."""
+        data = s.BenchAcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.bench_request_accept(driver=request.user, request_id=pk, **data.validated_data)
+        return Response(s.BenchRequestSerializer(item).data)
+
+
+class BenchOptInListCreateView(generics.ListAPIView):
+    """Your spontaneous-pickup opt-ins; POST one for a bench (and a destination, or any)."""
+
+    permission_classes = [IsResident]
+    serializer_class = s.BenchOptInSerializer
+
+    def get_queryset(self):
+        return BenchPickupOptIn.objects.filter(driver=self.request.user)
+
+    @extend_schema(responses={200: s.BenchOptInSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=s.BenchOptInInput, responses={201: s.BenchOptInSerializer, **error_responses(400, 401, 404)})
+    def post(self, request):
+        data = s.BenchOptInInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        opt_in = services.bench_opt_in(
+            driver=request.user,
+            bench_id=data.validated_data["bench"],
+            destination_id=data.validated_data["destination"],
+        )
+        return Response(s.BenchOptInSerializer(opt_in).data, status=status.HTTP_201_CREATED)
+
+
+class BenchOptInDeleteView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
+    def delete(self, request, pk: int):
+        services.bench_opt_out(driver=request.user, opt_in_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

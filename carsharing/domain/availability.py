@@ -50,13 +50,3 @@ def free_within(busy: Iterable[tuple[T, T]], window_start: T, window_end: T) -> 
 def overlaps(a_start: T, a_end: T, b_start: T, b_end: T) -> bool:
     """Whether half-open ``[a_start, a_end)`` and ``[b_start, b_end)`` share any instant."""
     return a_start < b_end and b_start < a_end  # type: ignore[operator]
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres between two WGS84 points (degrees)."""
-    from math import asin, cos, radians, sin, sqrt
-
-    dlat = radians(lat2 - lat1)
-    dlon = radians(lon2 - lon1)
-    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
-    return 2 * 6371.0088 * asin(sqrt(a))

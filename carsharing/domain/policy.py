@@ -93,6 +93,27 @@ def check_transition(current: str, target: str) -> None:
         )
 
 
+# Memberships: an application is decided once; a rejected resident may apply again, and an
+# open application may be re-submitted (new licence data) until it is decided. ``""`` is
+# "no membership yet".
+MEMBERSHIP_TRANSITIONS: dict[str, frozenset[str]] = {
+    "": frozenset({"applied"}),
+    "applied": frozenset({"applied", "approved", "rejected"}),
+    "rejected": frozenset({"applied"}),
+    "approved": frozenset(),
+}
+
+
+def check_membership_transition(current: str, target: str) -> None:
+    if target not in MEMBERSHIP_TRANSITIONS.get(current, frozenset()):
+        raise PolicyViolation(
+            "A membership that is %(current)s cannot become %(target)s.",
+            "invalid_transition",
+            "status",
+            {"current": current or "new", "target": target},
+        )
+
+
 def ceil_to_grid(value: datetime, grid_minutes: int) -> datetime:
     """The first grid instant at or after ``value`` (UTC epoch grid)."""
     step = grid_minutes * 60_000_000

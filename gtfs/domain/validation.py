@@ -226,7 +226,9 @@ def validate_feed(
     """Check required files and columns, ids, references, times, calendars, coordinates.
 
     ``tables`` maps a GTFS file stem (``"stops"``) to its DataFrame or ``None`` when absent;
-    ``location_groups`` (GTFS-Flex) ids are accepted as stop_times targets with a warning.
+    GTFS-Flex: ``location_groups`` ids and ``locations`` (the GeoDataFrame of
+    ``locations.geojson``) ids are accepted as stop_times targets; ``flex.validate_flex``
+    checks the zones, their windows and booking rules.
     ``parsed_times`` may hold ``parse_gtfs_times`` results already computed by the caller
     (keys ``_arrival_seconds``/``_departure_seconds``) so they are not parsed twice.
     """
@@ -432,15 +434,17 @@ def validate_feed(
         "trip_id",
     )
     stop_ids = set(stops["stop_id"].dropna().astype(str))
-    group_ids = (
-        set(location_groups["location_group_id"].dropna().astype(str))
-        if location_groups is not None and "location_group_id" in location_groups
-        else set()
-    )
+    from .flex import group_members  # the Flex module imports this one
+
+    group_ids = set(group_members(tables)["location_group_id"])
+    if location_groups is not None and "location_group_id" in location_groups:
+        group_ids |= set(location_groups["location_group_id"].dropna().astype(str).str.strip())
+    locations = tables.get("locations")
+    location_ids = set(locations["id"].dropna().astype(str).str.strip()) if locations is not None else set()
     if "stop_id" in stop_times:
-        st_stop = stop_times["stop_id"].astype("string")
+        st_stop = stop_times["stop_id"].astype("string").str.strip()
         known = st_stop.isin(stop_ids).to_numpy(dtype=bool, na_value=False)
-        flex = st_stop.isin(group_ids).to_numpy(dtype=bool, na_value=False) & ~known
+        flex = st_stop.isin(group_ids | location_ids).to_numpy(dtype=bool, na_value=False) & ~known
         other_target = np.zeros(len(stop_times), dtype=bool)
         for column in ("location_group_id", "location_id"):
             if column in stop_times:
@@ -455,23 +459,22 @@ def validate_feed(
             "stop_times refers to stop {value}, which stops.txt does not define.",
             "stop_id",
         )
-        problems.add_rows(
-            WARNING,
-            "flex_location_not_imported",
-            "stop_times.txt",
-            flex | (other_target & ~known),
-            stop_times,
-            "Stop time at GTFS-Flex location {value} is not imported (only fixed stops are).",
-            "stop_id",
-        )
-    else:
-        problems.add(
-            WARNING,
-            "flex_location_not_imported",
-            "stop_times.txt",
-            None,
-            "stop_times.txt has no stop_id column; only GTFS-Flex locations.",
-        )
+    for column, ids, label in (
+        ("location_group_id", group_ids, "location_groups.txt"),
+        ("location_id", location_ids, "locations.geojson"),
+    ):
+        if column in stop_times:
+            values = stop_times[column].astype("string").str.strip()
+            unknown = ~_blank(values) & ~values.isin(ids).to_numpy(dtype=bool, na_value=False)
+            problems.add_rows(
+                ERROR,
+                "unknown_flex_location",
+                "stop_times.txt",
+                unknown,
+                stop_times,
+                f"stop_times refers to {column} {{value}}, which {label} does not define.",
+                column,
+            )
     sequence = pd.to_numeric(stop_times["stop_sequence"], errors="coerce")
     problems.add_rows(
         ERROR,
@@ -518,4 +521,7 @@ def validate_feed(
             "booking_type of rule {value} must be 0, 1 or 2.",
             "booking_rule_id",
         )
+    from .flex import validate_flex
+
+    validate_flex(tables, problems)
     return problems

@@ -33,6 +33,9 @@ class TimetableCache:
         self.mmap = mmap
         self._memo: OrderedDict[tuple[str, dt.date], Timetable] = OrderedDict()
         self._lock = threading.Lock()
+        #: Other data derived from the same feed versions, memoised by its owner (keyed by the
+        #: version tokens), so it lives and is forgotten together with this cache.
+        self.extras: dict[object, object] = {}
 
     @staticmethod
     def version_key(version_ids: Iterable[int | str]) -> str:

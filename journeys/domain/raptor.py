@@ -31,12 +31,15 @@ seconds) or loads it from numba's cache in ``__pycache__``.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from types import ModuleType
 
 import numpy as np
 
 from .timetable import INF_TIME, KEY_STRIDE, Timetable
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_TRANSFERS = 4
 DEFAULT_MAX_WALK_M = 1000.0
@@ -234,12 +237,16 @@ _KERNEL: ModuleType | bool | None = None  # the numba kernel module, False if un
 
 
 def _kernel() -> ModuleType | None:
-    """``raptor_kernel`` if numba can be imported (imported lazily, once), else None (numpy path)."""
+    """``raptor_kernel`` if numba can be imported (imported lazily, once), else None (numpy path).
+
+    The numpy rounds give the same answers (``tests/journeys/test_raptor_kernels.py`` runs both
+    on the same queries) but are several times slower, so falling back is logged."""
     global _KERNEL
     if _KERNEL is None:
         try:
             from . import raptor_kernel
-        except Exception:  # numba missing or broken: keep the numpy implementation
+        except Exception as exc:  # numba missing or broken: keep the numpy implementation
+            logger.warning("numba kernel unavailable, RAPTOR runs its slower numpy rounds: %r", exc)
             _KERNEL = False
         else:
             _KERNEL = raptor_kernel

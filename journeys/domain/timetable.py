@@ -48,8 +48,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from gtfs.domain.times import service_day_reference
+from mobility.geo import EARTH_RADIUS_M, haversine_m
 
-EARTH_RADIUS_M = 6_371_008.8
 DAY_S = 86_400
 INF_TIME = np.int64(2**40)  # "unreachable" label; far above any time in a timetable
 KEY_STRIDE = 1 << 21  # > span of times in one timetable (about 24 days of seconds)
@@ -252,16 +252,6 @@ make_monotone = _make_monotone  # public name for feeding a TimetableSource from
 # --------------------------------------------------------------------------------------------
 
 
-def haversine_m(lat1, lon1, lat2, lon2):
-    """Great-circle distance in metres (works on scalars and numpy arrays)."""
-    p1 = np.radians(lat1)
-    p2 = np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-
-
 def walk_seconds(walk_m, speed_mps: float):
     """Walking time in whole seconds (rounded up) for a walking distance in metres."""
     return np.ceil(np.asarray(walk_m, dtype=np.float64) / speed_mps - 1e-9).astype(np.int64)
@@ -455,12 +445,6 @@ class Timetable:
         """Walking seconds for walking metres with this timetable's speed."""
         return walk_seconds(walk_m, self.config.walk_speed_mps)
 
-    def trip_stop_times(self, route: int, rank: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(stops, arrivals, departures) of the ``rank``-th trip of a route."""
-        a, b = self.route_pos_start[route], self.route_pos_start[route + 1]
-        cols = self.pos_col_start[a:b] + rank
-        return self.pos_stop[a:b], self.times_arr[cols], self.times_dep[cols]
-
     # ---- reverse timetable for arrive-by -------------------------------------------------------
 
     def reversed(self) -> Timetable:
@@ -473,12 +457,6 @@ class Timetable:
             self._reversed = _reverse(self)
             self._reversed._reversed = self
         return self._reversed
-
-    # ---- persistence ---------------------------------------------------------------------------
-
-    def save(self, path: str | Path) -> None:
-        """Write all arrays uncompressed with ``np.savez`` (see ``load_timetable``)."""
-        save_timetable(self, path)
 
 
 # --------------------------------------------------------------------------------------------

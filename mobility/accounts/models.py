@@ -64,6 +64,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_operator = models.BooleanField(default=False)
     cost_centre = models.ForeignKey(CostCentre, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     is_active = models.BooleanField(default=True)
+    declares_woman = models.BooleanField(
+        default=False,
+        help_text="Self-declared in the profile, used only for the 'women only' ride-sharing option; "
+        "the user may clear it at any time",
+    )
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin site (derived from roles)")
     date_joined = models.DateTimeField(default=timezone.now)
     language = models.CharField(
@@ -103,3 +108,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+
+class SuspensionAction(models.TextChoices):
+    SUSPEND = "suspend", "Suspended"
+    REINSTATE = "reinstate", "Reinstated"
+
+
+class AccountSuspension(models.Model):
+    """Audit log of the operator suspending or reinstating an account (who, when, why)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="suspensions")
+    action = models.CharField(max_length=10, choices=SuspensionAction.choices)
+    reason = models.CharField(max_length=300)
+    by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    summary = models.JSONField(default=dict, blank=True, help_text="What the suspension withdrew, per app")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} user #{self.user_id}"

@@ -24,9 +24,14 @@ def export_personal_data(user: User) -> dict:
             "email_verified": user.email_verified,
             "roles": user.roles,
             "cost_centre": user.cost_centre.code if user.cost_centre else None,
+            "declares_woman": user.declares_woman,
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
         },
+        "suspensions": [
+            {"action": a.action, "reason": a.reason, "created_at": a.created_at.isoformat()}
+            for a in user.suspensions.order_by("created_at", "pk")
+        ],
         "app_tokens": [
             {"created": t.created.isoformat(), "expiry": t.expiry.isoformat() if t.expiry else None} for t in tokens
         ],
@@ -53,6 +58,8 @@ def erase_personal_data(user: User) -> dict:
     user.display_name = ""
     user.phone = ""
     user.language = ""
+    user.declares_woman = False
+    user.suspensions.update(reason="account erased", summary={})
     user.set_unusable_password()
     user.email_verified = False
     user.is_active = False

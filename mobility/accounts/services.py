@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from mobility.errors import Conflict, NotFound, ValidationFailed
 from mobility.public_url import public_url
 
-from .models import CostCentre, User
+from .models import AccountSuspension, CostCentre, SuspensionAction, User
 
 _VERIFY_SALT = "mobility.accounts.verify-email"
 
@@ -168,4 +168,105 @@ def user_update_roles(
             fields={"cost_centre": ["required for staff"]},
         )
     user.save()
+    return user
+
+
+def _suspension_modules():
+    """(app label, module) for every installed app with a ``suspension`` module offering
+    ``withdraw_suspended_user(user, reason) -> dict`` (cancel what the person still holds)."""
+    import importlib
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        name = f"{config.name}.suspension"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        yield config.label, module
+
+
+@transaction.atomic
+def account_suspend(*, operator: User, user_id: int, reason: str) -> AccountSuspension:
+    """Operator-only: suspend an account (e.g. after upheld no-show reports).
+
+    The person can no longer sign in: ``is_active`` is cleared (knox tokens and sessions
+    stop authenticating), every app token is deleted and open sockets are closed; every app
+    withdraws what the person still holds (``<app>.suspension``), others are told as usual.
+    The person is notified (stored notification and e-mail); the action is audited.
+    """
+    from mobility.notifications.services import notify
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Please give a reason.", code="reason_required", fields={"reason": ["Required."]})
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    if user.pk == operator.pk:
+        raise ValidationFailed("You cannot suspend yourself.", code="cannot_suspend_self")
+    if not user.is_active:
+        raise Conflict("The account is already suspended.", code="already_suspended")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    summary = {label: module.withdraw_suspended_user(user, reason) for label, module in _suspension_modules()}
+    _revoke_tokens(user)
+    record = AccountSuspension.objects.create(
+        user=user, action=SuspensionAction.SUSPEND, reason=reason[:300], by=operator, summary=summary
+    )
+    notify(user, "account_suspended", {"reason": reason[:300]})
+    email, subject = user.email, "Your account is suspended"
+    body = f"Your account on the mobility platform was suspended.\n\nReason: {reason[:300]}\n"
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email], fail_silently=True))
+    return record
+
+
+@transaction.atomic
+def account_reinstate(*, operator: User, user_id: int, reason: str) -> AccountSuspension:
+    """Operator-only: lift a suspension; audited and the person is notified."""
+    from mobility.notifications.services import notify
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Please give a reason.", code="reason_required", fields={"reason": ["Required."]})
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    if user.is_active:
+        raise Conflict("The account is not suspended.", code="not_suspended")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    record = AccountSuspension.objects.create(
+        user=user, action=SuspensionAction.REINSTATE, reason=reason[:300], by=operator
+    )
+    notify(user, "account_reinstated", {"reason": reason[:300]})
+    return record
+
+
+def _revoke_tokens(user: User) -> None:
+    from django.contrib.sessions.models import Session
+
+    from mobility.notifications.services import (
+        revocation_group_for_token,
+        sockets_close_for_revoked,
+        user_group_name,
+    )
+
+    from .privacy import _user_sessions
+
+    keys = list(user.auth_token_set.values_list("token_key", flat=True))
+    user.auth_token_set.all().delete()
+    sessions = _user_sessions(user)
+    Session.objects.filter(session_key__in=sessions).delete()
+    groups = [revocation_group_for_token(k) for k in keys] + [user_group_name(user.pk)]
+    transaction.on_commit(lambda: [sockets_close_for_revoked(g) for g in groups])
+
+
+def profile_set_declares_woman(*, user: User, value: bool) -> User:
+    """The self-declared attribute behind the "only women" ride options; ``False`` deletes it."""
+    user.declares_woman = bool(value)
+    user.save(update_fields=["declares_woman"])
     return user

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from mobility.geo import haversine_m
+
 # Calendar validity of both feeds: long enough for any demo run.
 FEED_START = "20250101"
 FEED_END = "20301231"
@@ -68,14 +70,6 @@ def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[floa
     d_lat = north_m / _M_PER_DEG_LAT
     d_lon = east_m / (_M_PER_DEG_LAT * math.cos(math.radians(lat)))
     return round(lat + d_lat, 7), round(lon + d_lon, 7)
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-EARTH_RADIUS_M = 6_371_008.8
+from mobility.geo import EARTH_RADIUS_M, haversine_m
 
 #: Default speeds in km/h per highway class (German practice, conservative in towns).
 DEFAULT_SPEED_KMH: dict[str, float] = {
@@ -118,15 +118,6 @@ def oneway_direction(tags: dict[str, str]) -> int:
     if tags.get("junction") in ("roundabout", "circular") or highway in ("motorway", "motorway_link"):
         return 1
     return 0
-
-
-def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in metres (vectorised)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 @dataclass

@@ -63,6 +63,22 @@ ROWS = [
         kwargs=lambda ctx: {"pk": ctx.bob.pk},
         data=lambda ctx: {"is_member": True},
     ),
+    Endpoint(
+        "POST",
+        "user-suspend",
+        expect(401, 403, 403, 403, 200),
+        setup=lambda ctx: ctx.objects.update(dave=UserFactory(display_name="Dave")),
+        kwargs=lambda ctx: {"pk": ctx.dave.pk},
+        data=lambda ctx: {"reason": "repeated no-shows"},
+    ),
+    Endpoint(
+        "POST",
+        "user-reinstate",
+        expect(401, 403, 403, 403, 200),
+        setup=lambda ctx: ctx.objects.update(dave=UserFactory(display_name="Dave", is_active=False)),
+        kwargs=lambda ctx: {"pk": ctx.dave.pk},
+        data=lambda ctx: {"reason": "cleared up"},
+    ),
     Endpoint("GET", "cost-centre-list", expect(401, 403, 403, 200, 200)),
     Endpoint(
         "POST",

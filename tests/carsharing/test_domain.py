@@ -57,11 +57,6 @@ def test_free_and_busy_intervals():
     assert availability.overlaps(0, 11, 10, 20) is True
 
 
-def test_haversine_km():
-    assert availability.haversine_km(51.0, 12.0, 51.0, 12.0) == 0
-    assert availability.haversine_km(51.0, 12.0, 52.0, 12.0) == pytest.approx(111.2, abs=0.2)
-
-
 RULES = policy.WindowRules(grid_minutes=15, min_minutes=30, max_minutes=600, horizon_days=30)
 NOW = datetime(2026, 5, 4, 8, 7, tzinfo=UTC)
 

@@ -328,11 +328,3 @@ def test_free_within_between_and_around_busy_intervals():
 )  # fmt: skip
 def test_overlaps_is_half_open(a, b, shared):
     assert availability.overlaps(a[0], a[1], b[0], b[1]) is shared
-
-
-def test_haversine_known_distances():
-    # Kassel to Frankfurt: about 145 km great circle; one degree of longitude on the equator: 111.195 km.
-    assert availability.haversine_km(51.3127, 9.4797, 50.1109, 8.6821) == pytest.approx(144.95, abs=0.05)
-    assert availability.haversine_km(0.0, 0.0, 0.0, 1.0) == pytest.approx(111.195, abs=0.001)
-    assert availability.haversine_km(0.0, 10.0, 0.0, 9.0) == pytest.approx(111.195, abs=0.001)
-    assert availability.haversine_km(60.0, 0.0, 60.0, 1.0) == pytest.approx(55.597, abs=0.01)

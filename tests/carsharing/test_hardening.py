@@ -12,6 +12,7 @@ from django.db import OperationalError
 
 from carsharing import payments, services
 from carsharing.models import PaymentRecord, Reservation, WebhookEvent
+from carsharing.services import _shared
 from mobility.notifications.models import Notification
 from tests.carsharing.conftest import aligned, save_card
 from tests.carsharing.test_webhooks import event_for, post, signed
@@ -27,7 +28,7 @@ def _fail_after_authorisation(monkeypatch):
     """The database fails right after Stripe authorised (the PaymentIntent id is saved, the
     confirmation is not): the second lock of the reservation raises. Counts authorisations."""
     calls = {"authorise": 0, "locks": 0}
-    real_lock = services._get_for_update
+    real_lock = _shared.lock_reservation
     real_authorise = payments.payment_intent_authorise
 
     def lock(reservation_id, **kwargs):
@@ -41,7 +42,7 @@ def _fail_after_authorisation(monkeypatch):
         calls["authorise"] += 1
         return real_authorise(**kwargs)
 
-    monkeypatch.setattr(services, "_get_for_update", lock)
+    monkeypatch.setattr(_shared, "lock_reservation", lock)
     monkeypatch.setattr(payments, "payment_intent_authorise", authorise)
     return calls
 

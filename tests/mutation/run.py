@@ -19,8 +19,10 @@ For every module in ``MODULES`` this
 The last line is one JSON object with the table. The exit status is 1 when a module stays
 below ``MUTATE_MIN_RATE`` (default 90 %).
 
-Usage: ``python -m tests.mutation.run [--report] [module-substring ...]`` (``--report`` only
-summarises the last runs kept in ``var/mutate/``), e.g.
+Usage: ``python -m tests.mutation.run [--report | --survivors] [module-substring ...]``
+(``--report`` only summarises the last runs kept in ``var/mutate/``; ``--survivors`` runs the
+last run's undetected mutants again against the module's current tests, keeping the sample),
+e.g.
 ``python -m tests.mutation.run pricing policy``; ``MUTATE_SAMPLE=0`` runs every mutant.
 Survivors are printed with ``mutmut show`` diffs when ``MUTATE_SHOW=1``.
 """
@@ -52,12 +54,23 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/booking.py": ["tests/gtfs/test_domain_booking.py"],
     "gtfs/domain/names.py": ["tests/gtfs/test_domain_names.py"],
     "gtfs/domain/zipguard.py": ["tests/gtfs/test_domain_zipguard.py"],
-    "gtfs/domain/validation.py": ["tests/gtfs/test_import.py"],
+    "gtfs/domain/validation.py": ["tests/gtfs/test_domain_validation.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
-    "rides/domain/matching.py": ["tests/rides/test_domain_matching.py", "tests/rides/test_matching.py"],
+    "rides/domain/matching.py": [
+        "tests/rides/test_matching_boundaries.py",
+        "tests/rides/test_domain_matching.py",
+        "tests/rides/test_matching.py",
+    ],
     "rides/domain/roadgraph.py": [
+        "tests/rides/test_roadgraph_units.py",
         "tests/rides/test_domain_roadgraph.py",
+        # the fast tests of these files (the osmnx comparison takes minutes)
+        "tests/rides/test_osm_access.py::test_every_combination_of_the_four_access_keys",
+        "tests/rides/test_osm_access.py::test_access_examples",
+        "tests/rides/test_osm_access.py::test_generated_ways_enter_the_graph_by_the_hierarchy",
+        "tests/rides/test_osm_access.py::test_walking_profile",
+        "tests/web/test_map_layers.py::test_network_lines_merge_both_directions_and_drop_sub_pixel_sections",
         "tests/rides/test_roadgraph.py",
         "tests/rides/test_matching.py",
     ],
@@ -73,8 +86,16 @@ MODULES: dict[str, list[str]] = {
     "stats/domain/zones.py": ["tests/stats/test_domain_zones.py"],
     "stats/domain/heatmap.py": ["tests/stats/test_domain_heatmap.py"],
     "journeys/domain/cache.py": ["tests/journeys/test_cache.py", "tests/journeys/test_domain_cache.py"],
-    "journeys/domain/timetable.py": ["tests/journeys/test_raptor_unit.py", "tests/journeys/test_cache.py"],
-    "journeys/domain/raptor.py": ["tests/journeys/test_raptor_unit.py"],
+    "journeys/domain/timetable.py": [
+        "tests/journeys/test_timetable_unit.py",
+        "tests/journeys/test_raptor_unit.py",
+        "tests/journeys/test_cache.py",
+    ],
+    "journeys/domain/raptor.py": [
+        "tests/journeys/test_raptor_unit.py",
+        "tests/journeys/test_raptor_boundaries.py",
+        "tests/journeys/test_raptor_numpy_rounds.py",
+    ],
     "journeys/domain/raptor_kernel.py": ["tests/journeys/test_raptor_unit.py"],
 }
 SAMPLE_CAP: dict[str, int] = {
@@ -136,6 +157,12 @@ def stage(module: str, tests: list[str]) -> Path:
     where.mkdir(parents=True)
     for name in PACKAGES:
         (where / name).symlink_to(ROOT / name)
+    write_config(where, module, tests)
+    return where
+
+
+def write_config(where: Path, module: str, tests: list[str]) -> None:
+    """The staging directory's ``pyproject.toml``: pytest's settings and mutmut's for one module."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     pytest_options = project["tool"]["pytest"]["ini_options"]
     config = textwrap.dedent(
@@ -157,7 +184,6 @@ def stage(module: str, tests: list[str]) -> Path:
         """
     )
     (where / "pyproject.toml").write_text(config, encoding="utf-8")
-    return where
 
 
 def mutant_names(where: Path, module: str) -> list[str]:
@@ -186,14 +212,40 @@ def run_module(module: str, tests: list[str], size: int, seed: int, children: in
     where = stage(module, tests)
     names = mutant_names(where, module)
     chosen = sample(names, size, seed)
+    (where / "sample.json").write_text(json.dumps({"total": len(names), "chosen": chosen}))
+    run_mutmut(where, module, chosen, children)
+    return read_results(module)
+
+
+def rerun_survivors(module: str, tests: list[str], children: int, equivalents: dict[str, str]) -> dict:
+    """Run the last run's undetected mutants of ``module`` again against its current tests
+    (the staging directory and its sample are kept; the other mutants keep their results)."""
+    where = STAGE_ROOT / slug(module)
+    last = read_results(module)
+    again = [n for n, s in last["status"].items() if s not in DETECTED and n not in equivalents]
+    meta = where / "mutants" / (module + ".meta")
+    before = json.loads(meta.read_text())["exit_code_by_key"]
+    write_config(where, module, tests)
+    if again:
+        run_mutmut(where, module, again, children)
+    # mutmut rewrites its meta file when it regenerates the mutants: keep the earlier results
+    # of the mutants not run again
+    data = json.loads(meta.read_text())
+    fresh = data["exit_code_by_key"]
+    data["exit_code_by_key"] = {**before, **{n: fresh[n] for n in again if fresh.get(n) is not None}}
+    meta.write_text(json.dumps(data))
+    return read_results(module)
+
+
+def run_mutmut(where: Path, module: str, names: list[str], children: int) -> None:
     env = dict(os.environ)
     env.setdefault("SHARED_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     env.pop("DATABASE_URL", None)  # SQLite and the in-memory channel layer: no shared connections
     env.pop("REDIS_URL", None)
     log = where / "mutmut.log"
-    with log.open("w") as out:
+    with log.open("a") as out:
         done = subprocess.run(
-            [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *chosen],
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names],
             cwd=where,
             env=env,
             stdout=out,
@@ -202,8 +254,6 @@ def run_module(module: str, tests: list[str], size: int, seed: int, children: in
     meta = where / "mutants" / (module + ".meta")
     if done.returncode != 0 and not meta.exists():
         raise SystemExit(f"mutmut failed for {module}; see {log}")
-    (where / "sample.json").write_text(json.dumps({"total": len(names), "chosen": chosen}))
-    return read_results(module)
 
 
 def read_results(module: str) -> dict:
@@ -251,11 +301,12 @@ def main(argv: list[str]) -> int:
     minimum = float(os.environ.get("MUTATE_MIN_RATE", "0.9"))
     equivalents = load_equivalents()
     report_only = "--report" in argv
-    argv = [a for a in argv if a != "--report"]
+    survivors_only = "--survivors" in argv
+    argv = [a for a in argv if a not in ("--report", "--survivors")]
     selected = [m for m in MODULES if not argv or any(a in m for a in argv)]
     if not selected:
         raise SystemExit(f"no module matches {argv}; known: {', '.join(MODULES)}")
-    if report_only:  # summarise the last runs kept in var/mutate/ without running anything
+    if report_only or survivors_only:  # only modules with a last run kept in var/mutate/
         selected = [m for m in selected if (STAGE_ROOT / slug(m) / "sample.json").exists()]
     rows = []
     for module in selected:
@@ -264,6 +315,8 @@ def main(argv: list[str]) -> int:
         module_size = min(size, cap) if cap and size > 0 else (cap or size)
         if report_only:
             result = read_results(module)
+        elif survivors_only:
+            result = rerun_survivors(module, MODULES[module], children, equivalents)
         else:
             result = run_module(module, MODULES[module], module_size, seed, children)
         row = summarise(result, equivalents)

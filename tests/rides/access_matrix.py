@@ -74,6 +74,37 @@ def _alice_drives(ctx):
     )
 
 
+def _report(ctx):
+    """Dave reported Alice as a no-show (written directly: the ride is over only in the future)."""
+    from rides.models import NoShowReport
+
+    _alice_rides(ctx)
+    dave = ctx.offer.driver
+    ctx.objects["report"] = NoShowReport.objects.create(
+        booking=ctx.booking, reporter_role="driver", reporter=dave, reported=ctx.alice
+    )
+
+
+def _benches(ctx):
+    _graph(ctx)
+    ctx.objects["bench"] = MeetingPoint.objects.create(name="Bank Nord", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
+    ctx.objects["village"] = MeetingPoint.objects.create(
+        name="Bank Süd", lat=ctx.trip.dropoff[0], lon=ctx.trip.dropoff[1]
+    )
+
+
+def _bench_request_for_alice(ctx):
+    """Someone waits at the bench; Alice (opted in) was told."""
+    _benches(ctx)
+    services.bench_opt_in(driver=ctx.alice, bench_id=ctx.bench.pk)
+    ctx.objects["bench_request"] = services.bench_request_create(code=ctx.bench.code, destination_id=ctx.village.pk)
+
+
+def _alice_opt_in(ctx):
+    _benches(ctx)
+    ctx.objects["opt_in"] = services.bench_opt_in(driver=ctx.alice, bench_id=ctx.bench.pk)
+
+
 def _offer_body(ctx):
     return ctx.trip.offer_body()
 
@@ -179,5 +210,73 @@ ROWS = [
         setup=_alice_rides,
         kwargs=lambda ctx: {"pk": ctx.booking.pk},
         data=lambda ctx: {"reason": "plans changed"},
+    ),
+    # Trust: ratings and no-show reports need a confirmed ride that is over (409 before), the
+    # operator handles reports and sees the trust profile.
+    Endpoint(
+        "POST",
+        "ride-booking-rating",
+        expect(401, 409, 404, 404, 404),
+        setup=_alice_rides,
+        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        data=lambda ctx: {"score": 5},
+    ),
+    Endpoint(
+        "POST",
+        "ride-booking-no-show",
+        expect(401, 409, 404, 404, 404),
+        setup=_alice_rides,
+        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        data=lambda ctx: {"note": ""},
+    ),
+    Endpoint("GET", "ride-user-rating", expect(401, 200, 200, 200, 200), kwargs=lambda ctx: {"pk": ctx.alice.pk}),
+    Endpoint("GET", "ride-user-trust", expect(401, 403, 403, 403, 200), kwargs=lambda ctx: {"pk": ctx.alice.pk}),
+    Endpoint("GET", "ride-no-show-report-list", expect(401, 403, 403, 403, 200), setup=_report),
+    Endpoint(
+        "POST",
+        "ride-no-show-report-decide",
+        expect(401, 403, 403, 403, 200),
+        setup=_report,
+        kwargs=lambda ctx: {"pk": ctx.report.pk},
+        data=lambda ctx: {"upheld": False},
+    ),
+    # The Mitfahrbank: anyone at the bench may ask and follow their request by its token;
+    # only a told driver may accept; opt-ins are the driver's own.
+    Endpoint(
+        "POST",
+        "ride-bench-request-create",
+        expect(201, 201, 201, 201, 201),
+        setup=_benches,
+        kwargs=lambda ctx: {"code": ctx.bench.code},
+        data=lambda ctx: {"destination": ctx.village.pk},
+    ),
+    Endpoint(
+        "GET",
+        "ride-bench-request-status",
+        expect(200, 200, 200, 200, 200),
+        setup=_bench_request_for_alice,
+        kwargs=lambda ctx: {"token": ctx.bench_request.token},
+    ),
+    Endpoint(
+        "POST",
+        "ride-bench-request-accept",
+        expect(401, 200, 404, 404, 404),
+        setup=_bench_request_for_alice,
+        kwargs=lambda ctx: {"pk": ctx.bench_request.pk},
+    ),
+    Endpoint("GET", "ride-bench-opt-in-list", expect(401, 200, 200, 200, 200), setup=_alice_opt_in, check=_only_own),
+    Endpoint(
+        "POST",
+        "ride-bench-opt-in-list",
+        expect(401, 201, 201, 201, 201),
+        setup=_benches,
+        data=lambda ctx: {"bench": ctx.bench.pk, "destination": ctx.village.pk},
+    ),
+    Endpoint(
+        "DELETE",
+        "ride-bench-opt-in-delete",
+        expect(401, 204, 404, 404, 404),
+        setup=_alice_opt_in,
+        kwargs=lambda ctx: {"pk": ctx.opt_in.pk},
     ),
 ]

@@ -27,8 +27,11 @@ def post_request(client, trip, **extra):
 
 
 def test_offer_create_computes_route_and_stores_exact_places(client_for, alice, herrenberg_trip):
-    body = post_offer(client_for(alice), herrenberg_trip, max_detour_minutes=10, cost_share_cents=250)
+    # 3 seats at 2.50 € need running costs of 7.50 €: the 3.1 km route (62 ct) plus 7.00 € tolls
+    body = post_offer(client_for(alice), herrenberg_trip, max_detour_minutes=10, cost_share_cents=250, tolls_cents=700)
     offer = RideOffer.objects.get(pk=body["id"])
+    assert offer.tolls_cents == 700 and offer.running_cost_cents == int(offer.distance_m * 20 / 1000) + 700
+    assert body["running_cost_cents"] == offer.running_cost_cents
     assert offer.driver == alice
     assert (offer.origin_lat, offer.origin_lon) == herrenberg_trip.origin
     assert offer.max_detour_minutes == 10 and offer.cost_share_cents == 250 and offer.seats == 3

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from carsharing.domain.availability import haversine_km
+from mobility.geo import haversine_m
 from rides.domain.privacy import METRES_PER_DEGREE_LAT, coarse_position
 
 # Places in and around the region, and one far north where the longitude step is wide.
@@ -14,7 +14,7 @@ PLACES = [(51.3127, 9.4797), (50.1109, 8.6821), (53.5511, 9.9937), (47.5596, 7.5
 
 
 def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return haversine_km(a[0], a[1], b[0], b[1]) * 1000
+    return haversine_m(a[0], a[1], b[0], b[1])
 
 
 @pytest.mark.parametrize(("lat", "lon"), PLACES)

@@ -29,6 +29,7 @@ def test_offer_a_one_off_ride(demo, alice):
             "seats": "2",
             "max_detour_minutes": "10",
             "cost_share": "1.50",
+            "tolls": "3.00",  # 2 × 1,50 € stay within the running costs thanks to the tolls
         },
     )
     assert response.status_code == 302, page_text(response)
@@ -36,6 +37,7 @@ def test_offer_a_one_off_ride(demo, alice):
     assert RideOffer.objects.count() == before + 1
     assert response["Location"] == f"/meine-angebote/{offer.pk}/"
     assert offer.seats == 2 and offer.cost_share_cents == 150 and offer.max_detour_minutes == 10
+    assert offer.tolls_cents == 300 and offer.running_cost_cents == int(offer.distance_m * 20 / 1000) + 300
     assert timezone.localtime(offer.departure).strftime("%Y-%m-%d %H:%M") == f"{tomorrow.isoformat()} 09:15"
     assert offer.origin_meeting_point.name == "Mitfahrbank Lindenau"
     assert offer.recurrence_weekdays == 0
@@ -111,3 +113,73 @@ def test_driver_cancels_the_whole_ride_and_riders_are_told(demo):
     assert offer.status == "cancelled"
     assert pending.status == "cancelled" and pending.cancel_reason == "Auto in der Werkstatt"
     assert Notification.objects.filter(user=pending.rider, kind="ride_booking_cancelled").count() == 1
+
+
+def test_offer_form_explains_the_cost_cap_and_refuses_a_share_above_it(demo, alice, settings):
+    browser = signed_in(alice)
+    text = page_text(browser.get("/fahrt-anbieten/"))
+    assert "Was Mitfahrende zahlen dürfen" in text
+    assert "höchstens die Betriebskosten der Fahrt zahlen (§ 1 Abs. 2 Nr. 1 PBefG)" in text
+    assert "die Kilometer Ihrer Route mal 20 Cent pro Kilometer" in text
+    settings.RIDES_COST_RATE_CENTS_PER_KM = 25.5
+    assert "mal 25,5 Cent pro Kilometer" in page_text(browser.get("/fahrt-anbieten/"))
+    settings.RIDES_COST_RATE_CENTS_PER_KM = 20
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    data = {
+        "origin": "Mitfahrbank Lindenau",
+        "destination": "Buchwald Feuerwehr",
+        "date": tomorrow.isoformat(),
+        "time": "09:15",
+        "seats": "3",
+        "max_detour_minutes": "10",
+        "cost_share": "20.00",
+    }
+    before = RideOffer.objects.count()
+    response = post_form(browser, "/fahrt-anbieten/", data)
+    assert response.status_code == 400
+    assert RideOffer.objects.count() == before
+    page = response.content.decode()
+    match = re.search(
+        r"Mitfahrende dürfen zusammen höchstens die Betriebskosten der Fahrt zahlen: (\d+),(\d\d) € "
+        r"\((\d+),(\d) km\); das sind höchstens (\d+),(\d\d) € pro Platz.",
+        page_text(response),
+    )
+    assert match, page_text(response)
+    cap = int(match[1]) * 100 + int(match[2])
+    assert int(match[5]) * 100 + int(match[6]) == cap // 3
+    # the same figures the service computes for an offer at exactly the largest share
+    response = post_form(browser, "/fahrt-anbieten/", {**data, "cost_share": f"{cap // 3 / 100:.2f}"})
+    assert response.status_code == 302, page_text(response)
+    offer = RideOffer.objects.get(driver=alice)
+    assert offer.running_cost_cents == cap and offer.cost_share_cents == cap // 3
+    assert 'aria-invalid="true"' in page and 'id="id_cost_share"' in page
+
+
+def test_women_only_option_on_the_account_page_and_the_offer_form(demo, alice):
+    browser = signed_in(alice)
+    text = page_text(browser.get("/konto/"))
+    assert "Mitfahren unter Frauen" in text and "Ich bin eine Frau (Selbstauskunft)" in text
+    assert "Haken entfernen löscht die Angabe." in text
+    response = post_form(browser, "/konto/nur-frauen/", {"declares_woman": "on"}, form_page="/konto/")
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.declares_woman is True
+    post_form(browser, "/konto/nur-frauen/", {}, form_page="/konto/")
+    alice.refresh_from_db()
+    assert alice.declares_woman is False
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = post_form(
+        browser,
+        "/fahrt-anbieten/",
+        {
+            "origin": "Mitfahrbank Lindenau",
+            "destination": "Buchwald Feuerwehr",
+            "date": tomorrow.isoformat(),
+            "time": "10:00",
+            "seats": "2",
+            "max_detour_minutes": "10",
+            "women_riders_only": "on",
+        },
+    )
+    assert response.status_code == 302, page_text(response)
+    assert RideOffer.objects.get(driver=alice).women_riders_only is True

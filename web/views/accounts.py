@@ -140,11 +140,23 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
 
 @personal
 def account(request: HttpRequest) -> HttpResponse:
+    women_form = forms.WomenOptionForm(initial={"declares_woman": request.user.declares_woman})
     return render(
         request,
         "web/account/account.html",
-        {"nav": "account", "delete_form": forms.DeleteAccountForm()},
+        {"nav": "account", "delete_form": forms.DeleteAccountForm(), "women_form": women_form},
     )
+
+
+@personal
+@require_POST
+def account_women_option(request: HttpRequest) -> HttpResponse:
+    """Set or delete the self-declared attribute behind the "only women" ride options."""
+    form = forms.WomenOptionForm(request.POST)
+    form.is_valid()
+    account_services.profile_set_declares_woman(user=request.user, value=bool(form.cleaned_data.get("declares_woman")))
+    messages.success(request, _("Ihre Angabe ist gespeichert."))
+    return redirect("web:account")
 
 
 @personal

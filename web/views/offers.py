@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from journeys.selectors import PlaceChoice, place_resolve, places_all
 from mobility.errors import DomainError
+from rides import conf as ride_conf
 from rides import selectors as ride_selectors
 from rides import services as ride_services
 from rides.models import BookingStatus, OfferStatus
@@ -60,13 +61,23 @@ def offer_create(request: HttpRequest) -> HttpResponse:
                     departure=departure,
                     seats=data["seats"],
                     cost_share_cents=int((data.get("cost_share") or 0) * 100),
+                    tolls_cents=int((data.get("tolls") or 0) * 100),
+                    women_riders_only=bool(data.get("women_riders_only")),
                     max_detour_minutes=data["max_detour_minutes"],
                     weekdays=data.get("weekdays") or [],
                     recurrence_until=data.get("until") if data.get("weekdays") else None,
                 )
             except DomainError as exc:
                 add_domain_error(
-                    form, exc, field_map={"departure": "date", "weekdays": "weekdays", "recurrence_until": "until"}
+                    form,
+                    exc,
+                    field_map={
+                        "departure": "date",
+                        "weekdays": "weekdays",
+                        "recurrence_until": "until",
+                        "cost_share_cents": "cost_share",
+                        "tolls_cents": "tolls",
+                    },
                 )
             else:
                 messages.success(
@@ -74,9 +85,14 @@ def offer_create(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("web:offer_detail", pk=offer.pk)
     status = 400 if form.errors else 200
-    return render(
-        request, "web/offers/offer_create.html", {"form": form, "places": places_all(), "nav": "offer"}, status=status
-    )
+    context = {"form": form, "places": places_all(), "nav": "offer", "cost_rate": _cost_rate_text()}
+    return render(request, "web/offers/offer_create.html", context, status=status)
+
+
+def _cost_rate_text() -> str:
+    """The rate per km as people write it: "20" or "30,5" (cents)."""
+    rate = ride_conf.cost_rate_cents_per_km()
+    return f"{rate:g}".replace(".", ",")
 
 
 def _own_offer(request: HttpRequest, pk: int):

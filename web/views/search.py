@@ -12,8 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from api.journeys.serializers import JourneySearchOutput
-from journeys.one_search import Point, SearchQuery, journeys_search
+from journeys.one_search import Point, SearchQuery, SearchResult, journeys_search
 from journeys.selectors import PlaceChoice, place_resolve, place_search, places_all
 from mobility.errors import DomainError
 
@@ -80,7 +79,7 @@ def _with(request: HttpRequest, name: str, value: str) -> str:
     return f"{request.path}?{params.urlencode()}"
 
 
-def _search(request: HttpRequest) -> tuple[forms.SearchForm, dict | None, dict]:
+def _search(request: HttpRequest) -> tuple[forms.SearchForm, SearchResult | None, dict]:
     """Run the search the query string describes; ``(form, result or None, context)``."""
     form = forms.SearchForm(request.GET)
     context: dict = {"candidates": [], "choices": {}}
@@ -121,8 +120,7 @@ def _search(request: HttpRequest) -> tuple[forms.SearchForm, dict | None, dict]:
         window_min=WINDOW_MIN if depart_at is not None else 0,
     )
     try:
-        # The same dictionaries the JSON API answers (api/journeys renders the domain's dataclasses).
-        result = JourneySearchOutput(journeys_search(query=query, user=request.user)).data
+        result = journeys_search(query=query, user=request.user)
     except DomainError as exc:
         add_domain_error(form, exc)
         return form, None, context
@@ -130,7 +128,7 @@ def _search(request: HttpRequest) -> tuple[forms.SearchForm, dict | None, dict]:
     return form, result, context
 
 
-def _views(request: HttpRequest, result: dict, context: dict, seats: int) -> list:
+def _views(request: HttpRequest, result: SearchResult, context: dict, seats: int) -> list:
     return [
         option_view(
             index,
@@ -140,7 +138,7 @@ def _views(request: HttpRequest, result: dict, context: dict, seats: int) -> lis
             origin_name=context["origin"].name,
             destination_name=context["destination"].name,
         )
-        for index, option in enumerate(result["options"], start=1)
+        for index, option in enumerate(result.options, start=1)
     ]
 
 
@@ -192,8 +190,8 @@ def results(request: HttpRequest) -> HttpResponse:
     seats = form.cleaned_data["seats"]
     options = _views(request, result, context, seats)
     pinned = _pinned_query(request, context["query"])
-    suggestions = [s["kind"] for s in result["suggestions"]]
-    later = next((s for s in result["suggestions"] if s["kind"] in {"later_transit", "earlier_transit"}), None)
+    suggestions = [s.kind for s in result.suggestions]
+    later = next((s for s in result.suggestions if s.kind in {"later_transit", "earlier_transit"}), None)
     response = render(
         request,
         "web/includes/results_region.html" if partial else "web/results.html",
@@ -211,13 +209,13 @@ def results(request: HttpRequest) -> HttpResponse:
             "suggest_request": "post_ride_request" in suggestions,
             "later": option_view(
                 0,
-                later["option"],
+                later.option,
                 user=request.user,
                 seats=seats,
                 origin_name=context["origin"].name,
                 destination_name=context["destination"].name,
             )
-            if later
+            if later is not None and later.option is not None
             else None,
             "nav": "search",
             "login_next": f"{request.path}?{request.GET.urlencode()}",
@@ -230,12 +228,12 @@ def results(request: HttpRequest) -> HttpResponse:
 @require_GET
 def option_detail(request: HttpRequest, index: int) -> HttpResponse:
     form, result, context = _search(request)
-    if result is None or not 1 <= index <= len(result["options"]):
+    if result is None or not 1 <= index <= len(result.options):
         raise Http404
     seats = form.cleaned_data["seats"]
     option = option_view(
         index,
-        result["options"][index - 1],
+        result.options[index - 1],
         user=request.user,
         seats=seats,
         origin_name=context["origin"].name,

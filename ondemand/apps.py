@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OndemandConfig(AppConfig):
+    name = "ondemand"
+    verbose_name = "Rufbus (on demand)"

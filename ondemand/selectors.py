@@ -1,0 +1,148 @@
+"""Reads for the on-demand Bürgerbus: which zone serves a place when, and the driver's run."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from shapely.geometry import Point, shape
+
+from gtfs.domain.times import gtfs_time_to_datetime
+from gtfs.models import FlexLocation, FlexStopTime, Stop
+from gtfs.selectors import active_service_ids, active_version_ids, haversine_m
+
+from . import conf
+from .models import OnDemandBooking, OnDemandRun
+
+
+@dataclass(frozen=True)
+class ZoneWindow:
+    """A Flex trip serving a zone on a day: its window as aware datetimes."""
+
+    flex_stop_time: FlexStopTime
+    zone: FlexLocation
+    service_date: date
+    opens_at: datetime
+    closes_at: datetime
+
+    @property
+    def booking_rule(self):
+        return self.flex_stop_time.pickup_booking_rule
+
+
+def zone_place(*, zone: FlexLocation, lat: float, lon: float) -> tuple[float, float] | None:
+    """Where the zone serves a place: the door inside a polygon zone; the nearest stop of a
+    stop group within ``ONDEMAND_GROUP_WALK_M``; ``None`` if the zone does not serve it."""
+    if zone.min_lat is None or zone.geometry is None:
+        return None
+    margin = 0.0 if zone.kind == FlexLocation.Kind.AREA else conf.group_walk_m() / 111_000.0
+    margin_lon = margin / max(math.cos(math.radians(lat)), 0.1)
+    if not (zone.min_lat - margin <= lat <= zone.max_lat + margin):
+        return None
+    if not (zone.min_lon - margin_lon <= lon <= zone.max_lon + margin_lon):
+        return None
+    if zone.kind == FlexLocation.Kind.AREA:
+        return (lat, lon) if shape(zone.geometry).covers(Point(lon, lat)) else None
+    best: tuple[float, float, float] | None = None
+    for stop_lat, stop_lon in Stop.objects.filter(
+        version_id=zone.version_id, stop_id__in=zone.stop_ids, lat__isnull=False
+    ).values_list("lat", "lon"):
+        metres = haversine_m(lat, lon, stop_lat, stop_lon)
+        if metres <= conf.group_walk_m() and (best is None or metres < best[0]):
+            best = (metres, stop_lat, stop_lon)
+    return None if best is None else (best[1], best[2])
+
+
+def zone_windows(*, day: date, lat: float | None = None, lon: float | None = None) -> list[ZoneWindow]:
+    """The Flex trips of the active feeds running on ``day`` (optionally: whose zone serves the
+    place), with their windows, earliest first."""
+    found: list[ZoneWindow] = []
+    versions = active_version_ids()
+    rows = (
+        FlexStopTime.objects.filter(version_id__in=versions, pickup_type__in=(0, 2))
+        .select_related("location", "trip__version", "pickup_booking_rule")
+        .order_by("start_window", "id")
+    )
+    running: dict[int, set[int]] = {}
+    for row in rows:
+        vid = row.version_id
+        if vid not in running:
+            running[vid] = active_service_ids(version_id=vid, day=day)
+        if row.trip.service_id not in running[vid]:
+            continue
+        if lat is not None and lon is not None and zone_place(zone=row.location, lat=lat, lon=lon) is None:
+            continue
+        tz = ZoneInfo(row.trip.version.timezone)
+        found.append(
+            ZoneWindow(
+                flex_stop_time=row,
+                zone=row.location,
+                service_date=day,
+                opens_at=gtfs_time_to_datetime(day, row.start_window, tz),
+                closes_at=gtfs_time_to_datetime(day, row.end_window, tz),
+            )
+        )
+    return found
+
+
+def zone_list() -> QuerySet[FlexLocation]:
+    return FlexLocation.objects.filter(version_id__in=active_version_ids()).order_by("name", "id")
+
+
+def booking_list_for(*, user) -> QuerySet[OnDemandBooking]:
+    return OnDemandBooking.objects.filter(passenger=user).select_related("run").order_by("-pickup_at", "-id")
+
+
+def run_list(*, day: date | None = None) -> QuerySet[OnDemandRun]:
+    runs = OnDemandRun.objects.select_related("flex_stop_time__location", "flex_stop_time__trip__route")
+    if day is not None:
+        runs = runs.filter(service_date=day)
+    return runs.order_by("service_date", "start_at", "id")
+
+
+@dataclass(frozen=True)
+class RunStopView:
+    """One stop of the driver's run."""
+
+    order: int
+    at: datetime
+    pickup: bool
+    booking_id: int
+    passenger: str
+    seats: int
+    lat: float
+    lon: float
+    window_from: datetime | None
+    window_to: datetime | None
+
+
+def run_stops(*, run: OnDemandRun) -> list[RunStopView]:
+    """The driver's run: the stops in driving order with their planned times."""
+    confirmed = run.bookings.filter(status=OnDemandBooking.Status.CONFIRMED).select_related("passenger")
+    bookings = {b.pk: b for b in confirmed}
+    stops: list[RunStopView] = []
+    for order, entry in enumerate(run.plan, start=1):
+        booking = bookings.get(entry["booking"])
+        if booking is None:
+            continue
+        person = booking.passenger
+        name = person.display_name or f"#{person.pk}"
+        pickup = bool(entry["pickup"])
+        stops.append(
+            RunStopView(
+                order=order,
+                at=booking.pickup_at if pickup else booking.dropoff_at,
+                pickup=pickup,
+                booking_id=booking.pk,
+                passenger=name,
+                seats=booking.seats,
+                lat=booking.pickup_lat if pickup else booking.dropoff_lat,
+                lon=booking.pickup_lon if pickup else booking.dropoff_lon,
+                window_from=booking.earliest_pickup_at if pickup else None,
+                window_to=booking.latest_pickup_at if pickup else None,
+            )
+        )
+    return stops

@@ -1,0 +1,179 @@
+"""The Bürgerbus editor: stops, a booking rule, a line and a trip through the forms; the
+preview shows the departures residents will see; the GTFS export has what was entered."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+
+from gtfs.models import BookingRule, CalendarDate, Feed, Route, Stop, StopTime, Trip
+from tests.factories import UserFactory
+from tests.web.conftest import csrf_token, page_text, signed_in
+
+pytestmark = pytest.mark.django_db
+EDITOR = "/betrieb/buergerbus/"
+
+
+@pytest.fixture
+def olga(db):
+    return signed_in(UserFactory(is_operator=True))
+
+
+def post(client, path, data):
+    return client.post(path, {**data, "csrfmiddlewaretoken": csrf_token(client, EDITOR)})
+
+
+def next_weekday(weekday: int) -> date:
+    day = date.today() + timedelta(days=1)
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return day
+
+
+def build_line(olga) -> dict:
+    for name, lat, lon in (("Lindenau Rathaus", "50.1506", "9.9010"), ("Buchwald Kirche", "50.1702", "9.9301")):
+        response = post(
+            olga,
+            "/betrieb/buergerbus/haltestellen/",
+            {"haltestelle-name": name, "haltestelle-lat": lat, "haltestelle-lon": lon},
+        )
+        assert response.status_code == 302, page_text(response)
+    response = post(
+        olga,
+        "/betrieb/buergerbus/regeln/",
+        {"regel-booking_type": "2", "regel-prior_notice_last_day": "1", "regel-prior_notice_last_time": "18:00"},
+    )
+    assert response.status_code == 302
+    rule = BookingRule.objects.get()
+    response = post(
+        olga,
+        "/betrieb/buergerbus/linien/",
+        {"linie-short_name": "BB9", "linie-long_name": "Lindenau – Buchwald", "linie-booking_rule": str(rule.pk)},
+    )
+    assert response.status_code == 302
+    return {"rule": rule, "line": Route.objects.get(short_name="BB9"), "stops": list(Stop.objects.order_by("name"))}
+
+
+def test_stops_rule_line_and_trip_through_the_editor(olga):
+    built = build_line(olga)
+    buchwald, rathaus = built["stops"]
+    monday = next_weekday(0)
+    holiday = monday + timedelta(days=7)
+    response = post(
+        olga,
+        "/betrieb/buergerbus/fahrten/",
+        {
+            "fahrt-line": str(built["line"].pk),
+            "fahrt-headsign": "Buchwald",
+            "fahrt-stop_1": str(rathaus.pk),
+            "fahrt-time_1": "8:10",
+            "fahrt-stop_2": str(buchwald.pk),
+            "fahrt-time_2": "08:25",
+            "fahrt-weekdays": ["monday", "wednesday"],
+            "fahrt-start_date": monday.isoformat(),
+            "fahrt-end_date": (monday + timedelta(days=60)).isoformat(),
+            "fahrt-removed_dates": holiday.strftime("%d.%m.%Y"),
+            "fahrt-capacity": "6",
+        },
+    )
+    assert response.status_code == 302, page_text(response)
+    trip = Trip.objects.get()
+    assert (trip.route_id, trip.headsign, trip.capacity, trip.booking_rule_id) == (
+        built["line"].pk,
+        "Buchwald",
+        6,
+        built["rule"].pk,
+    )
+    assert [(st.stop_id, st.departure_time) for st in StopTime.objects.filter(trip=trip).order_by("stop_sequence")] == [
+        (rathaus.pk, 8 * 3600 + 600),
+        (buchwald.pk, 8 * 3600 + 1500),
+    ]
+    assert (trip.service.monday, trip.service.tuesday, trip.service.wednesday) == (True, False, True)
+    assert list(CalendarDate.objects.values_list("date", "exception_type")) == [(holiday, 2)]
+    text = page_text(olga.get(EDITOR))
+    assert "BB9 Lindenau – Buchwald Anmeldung bis 18:00 Uhr am Vortag 1" in text
+    assert "BB9 → Buchwald 08:10 Lindenau Rathaus 08:25 Buchwald Kirche Montag, Mittwoch" in text
+    assert f"nicht am {holiday:%d.%m.%Y}" in text
+    # the preview: Monday has the departure from the first stop (the last stop is no departure)
+    preview = olga.get(f"{EDITOR}?tag={monday.isoformat()}").content.decode()
+    rows = re.findall(
+        r"<tr><td>(\d\d:\d\d)</td><td>([^<]+)</td><td>(\w+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", preview
+    )
+    assert rows == [("08:10", "Lindenau Rathaus", "BB9", "Buchwald", "nötig")]
+    assert "An diesem Tag fährt kein Bürgerbus." in page_text(olga.get(f"{EDITOR}?tag={holiday.isoformat()}"))
+    assert "An diesem Tag fährt kein Bürgerbus." in page_text(
+        olga.get(f"{EDITOR}?tag={(monday + timedelta(days=1)).isoformat()}")
+    )
+    # the export has what was entered
+    export = olga.get("/betrieb/buergerbus/gtfs.zip")
+    assert export.status_code == 200 and export["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
+        names = set(archive.namelist())
+        assert {"stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "booking_rules.txt"} <= names
+        stops_txt = archive.read("stops.txt").decode()
+        assert "Lindenau Rathaus" in stops_txt and "Buchwald Kirche" in stops_txt
+        assert "08:10:00" in archive.read("stop_times.txt").decode()
+    assert Feed.objects.get().kind == "community_bus"
+
+
+def test_trip_errors_stay_on_the_form_and_store_nothing(olga):
+    built = build_line(olga)
+    buchwald, rathaus = built["stops"]
+    base = {
+        "fahrt-line": str(built["line"].pk),
+        "fahrt-stop_1": str(rathaus.pk),
+        "fahrt-time_1": "09:00",
+        "fahrt-stop_2": str(buchwald.pk),
+        "fahrt-time_2": "08:50",
+        "fahrt-weekdays": ["monday"],
+        "fahrt-start_date": "2027-01-04",
+        "fahrt-end_date": "2027-02-04",
+    }
+    response = post(olga, "/betrieb/buergerbus/fahrten/", base)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert re.search(r'id="id_fahrt-time_2_error"[^>]*>\s*<p>Die Zeiten müssen von Halt zu Halt', html)
+    response = post(
+        olga, "/betrieb/buergerbus/fahrten/", {**base, "fahrt-time_2": "09:20", "fahrt-end_date": "2026-12-01"}
+    )
+    assert response.status_code == 400 and "Das Ende der Gültigkeit liegt vor dem Beginn." in page_text(response)
+    response = post(olga, "/betrieb/buergerbus/fahrten/", {**base, "fahrt-time_2": "9 Uhr"})
+    assert response.status_code == 400 and "Bitte geben Sie die Uhrzeit als HH:MM an" in page_text(response)
+    response = post(
+        olga, "/betrieb/buergerbus/fahrten/", {**base, "fahrt-time_2": "09:20", "fahrt-removed_dates": "31.02.2027"}
+    )
+    assert response.status_code == 400 and "„31.02.2027“ ist kein Datum" in page_text(response)
+    assert not Trip.objects.exists() and not StopTime.objects.exists()
+
+
+def test_rule_and_stop_errors(olga):
+    response = post(
+        olga, "/betrieb/buergerbus/regeln/", {"regel-booking_type": "2", "regel-prior_notice_last_day": "1"}
+    )
+    assert response.status_code == 400
+    assert "Für diese Art der Anmeldung fehlen Angaben" in page_text(response)
+    response = post(
+        olga,
+        "/betrieb/buergerbus/haltestellen/",
+        {"haltestelle-name": "X", "haltestelle-lat": "95", "haltestelle-lon": "9"},
+    )
+    assert response.status_code == 400
+    assert not BookingRule.objects.exists() and not Stop.objects.exists()
+    assert olga.get("/betrieb/buergerbus/gtfs.zip").status_code == 404  # nothing published yet
+
+
+def test_staff_cannot_edit_the_timetable():
+    from tests.factories import CostCentreFactory
+
+    staff = signed_in(UserFactory(is_town_staff=True, cost_centre=CostCentreFactory()))
+    assert staff.get(EDITOR).status_code == 403
+    token = csrf_token(staff, "/")
+    response = staff.post(
+        "/betrieb/buergerbus/haltestellen/",
+        {"haltestelle-name": "X", "haltestelle-lat": "50", "haltestelle-lon": "9", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 403 and not Stop.objects.exists()

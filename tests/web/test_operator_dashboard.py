@@ -1,0 +1,114 @@
+"""The operator's dashboard: this month against the last, from the anonymised statistics;
+exports and charts one click away, operator only."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from stats.models import SearchLog
+from stats.services import search_log_entry
+from tests.factories import UserFactory
+from tests.web.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _searches(day, *, unmet: int, met: int) -> None:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    entries = [
+        search_log_entry(
+            origin_lat=50.15,
+            origin_lon=9.90,
+            dest_lat=50.20,
+            dest_lon=9.95,
+            when=datetime.combine(day, time(8, 0), tzinfo=tz),
+            results=0 if n < unmet else 2,
+            modes=["bus"],
+        )
+        for n in range(unmet + met)
+    ]
+    SearchLog.objects.bulk_create(entries)
+
+
+def _row(html: str, label: str) -> list[str]:
+    match = re.search(r"<th scope=\"row\">" + re.escape(label) + r"</th>(.*?)</tr>", html, re.S)
+    assert match, label
+    return [re.sub(r"\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", match.group(1), re.S)]
+
+
+def test_key_figures_this_month_against_the_last():
+    today = timezone.localdate()
+    this_first = today.replace(day=1)
+    last_day = (this_first - timedelta(days=1)).replace(day=10)
+    _searches(last_day, unmet=8, met=6)
+    _searches(this_first, unmet=13, met=5)
+    client = signed_in(UserFactory(is_operator=True))
+    html = client.get("/betrieb/").content.decode()
+    assert _row(html, "Unerfüllte Nachfrage: Suchen ohne Ergebnis") == ["8", "13", "+5"]
+    # nothing booked: zero is a count, not a secret
+    assert _row(html, "Bürgerbus: Fahrgäste (gebuchte Plätze)") == ["0", "0", "0"]
+    # no car in service: no utilisation to state
+    assert _row(html, "Carsharing: Auslastung") == [
+        '<span class="suppressed">keine Angabe</span>',
+        '<span class="suppressed">keine Angabe</span>',
+        '<span class="suppressed">keine Angabe</span>',
+    ]
+
+
+def test_small_counts_are_not_shown():
+    today = timezone.localdate()
+    _searches(today.replace(day=1), unmet=3, met=9)
+    html = signed_in(UserFactory(is_operator=True)).get("/betrieb/").content.decode()
+    assert _row(html, "Unerfüllte Nachfrage: Suchen ohne Ergebnis")[1:] == [
+        '<span class="suppressed">keine Angabe</span>',
+        '<span class="suppressed">keine Angabe</span>',
+    ]
+
+
+def test_exports_are_the_anonymised_tables():
+    today = timezone.localdate()
+    this_first = today.replace(day=1)
+    _searches(this_first, unmet=13, met=5)
+    client = signed_in(UserFactory(is_operator=True))
+    html = client.get("/betrieb/").content.decode()
+    links = re.findall(r'href="(/betrieb/export/\?[^"]+)"', html)
+    assert len(links) == 4 * 3  # four sections, CSV/XLSX/Parquet
+    csv_link = next(link.replace("&amp;", "&") for link in links if "section=searches" in link and "format=csv" in link)
+    response = client.get(csv_link)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith('attachment; filename="stats-searches-none-month-')
+    table = pd.read_csv(io.BytesIO(response.content))
+    row = table[table["period"] == this_first.isoformat()].iloc[0]
+    assert (int(row["searches"]), int(row["unmet"])) == (18, 13)
+    parquet = client.get(csv_link.replace("format=csv", "format=parquet"))
+    frame = pd.read_parquet(io.BytesIO(parquet.content))
+    assert int(frame.loc[frame["period"] == this_first.isoformat(), "unmet"].iloc[0]) == 13
+
+
+def test_export_and_chart_refuse_bad_parameters_without_500():
+    client = signed_in(UserFactory(is_operator=True))
+    assert client.get("/betrieb/export/?section=people&format=csv&from=2026-01-01&to=2026-02-01").status_code == 404
+    assert client.get("/betrieb/export/?section=searches&format=exe&from=2026-01-01&to=2026-02-01").status_code == 404
+    assert client.get("/betrieb/export/?section=searches&format=csv&from=gestern&to=2026-02-01").status_code == 404
+    assert client.get("/betrieb/export/?section=searches&format=csv&from=2026-03-01&to=2026-02-01").status_code == 400
+    assert client.get("/betrieb/diagramme/pie.svg?from=2026-01-01&to=2026-02-01").status_code == 404
+    chart = client.get("/betrieb/diagramme/monthly-trend.svg?from=2026-01-01&to=2026-02-28")
+    assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml"
+    assert chart.content.lstrip().startswith(b"<?xml") and b"<svg" in chart.content
+
+
+def test_residents_and_staff_cannot_download_exports():
+    path = "/betrieb/export/?section=searches&format=csv&from=2026-01-01&to=2026-02-01"
+    assert signed_in(UserFactory()).get(path).status_code == 403
+    assert (
+        signed_in(UserFactory()).get("/betrieb/diagramme/monthly-trend.svg?from=2026-01-01&to=2026-02-01").status_code
+        == 403
+    )

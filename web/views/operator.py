@@ -1,0 +1,191 @@
+"""The operator console's start page: the month's key figures against the last month, the
+charts, and the anonymised exports one click away.
+
+Every figure comes from the statistics selectors (anonymised tables: a cell counting fewer
+than ``STATS_MIN_CELL`` trips or people is suppressed and shown as such, never as a number).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mobility.errors import DomainError
+from stats import conf as stats_conf
+from stats.charts import CHARTS, chart_render
+from stats.exporters import FORMATS, filename
+from stats.exporters import render as export_render
+from stats.selectors.reports import SECTIONS, report_build, report_query
+
+from .operator_base import operator_page
+
+#: (section, column, label, kind): kind "share" is a ratio shown in percent, "count" a number.
+KEY_FIGURES = (
+    ("carsharing", "utilisation", _("Carsharing: Auslastung"), "share"),
+    ("carsharing", "official_share", _("Carsharing: Anteil Dienstfahrten"), "share"),
+    ("buergerbus", "seats", _("Bürgerbus: Fahrgäste (gebuchte Plätze)"), "count"),
+    ("rides", "matches", _("Mitfahren: vermittelte Fahrten"), "count"),
+    ("searches", "unmet", _("Unerfüllte Nachfrage: Suchen ohne Ergebnis"), "count"),
+)
+SECTION_LABELS = {
+    "carsharing": _("Carsharing"),
+    "buergerbus": _("Bürgerbus"),
+    "rides": _("Mitfahren"),
+    "searches": _("Suchen und unerfüllte Nachfrage"),
+}
+CHART_LABELS = {
+    "monthly-trend": _("Entwicklung je Monat"),
+    "official-share": _("Anteil der Dienstfahrten"),
+    "utilisation-heatmap": _("Auslastung nach Wochenstunde"),
+}
+EXPORT_FORMATS = ("csv", "xlsx", "parquet")
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    label: str
+    kind: str
+    last: float | None  # None: suppressed (too few to publish) or nothing to count
+    this: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.last is None or self.this is None:
+            return None
+        return self.this - self.last
+
+
+def month_bounds(today: date) -> tuple[date, date, date]:
+    """(first day of last month, first day of this month, last day of this month)."""
+    this_first = today.replace(day=1)
+    last_first = (this_first - timedelta(days=1)).replace(day=1)
+    next_first = (this_first + timedelta(days=32)).replace(day=1)
+    return last_first, this_first, next_first - timedelta(days=1)
+
+
+def _value(table, period: str, column: str) -> float | None:
+    rows = table[table["period"] == period]
+    if "by" in rows.columns:  # pragma: no cover - "none" reports have no dimension column
+        rows = rows[rows["by"] == "total"]
+    if not len(rows) or column not in rows.columns:
+        return None
+    value = rows.iloc[0][column]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def key_figures(today: date) -> list[KeyFigure]:
+    """The dashboard's figures for this month (so far) and the whole last month."""
+    last_first, this_first, this_last = month_bounds(today)
+    tables = {}
+    for section in {figure[0] for figure in KEY_FIGURES}:
+        query = report_query(section=section, by="none", period="month", first=last_first, last=this_last)
+        tables[section] = report_build(query).table
+    return [
+        KeyFigure(
+            label=str(label),
+            kind=kind,
+            last=_value(tables[section], last_first.isoformat(), column),
+            this=_value(tables[section], this_first.isoformat(), column),
+        )
+        for section, column, label, kind in KEY_FIGURES
+    ]
+
+
+@operator_page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    last_first, this_first, this_last = month_bounds(today)
+    error = None
+    try:
+        figures = key_figures(today)
+    except DomainError as exc:  # a misconfigured limit (STATS_MAX_CELLS): say so, no 500
+        figures, error = [], exc.message
+    exports = [
+        {
+            "section": section,
+            "label": SECTION_LABELS[section],
+            "links": [
+                {
+                    "format": fmt,
+                    "query": f"section={section}&format={fmt}&from={last_first:%Y-%m-%d}&to={this_last:%Y-%m-%d}",
+                }
+                for fmt in EXPORT_FORMATS
+            ],
+        }
+        for section in SECTIONS
+    ]
+    charts = [
+        {
+            "name": name,
+            "label": CHART_LABELS.get(name, name),
+            "query": f"from={last_first:%Y-%m-%d}&to={this_last:%Y-%m-%d}",
+        }
+        for name in CHARTS
+    ]
+    return render(
+        request,
+        "web/operator/dashboard.html",
+        {
+            "operator_nav": "dashboard",
+            "figures": figures,
+            "error": error,
+            "last_month": last_first,
+            "this_month": this_first,
+            "today": today,
+            "exports": exports,
+            "charts": charts,
+            "min_cell": int(stats_conf.get("STATS_MIN_CELL")),
+        },
+    )
+
+
+def _date_param(request: HttpRequest, name: str) -> date:
+    raw = request.GET.get(name, "")
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise Http404(f"{name} is not a date") from None
+    if not (1900 <= value.year <= 2200):
+        raise Http404(f"{name} out of range")
+    return value
+
+
+@operator_page
+def export(request: HttpRequest) -> HttpResponse:
+    """One anonymised report table as a file (CSV, XLSX or Parquet), monthly, no breakdown."""
+    section = request.GET.get("section", "")
+    fmt = request.GET.get("format", "")
+    if section not in SECTIONS or fmt not in EXPORT_FORMATS:
+        raise Http404("no such export")
+    first, last = _date_param(request, "from"), _date_param(request, "to")
+    try:
+        report = report_build(report_query(section=section, by="none", period="month", first=first, last=last))
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    body = export_render(report, fmt, int(stats_conf.get("STATS_MIN_CELL")))
+    response = HttpResponse(body, content_type=FORMATS[fmt][0])
+    response["Content-Disposition"] = f'attachment; filename="{filename(report, fmt)}"'
+    return response
+
+
+@operator_page
+def chart(request: HttpRequest, name: str) -> HttpResponse:
+    """A statistics chart as SVG (drawn on this server; no third-party request)."""
+    if name not in CHARTS:
+        raise Http404("no such chart")
+    first, last = _date_param(request, "from"), _date_param(request, "to")
+    try:
+        report_query(section="carsharing", by="none", period="month", first=first, last=last)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(chart_render(name=name, fmt="svg", first=first, last=last), content_type="image/svg+xml")
