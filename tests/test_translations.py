@@ -29,7 +29,11 @@ from tests.web.test_translations import _untranslated, parse_po
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "locale"
 # What the root catalogues cover: every package but web/ (its own catalogue) and tests.
-SOURCES = ["mobility", "api", "gtfs", "rides", "carsharing", "journeys", "stats"]
+SOURCES = sorted(
+    p.name
+    for p in ROOT.iterdir()
+    if (p / "__init__.py").is_file() and p.name not in {"web", "tests", "benchmarks"}
+)
 
 
 def _po(language: str) -> Path:

@@ -47,6 +47,11 @@ class ReportQuerySerializer(RangeQuerySerializer):
     )
     period = serializers.ChoiceField(choices=list(PERIODS), default="month")
     format = serializers.ChoiceField(choices=list(FORMATS), default="json")
+    delimiter = serializers.ChoiceField(
+        choices=["comma", "semicolon"],
+        default="comma",
+        help_text="CSV only: semicolon = for German Excel (decimal commas, German headers with units)",
+    )
 
 
 class ReportRowSerializer(serializers.Serializer):

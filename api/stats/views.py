@@ -67,7 +67,8 @@ class ReportView(APIView):
         )
         report = report_build(query)
         fmt = params["format"]
-        body = render(report, fmt, int(conf.get("STATS_MIN_CELL")))
+        delimiter = ";" if params["delimiter"] == "semicolon" else ","
+        body = render(report, fmt, int(conf.get("STATS_MIN_CELL")), delimiter=delimiter)
         response = HttpResponse(body, content_type=FORMATS[fmt][0])
         if fmt != "json":
             response["Content-Disposition"] = f'attachment; filename="{filename(report, fmt)}"'
