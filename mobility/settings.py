@@ -171,6 +171,9 @@ else:
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# SQLite cannot enforce unique constraints with ``nulls_distinct=False`` (models.W047); the
+# services that write those rows check for an existing row first, and PostgreSQL enforces it.
+SILENCED_SYSTEM_CHECKS = [] if IS_POSTGRES else ["models.W047"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery broker -------------------------------------------
