@@ -30,9 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "locale"
 # What the root catalogues cover: every package but web/ (its own catalogue) and tests.
 SOURCES = sorted(
-    p.name
-    for p in ROOT.iterdir()
-    if (p / "__init__.py").is_file() and p.name not in {"web", "tests", "benchmarks"}
+    p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name not in {"web", "tests", "benchmarks"}
 )
 
 
