@@ -700,9 +700,8 @@ def _car_stations() -> list[tuple[float, float]]:
 def _vehicles_near(origin: Point, radius_km: float) -> bool:
     """Whether a car in service stands within ``radius_km`` (straight line, a superset of what
     the availability search accepts), so most searches in a region without a car nearby skip it."""
-    return any(
-        haversine_m(origin.lat, origin.lon, lat, lon) <= radius_km * 1000 * 1.001 for lat, lon in _car_stations()
-    )
+    limit_m = radius_km * 1000 * 1.001
+    return any(haversine_m(origin.lat, origin.lon, lat, lon) <= limit_m for lat, lon in _car_stations())
 
 
 def carsharing_options(query: SearchQuery, user) -> list[Option]:
