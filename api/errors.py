@@ -12,6 +12,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -36,7 +38,9 @@ _DRF_CODES: list[tuple[type[Exception], str]] = [
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    """``message`` in the request's language: an English msgid is translated here (a message
+    that is translated already, a domain error's or DRF's, stays as it is)."""
+    return {"error": {"code": code, "message": gettext(str(message)) if message else "", "fields": fields or {}}}
 
 
 def _flatten_detail(detail: Any) -> Any:
@@ -44,7 +48,8 @@ def _flatten_detail(detail: Any) -> Any:
         return {str(key): _flatten_detail(value) for key, value in detail.items()}
     if isinstance(detail, list):
         return [_flatten_detail(item) for item in detail]
-    return str(detail)
+    # A detail that is an English msgid (a serializer's gettext_noop) is translated here.
+    return gettext(str(detail))
 
 
 def _code_for(exc: Exception) -> str:
@@ -137,13 +142,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(detail, dict):
             fields = _flatten_detail(detail)
             non_field = fields.pop("non_field_errors", None)
-            message = "; ".join(non_field) if non_field else "The request is not valid."
+            message = "; ".join(non_field) if non_field else _("The request is not valid.")
             if non_field:
                 fields["non_field_errors"] = non_field
         else:
             fields = {}
             items = _flatten_detail(detail if isinstance(detail, list) else [detail])
-            message = "; ".join(items) or "The request is not valid."
+            message = "; ".join(items) or _("The request is not valid.")
         body = error_body(code, message, fields)
     else:
         body = error_body(code, str(exc.detail))

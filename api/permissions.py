@@ -1,12 +1,13 @@
 """Role permissions. Object-level access is enforced in querysets (others' objects: 404)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 
 class IsResident(BasePermission):
     """Any signed-in user with a verified e-mail address."""
 
-    message = "Please verify your e-mail address first."
+    message = _("Please verify your e-mail address first.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -14,7 +15,7 @@ class IsResident(BasePermission):
 
 
 class IsMember(BasePermission):
-    message = "Only approved car-sharing members may do this."
+    message = _("Only approved car-sharing members may do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -22,7 +23,7 @@ class IsMember(BasePermission):
 
 
 class IsTownStaff(BasePermission):
-    message = "Only town-hall staff may do this."
+    message = _("Only town-hall staff may do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -30,7 +31,7 @@ class IsTownStaff(BasePermission):
 
 
 class IsOperator(BasePermission):
-    message = "Only the platform operator may do this."
+    message = _("Only the platform operator may do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 # Dates the service can compute with: periods, service days and time zones around them stay
@@ -15,11 +16,15 @@ MAX_YEAR = 2200
 
 def validate_supported_date(value: date | datetime) -> None:
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise serializers.ValidationError(f"Dates must lie between the years {MIN_YEAR} and {MAX_YEAR}.")
+        raise serializers.ValidationError(
+            _("Dates must lie between the years %(min)s and %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}
+        )
 
 
 def validate_supported_month(value: str) -> None:
     """``YYYY-MM`` with a year the service can compute with."""
     year = int(value.split("-", 1)[0])
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise serializers.ValidationError(f"The year must lie between {MIN_YEAR} and {MAX_YEAR}.")
+        raise serializers.ValidationError(
+            _("The year must lie between %(min)s and %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}
+        )

@@ -50,7 +50,8 @@ def _cost_centre(cost_centre_id: int | None, user) -> CostCentre:
 def _check_seats(vehicle_id: int, passengers: int) -> None:
     if not 1 <= passengers <= MAX_PASSENGERS:
         raise ValidationFailed(
-            f"Between 1 and {MAX_PASSENGERS} people (the driver included).",
+            "Between 1 and %(most)s people (the driver included).",
+            params={"most": MAX_PASSENGERS},
             code="invalid_passengers",
             fields={"passengers": [f"1-{MAX_PASSENGERS}"]},
         )
@@ -59,7 +60,8 @@ def _check_seats(vehicle_id: int, passengers: int) -> None:
         raise NotFound("No such vehicle.", code="vehicle_not_found")
     if vehicle.vehicle_type.seats < passengers:
         raise ValidationFailed(
-            f"This car has {vehicle.vehicle_type.seats} seats for {passengers} people.",
+            "This car has %(seats)s seats for %(passengers)s people.",
+            params={"seats": vehicle.vehicle_type.seats, "passengers": passengers},
             code="too_few_seats",
             fields={"vehicle": [str(vehicle.vehicle_type.seats)]},
         )
@@ -137,7 +139,8 @@ def official_trip_series_create(
     horizon_days = conf.get("CARSHARING_OFFICIAL_HORIZON_DAYS")
     if (valid_until - today).days > horizon_days:
         raise ValidationFailed(
-            f"Recurring trips can be booked at most {horizon_days} days ahead.",
+            "Recurring trips can be booked at most %(days)s days ahead.",
+            params={"days": horizon_days},
             code="beyond_horizon",
             fields={"valid_until": [str(horizon_days)]},
         )

@@ -65,9 +65,15 @@ class FeedRefused(ValidationFailed):
     """The feed has errors; ``problems`` lists them (and the warnings)."""
 
     def __init__(
-        self, message: str, *, code: str, problems: list[dict[str, Any]], status_code: int | None = None
+        self,
+        message: str,
+        *,
+        code: str,
+        problems: list[dict[str, Any]],
+        status_code: int | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(message, code=code, fields={"problems": problems}, status_code=status_code)
+        super().__init__(message, code=code, fields={"problems": problems}, status_code=status_code, params=params)
         self.problems = problems
 
 
@@ -104,7 +110,9 @@ def archive_check(path: str | Path) -> None:
     except ArchiveRefused as exc:
         problem = {"severity": ERROR, "code": exc.code, "file": None, "row": None, "message": exc.message}
         status = 413 if exc.code == "gtfs_archive_too_large" else 400
-        raise FeedRefused(exc.message, code=exc.code, problems=[problem], status_code=status) from exc
+        raise FeedRefused(
+            exc.template, code=exc.code, problems=[problem], status_code=status, params=exc.params
+        ) from exc
 
 
 def _read_extra_tables(path: Path) -> dict[str, pd.DataFrame | None]:
@@ -129,7 +137,7 @@ def read_tables(path: str | Path) -> dict[str, pd.DataFrame | None]:
     """Read a (guarded) GTFS zip with gtfs-kit plus the GTFS-Flex tables it ignores."""
     path = Path(path)
     if not path.is_file():  # gtfs-kit would otherwise try the string as a URL
-        raise ValidationFailed(f"No such file: {path}", code="gtfs_file_missing")
+        raise ValidationFailed("No such file: %(path)s", code="gtfs_file_missing", params={"path": path})
     try:
         feed = gtfs_kit.read_feed(path, dist_units="km")
         extra = _read_extra_tables(path)
@@ -139,7 +147,12 @@ def read_tables(path: str | Path) -> dict[str, pd.DataFrame | None]:
         raise FeedRefused(str(exc)[:500], code="gtfs_unreadable", problems=[problem]) from exc
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, pd.errors.ParserError, zipfile.BadZipFile) as exc:
         problem = {"severity": ERROR, "code": "gtfs_unreadable", "file": None, "row": None, "message": str(exc)[:500]}
-        raise FeedRefused(f"The feed cannot be read: {exc}"[:500], code="gtfs_unreadable", problems=[problem]) from exc
+        raise FeedRefused(
+            "The feed cannot be read: %(reason)s",
+            code="gtfs_unreadable",
+            problems=[problem],
+            params={"reason": str(exc)[:450]},
+        ) from exc
     tables: dict[str, pd.DataFrame | None] = {}
     for name in (
         "agency",
@@ -617,15 +630,19 @@ def feed_import(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     if kind not in FeedKind.values:
-        raise ValidationFailed(f"Unknown feed kind {kind!r}.", code="gtfs_invalid_kind")
+        raise ValidationFailed("Unknown feed kind %(kind)s.", code="gtfs_invalid_kind", params={"kind": repr(kind)})
     path = Path(path)
     if not path.is_file():
-        raise ValidationFailed(f"No such file: {path}", code="gtfs_file_missing")
+        raise ValidationFailed("No such file: %(path)s", code="gtfs_file_missing", params={"path": path})
     archive_check(path)
     sha = file_sha256(path)
     existing = Feed.objects.filter(name=name).select_related("active_version").first()
     if existing is not None and existing.kind != kind:
-        raise ValidationFailed(f"Feed {name!r} exists with kind {existing.kind}.", code="gtfs_feed_kind_mismatch")
+        raise ValidationFailed(
+            "Feed %(name)s exists with kind %(kind)s.",
+            code="gtfs_feed_kind_mismatch",
+            params={"name": repr(name), "kind": existing.kind},
+        )
     if existing is not None and existing.active_version and existing.active_version.content_sha256 == sha:
         step("unchanged")
         return ImportResult(existing, existing.active_version, created=False, warnings=existing.active_version.warnings)
@@ -652,7 +669,8 @@ def feed_import(
     if problems.has_errors:
         errors = [p for p in listed if p["severity"] == ERROR]
         raise FeedRefused(
-            f"The feed has {len(errors)} error(s); first: {errors[0]['message']}",
+            "The feed has %(count)s error(s); first: %(first)s",
+            params={"count": len(errors), "first": errors[0]["message"]},
             code="gtfs_invalid_feed",
             problems=listed,
         )
@@ -751,16 +769,21 @@ def import_upload_create(*, uploaded_file, name: str, kind: str, user) -> Any:
     from .models import GtfsImport
 
     if kind not in FeedKind.values:
-        raise ValidationFailed(f"Unknown feed kind {kind!r}.", code="gtfs_invalid_kind")
+        raise ValidationFailed("Unknown feed kind %(kind)s.", code="gtfs_invalid_kind", params={"kind": repr(kind)})
     if uploaded_file.size > conf.GTFS_MAX_UPLOAD_BYTES:
         raise ValidationFailed(
-            f"The file has {uploaded_file.size} bytes; at most {conf.GTFS_MAX_UPLOAD_BYTES} are accepted.",
+            "The file has %(size)s bytes; at most %(limit)s are accepted.",
+            params={"size": uploaded_file.size, "limit": conf.GTFS_MAX_UPLOAD_BYTES},
             code="gtfs_archive_too_large",
             status_code=413,
         )
     existing = Feed.objects.filter(name=name).first()
     if existing is not None and existing.kind != kind:
-        raise ValidationFailed(f"Feed {name!r} exists with kind {existing.kind}.", code="gtfs_feed_kind_mismatch")
+        raise ValidationFailed(
+            "Feed %(name)s exists with kind %(kind)s.",
+            code="gtfs_feed_kind_mismatch",
+            params={"name": repr(name), "kind": existing.kind},
+        )
     os.makedirs(conf.GTFS_UPLOAD_DIR, exist_ok=True)
     target = (
         Path(conf.GTFS_UPLOAD_DIR)

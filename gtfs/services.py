@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from mobility.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from mobility.notifications.services import notify
@@ -87,10 +88,19 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+# Whole sentences per kind of object, so that each translates as a sentence.
+_NOT_IN_TIMETABLE = {
+    "stop": gettext_noop("No such stop in the Bürgerbus timetable."),
+    "line": gettext_noop("No such line in the Bürgerbus timetable."),
+    "trip": gettext_noop("No such trip in the Bürgerbus timetable."),
+    "booking rule": gettext_noop("No such booking rule in the Bürgerbus timetable."),
+}
+
+
 def _get_in_version(model, version: FeedVersion, pk: int, code: str, label: str):
     obj = model.objects.filter(pk=pk, version=version).first()
     if obj is None:
-        raise NotFound(f"No such {label} in the Bürgerbus timetable.", code=code)
+        raise NotFound(_NOT_IN_TIMETABLE[label], code=code)
     return obj
 
 
@@ -237,7 +247,10 @@ def _weekday_flags(weekdays: list[str]) -> dict[str, bool]:
     unknown = set(weekdays) - set(Service.WEEKDAYS)
     if unknown:
         raise ValidationFailed(
-            f"Unknown weekdays: {sorted(unknown)}", code="gtfs_invalid_weekday", fields={"weekdays": sorted(unknown)}
+            "Unknown weekdays: %(weekdays)s",
+            params={"weekdays": sorted(unknown)},
+            code="gtfs_invalid_weekday",
+            fields={"weekdays": sorted(unknown)},
         )
     return {day: day in weekdays for day in Service.WEEKDAYS}
 
@@ -357,7 +370,8 @@ def bb_trip_update(*, trip_id: int, user=None, **changes: Any) -> Trip:
         booked = _max_booked_per_day(trip)
         if changes["capacity"] < booked:
             raise Conflict(
-                f"{booked} seats are already booked on one day; capacity cannot go below that.",
+                "%(booked)s seats are already booked on one day; capacity cannot go below that.",
+                params={"booked": booked},
                 code="gtfs_capacity_below_bookings",
             )
         trip.capacity = changes["capacity"]
@@ -554,7 +568,8 @@ def bb_booking_create(
     if load + seats > trip.capacity:
         free = max(trip.capacity - load, 0)
         raise Conflict(
-            f"Only {free} seat(s) left between these stops.",
+            "Only %(free)s seat(s) left between these stops.",
+            params={"free": free},
             code="buergerbus_trip_full",
             fields={"seats_left": [str(free)]},
         )

@@ -14,6 +14,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +23,15 @@ DB_INT_MIN = -(2**63)
 DB_INT_MAX = 2**63 - 1
 
 
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+def _error(status: int, code: str, message: str, request=None, **params) -> JsonResponse:
+    """The API's error body. This runs before ``LocaleMiddleware``, so the language is read
+    from the request here (``message`` is an English msgid, see ``makemessages``)."""
+    language = translation.get_language_from_request(request) if request is not None else translation.get_language()
+    with translation.override(language):
+        text = translation.gettext(message)
+    if params:
+        text = text % params
+    return JsonResponse({"error": {"code": code, "message": text, "fields": {}}}, status=status)
 
 
 class RequestLimitsMiddleware:
@@ -43,22 +51,24 @@ class RequestLimitsMiddleware:
     def __call__(self, request):
         raw_query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or b"\x00" in unquote_to_bytes(raw_query):
-            return _error(400, "malformed_request", "The request contains a NUL character.")
+            return _error(400, "malformed_request", "The request contains a NUL character.", request)
         limit = settings.API_MAX_BODY_BYTES
         content_type = request.META.get("CONTENT_TYPE", "")
         if not content_type.startswith("multipart/form-data"):
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
-                return _error(400, "malformed_request", "The Content-Length header is not a number.")
+                return _error(400, "malformed_request", "The Content-Length header is not a number.", request)
             if length > limit:
-                return _error(413, "request_too_large", f"The request body is larger than {limit} bytes.")
+                return _error(
+                    413, "request_too_large", "The request body is larger than %(limit)s bytes.", request, limit=limit
+                )
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         for value in (*view_args, *view_kwargs.values()):
             if isinstance(value, int) and not DB_INT_MIN <= value <= DB_INT_MAX:
-                return _error(404, "not_found", "No such resource.")
+                return _error(404, "not_found", "No such resource.")  # after LocaleMiddleware: language active
         return None
 
 

@@ -52,12 +52,13 @@ INSTALLED_APPS = [
     "mobility.notifications",
     "mobility.core",
     "mobility.privacy",
-    "stats",
     "gtfs",
     "rides",
     "carsharing",
     "journeys",
     "ondemand",
+    # after the apps it reports on: its demo loader writes a year of history around theirs
+    "stats",
     "api",
     "web",
 ]
@@ -213,8 +214,9 @@ REST_KNOX = {
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # knox's and DRF's own, plus the user's saved language (api/authentication.py)
+        "api.authentication.TokenAuthentication",
+        "api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
@@ -278,6 +280,9 @@ SPECTACULAR_SETTINGS = {
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "de-de"
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+# English msgids with German translations for every app but web/ (which keeps its own
+# German-keyed catalogue in web/locale); see mobility/core/management/commands/makemessages.py.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True

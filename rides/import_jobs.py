@@ -72,7 +72,8 @@ def roadgraph_upload_create(*, uploaded_file, name: str, activate: bool = True) 
         )
     if uploaded_file.size > MAX_UPLOAD_BYTES:
         raise ValidationFailed(
-            f"The file has {uploaded_file.size} bytes; at most {MAX_UPLOAD_BYTES} are accepted.",
+            "The file has %(size)s bytes; at most %(limit)s are accepted.",
+            params={"size": uploaded_file.size, "limit": MAX_UPLOAD_BYTES},
             code="osm_file_too_large",
             status_code=413,
         )

@@ -49,7 +49,9 @@ def load_graph(model: RoadGraphModel) -> RoadGraph:
                 graph = RoadGraph.load(model.path)
             except (RoadGraphError, OSError) as exc:
                 raise ServiceUnavailable(
-                    f"The road graph {model.name!r} cannot be loaded; re-run osm_import.", code="road_graph_unavailable"
+                    "The road graph %(name)s cannot be loaded; re-run osm_import.",
+                    code="road_graph_unavailable",
+                    params={"name": repr(model.name)},
                 ) from exc
             for stale in [k for k in _graphs if k[0] == model.pk]:
                 del _graphs[stale]

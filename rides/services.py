@@ -186,7 +186,8 @@ def _snap(graph: RoadGraph, lat: float, lon: float, field: str) -> int:
     node, distance = graph.nearest_node(lat, lon)
     if distance > conf.max_snap_m():
         raise Unprocessable(
-            f"This place is {distance:.0f} m from the nearest road of the ride-sharing area.",
+            "This place is %(distance)s m from the nearest road of the ride-sharing area.",
+            params={"distance": f"{distance:.0f}"},
             code="outside_road_network",
             fields={field: ["Outside the area served by ride-sharing."]},
         )
@@ -536,7 +537,9 @@ def booking_accept(*, driver, booking_id: int) -> RideBooking:
     """The driver confirms; both parties now see each other's exact pickup and contact."""
     booking = _booking_for_driver(driver, booking_id)
     if booking.status != BookingStatus.REQUESTED:
-        raise Conflict(f"The booking is {booking.status}.", code="booking_not_pending")
+        raise Conflict(
+            "The booking is %(status)s.", code="booking_not_pending", params={"status": booking.get_status_display()}
+        )
     booking.status = BookingStatus.CONFIRMED
     booking.save(update_fields=["status", "updated_at"])
     if booking.request_id:
@@ -551,7 +554,9 @@ def booking_decline(*, driver, booking_id: int, reason: str = "") -> RideBooking
     """The driver declines a pending request; its seats are free again."""
     booking = _booking_for_driver(driver, booking_id)
     if booking.status != BookingStatus.REQUESTED:
-        raise Conflict(f"The booking is {booking.status}.", code="booking_not_pending")
+        raise Conflict(
+            "The booking is %(status)s.", code="booking_not_pending", params={"status": booking.get_status_display()}
+        )
     booking.status = BookingStatus.DECLINED
     booking.cancel_reason = (reason or "").strip()[:300]
     booking.save(update_fields=["status", "cancel_reason", "updated_at"])
@@ -570,7 +575,9 @@ def booking_cancel(*, user, booking_id: int, reason: str) -> RideBooking:
     if booking is None or user.pk not in (booking.rider_id, booking.offer.driver_id):
         raise NotFound("No such booking.", code="booking_not_found")
     if booking.status not in SEAT_HOLDING:
-        raise Conflict(f"The booking is {booking.status}.", code="booking_not_active")
+        raise Conflict(
+            "The booking is %(status)s.", code="booking_not_active", params={"status": booking.get_status_display()}
+        )
     now = timezone.now()
     # A rider giving up a confirmed seat shortly before pickup leaves the driver waiting or
     # driving a detour for nothing: counted (``rides.selectors.late_cancellation_count``).
@@ -710,7 +717,8 @@ def _check_after_ride(booking: RideBooking, *, moment: datetime, now: datetime) 
         raise Conflict("The ride has not taken place yet.", code="ride_not_over")
     if now > moment + timedelta(days=conf.rating_window_days()):
         raise Conflict(
-            f"Rides can be rated or reported up to {conf.rating_window_days()} days afterwards.",
+            "Rides can be rated or reported up to %(days)s days afterwards.",
+            params={"days": conf.rating_window_days()},
             code="rating_window_closed",
         )
 

@@ -10,6 +10,7 @@ _DEFAULTS: dict[str, object] = {
     "STATS_TIME_BIN_MINUTES": 15,  # search times are floored to this many minutes (local time)
     "STATS_MAX_PERIODS": 1200,  # a report covers at most this many periods (days, weeks or months)
     "STATS_MAX_CELLS": 20000,  # a broken-down table has at most this many cells (periods x columns)
+    "STATS_AREA_NAME": "Gemeinde Lindenau",  # "where" in the titles of charts and reports
 }
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -34,10 +35,21 @@ class PasswordResetConfirmInput(serializers.Serializer):
 class ProfileOutput(serializers.ModelSerializer):
     roles = serializers.ListField(child=serializers.CharField(), read_only=True)
     cost_centre = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    language = serializers.CharField(read_only=True, help_text="de, en, or empty: the browser's language")
 
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "phone", "email_verified", "roles", "cost_centre", "date_joined"]
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "phone",
+            "language",
+            "email_verified",
+            "roles",
+            "cost_centre",
+            "date_joined",
+        ]
         read_only_fields = fields
 
 
@@ -56,6 +68,10 @@ class ProfileUpdateInput(serializers.Serializer):
         help_text="Self-declared, only for the 'only women' ride-sharing options; false deletes it",
     )
     phone = serializers.RegexField(r"^[0-9 +()/-]{0,40}$", max_length=40, required=False, allow_blank=True)
+    # empty: follow Accept-Language
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES], required=False, allow_blank=True
+    )
 
 
 class LoginOutput(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -120,9 +121,9 @@ class WindowQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": "must be after start"})
+            raise serializers.ValidationError({"end": _("must be after start")})
         if (attrs["end"] - attrs["start"]).days > 31:
-            raise serializers.ValidationError({"end": "at most 31 days after start"})
+            raise serializers.ValidationError({"end": _("at most 31 days after start")})
         return attrs
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -176,9 +177,9 @@ class DeparturesQuery(serializers.Serializer):
         try:
             ids = [int(part) for part in value.split(",") if part.strip()]
         except ValueError:
-            raise serializers.ValidationError("Comma-separated stop ids expected.") from None
+            raise serializers.ValidationError(_("Comma-separated stop ids expected.")) from None
         if not ids or len(ids) > 50:
-            raise serializers.ValidationError("Give 1 to 50 stop ids.")
+            raise serializers.ValidationError(_("Give 1 to 50 stop ids."))
         return ids
 
 
@@ -192,7 +193,7 @@ class StopsQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if ("lat" in attrs) != ("lon" in attrs):
-            raise serializers.ValidationError("Give both lat and lon.")
+            raise serializers.ValidationError(_("Give both lat and lon."))
         return attrs
 
 
@@ -321,7 +322,7 @@ class BBTripStopInput(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("arrival") and not attrs.get("departure"):
-            raise serializers.ValidationError("Give arrival or departure.")
+            raise serializers.ValidationError(_("Give arrival or departure."))
         return attrs
 
 
@@ -381,7 +382,7 @@ class AssistedBookingInput(BookingInput):
 
     def validate(self, attrs):
         if not attrs.get("passenger") and not attrs.get("passenger_name"):
-            raise serializers.ValidationError("Give passenger (an account) or passenger_name and passenger_phone.")
+            raise serializers.ValidationError(_("Give passenger (an account) or passenger_name and passenger_phone."))
         return attrs
 
 

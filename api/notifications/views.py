@@ -7,12 +7,22 @@ from api.schema import error_responses
 from mobility.notifications.models import Notification
 from mobility.notifications.selectors import notifications_of
 from mobility.notifications.services import notification_mark_read, notifications_mark_all_read
+from mobility.notifications.texts import notification_title_body
 
 
 class NotificationOutput(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField(help_text="What happened, in the request's language")
+    body = serializers.SerializerMethodField(help_text="One or two sentences with the details")
+
     class Meta:
         model = Notification
-        fields = ["id", "kind", "payload", "created_at", "read_at"]
+        fields = ["id", "kind", "title", "body", "payload", "created_at", "read_at"]
+
+    def get_title(self, notification) -> str:
+        return notification_title_body(notification.kind, notification.payload)[0]
+
+    def get_body(self, notification) -> str:
+        return notification_title_body(notification.kind, notification.payload)[1]
 
 
 class NotificationListView(generics.ListAPIView):

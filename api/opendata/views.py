@@ -93,7 +93,7 @@ class GbfsFeedView(_OpenDataView):
     )
     def get(self, request, feed: str):
         if feed not in gbfs.FEEDS:
-            raise NotFound(f"No GBFS feed {feed!r}; see gbfs.json.", code="unknown_feed")
+            raise NotFound("No GBFS feed %(feed)s; see gbfs.json.", code="unknown_feed", params={"feed": repr(feed)})
         return _gbfs_response(request, feed)
 
 

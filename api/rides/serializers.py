@@ -8,6 +8,7 @@ other's exact pickup and contact details.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -45,7 +46,7 @@ class PlaceInputSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "meeting_point" not in attrs and "stop" not in attrs and ("lat" not in attrs or "lon" not in attrs):
-            raise serializers.ValidationError("Give lat and lon, a meeting_point or a stop.")
+            raise serializers.ValidationError(_("Give lat and lon, a meeting_point or a stop."))
         return attrs
 
 

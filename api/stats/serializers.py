@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from api.validators import validate_supported_date
+from api.validators import validate_supported_date, validate_supported_month
 from stats.charts import CHARTS
 from stats.domain.periods import PERIODS
 from stats.exporters import FORMATS
@@ -25,6 +25,18 @@ class RangeQuerySerializer(serializers.Serializer):
         return fields
 
 
+class MonthQuerySerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", help_text="The report's month, YYYY-MM", validators=[validate_supported_month]
+    )
+
+    def validate_month(self, value: str):
+        from datetime import date
+
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1)
+
+
 class ReportQuerySerializer(RangeQuerySerializer):
     section = serializers.ChoiceField(choices=list(SECTIONS), default="carsharing")
     by = serializers.ChoiceField(
@@ -35,6 +47,11 @@ class ReportQuerySerializer(RangeQuerySerializer):
     )
     period = serializers.ChoiceField(choices=list(PERIODS), default="month")
     format = serializers.ChoiceField(choices=list(FORMATS), default="json")
+    delimiter = serializers.ChoiceField(
+        choices=["comma", "semicolon"],
+        default="comma",
+        help_text="CSV only: semicolon = for German Excel (decimal commas, German headers with units)",
+    )
 
 
 class ReportRowSerializer(serializers.Serializer):

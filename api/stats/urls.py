@@ -1,8 +1,9 @@
 from django.urls import path
 
-from .views import ChartView, ReportView
+from .views import ChartView, MonthlyReportView, ReportView
 
 urlpatterns = [
     path("stats/report/", ReportView.as_view(), name="stats-report"),
+    path("stats/monthly-report/", MonthlyReportView.as_view(), name="stats-monthly-report"),
     path("stats/charts/<slug:name>.<slug:fmt>", ChartView.as_view(), name="stats-chart"),
 ]

@@ -21,9 +21,10 @@ from stats import conf
 from stats.charts import CHARTS, chart_render
 from stats.charts import FORMATS as CHART_FORMATS
 from stats.exporters import FORMATS, filename, render
+from stats.monthly_report import monthly_report_pdf
 from stats.selectors.reports import report_build, report_query
 
-from .serializers import RangeQuerySerializer, ReportQuerySerializer, ReportSerializer
+from .serializers import MonthQuerySerializer, RangeQuerySerializer, ReportQuerySerializer, ReportSerializer
 
 
 class FirstRenderer(BaseContentNegotiation):
@@ -66,7 +67,8 @@ class ReportView(APIView):
         )
         report = report_build(query)
         fmt = params["format"]
-        body = render(report, fmt, int(conf.get("STATS_MIN_CELL")))
+        delimiter = ";" if params["delimiter"] == "semicolon" else ","
+        body = render(report, fmt, int(conf.get("STATS_MIN_CELL")), delimiter=delimiter)
         response = HttpResponse(body, content_type=FORMATS[fmt][0])
         if fmt != "json":
             response["Content-Disposition"] = f'attachment; filename="{filename(report, fmt)}"'
@@ -100,5 +102,26 @@ class ChartView(APIView):
         body = chart_render(name=name, fmt=fmt, first=params["from"], last=params["to"])
         response = HttpResponse(body, content_type=CHART_FORMATS[fmt])
         response["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class MonthlyReportView(APIView):
+    """The council's monthly report as one PDF, in the request's language (German by default)."""
+
+    permission_classes = [IsTownStaff]
+    content_negotiation_class = FirstRenderer
+
+    @extend_schema(
+        operation_id="stats_monthly_report",
+        summary="The monthly report for the council (PDF): car-sharing, Bürgerbus, ride-sharing, unmet demand",
+        parameters=[MonthQuerySerializer],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), **error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        month = _validated(MonthQuerySerializer, request)["month"]
+        body = monthly_report_pdf(month=month)
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="mobilitaetsbericht-{month:%Y-%m}.pdf"'
         response["Cache-Control"] = "private, no-store"
         return response

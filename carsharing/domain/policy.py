@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 class PolicyViolation(Exception):
     """A broken rule. ``code`` is stable and becomes the API error code."""
 
-    def __init__(self, message: str, code: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, code: str, field: str | None = None, params: dict | None = None) -> None:
+        self.template = message  # English msgid; translated where it becomes a DomainError
+        self.params = params or {}
+        self.message = message % self.params if self.params else message
         self.code = code
         self.field = field
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -33,19 +35,31 @@ def check_window(start: datetime, end: datetime, now: datetime, rules: WindowRul
         raise PolicyViolation("Times need a timezone.", "naive_datetime", "start")
     for name, value in (("start", start), ("end", end)):
         if _epoch_us(value) % (rules.grid_minutes * 60_000_000) != 0:
-            raise PolicyViolation(f"{name} must lie on the {rules.grid_minutes}-minute grid.", "off_grid", name)
+            raise PolicyViolation(
+                "%(name)s must lie on the %(grid)s-minute grid.",
+                "off_grid",
+                name,
+                {"name": name, "grid": rules.grid_minutes},
+            )
     if end <= start:
         raise PolicyViolation("end must be after start.", "invalid_window", "end")
     minutes = int((end - start).total_seconds() // 60)
     if minutes < rules.min_minutes:
-        raise PolicyViolation(f"A reservation lasts at least {rules.min_minutes} minutes.", "too_short", "end")
+        raise PolicyViolation(
+            "A reservation lasts at least %(minutes)s minutes.", "too_short", "end", {"minutes": rules.min_minutes}
+        )
     if minutes > rules.max_minutes:
-        raise PolicyViolation(f"A reservation lasts at most {rules.max_minutes} minutes.", "too_long", "end")
+        raise PolicyViolation(
+            "A reservation lasts at most %(minutes)s minutes.", "too_long", "end", {"minutes": rules.max_minutes}
+        )
     if start < now:
         raise PolicyViolation("start lies in the past.", "start_in_past", "start")
     if start > now + timedelta(days=rules.horizon_days):
         raise PolicyViolation(
-            f"Reservations may start at most {rules.horizon_days} days ahead.", "beyond_horizon", "start"
+            "Reservations may start at most %(days)s days ahead.",
+            "beyond_horizon",
+            "start",
+            {"days": rules.horizon_days},
         )
 
 
@@ -72,7 +86,10 @@ def can_transition(current: str, target: str) -> bool:
 def check_transition(current: str, target: str) -> None:
     if not can_transition(current, target):
         raise PolicyViolation(
-            f"A reservation that is {current} cannot become {target}.", "invalid_transition", "status"
+            "A reservation that is %(current)s cannot become %(target)s.",
+            "invalid_transition",
+            "status",
+            {"current": current, "target": target},
         )
 
 
@@ -90,7 +107,10 @@ MEMBERSHIP_TRANSITIONS: dict[str, frozenset[str]] = {
 def check_membership_transition(current: str, target: str) -> None:
     if target not in MEMBERSHIP_TRANSITIONS.get(current, frozenset()):
         raise PolicyViolation(
-            f"A membership that is {current or 'new'} cannot become {target}.", "invalid_transition", "status"
+            "A membership that is %(current)s cannot become %(target)s.",
+            "invalid_transition",
+            "status",
+            {"current": current or "new", "target": target},
         )
 
 

@@ -45,10 +45,12 @@ def grid() -> int:
 
 
 def raise_policy(exc: policy.PolicyViolation) -> None:
-    fields = {exc.field: [exc.message]} if exc.field else {}
-    if exc.code == "invalid_transition":
-        raise Conflict(exc.message, code=exc.code, fields=fields) from exc
-    raise ValidationFailed(exc.message, code=exc.code, fields=fields) from exc
+    """The domain's refusal as a DomainError whose message translates when read."""
+    error_class = Conflict if exc.code == "invalid_transition" else ValidationFailed
+    error = error_class(exc.template, code=exc.code, params=exc.params)
+    if exc.field:
+        error.fields = {exc.field: [error.message]}
+    raise error from exc
 
 
 def transition(reservation: Reservation, target: str) -> None:

@@ -51,7 +51,9 @@ def base_load_block_create(*, operator: User, **fields: Any) -> BaseLoadBlock:
     for name in ("start_time", "end_time"):
         value = fields[name]
         if value.minute % grid or value.second or value.microsecond:
-            raise ValidationFailed(f"{name} must lie on the grid.", code="off_grid", fields={name: ["grid"]})
+            raise ValidationFailed(
+                "%(name)s must lie on the grid.", code="off_grid", fields={name: ["grid"]}, params={"name": name}
+            )
     if fields.get("valid_until") and fields["valid_until"] < fields["valid_from"]:
         raise ValidationFailed(
             "valid_until is before valid_from.", code="invalid_window", fields={"valid_until": ["before"]}
@@ -166,7 +168,8 @@ def reservation_release(
         notice = timedelta(hours=conf.get("CARSHARING_RELEASE_NOTICE_HOURS"))
         if start < now + notice:
             raise Conflict(
-                f"Hours can be released at least {conf.get('CARSHARING_RELEASE_NOTICE_HOURS')} hours ahead.",
+                "Hours can be released at least %(hours)s hours ahead.",
+                params={"hours": conf.get("CARSHARING_RELEASE_NOTICE_HOURS")},
                 code="release_too_late",
             )
         original_end = reservation.end

@@ -17,10 +17,12 @@ NESTED_ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", 
 class ArchiveRefused(Exception):
     """The upload is not a GTFS zip we are willing to read. ``code`` is stable."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, template: str, params: dict | None = None) -> None:
         self.code = code
-        self.message = message
+        self.template = template  # English; translated where it becomes a DomainError
+        self.params = params or {}
+        self.message = template % self.params if self.params else template
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,9 @@ def inspect_archive(path: str, limits: ArchiveLimits) -> ArchiveSummary:
     size = os.path.getsize(path)
     if size > limits.max_bytes:
         raise ArchiveRefused(
-            "gtfs_archive_too_large", f"The file has {size} bytes; at most {limits.max_bytes} are accepted."
+            "gtfs_archive_too_large",
+            "The file has %(size)s bytes; at most %(limit)s are accepted.",
+            {"size": size, "limit": limits.max_bytes},
         )
     if size == 0 or not zipfile.is_zipfile(path):
         raise ArchiveRefused("gtfs_not_a_zip", "The file is not a zip archive.")
@@ -52,10 +56,14 @@ def inspect_archive(path: str, limits: ArchiveLimits) -> ArchiveSummary:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ArchiveRefused("gtfs_not_a_zip", f"The zip archive cannot be read: {exc}") from exc
+        raise ArchiveRefused(
+            "gtfs_not_a_zip", "The zip archive cannot be read: %(reason)s", {"reason": str(exc)}
+        ) from exc
     if len(infos) > limits.max_entries:
         raise ArchiveRefused(
-            "gtfs_too_many_entries", f"The archive has {len(infos)} entries; at most {limits.max_entries} are accepted."
+            "gtfs_too_many_entries",
+            "The archive has %(entries)s entries; at most %(limit)s are accepted.",
+            {"entries": len(infos), "limit": limits.max_entries},
         )
     total = 0
     names: list[str] = []
@@ -64,26 +72,36 @@ def inspect_archive(path: str, limits: ArchiveLimits) -> ArchiveSummary:
         normalised = name.replace("\\", "/")
         parts = [part for part in normalised.split("/") if part]
         if normalised.startswith("/") or ".." in parts or (len(normalised) > 1 and normalised[1] == ":"):
-            raise ArchiveRefused("gtfs_path_traversal", f"The archive entry {name!r} points outside the archive.")
+            raise ArchiveRefused(
+                "gtfs_path_traversal", "The archive entry %(name)s points outside the archive.", {"name": repr(name)}
+            )
         if normalised.lower().endswith(NESTED_ARCHIVE_SUFFIXES):
-            raise ArchiveRefused("gtfs_nested_archive", f"The archive contains another archive ({name!r}).")
+            raise ArchiveRefused(
+                "gtfs_nested_archive", "The archive contains another archive (%(name)s).", {"name": repr(name)}
+            )
         if info.flag_bits & 0x1:
-            raise ArchiveRefused("gtfs_encrypted_entry", f"The archive entry {name!r} is encrypted.")
+            raise ArchiveRefused(
+                "gtfs_encrypted_entry", "The archive entry %(name)s is encrypted.", {"name": repr(name)}
+            )
         total += info.file_size
         if info.file_size > 1024 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise ArchiveRefused(
                 "gtfs_compression_ratio",
-                f"The archive entry {name!r} expands more than {limits.max_ratio} times; refused as a zip bomb.",
+                "The archive entry %(name)s expands more than %(ratio)s times; refused as a zip bomb.",
+                {"name": repr(name), "ratio": limits.max_ratio},
             )
         if not info.is_dir():
             names.append(normalised)
     if total > limits.max_uncompressed_bytes:
         raise ArchiveRefused(
             "gtfs_archive_too_large",
-            f"The archive expands to {total} bytes; at most {limits.max_uncompressed_bytes} are accepted.",
+            "The archive expands to %(size)s bytes; at most %(limit)s are accepted.",
+            {"size": total, "limit": limits.max_uncompressed_bytes},
         )
     if total > 1024 * 1024 and total > limits.max_ratio * max(size, 1):
         raise ArchiveRefused(
-            "gtfs_compression_ratio", f"The archive expands more than {limits.max_ratio} times; refused as a zip bomb."
+            "gtfs_compression_ratio",
+            "The archive expands more than %(ratio)s times; refused as a zip bomb.",
+            {"ratio": limits.max_ratio},
         )
     return ArchiveSummary(size_bytes=size, entries=len(infos), uncompressed_bytes=total, names=tuple(names))

@@ -8,6 +8,7 @@ only opens the admin site and follows from the staff and operator roles.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -70,6 +71,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin site (derived from roles)")
     date_joined = models.DateTimeField(default=timezone.now)
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="Language of e-mails, notifications and the API; empty: the browser's (German by default)",
+    )
 
     objects = UserManager()
 

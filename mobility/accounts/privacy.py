@@ -20,6 +20,7 @@ def export_personal_data(user: User) -> dict:
             "email": user.email,
             "display_name": user.display_name,
             "phone": user.phone,
+            "language": user.language,
             "email_verified": user.email_verified,
             "roles": user.roles,
             "cost_centre": user.cost_centre.code if user.cost_centre else None,
@@ -56,6 +57,7 @@ def erase_personal_data(user: User) -> dict:
     user.email = f"erased-{user.pk}@erased.invalid"
     user.display_name = ""
     user.phone = ""
+    user.language = ""
     user.declares_woman = False
     user.suspensions.update(reason="account erased", summary={})
     user.set_unusable_password()

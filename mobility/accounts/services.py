@@ -9,6 +9,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -34,14 +36,26 @@ def email_verification_token(*, user: User) -> str:
     return signing.dumps({"uid": user.pk, "email": user.email}, salt=_VERIFY_SALT)
 
 
+def _send_templated_mail(user: User, template: str, context: dict) -> None:
+    """Send ``accounts/email/<template>_subject.txt`` and ``_body.txt`` to ``user``, in the
+    user's saved language (else German: the default, never the sender's request language)."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
+        body = render_to_string(f"accounts/email/{template}_body.txt", context)
+    send_mail(" ".join(subject.split()), body.strip() + "\n", settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
 def _send_verification(user: User, base_url: str = "") -> None:
     """``base_url``: the public URL the link points at (``mobility.public_url``)."""
     token = email_verification_token(user=user)
-    send_mail(
-        "Bitte bestätigen Sie Ihre E-Mail-Adresse",
-        f"Ihr Bestätigungscode: {token}\n\n{base_url or public_url()}/verify-email?token={token}",
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
+    _send_templated_mail(
+        user,
+        "verify",
+        {
+            "token": token,
+            "link": f"{base_url or public_url()}/verify-email?token={token}",
+            "valid_days": max(1, settings.EMAIL_VERIFICATION_MAX_AGE.days),
+        },
     )
 
 
@@ -92,11 +106,10 @@ def password_reset_request(*, email: str, base_url: str = "") -> None:
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    send_mail(
-        "Passwort zurücksetzen",
-        f"uid={uid} token={token}\n\n{base_url or public_url()}/reset-password?uid={uid}&token={token}",
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
+    _send_templated_mail(
+        user,
+        "password_reset",
+        {"uid": uid, "token": token, "link": f"{base_url or public_url()}/reset-password?uid={uid}&token={token}"},
     )
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Notification
+from .texts import notification_title_body
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +48,17 @@ def sockets_close_for_revoked(group: str) -> None:
         logger.warning("could not close the sockets of %s", group, exc_info=True)
 
 
-def notification_as_message(notification: Notification) -> dict[str, Any]:
+def notification_as_message(notification: Notification, language: str | None = None) -> dict[str, Any]:
+    """The WebSocket message: words in ``language`` (default: the recipient's saved language,
+    else German), never in the language of whoever caused the notification."""
+    language = language or getattr(notification.user, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        title, body = notification_title_body(notification.kind, notification.payload)
     return {
         "id": notification.pk,
         "kind": notification.kind,
+        "title": title,
+        "body": body,
         "payload": notification.payload,
         # Local time with its offset, exactly as the REST list renders it (mobility.timestamps).
         "created_at": timezone.localtime(notification.created_at).isoformat(),

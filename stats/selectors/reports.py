@@ -89,26 +89,32 @@ def report_query(*, section: str, by: str, period: str, first: date, last: date)
     """Validated report parameters; raises ``ValidationFailed`` with a stable code."""
     if section not in SECTIONS:
         raise ValidationFailed(
-            f"Unknown section; choose one of {', '.join(SECTIONS)}.",
+            "Unknown section; choose one of %(choices)s.",
+            params={"choices": ", ".join(SECTIONS)},
             code="invalid_section",
             fields={"section": [section]},
         )
     if by not in SECTIONS[section]:
         raise ValidationFailed(
-            f"The {section} report can be broken down by {', '.join(SECTIONS[section])}.",
+            "The %(section)s report can be broken down by %(choices)s.",
+            params={"section": section, "choices": ", ".join(SECTIONS[section])},
             code="invalid_dimension",
             fields={"by": [by]},
         )
     if period not in PERIODS:
         raise ValidationFailed(
-            f"Unknown period; choose one of {', '.join(PERIODS)}.", code="invalid_period", fields={"period": [period]}
+            "Unknown period; choose one of %(choices)s.",
+            params={"choices": ", ".join(PERIODS)},
+            code="invalid_period",
+            fields={"period": [period]},
         )
     if last < first:
         raise ValidationFailed("'to' must not be before 'from'.", code="invalid_range", fields={"to": ["before from"]})
     limit = int(conf.get("STATS_MAX_PERIODS"))
     if count_periods(first, last, period) > limit:
         raise ValidationFailed(
-            f"At most {limit} periods per report; choose a longer period or a shorter range.",
+            "At most %(limit)s periods per report; choose a longer period or a shorter range.",
+            params={"limit": limit},
             code="range_too_long",
             fields={"to": ["too far from 'from'"]},
         )
@@ -120,8 +126,9 @@ def _check_size(rows: int, cols: int) -> None:
     limit = int(conf.get("STATS_MAX_CELLS"))
     if (rows + 1) * (cols + 1) > limit:
         raise ValidationFailed(
-            f"The table would have {(rows + 1) * (cols + 1)} cells (at most {limit}); "
+            "The table would have %(cells)s cells (at most %(limit)s); "
             "choose a longer period, a shorter range or a coarser breakdown.",
+            params={"cells": (rows + 1) * (cols + 1), "limit": limit},
             code="table_too_large",
         )
 

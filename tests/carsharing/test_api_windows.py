@@ -74,7 +74,9 @@ def test_a_reservation_beyond_the_horizon_is_a_horizon_error_not_an_expired_lice
         format="json",
     )
     assert (response.status_code, response.json()["error"]["code"]) == (400, "beyond_horizon")
-    assert response.json()["error"]["fields"] == {"start": ["Reservations may start at most 30 days ahead."]}
+    assert response.json()["error"]["fields"] == {
+        "start": ["Reservierungen dürfen höchstens 30 Tage im Voraus beginnen."]  # German by default
+    }
     # Within the horizon but after the licence's expiry: then it is the licence.
     start = aligned(24 * 25)
     response = client_for(member).post(

@@ -65,7 +65,7 @@ def test_offer_at_the_cap_is_accepted_one_cent_more_is_refused_with_the_cap(grap
     with pytest.raises(ValidationFailed) as refused:
         _offer(driver, herrenberg_trip, seats=2, cost_share_cents=32)
     assert refused.value.code == "cost_share_above_cap"
-    assert "0,62 €" in refused.value.message and "0,31 € per seat" in refused.value.message
+    assert "0,62 €" in refused.value.message and "0,31 € je Platz" in refused.value.message  # German by default
     assert refused.value.fields == {"cost_share_cents": [refused.value.message]}
     assert RideOffer.objects.filter(driver=driver).count() == 1
 

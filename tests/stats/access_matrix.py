@@ -18,4 +18,10 @@ ROWS = [
         kwargs=lambda ctx: {"name": "monthly-trend", "fmt": "svg"},
         query=lambda ctx: RANGE,
     ),
+    Endpoint(
+        "GET",
+        "stats-monthly-report",
+        expect(401, 403, 403, 200, 200),
+        query=lambda ctx: {"month": "2026-01"},
+    ),
 ]

@@ -88,7 +88,7 @@ def test_charts_are_valid_png_and_svg(history, client_for, otto):
         root = ET.fromstring(svg.content)
         assert root.tag.endswith("svg")
         texts = " ".join("".join(el.itertext()) for el in root.iter() if el.tag.endswith("text"))
-        assert "booked" in texts or "utilisation" in texts
+        assert "gebuchte" in texts or "Auslastung" in texts  # German by default
         # No hidden value, plate or person in any label of the drawing.
         for forbidden in ("777", "1554", "333", "LD-S", "@", "Person"):
             assert forbidden not in texts

@@ -29,9 +29,9 @@ def test_exports_xlsx_with_progress(history, tmp_path):
         stderr=err,
     )
     book = load_workbook(out, read_only=True)
-    assert book.sheetnames == ["carsharing", "about"]
-    rows = list(book["carsharing"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("period", "vehicle", "member_trips")
+    assert book.sheetnames == ["Tabelle", "Über diese Tabelle"]  # German by default
+    rows = list(book["Tabelle"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Zeitraum (erster Tag)", "Fahrzeug", "Fahrten von Mitgliedern (Anzahl)")
     assert len(rows) == 1 + 12
     assert "12 lines (4 suppressed) written to" in err.getvalue()
     assert "100%" in err.getvalue()  # the tqdm bar finished

@@ -48,6 +48,12 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=[*FORMATS, *CHART_FORMATS], help="default: from --out's extension")
         parser.add_argument("--chart", choices=CHARTS, help="draw this chart instead of exporting a table")
         parser.add_argument("--out", required=True, help="output file ('-' = stdout for csv/json)")
+        parser.add_argument(
+            "--csv-delimiter",
+            choices=[",", ";"],
+            default=",",
+            help="';' for German Excel: decimal commas, German headers with units (UTF-8 with BOM either way)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
@@ -79,14 +85,14 @@ class Command(BaseCommand):
 
                     report = report_build(query, progress=progress)
                     bar.set_postfix_str(f"writing {fmt}")
-                    body = render(report, fmt, int(conf.get("STATS_MIN_CELL")))
+                    body = render(report, fmt, int(conf.get("STATS_MIN_CELL")), delimiter=options["csv_delimiter"])
                     bar.update(bar.total - bar.n)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         if out == "-":
             if fmt not in ("csv", "json"):
                 raise CommandError("only csv and json can go to stdout")
-            self.stdout.write(body.decode("utf-8"), ending="")
+            self.stdout.write(body.decode("utf-8-sig"), ending="")  # no BOM in a terminal
             return
         Path(out).write_bytes(body)
         if not options["chart"]:
