@@ -1,4 +1,4 @@
-"""Demo data for the statistics: a year of history across every app (``mobility.demo.history``).
+"""Demo data for the statistics: a year of history across every app (``stats.demo_history``).
 
 This app is listed after gtfs, rides and carsharing, so its loader runs after theirs: the
 fleet, the Bürgerbus timetable and the sample rides exist, and the history is generated
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from mobility.demo.history import HISTORY_DAYS, history_generate
+from .demo_history import HISTORY_DAYS, history_generate
 
 
 def load(files, stdout) -> None:

@@ -56,7 +56,7 @@ def check_may_book(membership: Membership, *, start: datetime, end: datetime) ->
     due = recheck_due_on(membership)
     if _local_day(start) >= due:
         raise Forbidden(
-            f"Your driving licence must be checked again by the town hall before {due.isoformat()}; "
+            "Your driving licence must be checked again by the town hall (due from %(due)s); "
             "reservations from that day on are possible after the check.",
             code="licence_recheck_due",
             params={"due": due.strftime("%d.%m.%Y")},
