@@ -21,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mobility.accounts.models import User
 from mobility.errors import Forbidden, NotFound, ValidationFailed
 from mobility.notifications.services import notify
 
@@ -42,7 +43,8 @@ def last_check(membership: Membership) -> datetime:
 def recheck_due_on(membership: Membership) -> date:
     """The local day from which a new check is needed: the last check's day + the interval."""
     months = int(conf.get("CARSHARING_LICENCE_RECHECK_MONTHS"))
-    return _local_day(last_check(membership)) + relativedelta(months=months)
+    due: date = _local_day(last_check(membership)) + relativedelta(months=months)
+    return due
 
 
 def check_may_book(membership: Membership, *, start: datetime, end: datetime) -> None:
@@ -63,7 +65,7 @@ def check_may_book(membership: Membership, *, start: datetime, end: datetime) ->
         )
 
 
-def check_may_drive(user, *, now: datetime) -> None:
+def check_may_drive(user: User, *, now: datetime) -> None:
     """At check-in: an expired licence or an overdue re-check blocks the trip at once."""
     membership = Membership.objects.filter(user=user, status=MembershipStatus.APPROVED).first()
     if membership is None:
@@ -73,7 +75,7 @@ def check_may_drive(user, *, now: datetime) -> None:
 
 @transaction.atomic
 def licence_recheck(
-    *, staff, membership_id: int, licence_expiry: date, note: str = "", now: datetime | None = None
+    *, staff: User, membership_id: int, licence_expiry: date, note: str = "", now: datetime | None = None
 ) -> LicenceCheck:
     """Staff checked the member's licence again: record it (audited) and start a new interval.
 
@@ -107,7 +109,7 @@ def licence_recheck(
     return check
 
 
-def record_approval_check(membership: Membership, *, staff, now: datetime) -> LicenceCheck:
+def record_approval_check(membership: Membership, *, staff: User, now: datetime) -> LicenceCheck:
     """The check at approval is audited like every later one."""
     return LicenceCheck.objects.create(
         membership=membership,

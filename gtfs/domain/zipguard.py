@@ -17,7 +17,7 @@ NESTED_ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", 
 class ArchiveRefused(Exception):
     """The upload is not a GTFS zip we are willing to read. ``code`` is stable."""
 
-    def __init__(self, code: str, template: str, params: dict | None = None) -> None:
+    def __init__(self, code: str, template: str, params: dict[str, object] | None = None) -> None:
         self.code = code
         self.template = template  # English; translated where it becomes a DomainError
         self.params = params or {}

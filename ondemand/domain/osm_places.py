@@ -17,6 +17,8 @@ What is suggested (OSM tagging as documented on the OSM wiki):
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 import tempfile
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from pathlib import Path
 MITFAHRBANK, PARKING, STOP = "mitfahrbank", "parking", "stop"
 _BANK_NAME = re.compile(r"mitfahr(er)?bank", re.IGNORECASE)
 #: The tags osmnx is asked for (any value; ``kind_of`` decides).
-QUERY_TAGS: dict[str, bool] = {
+QUERY_TAGS: dict[str, bool | str | list[str]] = {
     "highway": True,
     "public_transport": True,
     "park_ride": True,
@@ -64,12 +66,16 @@ def _pbf_to_xml(path: Path, target: Path) -> Path:
 
     wanted_ways: set[int] = set()
     needed_nodes: set[int] = set()
-    for obj in osmium.FileProcessor(str(path), osmium.osm.WAY):
+    way: Any
+    for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+        obj = way
         if kind_of(dict(obj.tags)) is not None:
             wanted_ways.add(obj.id)
             needed_nodes.update(n.ref for n in obj.nodes)
     with osmium.SimpleWriter(str(target)) as writer:
-        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+        item: Any
+        for item in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+            obj = item
             if obj.is_node():
                 if obj.id in needed_nodes or kind_of(dict(obj.tags)) is not None:
                     writer.add_node(obj)

@@ -462,6 +462,7 @@ class OfferIndex:
                             pickup_shift_s=float(added[k]),
                         ),
                     )
+                assert from_p is not None  # computed whenever complex plans exist
                 for slot in complex_slots.tolist():
                     plan = self.plans[self._keys[slot]]
                     nodes = [s.node for s in plan.stops]
@@ -475,7 +476,7 @@ class OfferIndex:
                             to_p=to_p[nodes],
                             from_p=from_p[nodes],
                             to_q=to_q[nodes] if to_q is not None else np.full(len(nodes), INF),
-                            from_q=from_q[nodes],
+                            from_q=from_q[nodes] if from_q is not None else np.full(len(nodes), INF),
                             p_to_q=p_q,
                             graph=graph,
                         ),
