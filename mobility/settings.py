@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
         "PartyRoleEnum": "rides.models.PartyRole",
         "NoShowReportStatusEnum": "rides.models.ReportStatus",
         "BenchRequestStatusEnum": "rides.models.BenchRequestStatus",
+        # Bürgerbus and Rufbus bookings share the choices (confirmed, cancelled): one enum
+        "SeatBookingStatusEnum": "gtfs.models.BuergerbusBooking.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
