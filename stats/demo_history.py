@@ -335,7 +335,7 @@ def _searches(rng: random.Random, days: list[date], tz: ZoneInfo, summary: Histo
     from stats.models import SearchLog
     from stats.services import search_log_entry
 
-    from .region import VILLAGES
+    from mobility.demo.region import VILLAGES
 
     centre, *outer = VILLAGES
     entries = []

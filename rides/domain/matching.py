@@ -462,8 +462,8 @@ class OfferIndex:
                             pickup_shift_s=float(added[k]),
                         ),
                     )
-                assert from_p is not None  # computed whenever complex plans exist
                 for slot in complex_slots.tolist():
+                    assert from_p is not None  # computed whenever complex plans exist
                     plan = self.plans[self._keys[slot]]
                     nodes = [s.node for s in plan.stops]
                     _keep_best(
