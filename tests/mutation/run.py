@@ -109,7 +109,10 @@ MODULES: dict[str, list[str]] = {
         "tests/journeys/test_raptor_numpy_rounds.py",
     ],
     "journeys/domain/raptor_kernel.py": ["tests/journeys/test_raptor_unit.py"],
-    "ondemand/domain/insertion.py": ["tests/ondemand/test_domain_insertion.py"],
+    "ondemand/domain/insertion.py": [
+        "tests/ondemand/test_domain_insertion.py",
+        "tests/ondemand/test_domain_nearest_feasible.py",
+    ],
 }
 SAMPLE_CAP: dict[str, int] = {
     "gtfs/domain/validation.py": 30,
