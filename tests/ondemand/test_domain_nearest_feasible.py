@@ -16,3 +16,29 @@ def test_the_nearest_earlier_window_one_step_back():
     assert [(a.earliest_pickup_s, a.latest_pickup_s, a.pickup_s, a.dropoff_s) for a in alternatives] == [
         (300, 360, 300.0, 480.0)
     ]
+
+
+def test_rank_rounds_times_to_the_millisecond():
+    from ondemand.domain.insertion import Insertion
+
+    found = Insertion("bus", 2, 1, 3, pickup_s=60.00049, dropoff_s=200.0, added_s=100.4004)
+    assert found.rank() == (100.4, 60.0, 2, 1, 3)
+
+
+def test_vectorized_brute_force_gives_the_same_times():
+    from ondemand.domain.insertion import apply_insertion, brute_force_insertion, brute_force_insertion_vectorized
+
+    run = Run(key="bus", capacity=2, start_node=0, end_node=0, start_s=0.0, end_s=3600.0)
+    first = Request("a", 1, 3, earliest_pickup_s=0, latest_pickup_s=900)
+    runs = apply_insertion([run], first, best_insertion([run], first, LINE))
+    second = Request("b", 2, 4, earliest_pickup_s=0, latest_pickup_s=900)
+    fast = brute_force_insertion_vectorized(runs, second, LINE)
+    slow = brute_force_insertion(runs, second, LINE)
+    assert (fast.i, fast.j, fast.pickup_s, fast.dropoff_s, fast.added_s) == (
+        slow.i,
+        slow.j,
+        slow.pickup_s,
+        slow.dropoff_s,
+        slow.added_s,
+    )
+    assert (slow.pickup_s, slow.dropoff_s) == (120.0, 240.0)
