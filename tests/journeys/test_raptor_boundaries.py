@@ -20,7 +20,7 @@ from journeys.domain.raptor import (
     latest_departure,
     range_query,
 )
-from journeys.domain.timetable import haversine_m
+from journeys.domain.timetable import TransferInput, haversine_m
 from tests.journeys.test_raptor_unit import TRANSFER_TRIPS, WALK_TRIPS, at, hm, rides, timetable, trip
 
 
@@ -234,3 +234,22 @@ def test_transit_leg_fields_come_from_the_trip_ridden():
     assert tt.trip_ids[int(tt.inst_trip[first.trip_instance])] == "in"
     assert tt.trip_ids[int(tt.inst_trip[second.trip_instance])] == "quick"
     assert (j.departure, j.arrival, j.trips, j.transfers, j.walk_m) == (hm("08:00"), hm("08:30"), 2, 1, 0.0)
+
+
+def test_arrive_by_allows_exactly_max_transfers():
+    _source, tt = timetable(TRANSFER_TRIPS)
+    a, d = at(tt, "A"), at(tt, "D")
+    [j] = latest_departure(tt, a, d, hm("08:40"), max_transfers=1)
+    assert (j.departure, j.trips, j.transfers) == (hm("08:00"), 2, 1)
+    assert latest_departure(tt, a, d, hm("08:40"), max_transfers=0) == []
+    [direct] = latest_departure(tt, at(tt, "B"), d, hm("08:40"), max_transfers=0)
+    assert (direct.departure, direct.arrival, direct.trips) == (hm("08:20"), hm("08:40"), 1)
+
+
+def test_range_query_walks_out_of_the_origin_not_into_it():
+    # the footpath C -> C2 exists, C2 -> C is forbidden: from C one walks to C2 and rides on
+    _source, tt = timetable(WALK_TRIPS, [TransferInput("C2", "C", 3)])
+    found = range_query(tt, at(tt, "C"), at(tt, "D"), hm("08:00"), hm("09:00"))
+    assert [(j.departure, j.arrival, [leg.trip_id for leg in rides(j)]) for j in found] == [
+        (hm("08:25") - C_C2_S, hm("08:40"), ["from_c2"])
+    ]

@@ -93,7 +93,11 @@ MODULES: dict[str, list[str]] = {
     "stats/domain/periods.py": ["tests/stats/test_domain_periods.py"],
     "stats/domain/zones.py": ["tests/stats/test_domain_zones.py"],
     "stats/domain/heatmap.py": ["tests/stats/test_domain_heatmap.py"],
-    "journeys/domain/cache.py": ["tests/journeys/test_cache.py", "tests/journeys/test_domain_cache.py"],
+    "journeys/domain/cache.py": [
+        "tests/journeys/test_cache.py",
+        "tests/journeys/test_domain_cache.py",
+        "tests/journeys/test_cache_extras_and_prune.py",
+    ],
     "journeys/domain/timetable.py": [
         "tests/journeys/test_timetable_unit.py",
         "tests/journeys/test_raptor_unit.py",
@@ -105,7 +109,10 @@ MODULES: dict[str, list[str]] = {
         "tests/journeys/test_raptor_numpy_rounds.py",
     ],
     "journeys/domain/raptor_kernel.py": ["tests/journeys/test_raptor_unit.py"],
-    "ondemand/domain/insertion.py": ["tests/ondemand/test_domain_insertion.py"],
+    "ondemand/domain/insertion.py": [
+        "tests/ondemand/test_domain_insertion.py",
+        "tests/ondemand/test_domain_nearest_feasible.py",
+    ],
 }
 SAMPLE_CAP: dict[str, int] = {
     "gtfs/domain/validation.py": 30,
