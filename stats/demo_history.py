@@ -332,10 +332,9 @@ def _buergerbus(rng: random.Random, days: list[date], tz: ZoneInfo, residents, s
 
 
 def _searches(rng: random.Random, days: list[date], tz: ZoneInfo, summary: HistorySummary) -> None:
+    from mobility.demo.region import VILLAGES
     from stats.models import SearchLog
     from stats.services import search_log_entry
-
-    from mobility.demo.region import VILLAGES
 
     centre, *outer = VILLAGES
     entries = []

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 class PolicyViolation(Exception):
     """A broken rule. ``code`` is stable and becomes the API error code."""
 
-    def __init__(self, message: str, code: str, field: str | None = None, params: dict[str, object] | None = None) -> None:
+    def __init__(
+        self, message: str, code: str, field: str | None = None, params: dict[str, object] | None = None
+    ) -> None:
         self.template = message  # English msgid; translated where it becomes a DomainError
         self.params = params or {}
         self.message = message % self.params if self.params else message

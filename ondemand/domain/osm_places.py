@@ -17,12 +17,11 @@ What is suggested (OSM tagging as documented on the OSM wiki):
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MITFAHRBANK, PARKING, STOP = "mitfahrbank", "parking", "stop"
 _BANK_NAME = re.compile(r"mitfahr(er)?bank", re.IGNORECASE)
