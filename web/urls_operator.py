@@ -14,6 +14,7 @@ from .views import (
 urlpatterns = [
     path("betrieb/", operator.dashboard, name="operator_dashboard"),
     path("betrieb/export/", operator.export, name="operator_export"),
+    path("betrieb/bericht/<str:month>.pdf", operator.monthly_report, name="operator_monthly_report"),
     path("betrieb/diagramme/<slug:name>.svg", operator.chart, name="operator_dashboard_chart"),
     path("betrieb/fahrplaene/", operator_timetables.timetables, name="operator_timetables"),
     path("betrieb/fahrplaene/<int:feed_id>/", operator_timetables.feed_detail, name="operator_feed"),

@@ -132,3 +132,26 @@ def test_figures_are_recomputed_at_most_every_five_minutes(monkeypatch):
     html = client.get("/betrieb/").content.decode()
     assert _row(html, "Unerfüllte Nachfrage: Suchen ohne Ergebnis")[1] == "10"
     assert dashboard_view.DASHBOARD_CACHE_S == 300
+
+
+def test_the_dashboard_links_the_councils_monthly_report_as_pdf():
+    today = timezone.localdate()
+    this_first = today.replace(day=1)
+    last_first = (this_first - timedelta(days=1)).replace(day=1)
+    _searches(last_first, unmet=13, met=5)
+    client = signed_in(UserFactory(is_operator=True))
+    html = client.get("/betrieb/").content.decode()
+    links = re.findall(r'href="(/betrieb/bericht/[^"]+)"', html)
+    assert links == [f"/betrieb/bericht/{last_first:%Y-%m}.pdf", f"/betrieb/bericht/{this_first:%Y-%m}.pdf"]
+    response = client.get(links[0])
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="mobilitaetsbericht-{last_first:%Y-%m}.pdf"'
+    assert response.content.startswith(b"%PDF-") and "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+    # a month that is not a month, or lies in the future: 404, never a 500
+    next_month = (this_first + timedelta(days=32)).replace(day=1)
+    for bad in ("2026-13", "gestern", f"{next_month:%Y-%m}", "1999-12"):
+        assert client.get(f"/betrieb/bericht/{bad}.pdf").status_code == 404, bad
+    # staff and residents do not get it
+    assert signed_in(UserFactory(is_town_staff=True)).get(links[0]).status_code == 403
+    assert signed_in(UserFactory()).get(links[0]).status_code == 403

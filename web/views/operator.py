@@ -175,6 +175,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cache_minutes": DASHBOARD_CACHE_S // 60,
             "error": error,
             "last_month": last_first,
+            "report_months": [last_first.strftime("%Y-%m"), this_first.strftime("%Y-%m")],
             "this_month": this_first,
             "today": today,
             "exports": exports,
@@ -224,3 +225,22 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
     except DomainError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(chart_render(name=name, fmt="svg", first=first, last=last), content_type="image/svg+xml")
+
+
+@operator_page
+def monthly_report(request: HttpRequest, month: str) -> HttpResponse:
+    """The council's monthly report as one PDF (``stats.monthly_report``), e.g. ``2026-11``."""
+    from datetime import date
+
+    from stats.monthly_report import monthly_report_pdf
+
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise Http404("no such month") from None
+    if not (date(2000, 1, 1) <= first <= timezone.localdate()):
+        raise Http404("no such month")
+    response = HttpResponse(monthly_report_pdf(month=first), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="mobilitaetsbericht-{first:%Y-%m}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

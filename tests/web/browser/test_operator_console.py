@@ -1,5 +1,5 @@
 """The operator console in Chromium, as the demo operator: reads the month's dashboard and
-downloads an export, uploads a GTFS file and watches its import, walks every console page
+downloads an export and the monthly PDF report, uploads a GTFS file and watches its import, walks every console page
 (axe, 44 px targets, no foreign request); residents and staff are turned away."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from urllib.parse import urldefrag, urlparse
 
 import pytest
 
+from stats.charts import CHARTS
 from tests.web.browser.conftest import assert_accessible, axe_violations, login, screenshot, small_targets
 
 OLGA = ("olga@demo.lindenau.example", "olga-demo-2026")
@@ -39,7 +40,7 @@ def test_operator_reads_the_dashboard_and_downloads_an_export(page, requests_see
     assert re.fullmatch(r"\d+", unmet.nth(0).inner_text().strip())
     # the charts are drawn by this server (SVG), no request leaves it
     page.wait_for_load_state("networkidle")
-    assert page.locator("figure.chart img").count() == 3
+    assert page.locator("figure.chart img").count() == len(CHARTS) == 6
     assert all(
         page.evaluate("(img) => img.complete && img.naturalWidth > 0", img.element_handle())
         for img in page.locator("figure.chart img").all()
@@ -50,8 +51,15 @@ def test_operator_reads_the_dashboard_and_downloads_an_export(page, requests_see
         page.locator(".export-list li", has_text="Suchen").get_by_role("link", name=re.compile("^CSV")).click()
     download = info.value
     assert download.suggested_filename.startswith("stats-searches-none-month-")
-    content = Path(download.path()).read_text(encoding="utf-8")
-    assert content.splitlines()[0].startswith("period,")
+    raw = Path(download.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, so German Excel reads the umlauts
+    assert raw.decode("utf-8-sig").splitlines()[0].startswith("period,")
+    # the council's monthly report, one PDF
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile(r"^Bericht \d{4}-\d{2} \(PDF\)")).first.click()
+    report = info.value
+    assert re.fullmatch(r"mobilitaetsbericht-\d{4}-\d{2}\.pdf", report.suggested_filename)
+    assert Path(report.path()).read_bytes().startswith(b"%PDF-")
     assert requests_seen.console_errors == []
 
 
