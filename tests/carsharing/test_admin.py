@@ -77,7 +77,7 @@ def test_a_refused_decision_is_reported_and_changes_nothing(client, root):
     membership = services.membership_decide(staff=root, membership_id=membership.pk, approve=False)
     response = _act(client, "membership", "approve", [membership.pk])
     assert _messages(response) == [
-        f"{membership}: This application has already been decided. (membership_already_decided)"
+        f"{membership}: Über diesen Antrag wurde bereits entschieden. (membership_already_decided)"
     ]
     membership.refresh_from_db()
     applicant.refresh_from_db()
@@ -98,7 +98,9 @@ def test_reservation_cancel_and_settle_actions_run_the_services(client, root, fl
         user=carla, vehicle_id=fleet["vehicles"][1].pk, start=aligned(48), end=aligned(50)
     )
     response = _act(client, "reservation", "settle", [other.pk])
-    assert _messages(response) == [f"{other}: A reservation that is held cannot become settled. (invalid_transition)"]
+    assert _messages(response) == [
+        f"{other}: Eine Reservierung im Zustand „held“ kann nicht „settled“ werden. (invalid_transition)"
+    ]
     other.refresh_from_db()
     assert other.status == ReservationStatus.HELD
 

@@ -51,7 +51,7 @@ def test_reservations_from_the_due_day_on_are_refused_until_staff_check_again(
         assert before.status_code == 201, before.content
         refused = reserve(client_for(carla), car, local(date(2027, 7, 15), 0, 0))
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "licence_recheck_due"
-        assert "2027-07-15" in refused.json()["error"]["message"]
+        assert "15.07.2027" in refused.json()["error"]["message"]  # German by default, German date
         assert Reservation.objects.filter(user=carla).count() == 1
         # staff check the licence again: a new interval starts today, and the booking goes through
         checked = client_for(stella).post(
