@@ -9,6 +9,11 @@ from gtfs.models import BuergerbusBooking
 from rides.models import RideBooking
 from tests.web.conftest import post_form, signed_in
 
+
+def _bookings():
+    """Bürgerbus bookings made here (the demo's history holds a year of past ones)."""
+    return BuergerbusBooking.objects.exclude(passenger__email__endswith="@historie.lindenau.example")
+
 BAD_GETS = [
     ("/verbindungen/", {"origin": "Lindenau Rathaus", "destination": "Buchwald Feuerwehr", "when": "spaeter"}),
     ("/verbindungen/", {"origin": "Lindenau Rathaus", "destination": "Buchwald Feuerwehr", "seats": "viele"}),
@@ -90,5 +95,5 @@ def test_booking_posts_without_or_with_garbage_offers_book_nothing(alice, path):
         response = post_form(browser, path, data, form_page="/konto/")
         assert response.status_code == 400, data
     assert browser.get(path).status_code == 405
-    assert BuergerbusBooking.objects.count() == 0
+    assert _bookings().count() == 0
     assert RideBooking.objects.count() == 0

@@ -15,6 +15,11 @@ from mobility.accounts.models import User
 from mobility.privacy.models import PersonalDataAccess
 from tests.web.conftest import page_text, post_form, signed_in
 
+
+def _bookings():
+    """Bürgerbus bookings made here (the demo's history holds a year of past ones)."""
+    return BuergerbusBooking.objects.exclude(passenger__email__endswith="@historie.lindenau.example")
+
 DESK = "/verwaltung/telefon/"
 
 
@@ -109,7 +114,7 @@ def test_booking_for_a_caller_with_an_account(desk):
         client, "/verwaltung/telefon/buchen/", {**state, "fahrt": trip_id, "plaetze": 2}, form_page=DESK
     )
     assert response.status_code == 302, page_text(response)
-    booking = BuergerbusBooking.objects.get()
+    booking = _bookings().get()
     assert (booking.passenger_id, booking.booked_by_id, booking.assisted, booking.seats, booking.trip_id) == (
         desk["anna"].pk,
         desk["staff"].pk,
@@ -139,7 +144,7 @@ def test_booking_for_a_one_off_caller_needs_name_and_phone(desk):
         client, "/verwaltung/telefon/buchen/", {**state, "fahrt": trip_id, "name": "", "telefon": "12"}, form_page=DESK
     )
     assert response.status_code == 400
-    assert BuergerbusBooking.objects.count() == 0
+    assert _bookings().count() == 0
     response = post_form(
         client,
         "/verwaltung/telefon/buchen/",
@@ -147,7 +152,7 @@ def test_booking_for_a_one_off_caller_needs_name_and_phone(desk):
         form_page=DESK,
     )
     assert response.status_code == 302, page_text(response)
-    booking = BuergerbusBooking.objects.get()
+    booking = _bookings().get()
     assert (booking.passenger_id, booking.passenger_name, booking.passenger_phone, booking.assisted) == (
         None,
         "Erna Schulz",
@@ -182,7 +187,7 @@ def test_a_full_trip_is_refused_and_nothing_is_booked(desk):
     )
     assert response.status_code == 409
     assert "Dieser Bürgerbus ist leider ausgebucht." in page_text(response)
-    assert BuergerbusBooking.objects.count() == 1
+    assert _bookings().count() == 1
 
 
 def test_cancel_at_the_desk_frees_the_seat_with_the_reason(desk):
@@ -191,7 +196,7 @@ def test_cancel_at_the_desk_frees_the_seat_with_the_reason(desk):
     state = journey(desk, day, anrufer=desk["anna"].pk, grund="Anruf")
     trip_id = client.get(DESK, state).context["selected_trip"]
     post_form(client, "/verwaltung/telefon/buchen/", {**state, "fahrt": trip_id}, form_page=DESK)
-    booking = BuergerbusBooking.objects.get()
+    booking = _bookings().get()
     page = client.get(DESK, state)
     assert f'action="/verwaltung/telefon/buchungen/{booking.pk}/stornieren/"' in page.content.decode()
     response = post_form(
@@ -211,7 +216,7 @@ def test_unknown_caller_or_line_is_404_and_bad_input_400(desk):
     assert response.status_code == 400
     response = post_form(client, "/verwaltung/telefon/buchen/", {"fahrt": "x"}, form_page=DESK)
     assert response.status_code == 400
-    assert BuergerbusBooking.objects.count() == 0
+    assert _bookings().count() == 0
 
 
 def test_booking_deadline_of_the_line_booked_the_day_before(desk):
