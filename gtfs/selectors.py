@@ -698,3 +698,10 @@ def buergerbus_stops_and_lines(*, version_id: int) -> dict:
         "stops": list(Stop.objects.filter(version_id=version_id).order_by("name", "id")),
         "lines": list(Route.objects.filter(version_id=version_id).order_by("short_name", "id")),
     }
+
+
+def driver_list_active():
+    """The active Bürgerbus drivers with their qualifications (for staff; views are logged)."""
+    from .models import BuergerbusDriver
+
+    return BuergerbusDriver.objects.filter(active=True).prefetch_related("qualifications")

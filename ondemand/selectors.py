@@ -158,3 +158,11 @@ def booking_visible_to(*, user, booking_id: int) -> OnDemandBooking:
     if booking is None or (booking.passenger_id != user.pk and not (user.is_town_staff or user.is_operator)):
         raise NotFound("No such booking.", code="ondemand_booking_not_found")
     return booking
+
+
+def osm_place_list(*, status: str | None = None):
+    """Places suggested from the OSM extract for staff, optionally of one status."""
+    from .models import OsmPlaceSuggestion
+
+    places = OsmPlaceSuggestion.objects.all()
+    return places.filter(status=status) if status else places

@@ -19,6 +19,7 @@ from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
 from api.validators import validate_supported_date
 from gtfs import drivers as services
+from gtfs import selectors as gtfs_selectors
 from gtfs.models import BuergerbusDriver, QualificationKind
 from mobility.errors import ValidationFailed
 
@@ -76,7 +77,7 @@ class DriverListView(APIView):
     @extend_schema(responses={200: DriverOutput(many=True), **error_responses(401, 403)})
     def get(self, request):
         """The Bürgerbus drivers with their qualifications (the view is logged)."""
-        drivers = list(BuergerbusDriver.objects.filter(active=True).prefetch_related("qualifications"))
+        drivers = list(gtfs_selectors.driver_list_active())
         audit_personal_data_views(
             request, [d.user for d in drivers if d.user_id], what="Bürgerbus driver", default_reason="roster"
         )

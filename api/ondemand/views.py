@@ -157,11 +157,7 @@ class OsmPlaceListView(generics.ListAPIView):
     serializer_class = s.OnDemandOsmPlaceOutput
 
     def get_queryset(self):
-        from ondemand.models import OsmPlaceSuggestion
-
-        places = OsmPlaceSuggestion.objects.all()
-        status_filter = self.request.query_params.get("status")
-        return places.filter(status=status_filter) if status_filter else places
+        return selectors.osm_place_list(status=self.request.query_params.get("status") or None)
 
 
 class OsmPlaceDecisionView(APIView):
