@@ -73,8 +73,10 @@ def test_search_log_is_written_at_once_when_the_queue_is_down(api_client, not_ea
     assert api_client.get("/api/v1/journeys/", SEARCH).status_code == 200  # a warm process (queued)
     SearchLog.objects.all().delete()
     dead = f"redis://127.0.0.1:{_free_port()}/0"  # the broker (Redis) is down
-    monkeypatch.setattr(app.conf, "broker_url", dead)
-    monkeypatch.setattr(app.conf, "broker_write_url", dead)
+    # the URLs are Celery settings (a mapping behind properties): patch the mapping's entries,
+    # so that undoing removes the write URL again instead of pinning it to some value
+    monkeypatch.setitem(app.conf.changes, "broker_url", dead)
+    monkeypatch.setitem(app.conf.changes, "broker_write_url", dead)
     monkeypatch.setattr(services, "_queue_connection", None)
     monkeypatch.setattr(services, "_queue_down_until", 0.0)
     caplog.set_level(logging.WARNING, logger="stats.services")
