@@ -164,39 +164,47 @@ def my_trips(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _cancel_page(
+    request: HttpRequest, *, what: str, reason_required: bool, cancel, done: str, done_url
+) -> HttpResponse:
+    """The one cancel page of Meine Fahrten: ``cancel(reason)`` calls the service; a domain
+    error lands at the form (400), success goes to ``done_url`` with the ``done`` message."""
+    form = forms.CancelForm(request.POST or None, reason_required=reason_required)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancel(form.cleaned_data.get("reason", ""))
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(done_url)
+    return render(
+        request,
+        "web/trips/cancel.html",
+        {"form": form, "nav": "trips", "what": what},
+        status=400 if form.errors else 200,
+    )
+
+
 @personal
 @require_http_methods(["GET", "POST"])
 def buergerbus_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = gtfs_selectors.booking_list_for(user=request.user).filter(pk=pk).first()
     if booking is None:
         raise Http404
-    form = forms.CancelForm(request.POST or None, reason_required=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            gtfs_services.bb_booking_cancel(
-                booking_id=booking.pk, user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Ihre Bürgerbus-Buchung ist storniert. Der Platz ist wieder frei."))
-            return redirect("web:my_trips")
-    status = 400 if form.errors else 200
-    return render(
+    return _cancel_page(
         request,
-        "web/trips/cancel.html",
-        {
-            "form": form,
-            "nav": "trips",
-            "what": _("Bürgerbus %(line)s am %(when)s, %(a)s → %(b)s")
-            % {
-                "line": booking.trip.route.short_name,
-                "when": timezone.localtime(booking.departure_at).strftime("%d.%m.%Y %H:%M"),
-                "a": booking.from_stop.name,
-                "b": booking.to_stop.name,
-            },
+        what=_("Bürgerbus %(line)s am %(when)s, %(a)s → %(b)s")
+        % {
+            "line": booking.trip.route.short_name,
+            "when": timezone.localtime(booking.departure_at).strftime("%d.%m.%Y %H:%M"),
+            "a": booking.from_stop.name,
+            "b": booking.to_stop.name,
         },
-        status=status,
+        reason_required=False,
+        cancel=lambda reason: gtfs_services.bb_booking_cancel(booking_id=booking.pk, user=request.user, reason=reason),
+        done=_("Ihre Bürgerbus-Buchung ist storniert. Der Platz ist wieder frei."),
+        done_url="web:my_trips",
     )
 
 
@@ -243,25 +251,14 @@ def ondemand_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = ondemand_selectors.booking_list_for(user=request.user).filter(pk=pk).first()
     if booking is None:
         raise Http404
-    form = forms.CancelForm(request.POST or None, reason_required=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ondemand_services.ondemand_booking_cancel(booking_id=booking.pk, user=request.user)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Ihre Rufbus-Fahrt ist storniert."))
-            return redirect("web:my_trips")
-    return render(
+    return _cancel_page(
         request,
-        "web/trips/cancel.html",
-        {
-            "form": form,
-            "nav": "trips",
-            "what": _("Rufbus am %(when)s")
-            % {"when": timezone.localtime(booking.earliest_pickup_at).strftime("%d.%m.%Y %H:%M")},
-        },
-        status=400 if form.errors else 200,
+        what=_("Rufbus am %(when)s")
+        % {"when": timezone.localtime(booking.earliest_pickup_at).strftime("%d.%m.%Y %H:%M")},
+        reason_required=False,
+        cancel=lambda reason: ondemand_services.ondemand_booking_cancel(booking_id=booking.pk, user=request.user),
+        done=_("Ihre Rufbus-Fahrt ist storniert."),
+        done_url="web:my_trips",
     )
 
 
