@@ -23,12 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from datetime import date, timedelta
-from io import StringIO
-from pathlib import Path
 
+from benchmarks._demo_site import demo_site
 from benchmarks.web_pages import BUDGET_MS, log, timed
 
 
@@ -66,32 +63,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-console-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "mobility.settings",
-            "DATABASE_URL": "",
-            "REDIS_URL": "",
-            "SQLITE_PATH": str(tmp / "db.sqlite3"),
-            "DATA_DIR": str(tmp / "data"),
-            "AUTH_THROTTLE_RATE": "100000/min",
-            "SEARCH_THROTTLE_RATE": "100000/min",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_site("bench-console-", log=log)
     from django.test import Client
 
     from carsharing import services as carsharing_services
     from mobility.accounts.models import User
     from tests.factories import UserFactory
 
-    log("building the demo region …")
-    call_command("migrate", "--noinput", verbosity=0)
-    call_command("demo", stdout=StringIO())
     # two open membership applications, so the decision page has work on it
     for n in range(2):
         applicant = UserFactory(email=f"bench-applicant-{n}@example.org", display_name=f"Antrag {n}")

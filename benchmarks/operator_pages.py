@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from io import StringIO
 from pathlib import Path
+
+from benchmarks._demo_site import demo_site
 
 from .web_pages import BUDGET_MS, log, timed
 
@@ -82,28 +81,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-operator-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "mobility.settings",
-            "DATABASE_URL": "",
-            "REDIS_URL": "",
-            "SQLITE_PATH": str(tmp / "db.sqlite3"),
-            "DATA_DIR": str(tmp / "data"),
-            "MEDIA_ROOT": str(tmp / "media"),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_site("bench-operator-", log=log)
     from django.test import Client
     from django.utils import timezone
 
-    log("building the demo region …")
-    call_command("migrate", "--noinput", verbosity=0)
-    call_command("demo", stdout=StringIO())
     client, pages = operator_pages_setup()
     results = {}
     for label, path in pages.items():

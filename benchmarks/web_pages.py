@@ -21,15 +21,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from io import StringIO
 from pathlib import Path
+
+from benchmarks._demo_site import demo_site
 
 BUDGET_MS = 150.0
 ASSET_BUDGET_KB = 150.0
@@ -76,31 +75,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-web-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "mobility.settings",
-            "DATABASE_URL": "",
-            "REDIS_URL": "",
-            "SQLITE_PATH": str(tmp / "db.sqlite3"),
-            "DATA_DIR": str(tmp / "data"),
-            "AUTH_THROTTLE_RATE": "100000/min",
-            "SEARCH_THROTTLE_RATE": "100000/min",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_site("bench-web-", log=log)
     from django.test import Client
 
     from mobility.accounts.models import User
     from rides.models import RideOffer
-
-    log("building the demo region …")
-    call_command("migrate", "--noinput", verbosity=0)
-    call_command("demo", stdout=StringIO())
 
     day = date.today() + timedelta(days=8)
     while day.weekday() >= 5:
