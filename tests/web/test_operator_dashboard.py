@@ -155,3 +155,13 @@ def test_the_dashboard_links_the_councils_monthly_report_as_pdf():
     # staff and residents do not get it
     assert signed_in(UserFactory(is_town_staff=True)).get(links[0]).status_code == 403
     assert signed_in(UserFactory()).get(links[0]).status_code == 403
+
+
+def test_every_chart_has_a_german_caption_not_its_internal_name():
+    from stats.charts import CHARTS
+
+    html = signed_in(UserFactory(is_operator=True)).get("/betrieb/").content.decode()
+    captions = re.findall(r"<figcaption>([^<]+)</figcaption>", html)
+    assert len(captions) == len(CHARTS)
+    assert "Bürgerbus: Fahrgäste je Linie" in captions and "Unerfüllte Nachfrage" in captions
+    assert not set(captions) & set(CHARTS)  # no "unmet-demand" shown to a person

@@ -46,6 +46,9 @@ CHART_LABELS = {
     "monthly-trend": _("Entwicklung je Monat"),
     "official-share": _("Anteil der Dienstfahrten"),
     "utilisation-heatmap": _("Auslastung nach Wochenstunde"),
+    "buergerbus-lines": _("Bürgerbus: Fahrgäste je Linie"),
+    "ride-matches": _("Mitfahren: Wünsche und Vermittlungen"),
+    "unmet-demand": _("Unerfüllte Nachfrage"),
 }
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 #: The dashboard's figures are recomputed at most this often (seconds): four anonymised
@@ -161,7 +164,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     charts = [
         {
             "name": name,
-            "label": CHART_LABELS.get(name, name),
+            "label": CHART_LABELS[name],
             "query": f"from={last_first:%Y-%m-%d}&to={this_last:%Y-%m-%d}",
         }
         for name in CHARTS
