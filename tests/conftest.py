@@ -59,13 +59,15 @@ def _clear_cache():
 
 def _forget_active_road_graph() -> None:
     """The journey search remembers the active road graph, the active feed versions and where
-    cars stand for a few seconds; every test has its own."""
+    cars stand for a few seconds, and the Flex rows per feed version; every test has its own."""
     from gtfs.selectors import active_versions_forget
     from journeys import one_search, roads
+    from ondemand.selectors import flex_cache_forget
 
     roads._model = (-1.0, -1, None)
     active_versions_forget()
     one_search.cars_in_service_forget()
+    flex_cache_forget()
 
 
 @pytest.fixture
