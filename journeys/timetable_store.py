@@ -14,6 +14,7 @@ Times are seconds after "noon minus 12 h" of the service day in Europe/Berlin, a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -164,19 +165,33 @@ def timetable_for(
     return timetable_cache().get(tokens, day, build)
 
 
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def local_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return _zone(settings.TIME_ZONE)
+
+
+@functools.lru_cache(maxsize=64)
+def _time_zero(day: dt.date, zone: str) -> dt.datetime:
+    """The GTFS time zero ("noon minus 12 h") of ``day``: a search converts dozens of times of
+    the same one or two service days."""
+    return service_day_reference(day, _zone(zone))
 
 
 def to_service_time(moment: dt.datetime) -> tuple[dt.date, int]:
     """(service day, seconds after its GTFS time zero) of an aware datetime."""
-    day = moment.astimezone(local_tz()).date()
-    return day, int((moment - service_day_reference(day, local_tz())).total_seconds())
+    tz = local_tz()
+    day = moment.astimezone(tz).date()
+    return day, int((moment - _time_zero(day, tz.key)).total_seconds())
 
 
 def from_service_time(day: dt.date, seconds: int) -> dt.datetime:
     """The aware local datetime of ``seconds`` after the GTFS time zero of ``day``."""
-    return (service_day_reference(day, local_tz()) + dt.timedelta(seconds=int(seconds))).astimezone(local_tz())
+    tz = local_tz()
+    return (_time_zero(day, tz.key) + dt.timedelta(seconds=int(seconds))).astimezone(tz)
 
 
 def stops_by_pk(pks: set[int]) -> dict[int, Stop]:

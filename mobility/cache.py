@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -42,12 +43,29 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+_clients_lock = threading.Lock()
+_clients: dict[tuple[tuple[str, ...], str], ReusedClientRedisCacheClient] = {}
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
         self._down_until = 0.0
         self._lock = threading.Lock()
+
+    @cached_property
+    def _cache(self) -> ReusedClientRedisCacheClient:
+        """One client, so one connection pool, per process for the same servers and options.
+        Under ASGI Django builds a cache backend for every request (``caches`` is local to the
+        request's context): a client of its own opened a new Redis connection per request,
+        which cost more CPU than the request's cache operations themselves."""
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = self._class(self._servers, **self._options)
+        return client
 
     def _call(self, name: str, fallback: Any, *args, **kwargs) -> Any:
         if time.monotonic() < self._down_until:
