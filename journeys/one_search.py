@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -163,6 +164,9 @@ class _TransitContext:
 
     def __init__(self, tt, day: date, seats: int, rows: SearchRows) -> None:
         self.tt = tt
+        # plain arrays over the timetable's memory-mapped ones: one element at a time, a
+        # memmap answers through its subclass machinery, several times slower
+        self._lat, self._lon = np.asarray(tt.stop_lat), np.asarray(tt.stop_lon)
         self.day = day
         self.seats = seats
         self.rows = rows  # of the same active versions as ``tt``
@@ -194,12 +198,11 @@ class _TransitContext:
                 self._booked[(trip_id, service_date)].append(Occupancy(a, b, n))
 
     def _place(self, index: int) -> dict[str, Any]:
-        tt = self.tt
         return {
-            "name": tt.stop_names[index],
-            "lat": float(tt.stop_lat[index]),
-            "lon": float(tt.stop_lon[index]),
-            "stop": int(tt.stop_ids[index]),
+            "name": self.tt.stop_names[index],
+            "lat": float(self._lat[index]),
+            "lon": float(self._lon[index]),
+            "stop": int(self.tt.stop_ids[index]),
         }
 
     def stop(self, index: int | None, fallback: Point) -> dict[str, Any]:

@@ -244,8 +244,11 @@ class SearchRows:
     booking_rules: dict[int, BookingRuleInfo]
     calls: dict[tuple[int, int], tuple[int, int]]
 
+    def __post_init__(self) -> None:
+        self._buergerbus = frozenset(pk for pk, kind in self.active.kinds.items() if kind == FeedKind.COMMUNITY_BUS)
+
     def is_buergerbus(self, trip: TripInfo) -> bool:
-        return self.active.kinds.get(trip.version_id) == FeedKind.COMMUNITY_BUS
+        return trip.version_id in self._buergerbus
 
 
 _rows_lock = threading.Lock()
