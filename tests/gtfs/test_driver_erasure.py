@@ -194,3 +194,45 @@ def test_the_people_page_erases_a_driver_with_the_reason_in_the_log(hans, otto):
         again.status_code == 400
         and "Die Daten dieser Fahrerin oder dieses Fahrers sind schon gelöscht." in page_text(again)
     )
+
+
+def _roster_retention(**kwargs) -> int:
+    from mobility.privacy.retention import run_retention
+
+    (outcome,) = [o for o in run_retention(**kwargs) if o.category == "buergerbus_erased_driver_roster"]
+    assert outcome.days == 1095
+    return outcome.affected
+
+
+@pytest.mark.django_db
+def test_the_pseudonyms_roster_goes_after_the_limitation_period_then_the_pseudonym(hans, otto):
+    from datetime import datetime, time
+
+    from gtfs import drivers
+
+    did, bert = hans["id"], hans["bert"]
+    today = timezone.localdate()
+    drivers.driver_erase(driver_id=did, actor=otto, reason="Antrag")
+    assert _roster_retention() == 0  # nothing old yet
+
+    def noon(days: int) -> datetime:
+        return datetime.combine(today + timedelta(days=days), time(12), tzinfo=timezone.get_current_timezone())
+
+    def days_kept() -> list[int]:
+        return sorted((e.service_date - today).days for e in RosterEntry.objects.filter(driver_id=did))
+
+    # 1095 days after day 7 the cutoff is day 7 itself: days 2 and 5 go, day 7 stays, and so does the pseudonym.
+    with time_machine.travel(noon(7 + 1095), tick=False):
+        assert _roster_retention(dry_run=True) == 2
+        assert days_kept() == [2, 5, 7]
+        assert _roster_retention() == 2
+    assert days_kept() == [7] and BuergerbusDriver.objects.filter(pk=did).exists()
+    assert DriverQualification.objects.filter(driver_id=did).count() == 2
+    # A day later the last entry goes, and with it the pseudonym and its checks (1 entry + 1 driver).
+    with time_machine.travel(noon(8 + 1095), tick=False):
+        assert _roster_retention() == 2
+    assert days_kept() == [] and not BuergerbusDriver.objects.filter(pk=did).exists()
+    assert not DriverQualification.objects.filter(driver_id=did).exists()
+    # Bert was not erased: his roster stays however old it is.
+    assert RosterEntry.objects.filter(driver_id=bert).count() == 1
+    assert BuergerbusDriver.objects.get(pk=bert).name == "Bert Kranz"
