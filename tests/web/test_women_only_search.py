@@ -51,7 +51,7 @@ def _search(browser: Client, offer: RideOffer, **extra) -> tuple[str, list[str]]
     return html, carpools
 
 
-def test_the_search_offers_women_drivers_only_to_declared_women_and_books_with_it(demo, settings):
+def test_the_search_offers_women_drivers_only_to_declared_women_and_books_with_it(demo, settings, client_for):
     offer = RideOffer.objects.filter(departure__gte=timezone.now()).order_by("departure").first()
     anna = offer.driver
     assert anna.email == "anna@demo.lindenau.example" and not anna.declares_woman
@@ -76,6 +76,24 @@ def test_the_search_offers_women_drivers_only_to_declared_women_and_books_with_i
     assert len(_search(rider, offer)[1]) == 1
 
     User.objects.filter(pk=anna.pk).update(declares_woman=True)
+    # The JSON search has the same option; its ride request keeps it for the booking.
+    params = {
+        "from": f"{offer.origin_lat},{offer.origin_lon}",
+        "to": "Buchwald Feuerwehr",
+        "depart_at": (offer.departure - timedelta(minutes=10)).isoformat(),
+        "modes": "ride",
+    }
+    api = client_for(carla)
+    found = api.get("/api/v1/journeys/", {**params, "women_drivers_only": "true"}).json()["options"]
+    assert [o["kind"] for o in found] == ["ride"]
+    assert found[0]["book"][0]["body"]["women_drivers_only"] is True
+    User.objects.filter(pk=anna.pk).update(declares_woman=False)
+    assert api.get("/api/v1/journeys/", {**params, "women_drivers_only": "true"}).json()["options"] == []
+    plain = api.get("/api/v1/journeys/", params).json()["options"]
+    assert [o["kind"] for o in plain] == ["ride"] and "women_drivers_only" not in plain[0]["book"][0]["body"]
+    assert api.get("/api/v1/journeys/", {**params, "women_drivers_only": "vielleicht"}).status_code == 400
+    User.objects.filter(pk=anna.pk).update(declares_woman=True)
+
     _, carpools = _search(rider, offer, women_drivers_only="on")
     assert len(carpools) == 1 and "women_drivers_only=on" in carpools[0]
     detail = rider.get(carpools[0]).content.decode()
