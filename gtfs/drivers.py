@@ -4,6 +4,12 @@ Writes run in transactions; the qualification rule itself is ``gtfs.domain.drive
 roster entry whose driver will not be qualified on the trip's day is allowed (the staff may
 still fix the qualification in time) but always comes back with its warnings, and
 ``roster_warnings`` lists every such entry ahead, for the staff's work list.
+
+``driver_erase`` removes a driver's personal data on request, also for drivers without an
+account (whom the account erasure never reaches): the row stays as a pseudonym
+("erased driver #<id>") so that the roster and the qualification checks still show, for
+every trip driven, that a qualified driver drove it (FeV § 48); duties still to come are
+released for re-rostering.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from mobility.errors import NotFound, ValidationFailed
+from mobility.errors import Conflict, NotFound, ValidationFailed
 from mobility.notifications.services import notify
+from mobility.privacy.services import personal_data_access_record
 
 from . import conf
 from .domain.drivers import Problem, qualification_problems
@@ -110,3 +117,61 @@ def roster_warnings(*, today: date | None = None, days: int | None = None) -> li
         if problems:
             out.append(RosterResult(entry=entry, problems=problems))
     return out
+
+
+#: The name an erased driver keeps (followed by `` #<id>`` when the operator erases the driver;
+#: the account erasure writes it alone): a pseudonym for the roster, no longer a person's name.
+ERASED_DRIVER_NAME = "erased driver"
+
+
+@dataclass(frozen=True)
+class DriverErasure:
+    driver_id: int
+    pseudonym: str
+    roster_entries_kept: int  # duties driven (before today), kept under the pseudonym
+    duties_released: int  # duties from today on, released (kept as replaced rows)
+    qualifications_kept: int
+
+
+@transaction.atomic
+def driver_erase(*, driver_id: int, actor, reason: str, path: str = "") -> DriverErasure:
+    """Erase a Bürgerbus driver's personal data on request (the operator; written to the access log).
+
+    Name, phone, birth date and the account link go; the driver is deactivated and renamed to the
+    pseudonym ``erased driver #<id>``. Roster entries and qualification checks stay with the
+    pseudonym: they prove which trips were driven by a qualified driver (FeV § 48). Duties from
+    the local today on are marked replaced, so the trips show as unrostered. A driver already
+    erased is refused (409 ``driver_already_erased``).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Please give a reason.", code="reason_required", fields={"reason": ["Required."]})
+    driver = BuergerbusDriver.objects.select_for_update().filter(pk=driver_id).first()
+    if driver is None:
+        raise NotFound("No such driver.", code="driver_not_found")
+    if driver.name.startswith(ERASED_DRIVER_NAME) and not (driver.phone or driver.birth_date or driver.user_id):
+        raise Conflict("This driver's personal data are already erased.", code="driver_already_erased")
+    personal_data_access_record(
+        actor=actor,
+        subject=driver.user,
+        what=f"Bürgerbus driver #{driver.pk}: erasure",
+        reason=reason,
+        path=path,
+    )
+    today = timezone.localdate()
+    released = RosterEntry.objects.filter(driver=driver, replaced_at__isnull=True, service_date__gte=today).update(
+        replaced_at=timezone.now()
+    )
+    driver.name = f"{ERASED_DRIVER_NAME} #{driver.pk}"
+    driver.phone = ""
+    driver.birth_date = None
+    driver.user = None
+    driver.active = False
+    driver.save(update_fields=["name", "phone", "birth_date", "user", "active"])
+    return DriverErasure(
+        driver_id=driver.pk,
+        pseudonym=driver.name,
+        roster_entries_kept=driver.roster.filter(service_date__lt=today).count(),
+        duties_released=released,
+        qualifications_kept=driver.qualifications.count(),
+    )

@@ -10,7 +10,9 @@ for the statistics; names and numbers go at erasure or, for callers without an a
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -121,11 +123,48 @@ def _clear_assisted_contacts(cutoff, dry_run: bool) -> int:
     return without_account + with_account
 
 
+def _erased_drivers():
+    from .drivers import ERASED_DRIVER_NAME
+    from .models import BuergerbusDriver
+
+    return BuergerbusDriver.objects.filter(
+        name__startswith=ERASED_DRIVER_NAME, user__isnull=True, active=False, phone="", birth_date__isnull=True
+    )
+
+
+def _drop_erased_drivers_roster(cutoff, dry_run: bool) -> int:
+    """Erased drivers (pseudonyms): roster entries whose service day lies before ``cutoff``'s
+    local day are deleted, then the pseudonym itself (with its qualification checks) once no
+    entry is left. Returns roster entries + drivers deleted."""
+    from .models import RosterEntry
+
+    cutoff_day = cutoff.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    erased = _erased_drivers()
+    old_entries = RosterEntry.objects.filter(driver__in=erased, service_date__lt=cutoff_day)
+    done_drivers = erased.exclude(roster__service_date__gte=cutoff_day)
+    if dry_run:
+        return old_entries.count() + done_drivers.count()
+    entries, _ = old_entries.delete()
+    drivers = 0
+    for driver in done_drivers.distinct():
+        driver.qualifications.all().delete()
+        driver.delete()
+        drivers += 1
+    return entries + drivers
+
+
 RETENTION_RULES = [
     RetentionRule(
         "buergerbus_assisted_contacts",
         "Names and phone numbers on assisted Bürgerbus bookings are erased after the ride",
         14,
         _clear_assisted_contacts,
+    ),
+    RetentionRule(
+        "buergerbus_erased_driver_roster",
+        "Roster entries of erased Bürgerbus drivers (pseudonyms) are deleted after the limitation period, "
+        "then the pseudonym with its qualification checks",
+        1095,
+        _drop_erased_drivers_roster,
     ),
 ]

@@ -72,6 +72,7 @@ class SearchQuery:
     pickup_mode: str = "door"
     window_min: int = 0  # > 0 with depart_at: every good transit departure in this many minutes
     max_duration_min: int = 360  # transit journeys longer than this are left out (and counted)
+    women_drivers_only: bool = False  # carpools only with drivers who declare themselves women
 
     @property
     def moment(self) -> datetime:
@@ -480,6 +481,7 @@ def _ride_matches(query: SearchQuery, user, origin: Point, destination: Point, e
         seats=query.seats,
         pickup_mode=query.pickup_mode,
         max_walk_m=int(min(query.max_walk_m, 3000)),
+        women_drivers_only=query.women_drivers_only,
         status="open",
     )
     return request_matches(request=request)
@@ -547,7 +549,7 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
 
 
 def _ride_request_body(query: SearchQuery, origin: Point, destination: Point, earliest, latest) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "origin": {"lat": origin.lat, "lon": origin.lon},
         "destination": {"lat": destination.lat, "lon": destination.lon},
         "earliest_departure": _iso(earliest),
@@ -556,6 +558,9 @@ def _ride_request_body(query: SearchQuery, origin: Point, destination: Point, ea
         "pickup_mode": query.pickup_mode,
         "max_walk_m": int(min(query.max_walk_m, 3000)),
     }
+    if query.women_drivers_only:  # the request keeps the choice, so the booking honours it too
+        body["women_drivers_only"] = True
+    return body
 
 
 def _ride_booking_steps(

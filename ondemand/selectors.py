@@ -222,6 +222,14 @@ def run_stops(*, run: OnDemandRun) -> list[RunStopView]:
     return stops
 
 
+def run_passengers(*, run: OnDemandRun) -> list:
+    """The people the driver's run names: passengers of its confirmed bookings that are in the
+    plan (for the access log when staff read the run)."""
+    planned = {entry["booking"] for entry in run.plan}
+    confirmed = run.bookings.filter(status=OnDemandBooking.Status.CONFIRMED, pk__in=planned)
+    return [booking.passenger for booking in confirmed.select_related("passenger").order_by("pk")]
+
+
 def booking_visible_to(*, user, booking_id: int) -> OnDemandBooking:
     """One Rufbus booking: staff and operators see any, residents only their own
     (``NotFound`` for anyone else's: they are invisible)."""

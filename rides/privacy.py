@@ -7,6 +7,13 @@ chosen meeting point's position or, without one, the centre of its ~500 m grid c
 route polyline is deleted and road-graph node ids (which pin a place to a few metres) are
 set to 0. Offers, requests and bookings themselves stay, with times, seats, distances and
 status, for the statistics.
+
+Mitfahrbank requests (``BenchRequest``) name nobody waiting, but they tie drivers (notified,
+accepting, with their offer and arrival time) to a person seen at a bench at a given minute,
+and the random token still opens the person's status page. The ``ride_bench_requests``
+retention rule (default 30 days after the request was made) removes the drivers, the arrival
+time and the token (replaced by a random one nobody knows, marked with ``~``) and rounds the
+times down to the local hour; bench, destination, day and status stay for the statistics.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from mobility.privacy.retention import RetentionRule
 
 from . import conf
 from .domain.privacy import coarse_position
-from .models import SEAT_HOLDING, OfferStatus, RequestStatus, RideBooking, RideOffer, RideRequest
+from .models import SEAT_HOLDING, BenchRequest, OfferStatus, RequestStatus, RideBooking, RideOffer, RideRequest
 
 ERASED_REASON = "account erased"
 #: Placeholder node id once the exact place is gone (the field cannot be empty).
@@ -321,7 +328,60 @@ def _coarsen_past_places(cutoff: datetime, dry_run: bool) -> int:
     )
 
 
+#: Marks a bench request's token once the retention rule has replaced it ("~" is not in the
+#: alphabet of ``secrets.token_urlsafe``, so no live token starts with it).
+RETIRED_TOKEN_PREFIX = "~"
+
+
+def _to_local_hour(value: datetime | None) -> datetime | None:
+    """Rounded down to the hour in local time (the local day, used by the statistics, stays)."""
+    if value is None:
+        return None
+    return timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).replace(minute=0, second=0, microsecond=0)
+
+
+def _anonymise_bench_requests(cutoff: datetime, dry_run: bool) -> int:
+    """Bench requests made before ``cutoff``: drivers, arrival time and token removed, times to
+    the hour; returns the requests changed (each only once)."""
+    import secrets
+
+    old = BenchRequest.objects.filter(created_at__lt=cutoff).exclude(token__startswith=RETIRED_TOKEN_PREFIX)
+    if dry_run:
+        return old.count()
+    changed = 0
+    for item in old.iterator():
+        item.token = RETIRED_TOKEN_PREFIX + secrets.token_urlsafe(31)
+        item.notified_drivers = []
+        item.accepted_by = None
+        item.accepted_offer = None
+        item.pickup_eta = None
+        item.created_at = _to_local_hour(item.created_at)
+        item.expires_at = _to_local_hour(item.expires_at)
+        item.accepted_at = _to_local_hour(item.accepted_at)
+        item.save(
+            update_fields=[
+                "token",
+                "notified_drivers",
+                "accepted_by",
+                "accepted_offer",
+                "pickup_eta",
+                "created_at",
+                "expires_at",
+                "accepted_at",
+            ]
+        )
+        changed += 1
+    return changed
+
+
 RETENTION_RULES = [
+    RetentionRule(
+        "ride_bench_requests",
+        "Mitfahrbank requests: the drivers told and the one who came, the arrival time and the person's "
+        "token are removed and the times rounded to the hour",
+        30,
+        _anonymise_bench_requests,
+    ),
     RetentionRule(
         "ride_exact_places",
         "Exact origins, destinations, pickups and drop-offs of past rides are coarsened to the meeting point "

@@ -792,9 +792,20 @@ def bench_destinations(bench: MeetingPoint):
     return MeetingPoint.objects.filter(kind=MeetingPointKind.MITFAHRBANK, active=True).exclude(pk=bench.pk)
 
 
-def _bench_passing_drivers(bench: MeetingPoint, destination: MeetingPoint, now: datetime) -> dict[int, tuple]:
+def _bench_passing_drivers(
+    bench: MeetingPoint,
+    destination: MeetingPoint,
+    now: datetime,
+    *,
+    rider_declares_woman: bool = False,
+    women_drivers_only: bool = False,
+) -> dict[int, tuple]:
     """Drivers whose rides can pick someone up at the bench within the window and take them to
-    the destination (the matcher, with the bench as the door): {driver id: (offer id, pickup time)}."""
+    the destination (the matcher, with the bench as the door): {driver id: (offer id, pickup time)}.
+
+    The "only women" choices hold as for any request: a ride offered to women only passes the
+    bench only for a requester who declared herself a woman, and ``women_drivers_only`` keeps
+    to drivers who declared themselves women."""
     from .matching_index import offer_index
 
     try:
@@ -815,26 +826,51 @@ def _bench_passing_drivers(bench: MeetingPoint, destination: MeetingPoint, now: 
     )
     graph = load_graph(graph_model)
     matches = offer_index(graph_model).match(ride_query_for_request(graph, probe))
-    offers = RideOffer.objects.filter(status=OfferStatus.ACTIVE, driver__is_active=True).in_bulk(
-        {m.key[0] for m in matches}
+    offers = (
+        RideOffer.objects.filter(status=OfferStatus.ACTIVE, driver__is_active=True)
+        .select_related("driver")
+        .in_bulk({m.key[0] for m in matches})
     )
     found: dict[int, tuple] = {}
     for match in sorted(matches, key=lambda m: m.pickup_time_s):
         offer = offers.get(match.key[0])
         pickup = datetime.fromtimestamp(match.pickup_time_s, timezone.get_current_timezone())
-        if offer is not None and now <= pickup <= now + window and offer.driver_id not in found:
+        if offer is None or not now <= pickup <= now + window or offer.driver_id in found:
+            continue
+        if women_only_compatible(
+            offer_women_riders_only=offer.women_riders_only,
+            request_women_drivers_only=women_drivers_only,
+            rider_declares_woman=rider_declares_woman,
+            driver_declares_woman=offer.driver.declares_woman,
+        ):
             found[offer.driver_id] = (offer.pk, pickup)
     return found
 
 
 @transaction.atomic
-def bench_request_create(*, code: str, destination_id: int, now: datetime | None = None) -> BenchRequest:
+def bench_request_create(
+    *,
+    code: str,
+    destination_id: int,
+    now: datetime | None = None,
+    requester=None,
+    women_drivers_only: bool = False,
+) -> BenchRequest:
     """Someone at a bench asks for a lift (no account needed). Drivers whose rides pass the
     bench within ``RIDES_BENCH_WINDOW_MIN`` minutes and drivers who opted in for that bench
-    and destination are notified at once (stored and pushed over the WebSocket)."""
+    and destination are notified at once (stored and pushed over the WebSocket).
+
+    ``requester``: the signed-in person asking, if any (nothing about them is stored). Only a
+    signed-in requester can choose ``women_drivers_only``; then only drivers who declared
+    themselves women are told (and only they can accept). Rides offered to women only are
+    announced only to a requester who declared herself a woman.
+    """
     import secrets
 
     now = now or timezone.now()
+    signed_in = requester is not None and requester.is_authenticated
+    rider_declares_woman = bool(signed_in and requester.declares_woman)
+    women_drivers_only = bool(signed_in and women_drivers_only)
     bench = bench_for_code(code)
     MeetingPoint.objects.select_for_update().filter(pk=bench.pk).first()  # serialise the limit below
     destination = bench_destinations(bench).filter(pk=destination_id).first()
@@ -845,12 +881,15 @@ def bench_request_create(*, code: str, destination_id: int, now: datetime | None
     waiting = BenchRequest.objects.filter(bench=bench, status=BenchRequestStatus.WAITING, expires_at__gt=now)
     if waiting.count() >= conf.bench_max_waiting():
         raise Conflict("Several people are already waiting here; please try again shortly.", code="bench_busy")
-    passing = _bench_passing_drivers(bench, destination, now)
-    opted = set(
-        BenchPickupOptIn.objects.filter(bench=bench, driver__is_active=True)
-        .filter(Q(destination=destination) | Q(destination__isnull=True))
-        .values_list("driver_id", flat=True)
+    passing = _bench_passing_drivers(
+        bench, destination, now, rider_declares_woman=rider_declares_woman, women_drivers_only=women_drivers_only
     )
+    opt_ins = BenchPickupOptIn.objects.filter(bench=bench, driver__is_active=True).filter(
+        Q(destination=destination) | Q(destination__isnull=True)
+    )
+    if women_drivers_only:
+        opt_ins = opt_ins.filter(driver__declares_woman=True)
+    opted = set(opt_ins.values_list("driver_id", flat=True))
     request = BenchRequest.objects.create(
         bench=bench,
         destination=destination,

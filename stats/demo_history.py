@@ -10,7 +10,10 @@ who cannot sign in, never by the demo accounts people try out.
   more at weekends and in summer, fewer in January; official trips (Dienstfahrten) on
   working-day mornings, mostly on the pool car; about 8 % cancelled and 3 % no-shows;
 * ride-sharing: commuter offers on working days along the demo's own offers' routes, one
-  or two riders each, some declined or cancelled; ride requests, of which some stay open;
+  or two riders each, some declined or cancelled; ride requests, of which some stay open.
+  Each offer carries its running costs as a real offer does (route km × the per-km rate +
+  tolls, ``rides.domain.costs``; PBefG § 1 Abs. 2 Nr. 1) and each booking its price, so no
+  ride's riders pay more together than the cap;
 * Bürgerbus: bookings on the community-bus trips on the days their service runs (the
   calendar is followed before its start as if it had always run), never beyond a trip's
   seats, more on market days;
@@ -180,12 +183,37 @@ def _windows(queryset) -> dict[int, list[tuple[datetime, datetime]]]:
     return out
 
 
+HISTORY_OFFER_SEATS = 3
+
+
+def _offer_costs(template) -> tuple[int, int]:
+    """The running costs (cap) of a ride along ``template``'s route and the share per seat to ask.
+
+    Computed as ``rides.services.offer_create`` does for a real offer: the route's road-graph
+    distance × ``RIDES_COST_RATE_CENTS_PER_KM`` + the tolls the driver stated (PBefG § 1 Abs. 2
+    Nr. 1). The template's share is kept unless a full car of ``HISTORY_OFFER_SEATS`` would pay
+    more than the cap (the service would refuse that offer); then the largest allowed share.
+    """
+    from rides import conf as rides_conf
+    from rides.domain import costs
+
+    cap = costs.running_cost_cents(
+        distance_m=template.distance_m,
+        rate_cents_per_km=rides_conf.cost_rate_cents_per_km(),
+        tolls_cents=template.tolls_cents,
+    )
+    share = min(template.cost_share_cents, costs.max_share_per_seat_cents(cap_cents=cap, seats=HISTORY_OFFER_SEATS))
+    return cap, share
+
+
 def _rides(rng: random.Random, days: list[date], tz: ZoneInfo, residents, summary: HistorySummary) -> None:
+    from rides.domain import costs
     from rides.models import RideBooking, RideOffer, RideRequest
 
     templates = list(RideOffer.objects.exclude(driver__email__startswith="einwohner-").order_by("id")[:2])
     if not templates:
         return
+    offer_costs = {template.pk: _offer_costs(template) for template in templates}
     drivers, riders = residents[:12], residents[12:]
     offers = []
     for day in days:
@@ -195,6 +223,7 @@ def _rides(rng: random.Random, days: list[date], tz: ZoneInfo, residents, summar
         # (so that the hour-of-week figures of a month are 0 or at least 5).
         for n, template in enumerate(templates):
             local = template.departure.astimezone(tz)
+            cap, share = offer_costs[template.pk]
             for k in range(2):
                 departure = _local(tz, day, local.hour, min(59, local.minute // 2 + 20 * k + rng.randrange(0, 10)))
                 offers.append(
@@ -210,8 +239,10 @@ def _rides(rng: random.Random, days: list[date], tz: ZoneInfo, residents, summar
                         origin_node=template.origin_node,
                         destination_node=template.destination_node,
                         departure=departure,
-                        seats=3,
-                        cost_share_cents=template.cost_share_cents,
+                        seats=HISTORY_OFFER_SEATS,
+                        cost_share_cents=share,
+                        tolls_cents=template.tolls_cents,
+                        running_cost_cents=cap,
                         max_detour_minutes=template.max_detour_minutes,
                         recurrence_weekdays=0,
                         distance_m=template.distance_m,
@@ -234,6 +265,7 @@ def _rides(rng: random.Random, days: list[date], tz: ZoneInfo, residents, summar
                     occurrence_date=day,
                     rider=riders[(offer.departure.toordinal() + k * 7 + len(bookings)) % len(riders)],
                     seats=1,
+                    price_cents=costs.booking_price_cents(cost_share_cents=offer.cost_share_cents, seats=1),
                     pickup_lat=offer.origin_lat,
                     pickup_lon=offer.origin_lon,
                     pickup_node=offer.origin_node,

@@ -118,7 +118,7 @@ PLACE_INPUT = {
 class SearchForm(forms.Form):
     """Wohin möchten Sie? Places are names from the platform's own places (resolved by the view)."""
 
-    quiet_fields = ("date", "time", "seats")  # optional, but not worth a "(freiwillig)"
+    quiet_fields = ("date", "time", "seats", "women_drivers_only")  # optional, but not worth a "(freiwillig)"
     WHEN_CHOICES = [("now", _("Jetzt")), ("depart", _("Abfahrt um")), ("arrive", _("Ankunft bis"))]
 
     origin = forms.CharField(
@@ -140,6 +140,18 @@ class SearchForm(forms.Form):
         label=_("Uhrzeit"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     seats = forms.IntegerField(label=_("Personen"), min_value=1, max_value=8, initial=1, required=False)
+    women_drivers_only = forms.BooleanField(
+        label=_("Nur Fahrerinnen"),
+        required=False,
+        help_text=_("Mitfahrten nur bei Fahrerinnen, die das in ihrem Konto angegeben haben."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Offered only to people who declared themselves women (account page): the choice rests
+        # on the same self-declared attribute, and others would find it confusing.
+        if not (user is not None and user.is_authenticated and user.declares_woman):
+            del self.fields["women_drivers_only"]
 
     def clean(self):
         data = super().clean()

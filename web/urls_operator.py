@@ -41,6 +41,7 @@ urlpatterns = [
     path("betrieb/flotte/fahrzeuge/neu/", operator_fleet.vehicle_create, name="operator_vehicle_create"),
     path("betrieb/flotte/tarife/<int:vehicle_type_id>/", operator_fleet.tariff_edit, name="operator_fleet_tariff"),
     path("betrieb/personen/", operator_people.people, name="operator_people"),
+    path("betrieb/personen/fahrer-loeschen/", operator_people.driver_erase, name="operator_driver_erase"),
     path("betrieb/personen/<int:user_id>/", operator_people.person, name="operator_people_detail"),
     path("betrieb/personen/<int:user_id>/rollen/", operator_people.person_roles, name="operator_people_roles"),
     path("betrieb/personen/<int:user_id>/loeschen/", operator_people.person_erase, name="operator_people_erase"),

@@ -14,7 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.permissions import IsTownStaff
+from api.permissions import IsOperator, IsTownStaff
 from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
 from api.validators import validate_supported_date
@@ -70,6 +70,20 @@ class RosterOutput(serializers.Serializer):
     warnings = DriverProblemOutput(source="problems", many=True)
 
 
+class DriverErasureInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=200, help_text="Why (e.g. the driver's written request of 2 Dec); written to the access log"
+    )
+
+
+class DriverErasureOutput(serializers.Serializer):
+    driver = serializers.IntegerField(source="driver_id")
+    pseudonym = serializers.CharField(help_text="The name the roster shows from now on")
+    roster_entries_kept = serializers.IntegerField(help_text="Duties driven before today, kept under the pseudonym")
+    duties_released = serializers.IntegerField(help_text="Duties from today on, released: roster the trips again")
+    qualifications_kept = serializers.IntegerField(help_text="Qualification checks kept (kind and last valid day)")
+
+
 # -- views ------------------------------------------------------------------------------------
 class DriverListView(APIView):
     permission_classes = [IsTownStaff]
@@ -101,6 +115,26 @@ class DriverQualificationView(APIView):
         data.is_valid(raise_exception=True)
         q = services.qualification_record(driver_id=pk, checked_by=request.user, **data.validated_data)
         return Response(DriverOutput(q.driver).data, status=status.HTTP_201_CREATED)
+
+
+class DriverErasureView(APIView):
+    permission_classes = [IsOperator]
+
+    @extend_schema(
+        request=DriverErasureInput, responses={200: DriverErasureOutput, **error_responses(400, 401, 403, 404, 409)}
+    )
+    def post(self, request, pk: int):
+        """Erase a driver's personal data on request, also without an account (operator; logged with the reason).
+
+        Name, phone, birth date and account link go; the roster and the qualification checks stay
+        under the pseudonym ``erased driver #<id>`` (FeV § 48: who drove was qualified).
+        """
+        data = DriverErasureInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.driver_erase(
+            driver_id=pk, actor=request.user, reason=data.validated_data["reason"], path=request.path
+        )
+        return Response(DriverErasureOutput(done).data)
 
 
 def _range(request) -> tuple:

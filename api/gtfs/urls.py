@@ -20,6 +20,11 @@ urlpatterns = [
         drivers.DriverQualificationView.as_view(),
         name="buergerbus-driver-qualifications",
     ),
+    path(
+        "gtfs/buergerbus/drivers/<int:pk>/erasure/",
+        drivers.DriverErasureView.as_view(),
+        name="buergerbus-driver-erasure",
+    ),
     path("gtfs/buergerbus/roster/", drivers.RosterView.as_view(), name="buergerbus-roster"),
     path("gtfs/buergerbus/roster/warnings/", drivers.RosterWarningsView.as_view(), name="buergerbus-roster-warnings"),
     path("gtfs/buergerbus/stops/<int:pk>/", views.BBStopDetailView.as_view(), name="buergerbus-stop-detail"),

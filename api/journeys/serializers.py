@@ -94,6 +94,11 @@ class JourneyQueryInput(serializers.Serializer):
         help_text="longest transit journey shown, minutes (default JOURNEYS_MAX_DURATION_MIN); "
         "limits.longer_than_max_duration says how many were left out",
     )
+    women_drivers_only = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="carpools only with drivers who declare themselves women; the ride request in `book` keeps it",
+    )
 
     def get_fields(self):
         # Built for every search: DRF's default deep-copies every declared field each time,

@@ -44,6 +44,7 @@ class JourneySearchView(APIView):
             pickup_mode=values["pickup"],
             window_min=values["window_min"],
             max_duration_min=values["max_duration_min"],
+            women_drivers_only=values["women_drivers_only"],
         )
         later: list = []
         result = journeys_search(query=query, user=request.user, after_answer=later.append)

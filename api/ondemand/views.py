@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from api.permissions import IsResident, IsTownStaff
+from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
 from mobility.errors import NotFound, ValidationFailed
 from ondemand import selectors, services
@@ -101,13 +102,26 @@ class RunListView(generics.ListAPIView):
         return selectors.run_list(day=day)
 
 
+#: The access log's reason when the request gives none (``?reason=``).
+RUN_DEFAULT_REASON = "driver's run"
+
+
 class RunDetailView(APIView):
-    """The driver's run: stops in order with planned times (``?print=1``: a printable page)."""
+    """The driver's run: stops in order with planned times (``?print=1``: a printable page).
+
+    It names the passengers and their exact doors, so every read is written to the access log,
+    one entry per passenger shown, with ``?reason=`` or "driver's run".
+    """
 
     permission_classes = [IsTownStaff]
 
     @extend_schema(
-        parameters=[OpenApiParameter("print", OpenApiTypes.BOOL, required=False)],
+        parameters=[
+            OpenApiParameter("print", OpenApiTypes.BOOL, required=False),
+            OpenApiParameter(
+                "reason", OpenApiTypes.STR, required=False, description="Why (access log); default: driver's run"
+            ),
+        ],
         responses={200: s.OnDemandRunDetailOutput, **error_responses(403, 404)},
     )
     def get(self, request, pk: int, **kwargs):
@@ -115,7 +129,14 @@ class RunDetailView(APIView):
         if run is None:
             raise NotFound("No such run.", code="ondemand_run_not_found")
         stops = selectors.run_stops(run=run)
-        if request.query_params.get("print") in ("1", "true"):
+        printable = request.query_params.get("print") in ("1", "true")
+        audit_personal_data_views(
+            request,
+            selectors.run_passengers(run=run),
+            what="Rufbus run: names and doors" + (" (printable)" if printable else ""),
+            default_reason=RUN_DEFAULT_REASON,
+        )
+        if printable:
             return render(request, "ondemand/run_print.html", {"run": run, "stops": stops})
         data = s.OnDemandRunOutput(run).data
         data["stops"] = s.OnDemandRunStopOutput(stops, many=True).data

@@ -447,6 +447,10 @@ class TrustProfileSerializer(serializers.Serializer):
 # -- the Mitfahrbank --------------------------------------------------------------------------
 class BenchRequestInput(serializers.Serializer):
     destination = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Another bench's meeting point id")
+    women_drivers_only = serializers.BooleanField(
+        default=False,
+        help_text="Tell only drivers who declare themselves women (honoured for a signed-in requester only)",
+    )
 
 
 class BenchRequestSerializer(serializers.ModelSerializer):

@@ -381,7 +381,12 @@ class BenchRequestCreateView(APIView):
     def post(self, request, code: str):
         data = s.BenchRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.bench_request_create(code=code, destination_id=data.validated_data["destination"])
+        item = services.bench_request_create(
+            code=code,
+            destination_id=data.validated_data["destination"],
+            requester=request.user,
+            women_drivers_only=data.validated_data["women_drivers_only"],
+        )
         return Response(s.BenchRequestCreatedSerializer(item).data, status=status.HTTP_201_CREATED)
 
 

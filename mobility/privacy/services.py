@@ -67,16 +67,24 @@ def personal_data_access_record_many(
     )
 
 
-def personal_data_access_record(*, actor: User, subject: User, what: str, reason: str, path: str = "") -> None:
-    """Log that ``actor`` (staff or operator) viewed ``subject``'s personal data."""
-    if actor.pk == subject.pk:
+#: ``subject_ref`` of an entry about a person without an account (e.g. a Bürgerbus driver), who
+#: is then named in ``what`` by the record's own id.
+NO_ACCOUNT_REF = 0
+
+
+def personal_data_access_record(*, actor: User, subject: User | None, what: str, reason: str, path: str = "") -> None:
+    """Log that ``actor`` (staff or operator) viewed or changed ``subject``'s personal data.
+
+    ``subject`` None: a person without an account (``subject_ref`` ``NO_ACCOUNT_REF``).
+    """
+    if subject is not None and actor.pk == subject.pk:
         return
     role = "operator" if actor.is_operator else "staff" if actor.is_town_staff else "other"
     PersonalDataAccess.objects.create(
         actor=actor,
         actor_role=role,
         subject=subject,
-        subject_ref=subject.pk,
+        subject_ref=subject.pk if subject is not None else NO_ACCOUNT_REF,
         what=what[:100],
         reason=(reason or "not given")[:200],
         path=path[:300],

@@ -137,6 +137,14 @@ ROWS: list[Endpoint] = [
         kwargs=lambda ctx: {"pk": ctx.driver.pk},
         data=lambda ctx: {"kind": "passenger_licence", "valid_until": "2030-01-01"},
     ),
+    Endpoint(
+        "POST",
+        "buergerbus-driver-erasure",
+        OPERATOR_ONLY,
+        setup=_driver,
+        kwargs=lambda ctx: {"pk": ctx.driver.pk},
+        data=lambda ctx: {"reason": "written request"},
+    ),
     Endpoint("GET", "buergerbus-roster", STAFF_ONLY, setup=_driver),
     Endpoint(
         "POST",

@@ -67,7 +67,7 @@ def test_journeys_response_has_no_untyped_object(client):
     names = {p["name"] for p in operation["parameters"]}
     assert names == {
         "from", "to", "depart_at", "arrive_by", "max_walk_m", "max_transfers", "seats", "modes",
-        "rental_hours", "pickup", "window_min", "max_duration_min",
+        "rental_hours", "pickup", "window_min", "max_duration_min", "women_drivers_only",
     }  # fmt: skip
 
 

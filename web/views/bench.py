@@ -34,9 +34,18 @@ class BenchRequestForm(django_forms.Form):
         error_messages={"required": _("Bitte wählen Sie ein Ziel."), "invalid_choice": _("Bitte wählen Sie ein Ziel.")},
     )
 
-    def __init__(self, *args, bench, **kwargs) -> None:
+    women_drivers_only = django_forms.BooleanField(
+        label=_("Nur Fahrerinnen"),
+        required=False,
+        help_text=_("Nur Fahrerinnen, die das in ihrem Konto angegeben haben, bekommen Bescheid."),
+    )
+
+    def __init__(self, *args, bench, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["destination"].queryset = ride_services.bench_destinations(bench)
+        # Only for someone signed in who declared herself a woman (account page), as in the search.
+        if not (user is not None and user.is_authenticated and user.declares_woman):
+            del self.fields["women_drivers_only"]
 
 
 def _bench(code: str):
@@ -49,11 +58,14 @@ def _bench(code: str):
 @require_http_methods(["GET", "POST"])
 def bench_page(request: HttpRequest, code: str) -> HttpResponse:
     bench = _bench(code)
-    form = BenchRequestForm(request.POST or None, bench=bench)
+    form = BenchRequestForm(request.POST or None, bench=bench, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             bench_request = ride_services.bench_request_create(
-                code=bench.code, destination_id=form.cleaned_data["destination"].pk
+                code=bench.code,
+                destination_id=form.cleaned_data["destination"].pk,
+                requester=request.user,
+                women_drivers_only=bool(form.cleaned_data.get("women_drivers_only")),
             )
         except DomainError as exc:
             add_domain_error(form, exc)

@@ -100,6 +100,7 @@ def ride_book(request: HttpRequest) -> HttpResponse:
             seats=int(wish["seats"]),
             pickup_mode=wish["pickup_mode"],
             max_walk_m=int(wish["max_walk_m"]),
+            women_drivers_only=bool(wish.get("women_drivers_only", False)),
             offer_id=int(data["offer"]),
             occurrence_date=date.fromisoformat(data["occurrence_date"]),
         )

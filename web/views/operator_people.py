@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from gtfs.drivers import driver_erase as buergerbus_driver_erase
 from mobility.accounts import selectors as account_selectors
 from mobility.accounts.services import user_update_roles
 from mobility.errors import DomainError, NotFound
@@ -44,6 +45,14 @@ MESSAGES = {
     "cost_centre_required": _("Mitarbeitende im Rathaus brauchen eine Kostenstelle."),
     "unknown_cost_centre": _("Diese Kostenstelle gibt es nicht (mehr)."),
     "user_not_found": _("Dieses Konto gibt es nicht (mehr)."),
+}
+
+
+#: The driver erasure shares the page with the account search: its fields get their own names and ids.
+DRIVER_PREFIX = "loeschen"
+DRIVER_MESSAGES = {
+    "driver_not_found": _("Diese Fahrer-Nr. gibt es nicht."),
+    "driver_already_erased": _("Die Daten dieser Fahrerin oder dieses Fahrers sind schon gelöscht."),
 }
 
 
@@ -82,6 +91,26 @@ class EraseForm(forms.Form):
     )
 
 
+class DriverEraseForm(forms.Form):
+    """A Bürgerbus driver without an account (the account erasure never reaches them)."""
+
+    fahrer = forms.IntegerField(
+        label=_("Fahrer-Nr."),
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_("Die Nummer aus der Fahrerliste des Bürgerbusses."),
+    )
+    grund = forms.CharField(
+        label=_("Grund der Löschung"),
+        max_length=200,
+        help_text=_("Wird mit Ihrem Namen im Zugriffsprotokoll gespeichert, z. B. „Schriftlicher Antrag vom 2.12.“."),
+    )
+    confirm = forms.BooleanField(
+        label=_("Die Person hat die Löschung schriftlich beantragt; ich habe ihre Identität geprüft."),
+        required=True,
+    )
+
+
 def _roles(user) -> str:
     return ", ".join(str(ROLE_LABELS.get(role, role)) for role in user.roles)
 
@@ -114,7 +143,49 @@ def people(request: HttpRequest) -> HttpResponse:
             }
             for user in found
         ]
-    return render(request, "web/operator/people.html", {"form": form, "results": results})
+    return render(
+        request,
+        "web/operator/people.html",
+        {"form": form, "results": results, "driver_form": DriverEraseForm(prefix=DRIVER_PREFIX)},
+    )
+
+
+@operator_page
+@require_POST
+def driver_erase(request: HttpRequest) -> HttpResponse:
+    """Erase a Bürgerbus driver's personal data (``gtfs.drivers.driver_erase``; logged with the reason)."""
+    form = DriverEraseForm(request.POST, prefix=DRIVER_PREFIX)
+    if form.is_valid():
+        try:
+            done = buergerbus_driver_erase(
+                driver_id=form.cleaned_data["fahrer"],
+                actor=request.user,
+                reason=form.cleaned_data["grund"],
+                path=request.path,
+            )
+        except DomainError as exc:
+            form.add_error("fahrer", DRIVER_MESSAGES.get(exc.code, exc.message))
+        else:
+            messages.success(
+                request,
+                gettext(
+                    "Fahrer-Nr. %(id)s ist gelöscht. Gefahrene Dienste, die unter „%(pseudonym)s“ bleiben: "
+                    "%(kept)s. Frei gewordene künftige Dienste, bitte neu besetzen: %(released)s."
+                )
+                % {
+                    "id": done.driver_id,
+                    "kept": done.roster_entries_kept,
+                    "pseudonym": done.pseudonym,
+                    "released": done.duties_released,
+                },
+            )
+            return redirect("web:operator_people")
+    return render(
+        request,
+        "web/operator/people.html",
+        {"form": SearchForm(), "results": None, "driver_form": form},
+        status=400,
+    )
 
 
 @operator_page

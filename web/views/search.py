@@ -26,7 +26,7 @@ WINDOW_MIN = 120  # minutes of departures listed for "jetzt" and "Abfahrt um"
 
 
 def _start_form(request: HttpRequest) -> forms.SearchForm:
-    return forms.SearchForm(initial={"when": "now", "seats": 1})
+    return forms.SearchForm(initial={"when": "now", "seats": 1}, user=request.user)
 
 
 @require_GET
@@ -81,7 +81,7 @@ def _with(request: HttpRequest, name: str, value: str) -> str:
 
 def _search(request: HttpRequest) -> tuple[forms.SearchForm, SearchResult | None, dict]:
     """Run the search the query string describes; ``(form, result or None, context)``."""
-    form = forms.SearchForm(request.GET)
+    form = forms.SearchForm(request.GET, user=request.user)
     context: dict = {"candidates": [], "choices": {}, "after_answer": []}
     if not form.is_valid():
         return form, None, context
@@ -118,6 +118,7 @@ def _search(request: HttpRequest) -> tuple[forms.SearchForm, SearchResult | None
         arrive_by=arrive_by,
         seats=data["seats"],
         window_min=WINDOW_MIN if depart_at is not None else 0,
+        women_drivers_only=bool(data.get("women_drivers_only")),
     )
     try:
         result = journeys_search(query=query, user=request.user, after_answer=context["after_answer"].append)

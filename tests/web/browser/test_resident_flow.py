@@ -258,3 +258,30 @@ def _fits(page) -> None:
     """No sideways scrolling: everything fits the width (WCAG 1.4.10 reflow)."""
     width = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert width <= 0, f"{page.url} scrolls sideways by {width} px"
+
+
+def test_a_declared_woman_ticks_women_drivers_only_with_the_keyboard(page, web_server):
+    """The "Nur Fahrerinnen" box appears on the search form once Carla has declared herself a
+    woman on her account page, and is reached and ticked with the keyboard; axe stays clean."""
+    _sign_in(page, "carla@demo.lindenau.example")
+    assert page.get_by_label("Nur Fahrerinnen").count() == 0
+    page.goto("/konto/")
+    page.get_by_label("Ich bin eine Frau (Selbstauskunft)").check()
+    page.get_by_role("button", name="Angabe speichern").click()
+    page.wait_for_load_state("networkidle")
+    try:
+        page.goto("/")
+        page.get_by_label("Personen").focus()
+        page.keyboard.press("Tab")
+        box = page.get_by_label("Nur Fahrerinnen")
+        assert box.evaluate("el => el === document.activeElement")
+        page.keyboard.press("Space")
+        assert box.is_checked()
+        assert_accessible(page)
+    finally:
+        page.goto("/konto/")
+        page.get_by_label("Ich bin eine Frau (Selbstauskunft)").uncheck()
+        page.get_by_role("button", name="Angabe speichern").click()
+        page.wait_for_load_state("networkidle")
+    page.goto("/")
+    assert page.get_by_label("Nur Fahrerinnen").count() == 0
