@@ -76,6 +76,15 @@ def test_a_time_is_needed_for_depart_at_and_arrive_by(demo):
     assert "Uhrzeit: Bitte wählen Sie eine Uhrzeit." in text
 
 
+def test_a_link_with_only_from_and_to_searches_from_now(demo):
+    response = Client().get("/verbindungen/", {"origin": "Lindenau Rathaus", "destination": "Buchwald Feuerwehr"})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Dieses Feld ist zwingend erforderlich" not in text
+    assert "Von Lindenau Rathaus nach Buchwald Feuerwehr" in text
+    assert re.search(r'<input type="radio" name="when" value="now"[^>]* checked', response.content.decode())
+
+
 def test_anonymous_results_list_buses_and_ask_to_sign_in_for_carpools(demo):
     day = _weekday_ahead()
     response = Client().get(

@@ -81,7 +81,12 @@ def _with(request: HttpRequest, name: str, value: str) -> str:
 
 def _search(request: HttpRequest) -> tuple[forms.SearchForm, SearchResult | None, dict]:
     """Run the search the query string describes; ``(form, result or None, context)``."""
-    form = forms.SearchForm(request.GET, user=request.user)
+    params = request.GET
+    if not params.get("when"):
+        # A shared or typed link with only "von" and "nach" means "now", as the form's default.
+        params = params.copy()
+        params["when"] = "now"
+    form = forms.SearchForm(params, user=request.user)
     context: dict = {"candidates": [], "choices": {}, "after_answer": []}
     if not form.is_valid():
         return form, None, context
