@@ -39,6 +39,9 @@ CAR_MIN_MIN = 5.0
 #: The log keeps an option's minutes rounded up to this step.
 MINUTES_STEP = 5
 
+#: At most this many stops are grouped into village names (the first by name).
+MAX_LABELLED_STOPS = 2000
+
 _ZONE = re.compile(r"Z(\d+(?:\.\d+)?)-(-?\d+)-(-?\d+)")
 
 
@@ -142,7 +145,10 @@ def place_labels(stops: list[tuple[str, float, float]], *, radius_km: float = 1.
     (chained) form a place, named by the most common first word of their names ("Lindenau
     Rathaus", "Lindenau Bahnhof" -> "Lindenau"; ties by the name), placed at their mean
     position. ``stops`` and the result are ``(name, lon, lat)``, ordered by name."""
-    points = [(name, lon, lat) for name, lon, lat in stops if _first_word(name)]
+    import numpy as np
+
+    # A municipality has dozens of stops; the all-pairs matrix is capped for a whole city's feed.
+    points = sorted((name, lon, lat) for name, lon, lat in stops if _first_word(name))[:MAX_LABELLED_STOPS]
     parent = list(range(len(points)))
 
     def root(i: int) -> int:
@@ -151,10 +157,15 @@ def place_labels(stops: list[tuple[str, float, float]], *, radius_km: float = 1.
             i = parent[i]
         return i
 
-    for i in range(len(points)):
-        for j in range(i + 1, len(points)):
-            if haversine_km(points[i][1], points[i][2], points[j][1], points[j][2]) <= radius_km:
-                parent[root(i)] = root(j)
+    if points:
+        # Equirectangular distances (exact enough at a village's scale), all pairs at once.
+        lon = np.radians([p[1] for p in points])
+        lat = np.radians([p[2] for p in points])
+        x = lon * np.cos(lat.mean()) * 6371.0088
+        y = lat * 6371.0088
+        close = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]) <= radius_km
+        for i, j in zip(*np.nonzero(np.triu(close, k=1)), strict=True):
+            parent[root(int(i))] = root(int(j))
     groups: dict[int, list[tuple[str, float, float]]] = {}
     for i, point in enumerate(points):
         groups.setdefault(root(i), []).append(point)
@@ -168,3 +179,11 @@ def place_labels(stops: list[tuple[str, float, float]], *, radius_km: float = 1.
         lat = sum(m[2] for m in members) / len(members)
         labels.append((label, lon, lat))
     return sorted(labels)
+
+
+def nearest_place(zone: Zone, places: list[tuple[str, float, float]]) -> str | None:
+    """The name of the place (``(name, lon, lat)``) nearest the zone's centre, for tables."""
+    if not places:
+        return None
+    lon, lat = zone.centre
+    return min(places, key=lambda p: (haversine_km(lon, lat, p[1], p[2]), p[0]))[0]

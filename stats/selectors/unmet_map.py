@@ -165,3 +165,23 @@ def map_backdrop(*, bounds: tuple[float, float, float, float]) -> Backdrop:
         if s.lat is not None and s.lon is not None and min_lon <= s.lon <= max_lon and min_lat <= s.lat <= max_lat
     ]
     return Backdrop(roads=roads, places=place_labels(stops))
+
+
+def unmet_map_places(data: UnmetMap) -> list[str | None]:
+    """The nearest village name of each zone of ``data`` (in its order), from the stop names."""
+    from gtfs.selectors import stop_list
+
+    from ..domain.unmet import nearest_place, place_labels
+
+    if not data.zones:
+        return []
+    boxes = [z.zone.bounds for z in data.zones]
+    min_lon, min_lat = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    max_lon, max_lat = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    stops = [
+        (s.name, s.lon, s.lat)
+        for s in stop_list().only("name", "lat", "lon")
+        if s.lat is not None and s.lon is not None and min_lon <= s.lon <= max_lon and min_lat <= s.lat <= max_lat
+    ]
+    places = place_labels(stops)
+    return [nearest_place(z.zone, places) for z in data.zones]
