@@ -119,6 +119,16 @@ def _north_arrow(ax) -> None:
     )
 
 
+def _clearance(lon: float, lat: float, places: list[tuple[str, float, float]], width: float) -> float:
+    """Distance (degrees) to the nearest place label, capped at a zone's width; labels run to
+    the right of their point, so a place to the left counts as nearer."""
+    nearest = width
+    for _name, x, y in places:
+        shift = x + width * 0.25  # the label's middle
+        nearest = min(nearest, math.hypot(lon - shift, (lat - y) * 1.5))
+    return nearest
+
+
 def unmet_map_figure(data: UnmetMap, backdrop: Backdrop, ax=None):
     """Draw ``data`` over ``backdrop``; returns ``(figure, MapDrawn)``."""
     if ax is None:
@@ -164,11 +174,18 @@ def unmet_map_figure(data: UnmetMap, backdrop: Backdrop, ax=None):
         ax.add_collection(LineCollection(roads, colors=ROAD_COLOUR, linewidths=0.9, zorder=3))
     halo = [path_effects.withStroke(linewidth=3, foreground="white")]
     for figures in data.zones:
-        # In the zone's lower right corner, clear of the village names at the stops.
+        # In the corner of the zone farthest from the village names (they are written at the stops).
         min_x, min_y, max_x, max_y = figures.zone.bounds
-        lon, lat = max_x - (max_x - min_x) * 0.06, min_y + (max_y - min_y) * 0.06
+        dx, dy = (max_x - min_x) * 0.06, (max_y - min_y) * 0.06
+        corners = [
+            (max_x - dx, min_y + dy, "right", "bottom"),
+            (min_x + dx, min_y + dy, "left", "bottom"),
+            (max_x - dx, max_y - dy, "right", "top"),
+            (min_x + dx, max_y - dy, "left", "top"),
+        ]
+        lon, lat, ha, va = max(corners, key=lambda c: _clearance(c[0], c[1], backdrop.places, (max_x - min_x)))
         text = "–" if figures.unmet is None else format_number(figures.unmet)
-        label = ax.text(lon, lat, text, ha="right", va="bottom", fontsize=11, weight="bold", color="#222222", zorder=4)
+        label = ax.text(lon, lat, text, ha=ha, va=va, fontsize=11, weight="bold", color="#222222", zorder=4)
         label.set_path_effects(halo)
     shown = []
     for name, lon, lat in backdrop.places:
