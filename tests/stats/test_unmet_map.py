@@ -18,6 +18,7 @@ from stats.models import SearchLog
 from stats.selectors.unmet_map import Backdrop, map_backdrop, unmet_map
 from stats.unmet_exports import to_geojson, to_gpkg, unmet_geojson
 from stats.unmet_map_chart import map_bounds, unmet_map_figure, unmet_map_render
+from tests.demo_region import demo  # noqa: F401  (fixture)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 JANUARY = (date(2026, 1, 1), date(2026, 1, 31))
@@ -273,3 +274,22 @@ def test_stats_export_command_refuses_a_table_format_for_the_map(db, tmp_path):
             "stats_export", "--kind", "unmet-map", "--from", "2026-01-01", "--to", "2026-01-31",
             "--out", str(tmp_path / "x.xlsx"), "--no-progress",
         )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_demo_region_shows_a_full_map(demo):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+
+    today = timezone.localdate()
+    last = today.replace(day=1) - timedelta(days=1)
+    data = unmet_map(first=last.replace(day=1), last=last)
+    backdrop = map_backdrop(bounds=map_bounds(data))
+    with translation.override("de"):
+        fig, drawn = unmet_map_figure(data, backdrop)
+        title = fig.axes[0].get_title(loc="left")
+    assert (drawn.zones, drawn.hidden) == (6, 0) and drawn.roads >= 7  # at least the country roads
+    assert set(drawn.places) >= {"Lindenau", "Birkenfeld", "Eichenrode", "Tannhausen", "Buchwald", "Ahornstadt"}
+    assert title.startswith("Ungedeckter Bedarf: Suchen ohne oder nur mit schlechten Verbindungen")
+    assert "Gemeinde Lindenau" in title
