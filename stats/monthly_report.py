@@ -255,8 +255,8 @@ def monthly_report_pdf(*, month: date, today: date | None = None) -> bytes:
             report = report_build(report_query(section=section, by=by, period="month", first=start, last=last_day))
             _section_page(pdf, headings[section], report, draw, sentences(report, first_day), page)
         data, backdrop, places = _unmet_month(first_day, last_day)
-        sentences = unmet_map_sentences(data, places, first_day)
-        _map_page(pdf, headings["searches"], data, backdrop, sentences, len(SECTIONS) + 2)
+        map_sentences = unmet_map_sentences(data, places, first_day)
+        _map_page(pdf, headings["searches"], data, backdrop, map_sentences, len(SECTIONS) + 2)
     return buffer.getvalue()
 
 

@@ -205,7 +205,9 @@ def unmet_map_figure(data: UnmetMap, backdrop: Backdrop, ax=None):
         matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, pad=0.02, fraction=0.04
     )
     colorbar.set_label(_("unmet searches per zone (squares of %(edge)s km)") % {"edge": format_number(edge, 0)})
-    handles = [Patch(facecolor=HIDDEN_COLOUR, edgecolor=EDGE_COLOUR, hatch="///", label=_("hidden (privacy)"))]
+    handles: list[matplotlib.artist.Artist] = [
+        Patch(facecolor=HIDDEN_COLOUR, edgecolor=EDGE_COLOUR, hatch="///", label=_("hidden (privacy)"))
+    ]
     if roads:
         handles.append(matplotlib.lines.Line2D([], [], color=ROAD_COLOUR, linewidth=0.9, label=_("roads")))
     if shown:

@@ -159,17 +159,17 @@ def place_labels(stops: list[tuple[str, float, float]], *, radius_km: float = 1.
 
     if points:
         # Equirectangular distances (exact enough at a village's scale), all pairs at once.
-        lon = np.radians([p[1] for p in points])
-        lat = np.radians([p[2] for p in points])
-        x = lon * np.cos(lat.mean()) * 6371.0088
-        y = lat * 6371.0088
+        lons = np.radians([p[1] for p in points])
+        lats = np.radians([p[2] for p in points])
+        x = lons * np.cos(lats.mean()) * 6371.0088
+        y = lats * 6371.0088
         close = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]) <= radius_km
         for i, j in zip(*np.nonzero(np.triu(close, k=1)), strict=True):
             parent[root(int(i))] = root(int(j))
     groups: dict[int, list[tuple[str, float, float]]] = {}
     for i, point in enumerate(points):
         groups.setdefault(root(i), []).append(point)
-    labels = []
+    labels: list[tuple[str, float, float]] = []
     for members in groups.values():
         words: dict[str, int] = {}
         for name, _lon, _lat in members:
