@@ -151,8 +151,8 @@ def unmet_map_sentences(data: UnmetMap, places: list[str | None], month: date) -
         return [_hidden_sentence(month)]
     share = data.unmet / data.searches if data.searches else 0.0
     first = _(
-        "In %(month)s %(unmet)s of %(searches)s searches for a connection (%(share)s) found nothing "
-        "or only poor options."
+        "In %(month)s %(unmet)s of %(searches)s searches for a connection found nothing "
+        "or only poor options; that is %(share)s."
     ) % {
         "month": format_month(month),
         "unmet": format_number(data.unmet),
@@ -229,14 +229,15 @@ def _unmet_month(first_day: date, last_day: date) -> tuple[UnmetMap, Backdrop, l
 
 
 def _map_page(pdf: PdfPages, heading: str, data: UnmetMap, backdrop: Backdrop, sentences: list[str], page: int):
-    """The unmet-demand map on the left, the two sentences beside it."""
+    """The two sentences under the heading, the unmet-demand map below them (a map needs the
+    page's height; beside it the sentences would share lines with the map's labels)."""
     fig = plt.figure(figsize=A4)
     fig.text(0.06, 0.92, heading, fontsize=17, weight="bold")
-    ax = fig.add_axes((0.04, 0.17, 0.58, 0.68))
+    text = "\n".join(textwrap.fill(sentence, 135) for sentence in sentences)
+    fig.text(0.06, 0.885, text, fontsize=10.5, va="top", linespacing=1.4)
+    ax = fig.add_axes((0.06, 0.14, 0.62, 0.58))
     unmet_map_figure(data, backdrop, ax=ax)
     ax.title.set_fontsize(10)
-    text = "\n\n".join(textwrap.fill(sentence, 38) for sentence in sentences)
-    fig.text(0.66, 0.80, text, fontsize=11, va="top", linespacing=1.5)
     fig.text(0.92, 0.04, str(page), fontsize=9, ha="right")
     pdf.savefig(fig)
     plt.close(fig)
