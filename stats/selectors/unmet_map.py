@@ -147,7 +147,6 @@ BACKDROP_ZOOM = 12
 def map_backdrop(*, bounds: tuple[float, float, float, float]) -> Backdrop:
     """Roads and village names inside ``bounds`` (``min_lon, min_lat, max_lon, max_lat``);
     without an imported road graph the map has no roads (it says so)."""
-    from gtfs.selectors import stop_list
     from mobility.errors import ServiceUnavailable
     from rides.selectors import road_network_geojson
 
@@ -158,30 +157,25 @@ def map_backdrop(*, bounds: tuple[float, float, float, float]) -> Backdrop:
         roads = [[(float(p[0]), float(p[1])) for p in line] for line in feature["geometry"]["coordinates"]]
     except ServiceUnavailable:
         roads = []
+    return Backdrop(roads=roads, places=place_labels(_stops_inside(bounds)))
+
+
+def _stops_inside(bounds: tuple[float, float, float, float]) -> list[tuple[str, float, float]]:
+    """``(name, lon, lat)`` of the active stops inside ``bounds``."""
+    from gtfs.selectors import stop_list
+
     min_lon, min_lat, max_lon, max_lat = bounds
-    stops = [
-        (s.name, s.lon, s.lat)
-        for s in stop_list().only("name", "lat", "lon")
-        if s.lat is not None and s.lon is not None and min_lon <= s.lon <= max_lon and min_lat <= s.lat <= max_lat
-    ]
-    return Backdrop(roads=roads, places=place_labels(stops))
+    inside = stop_list().filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    return [(s.name, float(s.lon or 0.0), float(s.lat or 0.0)) for s in inside.only("name", "lat", "lon")]
 
 
 def unmet_map_places(data: UnmetMap) -> list[str | None]:
     """The nearest village name of each zone of ``data`` (in its order), from the stop names."""
-    from gtfs.selectors import stop_list
-
     from ..domain.unmet import nearest_place, place_labels
 
     if not data.zones:
         return []
     boxes = [z.zone.bounds for z in data.zones]
-    min_lon, min_lat = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    max_lon, max_lat = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    stops = [
-        (s.name, s.lon, s.lat)
-        for s in stop_list().only("name", "lat", "lon")
-        if s.lat is not None and s.lon is not None and min_lon <= s.lon <= max_lon and min_lat <= s.lat <= max_lat
-    ]
-    places = place_labels(stops)
+    bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    places = place_labels(_stops_inside(bounds))
     return [nearest_place(z.zone, places) for z in data.zones]
