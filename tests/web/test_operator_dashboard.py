@@ -205,3 +205,23 @@ def test_the_unmet_demand_map_with_its_table_and_downloads():
     assert client.get("/betrieb/nachfrage-karte.geojson?from=2026-03-01&to=2026-01-31").status_code == 400
     assert signed_in(UserFactory()).get(links[0]).status_code == 403
     assert signed_in(UserFactory(is_town_staff=True)).get(links[0]).status_code == 403
+
+
+def test_the_map_image_is_drawn_at_most_every_five_minutes(monkeypatch):
+    from web.views import operator as dashboard_view
+
+    calls = []
+
+    def draw(*, first, last, fmt):
+        calls.append((first, last, fmt))
+        return b"\x89PNG fake"
+
+    monkeypatch.setattr(dashboard_view, "unmet_map_render", draw)
+    client = signed_in(UserFactory(is_operator=True))
+    path = "/betrieb/nachfrage-karte.png?from=2026-01-01&to=2026-01-31"
+    assert client.get(path).content == b"\x89PNG fake"
+    assert client.get(path).content == b"\x89PNG fake"
+    assert len(calls) == 1  # the second came from the cache
+    client.get(path, HTTP_ACCEPT_LANGUAGE="en")  # another language: drawn again
+    client.get(path.replace("01-31", "01-30"))  # another range: drawn again
+    assert len(calls) == 3

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mobility.errors import DomainError
@@ -311,6 +312,22 @@ def monthly_report(request: HttpRequest, month: str) -> HttpResponse:
     return response
 
 
+def _unmet_png_cached(first: date, last: date) -> bytes:
+    """The map as PNG in the request's language, drawn at most every ``DASHBOARD_CACHE_S``
+    seconds (drawing it takes more than a second; the dashboard shows it on every visit)."""
+    key = f"operator-unmet-map:{first.isoformat()}:{last.isoformat()}:{get_language()}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: draw every time
+        cached = None
+    if cached is not None:
+        return cached
+    body = unmet_map_render(first=first, last=last, fmt="png")
+    with contextlib.suppress(Exception):
+        cache.set(key, body, DASHBOARD_CACHE_S)
+    return body
+
+
 @operator_page
 def unmet_map_file(request: HttpRequest, fmt: str) -> HttpResponse:
     """The unmet-demand map: PNG (drawn on this server from the own road graph), GeoJSON or
@@ -320,7 +337,7 @@ def unmet_map_file(request: HttpRequest, fmt: str) -> HttpResponse:
     first, last = _date_param(request, "from"), _date_param(request, "to")
     try:
         if fmt == "png":
-            body = unmet_map_render(first=first, last=last, fmt="png")
+            body = _unmet_png_cached(first, last)
             name = f"unerfuellte-nachfrage-{first:%Y%m%d}-{last:%Y%m%d}.png"
             content_type = "image/png"
         else:
