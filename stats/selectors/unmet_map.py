@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from .. import conf
 from ..domain.periods import periods_between
 from ..domain.tables import TOTAL, TableSpec, anonymised_table
-from ..domain.unmet import Zone, is_unmet, parse_zone
+from ..domain.unmet import Zone, car_minutes, is_poor, parse_zone
 from ..models import SearchLog
 from .reports import _check_size, report_query
 
@@ -74,19 +74,18 @@ def unmet_cells(*, first: date, last: date) -> pd.DataFrame:
         .annotate(found_nothing=Count("id", filter=Q(results=0)), found=Count("id", filter=Q(results__gt=0)))
     )
     counts: dict[tuple[str, str], int] = {}
+    car: dict[tuple[str, str], float | None] = {}
     for row in rows:
         origin, dest = row["origin_zone"], row["destination_zone"]
-        try:
-            parse_zone(origin), parse_zone(dest)
-        except ValueError:  # a hand-made entry with a foreign code: not on the map
+        if (origin, dest) not in car:
+            try:
+                car[(origin, dest)] = car_minutes(origin, dest)
+            except ValueError:  # a hand-made entry with a foreign code: not on the map
+                car[(origin, dest)] = None
+        car_min = car[(origin, dest)]
+        if car_min is None:
             continue
-        poor = is_unmet(
-            results=1,
-            best_minutes=row["best_minutes"],
-            best_transfers=row["best_transfers"],
-            origin_zone=origin,
-            destination_zone=dest,
-        )
+        poor = is_poor(best_minutes=row["best_minutes"], best_transfers=row["best_transfers"], car_min=car_min)
         counts[(origin, UNMET)] = counts.get((origin, UNMET), 0) + row["found_nothing"] + (row["found"] if poor else 0)
         counts[(origin, MET)] = counts.get((origin, MET), 0) + (0 if poor else row["found"])
     return pd.DataFrame(

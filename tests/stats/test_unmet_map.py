@@ -66,6 +66,8 @@ def test_exact_counts_and_what_counts_as_poor(db):
     assert 20 < car_minutes(A, FAR) < 23
     log(A, 5, minutes=60, transfers=0, dest=FAR)
     log(A, 5, minutes=70, transfers=0, dest=FAR)
+    # A code that is not a zone (an old or hand-made entry): not on the map.
+    log("Z2-foreign", 6, results=0)
     # Outside January (local time): not counted.
     SearchLog.objects.create(
         origin_zone=A, destination_zone=A, time_bin=datetime(2026, 2, 1, 0, 0, tzinfo=BERLIN), modes="bus", results=0
