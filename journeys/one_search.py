@@ -944,10 +944,11 @@ def journeys_search(
     options.sort(key=lambda o: o.score)
     found_kinds = {option.kind for option in options}
     found = len(options)
+    best = options[0] if options else None
     if after_answer is None:
-        _log_search(query, found)
+        _log_search(query, found, best)
     else:
-        after_answer(lambda: _log_search(query, found))
+        after_answer(lambda: _log_search(query, found, best))
     return SearchResult(
         query=query,
         options=options,
@@ -972,10 +973,19 @@ def _limits(query: SearchQuery, cut: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def _log_search(query: SearchQuery, results: int) -> None:
-    """Coarsened (zones, 15-minute bins, no user) for the unmet-demand statistics; written by
-    a Celery worker (directly when the queue is down). Never fails the search: a problem is
-    logged (this may run after the answer was sent)."""
+def _best_minutes(option: Option, query: SearchQuery) -> float:
+    """Minutes from the time asked for until arrival (or from departure until the arrival asked
+    for): travelling and waiting, what a poor option costs the person searching."""
+    if query.depart_at is not None:
+        return max(0.0, (option.arrival - query.depart_at).total_seconds() / 60)
+    return max(0.0, (query.arrive_by - option.departure).total_seconds() / 60)  # type: ignore[operator]
+
+
+def _log_search(query: SearchQuery, results: int, best: Option | None = None) -> None:
+    """Coarsened (zones, 15-minute bins, no user; of the option ranked first only its minutes,
+    rounded up to 5, and transfers) for the unmet-demand statistics; written by a Celery worker
+    (directly when the queue is down). Never fails the search: a problem is logged (this may
+    run after the answer was sent)."""
     try:
         from stats.services import search_log_queue
 
@@ -987,6 +997,8 @@ def _log_search(query: SearchQuery, results: int) -> None:
             when=query.moment,
             results=results,
             modes=query.modes,
+            best_minutes=_best_minutes(best, query) if best is not None else None,
+            best_transfers=best.transfers if best is not None else None,
         )
     except DomainError:
         logger.warning("search not logged for statistics", exc_info=True)

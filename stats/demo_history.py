@@ -363,12 +363,25 @@ def _buergerbus(rng: random.Random, days: list[date], tz: ZoneInfo, residents, s
     summary.buergerbus_bookings = len(rows)
 
 
+def _best_option(rng: random.Random, village: int, hour: int, weekend: bool) -> dict:
+    """Minutes (waiting included) and transfers of the best option of a demo search: mostly a
+    direct bus of 15-35 minutes; off-peak from the far villages (odd ``village``) often a long
+    wait or a trip over Ahornstadt with three transfers (poor, see ``domain.unmet``)."""
+    off_peak = hour in (6, 13, 19) or weekend
+    if village % 2 == 1 and off_peak and rng.random() < 0.6:
+        return {"best_minutes": rng.choice((75, 90, 120)), "best_transfers": rng.choice((0, 1, 3))}
+    return {"best_minutes": rng.choice((15, 20, 25, 35)), "best_transfers": rng.choice((0, 0, 1))}
+
+
 def _searches(rng: random.Random, days: list[date], tz: ZoneInfo, summary: HistorySummary) -> None:
     from mobility.demo.region import VILLAGES
     from stats.models import SearchLog
     from stats.services import search_log_entry
 
     centre, *outer = VILLAGES
+    # The best option's figures come from a generator of their own, so the counts drawn above
+    # stay what they were before these figures were logged.
+    quality = random.Random(SEED + 1)
     entries = []
     for day in days:
         weekend = day.weekday() >= 5
@@ -388,6 +401,7 @@ def _searches(rng: random.Random, days: list[date], tz: ZoneInfo, summary: Histo
                             when=_local(tz, day, hour, rng.randrange(0, 60)),
                             results=0 if unmet else rng.choice((1, 2, 3, 4)),
                             modes=["bus", "buergerbus", "ride"],
+                            **({} if unmet else _best_option(quality, n, hour, weekend)),
                         )
                     )
     SearchLog.objects.bulk_create(entries, batch_size=5000)

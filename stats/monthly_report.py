@@ -2,7 +2,8 @@
 
 A title page, then one page per topic, each with a chart over the twelve months up to the
 report's month and two plain sentences on that month: car-sharing utilisation and the
-official-trip share, Bürgerbus passengers per line, ride-sharing matches, unmet demand.
+official-trip share, Bürgerbus passengers per line, ride-sharing matches, and unmet demand as a
+map of the statistics zones (searches that found nothing or only poor options, for the month).
 Everything comes from the anonymised report tables, so a suppressed figure is said to be
 hidden, never printed. ``manage.py stats_report --month 2026-11``, and
 ``GET /api/v1/stats/monthly-report/?month=2026-11`` for the operator and town-hall staff.
@@ -26,8 +27,10 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from mobility.l10n import format_date, format_month, format_number, format_percent  # noqa: E402
 
 from . import conf  # noqa: E402
-from .charts import area_name, buergerbus_figure, rides_figure, trend_figure, unmet_figure  # noqa: E402
+from .charts import area_name, buergerbus_figure, rides_figure, trend_figure  # noqa: E402
 from .selectors.reports import Report, report_build, report_query  # noqa: E402
+from .selectors.unmet_map import Backdrop, UnmetMap, map_backdrop, unmet_map, unmet_map_places  # noqa: E402
+from .unmet_map_chart import map_bounds, unmet_map_figure  # noqa: E402
 
 A4 = (11.69, 8.27)  # landscape: the charts are wide
 
@@ -142,20 +145,29 @@ def rides_sentences(report: Report, month: date) -> list[str]:
     return [first, second]
 
 
-def unmet_sentences(report: Report, month: date) -> list[str]:
-    row = _row(report, month)
-    searches, unmet = _value(row, "searches"), _value(row, "unmet")
-    if searches is None or unmet is None:
+def unmet_map_sentences(data: UnmetMap, places: list[str | None], month: date) -> list[str]:
+    """Two sentences on the month's unmet-demand map (searches with nothing or only poor options)."""
+    if data.unmet is None or data.searches is None:
         return [_hidden_sentence(month)]
-    share = unmet / searches if searches else 0.0
-    first = _("In %(month)s people searched %(searches)s times for a connection; %(unmet)s searches found nothing.") % {
+    share = data.unmet / data.searches if data.searches else 0.0
+    first = _(
+        "In %(month)s %(unmet)s of %(searches)s searches for a connection found nothing "
+        "or only poor options; that is %(share)s."
+    ) % {
         "month": format_month(month),
-        "searches": format_number(int(searches)),
-        "unmet": format_number(int(unmet)),
+        "unmet": format_number(data.unmet),
+        "searches": format_number(data.searches),
+        "share": format_percent(share, 1),
     }
-    second = _("That is %(share)s of all searches: demand the buses, the Bürgerbus and the carpools did not meet.") % {
-        "share": format_percent(share, 1)
-    }
+    published = [(z.unmet, place or z.zone.code) for z, place in zip(data.zones, places, strict=True) if z.unmet]
+    if published:
+        most, where = max(published, key=lambda item: (item[0], item[1]))
+        second = _(
+            "Most of them started near %(place)s (%(n)s searches); the map shows where the buses, the "
+            "Bürgerbus and the carpools did not serve people well."
+        ) % {"place": where, "n": format_number(most)}
+    else:
+        second = _("The figures per zone are hidden for privacy reasons.")
     return [first, second]
 
 
@@ -163,7 +175,6 @@ SECTIONS = (
     ("carsharing", "none", trend_figure, carsharing_sentences),
     ("buergerbus", "line", buergerbus_figure, buergerbus_sentences),
     ("rides", "none", rides_figure, rides_sentences),
-    ("searches", "none", unmet_figure, unmet_sentences),
 )
 
 
@@ -210,6 +221,28 @@ def _section_page(pdf: PdfPages, heading: str, report: Report, draw, sentences: 
     plt.close(fig)
 
 
+def _unmet_month(first_day: date, last_day: date) -> tuple[UnmetMap, Backdrop, list[str | None]]:
+    data = unmet_map(first=first_day, last=last_day)
+    bounds = map_bounds(data)
+    backdrop = map_backdrop(bounds=bounds) if bounds else Backdrop(roads=[], places=[])
+    return data, backdrop, unmet_map_places(data)
+
+
+def _map_page(pdf: PdfPages, heading: str, data: UnmetMap, backdrop: Backdrop, sentences: list[str], page: int):
+    """The two sentences under the heading, the unmet-demand map below them (a map needs the
+    page's height; beside it the sentences would share lines with the map's labels)."""
+    fig = plt.figure(figsize=A4)
+    fig.text(0.06, 0.92, heading, fontsize=17, weight="bold")
+    text = "\n".join(textwrap.fill(sentence, 135) for sentence in sentences)
+    fig.text(0.06, 0.885, text, fontsize=10.5, va="top", linespacing=1.4)
+    ax = fig.add_axes((0.06, 0.14, 0.62, 0.58))
+    unmet_map_figure(data, backdrop, ax=ax)
+    ax.title.set_fontsize(10)
+    fig.text(0.92, 0.04, str(page), fontsize=9, ha="right")
+    pdf.savefig(fig)
+    plt.close(fig)
+
+
 def monthly_report_pdf(*, month: date, today: date | None = None) -> bytes:
     """The council's report for ``month`` (any day in it) as PDF bytes, in the active language."""
     first_day, last_day = month_range(month)
@@ -222,6 +255,9 @@ def monthly_report_pdf(*, month: date, today: date | None = None) -> bytes:
         for page, (section, by, draw, sentences) in enumerate(SECTIONS, start=2):
             report = report_build(report_query(section=section, by=by, period="month", first=start, last=last_day))
             _section_page(pdf, headings[section], report, draw, sentences(report, first_day), page)
+        data, backdrop, places = _unmet_month(first_day, last_day)
+        map_sentences = unmet_map_sentences(data, places, first_day)
+        _map_page(pdf, headings["searches"], data, backdrop, map_sentences, len(SECTIONS) + 2)
     return buffer.getvalue()
 
 
@@ -233,4 +269,6 @@ def monthly_figures(*, month: date) -> dict[str, list[str]]:
     for section, by, _draw, sentences in SECTIONS:
         report = report_build(report_query(section=section, by=by, period="month", first=start, last=last_day))
         out[section] = sentences(report, first_day)
+    data = unmet_map(first=first_day, last=last_day)
+    out["searches"] = unmet_map_sentences(data, unmet_map_places(data), first_day)
     return out

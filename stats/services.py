@@ -16,6 +16,7 @@ from django.utils import timezone
 from mobility.errors import ValidationFailed
 
 from . import conf
+from .domain.unmet import coarse_minutes
 from .domain.zones import time_bin, zone_code
 from .models import SearchLog
 
@@ -31,10 +32,14 @@ def search_log_entry(
     when: datetime,
     results: int,
     modes: Iterable[str],
+    best_minutes: float | None = None,
+    best_transfers: int | None = None,
 ) -> SearchLog:
     """The coarsened, unsaved log entry for one search (see ``search_log_record``)."""
     if results < 0:
         raise ValidationFailed("results must not be negative.", code="invalid_results")
+    if (best_minutes is not None and not best_minutes >= 0) or (best_transfers is not None and best_transfers < 0):
+        raise ValidationFailed("The best option's figures must not be negative.", code="invalid_results")
     edge = float(conf.get("STATS_ZONE_KM"))
     try:
         origin = zone_code(float(origin_lat), float(origin_lon), edge)
@@ -46,8 +51,15 @@ def search_log_entry(
     local = when.astimezone(ZoneInfo(settings.TIME_ZONE))
     binned = time_bin(local, int(conf.get("STATS_TIME_BIN_MINUTES")))
     mode_text = ",".join(sorted({str(m).strip().lower() for m in modes if str(m).strip()}))[:100]
+    found = int(results) > 0
     return SearchLog(
-        origin_zone=origin, destination_zone=destination, time_bin=binned, modes=mode_text, results=int(results)
+        origin_zone=origin,
+        destination_zone=destination,
+        time_bin=binned,
+        modes=mode_text,
+        results=int(results),
+        best_minutes=coarse_minutes(best_minutes) if found and best_minutes is not None else None,
+        best_transfers=min(int(best_transfers), 99) if found and best_transfers is not None else None,
     )
 
 
@@ -60,12 +72,16 @@ def search_log_record(
     when: datetime,
     results: int,
     modes: Iterable[str],
+    best_minutes: float | None = None,
+    best_transfers: int | None = None,
 ) -> SearchLog:
     """Log one journey search for the unmet-demand statistics.
 
     Coordinates (WGS84 degrees) become zone codes and ``when`` is floored to the time bin in
     local time (``TIME_ZONE``) before anything is written; no user is recorded. ``results``
-    is the number of journeys found (0 = unmet demand).
+    is the number of journeys found (0 = unmet demand); ``best_minutes`` (from the time asked
+    for until arrival, waiting included; rounded up to 5) and ``best_transfers`` describe the
+    option ranked first, so poor options can be told (``domain.unmet.is_poor``).
     """
     entry = search_log_entry(
         origin_lat=origin_lat,
@@ -75,17 +91,32 @@ def search_log_record(
         when=when,
         results=results,
         modes=modes,
+        best_minutes=best_minutes,
+        best_transfers=best_transfers,
     )
     entry.save()
     return entry
 
 
 def search_log_write(
-    *, origin_zone: str, destination_zone: str, time_bin: datetime, modes: str, results: int
+    *,
+    origin_zone: str,
+    destination_zone: str,
+    time_bin: datetime,
+    modes: str,
+    results: int,
+    best_minutes: int | None = None,
+    best_transfers: int | None = None,
 ) -> SearchLog:
     """Store one already coarsened entry (what ``search_log_queue`` queued)."""
     return SearchLog.objects.create(
-        origin_zone=origin_zone, destination_zone=destination_zone, time_bin=time_bin, modes=modes, results=results
+        origin_zone=origin_zone,
+        destination_zone=destination_zone,
+        time_bin=time_bin,
+        modes=modes,
+        results=results,
+        best_minutes=best_minutes,
+        best_transfers=best_transfers,
     )
 
 
@@ -137,6 +168,8 @@ def search_log_queue(
     when: datetime,
     results: int,
     modes: Iterable[str],
+    best_minutes: float | None = None,
+    best_transfers: int | None = None,
 ) -> None:
     """Log one journey search like ``search_log_record``, but written by a Celery worker, so
     the search does not wait for the database write.
@@ -153,6 +186,8 @@ def search_log_queue(
         when=when,
         results=results,
         modes=modes,
+        best_minutes=best_minutes,
+        best_transfers=best_transfers,
     )
     fields = {
         "origin_zone": entry.origin_zone,
@@ -160,6 +195,8 @@ def search_log_queue(
         "time_bin": entry.time_bin.isoformat(),
         "modes": entry.modes,
         "results": entry.results,
+        "best_minutes": entry.best_minutes,
+        "best_transfers": entry.best_transfers,
     }
     if not _queue_search_log(fields):
         entry.save()

@@ -8,7 +8,16 @@ from celery import shared_task
 
 
 @shared_task(name="stats.search_log_write")
-def search_log_write_task(*, origin_zone: str, destination_zone: str, time_bin: str, modes: str, results: int) -> None:
+def search_log_write_task(
+    *,
+    origin_zone: str,
+    destination_zone: str,
+    time_bin: str,
+    modes: str,
+    results: int,
+    best_minutes: int | None = None,
+    best_transfers: int | None = None,
+) -> None:
     """Store one coarsened search-log entry queued by ``services.search_log_queue``."""
     from .services import search_log_write
 
@@ -18,4 +27,6 @@ def search_log_write_task(*, origin_zone: str, destination_zone: str, time_bin: 
         time_bin=datetime.fromisoformat(time_bin),
         modes=modes,
         results=int(results),
+        best_minutes=None if best_minutes is None else int(best_minutes),
+        best_transfers=None if best_transfers is None else int(best_transfers),
     )

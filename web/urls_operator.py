@@ -16,6 +16,7 @@ urlpatterns = [
     path("betrieb/export/", operator.export, name="operator_export"),
     path("betrieb/bericht/<str:month>.pdf", operator.monthly_report, name="operator_monthly_report"),
     path("betrieb/diagramme/<slug:name>.svg", operator.chart, name="operator_dashboard_chart"),
+    path("betrieb/nachfrage-karte.<slug:fmt>", operator.unmet_map_file, name="operator_unmet_map"),
     path("betrieb/fahrplaene/", operator_timetables.timetables, name="operator_timetables"),
     path("betrieb/fahrplaene/<int:feed_id>/", operator_timetables.feed_detail, name="operator_feed"),
     path(

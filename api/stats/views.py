@@ -23,6 +23,10 @@ from stats.charts import FORMATS as CHART_FORMATS
 from stats.exporters import FORMATS, filename, render
 from stats.monthly_report import monthly_report_pdf
 from stats.selectors.reports import report_build, report_query
+from stats.selectors.unmet_map import unmet_map
+from stats.unmet_exports import FORMATS as MAP_FORMATS
+from stats.unmet_exports import render_unmet, unmet_filename
+from stats.unmet_map_chart import unmet_map_render
 
 from .serializers import MonthQuerySerializer, RangeQuerySerializer, ReportQuerySerializer, ReportSerializer
 
@@ -123,5 +127,52 @@ class MonthlyReportView(APIView):
         body = monthly_report_pdf(month=month)
         response = HttpResponse(body, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="mobilitaetsbericht-{month:%Y-%m}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class UnmetMapView(APIView):
+    """Unmet demand per statistics zone (searches that found nothing or only poor options):
+    GeoJSON or GeoPackage for QGIS, or the PNG map; anonymised like the other tables."""
+
+    permission_classes = [IsTownStaff]
+    content_negotiation_class = FirstRenderer
+
+    @extend_schema(
+        operation_id="stats_unmet_map",
+        summary="Unmet demand per statistics zone: GeoJSON (RFC 7946), GeoPackage or a PNG map",
+        description=(
+            "One square per origin zone with `searches`, `unmet` (found nothing or only poor options, "
+            "see the README), `met`, `unmet_share` and `suppressed`; figures counting 1 to "
+            "`STATS_MIN_CELL - 1` searches and their complements are null. The PNG draws the zones over "
+            "the municipality's own road graph and village names (no map tiles)."
+        ),
+        parameters=[
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=[*MAP_FORMATS, "png"]),
+            RangeQuerySerializer,
+        ],
+        responses={
+            (200, MAP_FORMATS["geojson"][0]): OpenApiResponse(OpenApiTypes.OBJECT),
+            (200, MAP_FORMATS["gpkg"][0]): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def get(self, request, fmt: str):
+        if fmt not in MAP_FORMATS and fmt != "png":
+            raise NotFound("No such format.", code="unknown_format")
+        params = _validated(RangeQuerySerializer, request)
+        first, last = params["from"], params["to"]
+        if fmt == "png":
+            body = unmet_map_render(first=first, last=last, fmt="png")
+            response = HttpResponse(body, content_type="image/png")
+            response["Content-Disposition"] = (
+                f'inline; filename="unerfuellte-nachfrage-{first:%Y%m%d}-{last:%Y%m%d}.png"'
+            )
+        else:
+            data = unmet_map(first=first, last=last)
+            response = HttpResponse(render_unmet(data, fmt), content_type=MAP_FORMATS[fmt][0])
+            disposition = "inline" if fmt == "geojson" else "attachment"
+            response["Content-Disposition"] = f'{disposition}; filename="{unmet_filename(data, fmt)}"'
         response["Cache-Control"] = "private, no-store"
         return response

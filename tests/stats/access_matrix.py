@@ -24,4 +24,11 @@ ROWS = [
         expect(401, 403, 403, 200, 200),
         query=lambda ctx: {"month": "2026-01"},
     ),
+    Endpoint(
+        "GET",
+        "stats-unmet-map",
+        expect(401, 403, 403, 200, 200),
+        kwargs=lambda ctx: {"fmt": "geojson"},
+        query=lambda ctx: RANGE,
+    ),
 ]

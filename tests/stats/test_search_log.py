@@ -90,3 +90,53 @@ def test_retention_rule_deletes_only_old_entries(db):
     cutoff = now - timedelta(days=rule.default_days)
     assert rule.apply(cutoff, True) == 1 and SearchLog.objects.count() == 2
     assert rule.apply(cutoff, False) == 1 and SearchLog.objects.count() == 1
+
+
+def test_best_option_is_kept_coarse_and_only_when_something_was_found(db):
+    base = {
+        "origin_lat": 51.0,
+        "origin_lon": 12.0,
+        "dest_lat": 51.1,
+        "dest_lon": 12.1,
+        "when": datetime(2026, 1, 5, 8, 0, tzinfo=BERLIN),
+        "modes": ["bus"],
+    }
+    found = search_log_record(**base, results=3, best_minutes=41.2, best_transfers=1)
+    nothing = search_log_record(**base, results=0, best_minutes=12, best_transfers=0)
+    unknown = search_log_record(**base, results=2)
+    rows = dict(SearchLog.objects.values_list("id", "best_minutes"))
+    assert rows == {found.pk: 45, nothing.pk: None, unknown.pk: None}  # rounded up to 5 minutes
+    assert SearchLog.objects.get(pk=found.pk).best_transfers == 1
+    assert SearchLog.objects.get(pk=nothing.pk).best_transfers is None
+    with pytest.raises(ValidationFailed) as caught:
+        search_log_record(**base, results=1, best_minutes=-1)
+    assert caught.value.code == "invalid_results"
+    assert SearchLog.objects.count() == 3
+
+
+def test_the_journey_search_logs_its_best_option(db, monkeypatch):
+    """What ``journeys.one_search`` hands to the log: the first-ranked option's minutes from the
+    time asked for (waiting included) and its transfers; through the (eager) queue."""
+    from journeys.one_search import Option, Point, SearchQuery, _log_search
+    from mobility.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # a mapping entry: undone after the test
+    asked = datetime(2026, 1, 5, 8, 0, tzinfo=BERLIN)
+    query = SearchQuery(origin=Point(lat=51.0, lon=12.0), destination=Point(lat=51.1, lon=12.1), depart_at=asked)
+    best = Option(
+        kind="transit",
+        departure=asked + timedelta(minutes=50),  # a long wait for the bus
+        arrival=asked + timedelta(minutes=72),
+        transfers=3,
+        walk_m=200.0,
+        legs=[],
+    )
+    _log_search(query, 2, best)
+    entry = SearchLog.objects.get()
+    assert (entry.results, entry.best_minutes, entry.best_transfers) == (2, 75, 3)
+    _log_search(query, 0, None)
+    assert SearchLog.objects.order_by("-id").values_list("results", "best_minutes", "best_transfers")[0] == (
+        0,
+        None,
+        None,
+    )

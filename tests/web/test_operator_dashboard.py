@@ -162,6 +162,66 @@ def test_every_chart_has_a_german_caption_not_its_internal_name():
 
     html = signed_in(UserFactory(is_operator=True)).get("/betrieb/").content.decode()
     captions = re.findall(r"<figcaption>([^<]+)</figcaption>", html)
-    assert len(captions) == len(CHARTS)
+    assert len(captions) == len(CHARTS) + 1  # and the unmet-demand map
+    assert "Unerfüllte Nachfrage je Zone" in captions
     assert "Bürgerbus: Fahrgäste je Linie" in captions and "Unerfüllte Nachfrage" in captions
     assert not set(captions) & set(CHARTS)  # no "unmet-demand" shown to a person
+
+
+def test_the_unmet_demand_map_with_its_table_and_downloads():
+    from stats.domain.zones import zone_code
+
+    today = timezone.localdate()
+    this_first = today.replace(day=1)
+    last_first = (this_first - timedelta(days=1)).replace(day=1)
+    _searches(last_first, unmet=8, met=6)
+    _searches(this_first, unmet=13, met=5)
+    client = signed_in(UserFactory(is_operator=True))
+    html = client.get("/betrieb/").content.decode()
+    this_last = (this_first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    query = f"from={last_first:%Y-%m-%d}&amp;to={this_last:%Y-%m-%d}"
+    assert f'<img src="/betrieb/nachfrage-karte.png?{query}"' in html
+    assert "Karte der unerfüllten Nachfrage nach Zonen. Die Zahlen stehen in der Tabelle darunter." in html
+    # the text alternative: one zone, 14 + 18 searches, 21 without a result (nothing logged as poor)
+    zone = zone_code(50.15, 9.90)
+    assert _row(html, zone) == ["–", "32", "21", "66 %"]
+    assert "mehr als 2 Umstiege, oder mindestens 3-mal so lange wie mit dem Auto" in html
+    links = [link.replace("&amp;", "&") for link in re.findall(r'href="(/betrieb/nachfrage-karte\.[^"]+)"', html)]
+    assert [link.split("?")[0] for link in links] == [
+        "/betrieb/nachfrage-karte.geojson",
+        "/betrieb/nachfrage-karte.gpkg",
+        "/betrieb/nachfrage-karte.png",
+    ]
+    geojson = client.get(links[0])
+    assert geojson.status_code == 200 and geojson["Content-Type"] == "application/geo+json"
+    assert [f["properties"]["unmet"] for f in geojson.json()["features"]] == [21]
+    gpkg = client.get(links[1])
+    assert gpkg.status_code == 200 and gpkg["Content-Disposition"].startswith('attachment; filename="unerfuellte-')
+    png = client.get(links[2])
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG") and "attachment" in png["Content-Disposition"]
+    # bad input: 404 or 400, never a 500; residents and staff: 403
+    assert client.get("/betrieb/nachfrage-karte.shp?from=2026-01-01&to=2026-01-31").status_code == 404
+    assert client.get("/betrieb/nachfrage-karte.png?from=gestern&to=2026-01-31").status_code == 404
+    assert client.get("/betrieb/nachfrage-karte.geojson?from=2026-03-01&to=2026-01-31").status_code == 400
+    assert signed_in(UserFactory()).get(links[0]).status_code == 403
+    assert signed_in(UserFactory(is_town_staff=True)).get(links[0]).status_code == 403
+
+
+def test_the_map_image_is_drawn_at_most_every_five_minutes(monkeypatch):
+    from web.views import operator as dashboard_view
+
+    calls = []
+
+    def draw(*, first, last, fmt):
+        calls.append((first, last, fmt))
+        return b"\x89PNG fake"
+
+    monkeypatch.setattr(dashboard_view, "unmet_map_render", draw)
+    client = signed_in(UserFactory(is_operator=True))
+    path = "/betrieb/nachfrage-karte.png?from=2026-01-01&to=2026-01-31"
+    assert client.get(path).content == b"\x89PNG fake"
+    assert client.get(path).content == b"\x89PNG fake"
+    assert len(calls) == 1  # the second came from the cache
+    client.get(path, HTTP_ACCEPT_LANGUAGE="en")  # another language: drawn again
+    client.get(path.replace("01-31", "01-30"))  # another range: drawn again
+    assert len(calls) == 3

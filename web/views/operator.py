@@ -16,14 +16,21 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mobility.errors import DomainError
+from mobility.l10n import format_number
 from stats import conf as stats_conf
 from stats.charts import CHARTS, chart_render
+from stats.domain import unmet as unmet_rules
 from stats.exporters import FORMATS, filename
 from stats.exporters import render as export_render
 from stats.selectors.reports import SECTIONS, report_build, report_query
+from stats.selectors.unmet_map import unmet_map, unmet_map_places
+from stats.unmet_exports import FORMATS as MAP_FORMATS
+from stats.unmet_exports import render_unmet, unmet_filename
+from stats.unmet_map_chart import unmet_map_render
 
 from .operator_base import operator_page
 
@@ -137,6 +144,50 @@ def key_figures_cached(today: date) -> tuple[list[KeyFigure], object]:
     return value
 
 
+@dataclass(frozen=True)
+class ZoneRow:
+    """One line of the map's text alternative."""
+
+    code: str
+    place: str | None
+    searches: float | None
+    unmet: float | None
+    share: float | None
+
+
+def unmet_zone_rows(first: date, last: date) -> tuple[list[ZoneRow], int]:
+    """The zones of the unmet-demand map as table lines (and how many are hidden)."""
+    data = unmet_map(first=first, last=last)
+    places = unmet_map_places(data)
+    rows = [
+        ZoneRow(
+            code=z.zone.code,
+            place=place,
+            searches=z.searches,
+            unmet=z.unmet,
+            share=z.unmet_share,
+        )
+        for z, place in zip(data.zones, places, strict=True)
+    ]
+    rows.sort(key=lambda r: (r.unmet is None, -(r.unmet or 0), r.code))
+    return rows, data.suppressed_zones
+
+
+def unmet_zone_rows_cached(first: date, last: date) -> tuple[list[ZoneRow], int]:
+    """``unmet_zone_rows``, recomputed at most every ``DASHBOARD_CACHE_S`` seconds."""
+    key = f"operator-dashboard-map:{first.isoformat()}:{last.isoformat()}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: compute every time
+        cached = None
+    if cached is not None:
+        return cached
+    value = unmet_zone_rows(first, last)
+    with contextlib.suppress(Exception):
+        cache.set(key, value, DASHBOARD_CACHE_S)
+    return value
+
+
 @operator_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -147,6 +198,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         figures, computed_at = key_figures_cached(today)
     except DomainError as exc:  # a misconfigured limit (STATS_MAX_CELLS): say so, no 500
         figures, error = [], exc.message
+    try:
+        zone_rows, hidden_zones = unmet_zone_rows_cached(last_first, this_last)
+    except DomainError as exc:
+        zone_rows, hidden_zones, error = [], 0, exc.message
+    map_query = f"from={last_first:%Y-%m-%d}&to={this_last:%Y-%m-%d}"
     exports = [
         {
             "section": section,
@@ -183,6 +239,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "today": today,
             "exports": exports,
             "charts": charts,
+            "zone_rows": zone_rows,
+            "hidden_zones": hidden_zones,
+            "map_query": map_query,
+            "map_downloads": [("geojson", "GeoJSON"), ("gpkg", "GeoPackage"), ("png", "PNG")],
+            "poor_transfers": unmet_rules.POOR_MAX_TRANSFERS,
+            "poor_factor": format_number(unmet_rules.POOR_SLOWER_THAN_CAR),
+            "poor_extra": unmet_rules.POOR_MIN_EXTRA_MIN,
             "min_cell": int(stats_conf.get("STATS_MIN_CELL")),
         },
     )
@@ -245,5 +308,45 @@ def monthly_report(request: HttpRequest, month: str) -> HttpResponse:
         raise Http404("no such month")
     response = HttpResponse(monthly_report_pdf(month=first), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="mobilitaetsbericht-{first:%Y-%m}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _unmet_png_cached(first: date, last: date) -> bytes:
+    """The map as PNG in the request's language, drawn at most every ``DASHBOARD_CACHE_S``
+    seconds (drawing it takes more than a second; the dashboard shows it on every visit)."""
+    key = f"operator-unmet-map:{first.isoformat()}:{last.isoformat()}:{get_language()}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: draw every time
+        cached = None
+    if cached is not None:
+        return cached
+    body = unmet_map_render(first=first, last=last, fmt="png")
+    with contextlib.suppress(Exception):
+        cache.set(key, body, DASHBOARD_CACHE_S)
+    return body
+
+
+@operator_page
+def unmet_map_file(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The unmet-demand map: PNG (drawn on this server from the own road graph), GeoJSON or
+    GeoPackage (for QGIS), for ``from``/``to``."""
+    if fmt not in MAP_FORMATS and fmt != "png":
+        raise Http404("no such format")
+    first, last = _date_param(request, "from"), _date_param(request, "to")
+    try:
+        if fmt == "png":
+            body = _unmet_png_cached(first, last)
+            name = f"unerfuellte-nachfrage-{first:%Y%m%d}-{last:%Y%m%d}.png"
+            content_type = "image/png"
+        else:
+            data = unmet_map(first=first, last=last)
+            body, name, content_type = render_unmet(data, fmt), unmet_filename(data, fmt), MAP_FORMATS[fmt][0]
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(body, content_type=content_type)
+    disposition = "inline" if fmt == "png" and "download" not in request.GET else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -15,6 +15,12 @@ from stats.charts import FORMATS as CHART_FORMATS
 from stats.domain.periods import PERIODS
 from stats.exporters import FORMATS, render
 from stats.selectors.reports import SECTIONS, report_build, report_query
+from stats.selectors.unmet_map import unmet_map
+from stats.unmet_exports import FORMATS as MAP_FORMATS
+from stats.unmet_exports import render_unmet
+from stats.unmet_map_chart import unmet_map_render
+
+KINDS = ("table", "unmet-map")
 
 STEPS = {"carsharing": 3, "rides": 2, "buergerbus": 2, "searches": 2, "benches": 2}
 
@@ -30,7 +36,8 @@ class Command(BaseCommand):
     help = (
         "Export anonymised usage statistics (no ids, names or places; cells counting 1-4 people "
         "or trips suppressed, with complementary suppression) as CSV, XLSX, Parquet or JSON, "
-        "or draw a chart (PNG/SVG). Example: manage.py stats_export --period month "
+        "or draw a chart (PNG/SVG); --kind unmet-map: the unmet demand per zone as GeoJSON, GeoPackage or a "
+        "PNG map. Example: manage.py stats_export --period month "
         "--from 2026-01-01 --to 2026-12-31 --section carsharing --by vehicle --format xlsx --out report.xlsx"
     )
 
@@ -45,7 +52,17 @@ class Command(BaseCommand):
             help="breakdown: carsharing none|vehicle|station|hour_of_week; rides none|hour_of_week; "
             "buergerbus none|line|trip; searches none|zone_pair",
         )
-        parser.add_argument("--format", choices=[*FORMATS, *CHART_FORMATS], help="default: from --out's extension")
+        parser.add_argument(
+            "--kind",
+            choices=KINDS,
+            default="table",
+            help="table (or --chart); unmet-map: searches without a good option per zone (geojson, gpkg, png, svg)",
+        )
+        parser.add_argument(
+            "--format",
+            choices=sorted({*FORMATS, *CHART_FORMATS, *MAP_FORMATS}),
+            help="default: from --out's extension",
+        )
         parser.add_argument("--chart", choices=CHARTS, help="draw this chart instead of exporting a table")
         parser.add_argument("--out", required=True, help="output file ('-' = stdout for csv/json)")
         parser.add_argument(
@@ -62,7 +79,16 @@ class Command(BaseCommand):
         fmt = options["format"] or (Path(out).suffix.lstrip(".").lower() if out != "-" else "csv")
         show = not options["no_progress"]
         try:
-            if options["chart"]:
+            if options["kind"] == "unmet-map":
+                if options["chart"]:
+                    raise CommandError("--chart draws a chart; leave it out with --kind unmet-map")
+                if fmt in CHART_FORMATS:
+                    body = unmet_map_render(first=first, last=last, fmt=fmt)
+                elif fmt in MAP_FORMATS:
+                    body = render_unmet(unmet_map(first=first, last=last), fmt)
+                else:
+                    raise CommandError(f"the unmet-demand map is geojson, gpkg, png or svg, not {fmt!r}")
+            elif options["chart"]:
                 if fmt not in CHART_FORMATS:
                     raise CommandError(f"charts are png or svg, not {fmt!r}")
                 report_query(section="carsharing", by="none", period="month", first=first, last=last)
@@ -90,12 +116,14 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         if out == "-":
-            if fmt not in ("csv", "json"):
-                raise CommandError("only csv and json can go to stdout")
+            if fmt not in ("csv", "json", "geojson"):
+                raise CommandError("only csv, json and geojson can go to stdout")
             self.stdout.write(body.decode("utf-8-sig"), ending="")  # no BOM in a terminal
             return
         Path(out).write_bytes(body)
-        if not options["chart"]:
+        if options["kind"] == "unmet-map":
+            self.stderr.write(f"unmet-demand map written to {out}")
+        elif not options["chart"]:
             self.stderr.write(f"{len(report.table)} lines ({report.suppressed_cells} suppressed) written to {out}")
         else:
             self.stderr.write(f"chart written to {out}")

@@ -26,7 +26,8 @@ CONSOLE_PAGES = (
     "/betrieb/personen/",
     "/betrieb/zugriffsprotokoll/",
 )
-NOT_PAGES = ("/betrieb/export/", "/betrieb/diagramme/", "/betrieb/bericht/")  # downloads and images
+# downloads and images
+NOT_PAGES = ("/betrieb/export/", "/betrieb/diagramme/", "/betrieb/bericht/", "/betrieb/nachfrage-karte.")
 
 
 def test_operator_reads_the_dashboard_and_downloads_an_export(page, requests_seen):
@@ -40,7 +41,7 @@ def test_operator_reads_the_dashboard_and_downloads_an_export(page, requests_see
     assert re.fullmatch(r"\d+", unmet.nth(0).inner_text().strip())
     # the charts are drawn by this server (SVG), no request leaves it
     page.wait_for_load_state("networkidle")
-    assert page.locator("figure.chart img").count() == len(CHARTS) == 6
+    assert page.locator("figure.chart img").count() == len(CHARTS) + 1 == 7  # and the unmet-demand map
     assert all(
         page.evaluate("(img) => img.complete && img.naturalWidth > 0", img.element_handle())
         for img in page.locator("figure.chart img").all()
@@ -54,6 +55,13 @@ def test_operator_reads_the_dashboard_and_downloads_an_export(page, requests_see
     raw = Path(download.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, so German Excel reads the umlauts
     assert raw.decode("utf-8-sig").splitlines()[0].startswith("period,")
+    # the unmet-demand map for QGIS, as GeoJSON; its zones also as a table
+    assert page.locator("table.unmet-zones tbody tr").count() == 6
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile("^GeoJSON")).click()
+    geojson = info.value
+    assert re.fullmatch(r"unerfuellte-nachfrage-\d{8}-\d{8}\.geojson", geojson.suggested_filename)
+    assert b'"type": "FeatureCollection"' in Path(geojson.path()).read_bytes()
     # the council's monthly report, one PDF
     with page.expect_download() as info:
         page.get_by_role("link", name=re.compile(r"^Bericht \d{4}-\d{2} \(PDF\)")).first.click()

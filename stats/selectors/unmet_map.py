@@ -1,0 +1,180 @@
+"""Unmet demand per statistics zone for a map: searches that found nothing or only poor
+options (``domain.unmet``), by origin zone, anonymised like every other table.
+
+One table: a row per origin zone, the columns ``unmet`` and ``met`` (searches), the row total
+``searches``, with margins; ``domain.disclosure.protect`` hides every entry counting 1 to
+``STATS_MIN_CELL - 1`` searches and the complementary entries from which a hidden one could be
+worked out. A zone is drawn grey when its ``unmet`` figure is hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from django.conf import settings
+from django.db.models import Count, Q
+
+from .. import conf
+from ..domain.periods import periods_between
+from ..domain.tables import TOTAL, TableSpec, anonymised_table
+from ..domain.unmet import Zone, car_minutes, is_poor, parse_zone
+from ..models import SearchLog
+from .reports import _check_size, report_query
+
+UNMET, MET = "unmet", "met"
+SPEC = TableSpec(counts=("searches",), weight="searches")
+
+
+@dataclass(frozen=True)
+class ZoneFigures:
+    """One origin zone's published figures; ``None`` = hidden for privacy reasons."""
+
+    zone: Zone
+    searches: int | None
+    unmet: int | None
+    met: int | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.unmet is None
+
+    @property
+    def unmet_share(self) -> float | None:
+        if self.unmet is None or not self.searches:
+            return None
+        return round(self.unmet / self.searches, 4)
+
+
+@dataclass(frozen=True)
+class UnmetMap:
+    first: date
+    last: date
+    min_cell: int
+    zones: list[ZoneFigures]  # ordered by zone code
+    searches: int | None  # all zones together (None: hidden)
+    unmet: int | None
+
+    @property
+    def suppressed_zones(self) -> int:
+        return sum(1 for z in self.zones if z.suppressed)
+
+
+def unmet_cells(*, first: date, last: date) -> pd.DataFrame:
+    """Searches per (origin zone, unmet or met) for local dates ``first .. last``: grouped in SQL
+    by what ``domain.unmet.is_unmet`` needs, classified in Python (a few hundred groups)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    period = periods_between(first, last, "all", tz)[0]
+    rows = (
+        SearchLog.objects.filter(time_bin__gte=period.start, time_bin__lt=period.end)
+        .order_by()
+        .values("origin_zone", "destination_zone", "best_minutes", "best_transfers")
+        .annotate(found_nothing=Count("id", filter=Q(results=0)), found=Count("id", filter=Q(results__gt=0)))
+    )
+    counts: dict[tuple[str, str], int] = {}
+    car: dict[tuple[str, str], float | None] = {}
+    for row in rows:
+        origin, dest = row["origin_zone"], row["destination_zone"]
+        if (origin, dest) not in car:
+            try:
+                car[(origin, dest)] = car_minutes(origin, dest)
+            except ValueError:  # a hand-made entry with a foreign code: not on the map
+                car[(origin, dest)] = None
+        car_min = car[(origin, dest)]
+        if car_min is None:
+            continue
+        poor = is_poor(best_minutes=row["best_minutes"], best_transfers=row["best_transfers"], car_min=car_min)
+        counts[(origin, UNMET)] = counts.get((origin, UNMET), 0) + row["found_nothing"] + (row["found"] if poor else 0)
+        counts[(origin, MET)] = counts.get((origin, MET), 0) + (0 if poor else row["found"])
+    return pd.DataFrame(
+        [(zone, kind, n) for (zone, kind), n in sorted(counts.items())], columns=["zone", "kind", "searches"]
+    )
+
+
+def unmet_map(*, first: date, last: date) -> UnmetMap:
+    """The anonymised unmet demand per origin zone for local dates ``first .. last``
+    (validated like a report: ``invalid_range``, ``range_too_long``)."""
+    report_query(section="searches", by="none", period="all", first=first, last=last)
+    min_cell = max(2, int(conf.get("STATS_MIN_CELL")))
+    cells = unmet_cells(first=first, last=last)
+    zones = sorted(set(cells["zone"]))
+    _check_size(len(zones), 2)
+    table = anonymised_table(
+        cells,
+        spec=TableSpec(counts=SPEC.counts, weight=SPEC.weight, min_cell=min_cell),
+        row_dim="zone",
+        row_keys=zones,
+        col_dim="kind",
+        col_keys=[UNMET, MET],
+    )
+    figure = {(r.zone, r.kind): (None if pd.isna(r.searches) else int(r.searches)) for r in table.itertuples()}
+    return UnmetMap(
+        first=first,
+        last=last,
+        min_cell=min_cell,
+        zones=[
+            ZoneFigures(
+                zone=parse_zone(code),
+                searches=figure[(code, TOTAL)],
+                unmet=figure[(code, UNMET)],
+                met=figure[(code, MET)],
+            )
+            for code in zones
+        ],
+        searches=figure.get((TOTAL, TOTAL)),
+        unmet=figure.get((TOTAL, UNMET)),
+    )
+
+
+@dataclass(frozen=True)
+class Backdrop:
+    """What the map draws under the zones, all from the platform's own data: road lines
+    (``[(lon, lat), ...]`` from the active road graph, simplified so short town streets drop
+    out) and village names (``(name, lon, lat)`` from the stop names)."""
+
+    roads: list[list[tuple[float, float]]]
+    places: list[tuple[str, float, float]]
+
+
+#: The road graph is simplified as for a web map at this zoom: a village is a few pixels,
+#: town streets shorter than that are left out, the roads between the villages stay.
+BACKDROP_ZOOM = 12
+
+
+def map_backdrop(*, bounds: tuple[float, float, float, float]) -> Backdrop:
+    """Roads and village names inside ``bounds`` (``min_lon, min_lat, max_lon, max_lat``);
+    without an imported road graph the map has no roads (it says so)."""
+    from mobility.errors import ServiceUnavailable
+    from rides.selectors import road_network_geojson
+
+    from ..domain.unmet import place_labels
+
+    try:
+        feature = road_network_geojson(zoom=BACKDROP_ZOOM, bbox=bounds)["features"][0]
+        roads = [[(float(p[0]), float(p[1])) for p in line] for line in feature["geometry"]["coordinates"]]
+    except ServiceUnavailable:
+        roads = []
+    return Backdrop(roads=roads, places=place_labels(_stops_inside(bounds)))
+
+
+def _stops_inside(bounds: tuple[float, float, float, float]) -> list[tuple[str, float, float]]:
+    """``(name, lon, lat)`` of the active stops inside ``bounds``."""
+    from gtfs.selectors import stop_list
+
+    min_lon, min_lat, max_lon, max_lat = bounds
+    inside = stop_list().filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon)
+    return [(s.name, float(s.lon or 0.0), float(s.lat or 0.0)) for s in inside.only("name", "lat", "lon")]
+
+
+def unmet_map_places(data: UnmetMap) -> list[str | None]:
+    """The nearest village name of each zone of ``data`` (in its order), from the stop names."""
+    from ..domain.unmet import nearest_place, place_labels
+
+    if not data.zones:
+        return []
+    boxes = [z.zone.bounds for z in data.zones]
+    bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    places = place_labels(_stops_inside(bounds))
+    return [nearest_place(z.zone, places) for z in data.zones]
