@@ -71,8 +71,8 @@ def test_editor_links_every_row_to_its_edit_and_delete_page(olga, built):
     ):
         assert f'href="{path}"' in html, path
     # each link names what it changes (for screen readers, which list links out of context)
-    assert 'Bearbeiten<span class="visually-hidden">: Lindenau Rathaus</span>' in html
-    assert 'Löschen<span class="visually-hidden">: BB9 08:10 Lindenau Rathaus → Buchwald</span>' in html
+    assert 'Bearbeiten<span class="visually-hidden"> Lindenau Rathaus</span>' in html
+    assert 'Löschen<span class="visually-hidden"> BB9 08:10 Lindenau Rathaus → Buchwald</span>' in html
 
 
 def test_stop_edit_moves_and_renames_the_stop_with_a_position_hint(olga, built):
