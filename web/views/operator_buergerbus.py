@@ -378,7 +378,7 @@ def _form_page(
         delete_url = ""
     else:
         title_pattern, button = EDIT_PAGES[kind]
-        title = gettext(str(title_pattern)) % {"name": name} if "%(name)s" in str(title_pattern) else title_pattern
+        title = str(title_pattern) % {"name": name}  # a dict leaves a text without placeholders as it is
         action = reverse(f"{CREATE_URLS[kind]}_edit", args=[obj.pk])
         delete_url = reverse(f"{CREATE_URLS[kind]}_delete", args=[obj.pk])
     return render(
@@ -796,7 +796,7 @@ def _delete_refusal(kind: str, usage: dict[str, int]) -> str:
 
 
 DELETE_KINDS = {
-    # kind: (selector, id keyword, usage selector, service, service id keyword, title, done)
+    # kind: (selector, its id keyword (the service takes the same), usage selector, service, title, done)
     "stop": (
         selectors_editor.editor_stop,
         "stop_id",
@@ -856,13 +856,13 @@ def _delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         except DomainError as exc:
             refusal, status = _german(exc), exc.status_code
         else:
-            messages.success(request, gettext(str(done)) % {"name": name})
+            messages.success(request, str(done) % {"name": name})
             return redirect("web:operator_buergerbus")
     return render(
         request,
         "web/operator/buergerbus_delete.html",
         {
-            "title": gettext(str(title)) % {"name": name},
+            "title": str(title) % {"name": name},
             "refusal": refusal,
             "action": reverse(f"web:operator_buergerbus_{kind}_delete", args=[obj.pk]),
         },
