@@ -278,3 +278,30 @@ def test_unknown_and_huge_ids_are_404(olga, built):
         "/betrieb/buergerbus/fahrten/99999999999999999999/",
     ):
         assert olga.get(url).status_code == 404, url
+
+
+def test_edit_and_delete_pages_in_english(olga, built):
+    english = {"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
+    pages = {
+        f"/betrieb/buergerbus/haltestellen/{built['rathaus'].pk}/": [
+            "Edit stop “Lindenau Rathaus”",
+            "Click on the map to put the stop there",
+            "No road network imported. No stop within 2 km.",
+            "Save changes",
+        ],
+        f"/betrieb/buergerbus/fahrten/{built['trip'].pk}/": ["Edit community bus trip", "Save changes", "Delete …"],
+        f"/betrieb/buergerbus/fahrten/{built['trip'].pk}/loeschen/": [
+            "Delete trip BB9 08:10 Lindenau Rathaus → Buchwald?",
+            "Yes, delete for good",
+        ],
+        f"/betrieb/buergerbus/linien/{built['line'].pk}/loeschen/": [
+            "Delete line BB9?",
+            "This line still has trips; delete the trips first.",
+        ],
+    }
+    for path, phrases in pages.items():
+        text = page_text(olga.get(path, **english))
+        for phrase in phrases:
+            assert phrase in text, (path, phrase)
+        for german in ("Bearbeiten", "Löschen", "Änderungen", "Straßennetz"):
+            assert german not in text, (path, german)
