@@ -5,8 +5,10 @@
 The demo region as ``make run`` builds it (``migrate`` + ``manage.py demo``, SQLite in a
 temporary directory, the in-memory channel layer, eager Celery), plus one GTFS upload
 (``../shared/data/gtfs/vvs-bus-752.zip``) so the timetable pages have an import to show.
-Every page is requested as the demo operator through Django's full middleware stack in this
-process (no network: the time is the server's own) ``--runs`` times after two warm-ups.
+The Bürgerbus editor's edit and delete pages (and the stop position hint) are timed for the
+demo's first stop, line and trip. Every page is requested as the demo operator through
+Django's full middleware stack in this process (no network: the time is the server's own)
+``--runs`` times after two warm-ups.
 
 * ours  = each page's p50 / p95 in ms; the budget is p95 <= 150 ms per page (issue 16).
 * floor = ``/healthz`` through the same stack (no template, no database).
@@ -74,7 +76,30 @@ def operator_pages_setup() -> tuple[object, dict[str, str]]:
     }
     if record is not None:
         pages["/betrieb/fahrplaene/importe/<id>/"] = f"/betrieb/fahrplaene/importe/{record.pk}/"
+    pages.update(_buergerbus_edit_pages())
     return client, pages
+
+
+def _buergerbus_edit_pages() -> dict[str, str]:
+    """The Bürgerbus editor's edit and delete pages for the demo's first stop, line and trip."""
+    from gtfs.models import Feed, FeedKind, Route, Stop, Trip
+
+    feed = Feed.objects.filter(kind=FeedKind.COMMUNITY_BUS).order_by("id").first()
+    if feed is None or feed.active_version_id is None:
+        return {}
+    version = feed.active_version_id
+    stop = Stop.objects.filter(version_id=version).order_by("name", "id").first()
+    line = Route.objects.filter(version_id=version).order_by("short_name", "id").first()
+    trip = Trip.objects.filter(version_id=version).order_by("id").first()
+    return {
+        "/betrieb/buergerbus/haltestellen/<id>/": f"/betrieb/buergerbus/haltestellen/{stop.pk}/",
+        "/betrieb/buergerbus/haltestellen/lage/": (
+            f"/betrieb/buergerbus/haltestellen/lage/?lat={stop.lat}&lon={stop.lon}"
+        ),
+        "/betrieb/buergerbus/linien/<id>/": f"/betrieb/buergerbus/linien/{line.pk}/",
+        "/betrieb/buergerbus/fahrten/<id>/": f"/betrieb/buergerbus/fahrten/{trip.pk}/",
+        "/betrieb/buergerbus/fahrten/<id>/loeschen/": f"/betrieb/buergerbus/fahrten/{trip.pk}/loeschen/",
+    }
 
 
 def main() -> None:

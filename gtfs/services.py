@@ -140,6 +140,49 @@ def bb_stop_delete(*, stop_id: int, user=None) -> None:
     stop.delete()
 
 
+def _booking_rule_values(
+    *,
+    booking_type: int,
+    prior_notice_duration_min: int | None,
+    prior_notice_last_day: int | None,
+    prior_notice_last_time: str | int | None,
+) -> dict[str, Any]:
+    """The stored fields of a booking rule, checked: what a rule of ``booking_type`` needs is
+    there, the others are cleared (a same-day rule keeps no last day, and so on)."""
+    if booking_type not in (0, 1, 2):
+        raise ValidationFailed(
+            "booking_type is 0, 1 or 2.", code="gtfs_booking_rule_invalid", fields={"booking_type": ["0, 1 or 2"]}
+        )
+    if booking_type == 1 and prior_notice_duration_min is None:
+        raise ValidationFailed(
+            "A same-day rule needs prior_notice_duration_min.",
+            code="gtfs_booking_rule_invalid",
+            fields={"prior_notice_duration_min": ["required for booking_type 1"]},
+        )
+    if booking_type == 2 and (prior_notice_last_day is None or prior_notice_last_time in (None, "")):
+        raise ValidationFailed(
+            "A prior-day rule needs prior_notice_last_day and prior_notice_last_time.",
+            code="gtfs_booking_rule_invalid",
+            fields={"prior_notice_last_day": ["required for booking_type 2"]},
+        )
+    last_time = prior_notice_last_time if isinstance(prior_notice_last_time, int) else None
+    if isinstance(prior_notice_last_time, str) and prior_notice_last_time:
+        try:
+            last_time = parse_gtfs_time(
+                prior_notice_last_time if prior_notice_last_time.count(":") == 2 else prior_notice_last_time + ":00"
+            )
+        except ValueError as exc:
+            raise ValidationFailed(
+                str(exc), code="gtfs_invalid_time", fields={"prior_notice_last_time": [str(exc)]}
+            ) from exc
+    return {
+        "booking_type": booking_type,
+        "prior_notice_duration_min": prior_notice_duration_min if booking_type == 1 else None,
+        "prior_notice_last_day": prior_notice_last_day if booking_type == 2 else None,
+        "prior_notice_last_time": last_time if booking_type == 2 else None,
+    }
+
+
 @transaction.atomic
 def bb_booking_rule_create(
     *,
@@ -153,40 +196,58 @@ def bb_booking_rule_create(
     user=None,
 ) -> BookingRule:
     """A GTFS-Flex booking rule (e.g. "until 18:00 the day before", or "60 minutes before")."""
-    if booking_type == 1 and prior_notice_duration_min is None:
-        raise ValidationFailed(
-            "A same-day rule needs prior_notice_duration_min.",
-            code="gtfs_booking_rule_invalid",
-            fields={"prior_notice_duration_min": ["required for booking_type 1"]},
-        )
-    if booking_type == 2 and (prior_notice_last_day is None or not prior_notice_last_time):
-        raise ValidationFailed(
-            "A prior-day rule needs prior_notice_last_day and prior_notice_last_time.",
-            code="gtfs_booking_rule_invalid",
-            fields={"prior_notice_last_day": ["required for booking_type 2"]},
-        )
-    last_time = None
-    if prior_notice_last_time:
-        try:
-            last_time = parse_gtfs_time(
-                prior_notice_last_time if prior_notice_last_time.count(":") == 2 else prior_notice_last_time + ":00"
-            )
-        except ValueError as exc:
-            raise ValidationFailed(
-                str(exc), code="gtfs_invalid_time", fields={"prior_notice_last_time": [str(exc)]}
-            ) from exc
+    values = _booking_rule_values(
+        booking_type=booking_type,
+        prior_notice_duration_min=prior_notice_duration_min,
+        prior_notice_last_day=prior_notice_last_day,
+        prior_notice_last_time=prior_notice_last_time,
+    )
     version = _editable_version(user=user)
     return BookingRule.objects.create(
         version=version,
         booking_rule_id=_new_id("rule"),
-        booking_type=booking_type,
-        prior_notice_duration_min=prior_notice_duration_min if booking_type == 1 else None,
-        prior_notice_last_day=prior_notice_last_day if booking_type == 2 else None,
-        prior_notice_last_time=last_time if booking_type == 2 else None,
         message=message,
         phone_number=phone_number,
         info_url=info_url,
+        **values,
     )
+
+
+@transaction.atomic
+def bb_booking_rule_update(*, rule_id: int, user=None, **changes: Any) -> BookingRule:
+    """Change a booking rule; every line and trip that uses it follows at once.
+
+    ``changes`` may hold ``booking_type``, ``prior_notice_duration_min``,
+    ``prior_notice_last_day``, ``prior_notice_last_time`` ("HH:MM"), ``message``,
+    ``phone_number`` and ``info_url``; the fields are checked together as for a new rule.
+    Bookings already made keep their seats (the deadline is checked when booking).
+    """
+    version = _editable_version(user=user)
+    rule = _get_in_version(BookingRule, version, rule_id, "gtfs_booking_rule_not_found", "booking rule")
+    values = _booking_rule_values(
+        booking_type=changes.get("booking_type", rule.booking_type),
+        prior_notice_duration_min=changes.get("prior_notice_duration_min", rule.prior_notice_duration_min),
+        prior_notice_last_day=changes.get("prior_notice_last_day", rule.prior_notice_last_day),
+        prior_notice_last_time=changes.get("prior_notice_last_time", rule.prior_notice_last_time),
+    )
+    for key, value in values.items():
+        setattr(rule, key, value)
+    for key in ("message", "phone_number", "info_url"):
+        if key in changes:
+            setattr(rule, key, changes[key])
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def bb_booking_rule_delete(*, rule_id: int, user=None) -> None:
+    """Remove a booking rule that no line and no trip uses (else 409 ``gtfs_booking_rule_in_use``:
+    a line without its rule would silently become bookable without notice)."""
+    version = _editable_version(user=user)
+    rule = _get_in_version(BookingRule, version, rule_id, "gtfs_booking_rule_not_found", "booking rule")
+    if Route.objects.filter(booking_rule=rule).exists() or Trip.objects.filter(booking_rule=rule).exists():
+        raise Conflict("Lines still use this booking rule; change them first.", code="gtfs_booking_rule_in_use")
+    rule.delete()
 
 
 @transaction.atomic
@@ -291,23 +352,7 @@ def bb_trip_create(
         )
     version = _editable_version(user=user)
     route = _get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
-    rows = []
-    previous = -1
-    for index, entry in enumerate(stops):
-        stop = _get_in_version(Stop, version, entry["stop"], "gtfs_stop_not_found", "stop")
-        try:
-            arrival = parse_gtfs_time(_with_seconds(entry.get("arrival") or entry.get("departure")))
-            departure = parse_gtfs_time(_with_seconds(entry.get("departure") or entry.get("arrival")))
-        except ValueError as exc:
-            raise ValidationFailed(str(exc), code="gtfs_invalid_time", fields={f"stops[{index}]": [str(exc)]}) from exc
-        if arrival < previous or departure < arrival:
-            raise ValidationFailed(
-                "Stop times must not go backwards.",
-                code="gtfs_times_not_increasing",
-                fields={f"stops[{index}]": ["earlier than the stop before"]},
-            )
-        previous = departure
-        rows.append((stop, arrival, departure))
+    rows = _stop_time_rows(version, stops)
     service = Service.objects.create(
         version=version,
         service_id=_new_id("service"),
@@ -329,6 +374,43 @@ def bb_trip_create(
         booking_rule=route.booking_rule,
         capacity=capacity or conf.GTFS_BUERGERBUS_DEFAULT_CAPACITY,
     )
+    _stop_times_create(version, trip, rows)
+    return trip
+
+
+def _stop_time_rows(version: FeedVersion, stops: list[dict[str, Any]]) -> list[tuple[Stop, int, int]]:
+    """``stops`` (``{"stop": pk, "arrival": "HH:MM", "departure": ...}`` in order) checked:
+    at least two, each a stop of ``version``, times valid and never going backwards.
+    Returns ``(stop, arrival_s, departure_s)`` per call (seconds after service-day midnight)."""
+    if len(stops) < 2:
+        raise ValidationFailed(
+            "A trip needs at least two stops.", code="gtfs_trip_too_short", fields={"stops": ["at least two"]}
+        )
+    wanted = {entry["stop"] for entry in stops}
+    known = {stop.pk: stop for stop in Stop.objects.filter(version=version, pk__in=wanted)}
+    rows = []
+    previous = -1
+    for index, entry in enumerate(stops):
+        stop = known.get(entry["stop"])
+        if stop is None:
+            raise NotFound(_NOT_IN_TIMETABLE["stop"], code="gtfs_stop_not_found")
+        try:
+            arrival = parse_gtfs_time(_with_seconds(entry.get("arrival") or entry.get("departure")))
+            departure = parse_gtfs_time(_with_seconds(entry.get("departure") or entry.get("arrival")))
+        except ValueError as exc:
+            raise ValidationFailed(str(exc), code="gtfs_invalid_time", fields={f"stops[{index}]": [str(exc)]}) from exc
+        if arrival < previous or departure < arrival:
+            raise ValidationFailed(
+                "Stop times must not go backwards.",
+                code="gtfs_times_not_increasing",
+                fields={f"stops[{index}]": ["earlier than the stop before"]},
+            )
+        previous = departure
+        rows.append((stop, arrival, departure))
+    return rows
+
+
+def _stop_times_create(version: FeedVersion, trip: Trip, rows: list[tuple[Stop, int, int]]) -> None:
     StopTime.objects.bulk_create(
         [
             StopTime(
@@ -342,7 +424,6 @@ def bb_trip_create(
             for i, (stop, arrival, departure) in enumerate(rows)
         ]
     )
-    return trip
 
 
 def _with_seconds(value: str | None) -> str:
@@ -352,15 +433,33 @@ def _with_seconds(value: str | None) -> str:
 
 @transaction.atomic
 def bb_trip_update(*, trip_id: int, user=None, **changes: Any) -> Trip:
-    """Change headsign, capacity or the calendar (weekdays, validity, exception dates).
+    """Change line, headsign, capacity, stops and times, or the calendar (weekdays, validity,
+    exception dates).
 
-    Capacity below the seats already booked is refused. A calendar shared with other trips
+    Capacity below the seats already booked is refused. New ``stops`` (as for
+    :func:`bb_trip_create`) replace the trip's calls; refused (409 ``gtfs_trip_has_bookings``)
+    once the trip has any booking, since bookings name their stops by position on the trip.
+    A new ``line_id`` takes that line's booking rule along. A calendar shared with other trips
     (imported feeds share services) is copied first, so only this trip changes. Existing
     bookings stay valid; staff cancel them if the trip no longer runs on their day.
     """
     version = _editable_version(user=user)
     trip = _get_in_version(Trip, version, trip_id, "gtfs_trip_not_found", "trip")
     trip = Trip.objects.select_for_update().select_related("service").get(pk=trip.pk)
+    if "line_id" in changes and changes["line_id"] != trip.route_id:
+        route = _get_in_version(Route, version, changes["line_id"], "gtfs_line_not_found", "line")
+        trip.route = route
+        trip.booking_rule = route.booking_rule
+    if "stops" in changes:
+        rows = _stop_time_rows(version, changes["stops"])
+        if BuergerbusBooking.objects.filter(trip=trip).exists():
+            raise Conflict(
+                "The trip has bookings; its stops and times are kept.",
+                code="gtfs_trip_has_bookings",
+                fields={"stops": ["trip has bookings"]},
+            )
+        StopTime.objects.filter(version=version, trip=trip).delete()
+        _stop_times_create(version, trip, rows)
     calendar_keys = {"weekdays", "start_date", "end_date", "added_dates", "removed_dates"}
     if calendar_keys & set(changes):
         _trip_calendar_update(trip, version, {k: v for k, v in changes.items() if k in calendar_keys})

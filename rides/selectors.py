@@ -267,6 +267,21 @@ def road_network_geojson(*, zoom: int, bbox: tuple[float, float, float, float] |
     }
 
 
+def road_distance_m(*, lat: float, lon: float) -> float | None:
+    """Great-circle metres from ``(lat, lon)`` to the nearest node of the active road graph
+    (the graph's nodes lie along every road, so this is the walk to the road to within a few
+    metres); None when no road graph is imported or it cannot be loaded."""
+    from mobility.errors import DomainError
+
+    from .matching_index import active_graph_model
+
+    try:
+        graph = load_graph(active_graph_model())
+    except DomainError:
+        return None
+    return graph.nearest_node(lat, lon)[1]
+
+
 def meeting_points_geojson() -> dict:
     """Active meeting points (Mitfahrbänke, stops, park and ride) as GeoJSON points."""
     return {

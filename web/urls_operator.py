@@ -52,6 +52,33 @@ urlpatterns = [
     path("betrieb/buergerbus/regeln/", operator_buergerbus.rule_create, name="operator_buergerbus_rule"),
     path("betrieb/buergerbus/linien/", operator_buergerbus.line_create, name="operator_buergerbus_line"),
     path("betrieb/buergerbus/fahrten/", operator_buergerbus.trip_create, name="operator_buergerbus_trip"),
+    path("betrieb/buergerbus/haltestellen/lage/", operator_buergerbus.stop_hint, name="operator_buergerbus_stop_hint"),
+    path(
+        "betrieb/buergerbus/haltestellen/<int:pk>/", operator_buergerbus.stop_edit, name="operator_buergerbus_stop_edit"
+    ),
+    path(
+        "betrieb/buergerbus/haltestellen/<int:pk>/loeschen/",
+        operator_buergerbus.stop_delete,
+        name="operator_buergerbus_stop_delete",
+    ),
+    path("betrieb/buergerbus/regeln/<int:pk>/", operator_buergerbus.rule_edit, name="operator_buergerbus_rule_edit"),
+    path(
+        "betrieb/buergerbus/regeln/<int:pk>/loeschen/",
+        operator_buergerbus.rule_delete,
+        name="operator_buergerbus_rule_delete",
+    ),
+    path("betrieb/buergerbus/linien/<int:pk>/", operator_buergerbus.line_edit, name="operator_buergerbus_line_edit"),
+    path(
+        "betrieb/buergerbus/linien/<int:pk>/loeschen/",
+        operator_buergerbus.line_delete,
+        name="operator_buergerbus_line_delete",
+    ),
+    path("betrieb/buergerbus/fahrten/<int:pk>/", operator_buergerbus.trip_edit, name="operator_buergerbus_trip_edit"),
+    path(
+        "betrieb/buergerbus/fahrten/<int:pk>/loeschen/",
+        operator_buergerbus.trip_delete,
+        name="operator_buergerbus_trip_delete",
+    ),
     path("betrieb/buergerbus/vorschau/", operator_buergerbus.preview, name="operator_buergerbus_preview"),
     path("betrieb/buergerbus/gtfs.zip", operator_buergerbus.export, name="operator_buergerbus_export"),
     path("betrieb/strassennetz/", operator_roadgraph.roadgraph, name="operator_roadgraph"),

@@ -348,7 +348,13 @@ def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataF
     periods = periods_between(q.first, q.last, q.period, tz)
     progress("aggregating searches")
     cells = searches.search_cells(
-        start=periods[0].start, end=periods[-1].end, period=q.period, first=q.first, by="zone_pair", tz=tz
+        start=periods[0].start,
+        end=periods[-1].end,
+        period=q.period,
+        first=q.first,
+        by="zone_pair",
+        tz=tz,
+        periods=periods,
     )
     labels = {k: k for k in cells["key"].dropna()}
     progress("suppressing small cells")

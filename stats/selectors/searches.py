@@ -10,12 +10,19 @@ import pandas as pd
 from django.db.models import Count, Q
 
 from ..models import SearchLog
-from .common import as_date, period_expr
+from .common import CASE_MAX_PERIODS, as_date, period_case, period_expr
 
 
-def search_cells(*, start: datetime, end: datetime, period: str, first: date, by: str, tz: ZoneInfo) -> pd.DataFrame:
+def search_cells(
+    *, start: datetime, end: datetime, period: str, first: date, by: str, tz: ZoneInfo, periods=None
+) -> pd.DataFrame:
+    """Searches and unmet searches per period (and zone pair); with ``periods`` (those of the
+    report, at most ``CASE_MAX_PERIODS``) the period is found by comparisons, not truncation."""
     base = SearchLog.objects.filter(time_bin__gte=start, time_bin__lt=end).order_by()
-    expr = period_expr("time_bin", period, tz, first)
+    if periods is not None and len(periods) <= CASE_MAX_PERIODS:
+        expr = period_case("time_bin", periods)
+    else:
+        expr = period_expr("time_bin", period, tz, first)
     if by == "zone_pair":
         grouped = base.values("origin_zone", "destination_zone", period=expr)
     else:

@@ -102,7 +102,7 @@ def test_stops_rule_line_and_trip_through_the_editor(olga):
     preview = f"/betrieb/buergerbus/vorschau/?haltestelle={rathaus.pk}&tag="
     html = olga.get(preview + monday.isoformat()).content.decode()
     rows = re.findall(r"<tr><td>(\d\d:\d\d)</td><td>(\w+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>", html)
-    assert rows == [("08:10", "BB9", "Buchwald", "nötig")]
+    assert rows == [("08:10", "BB9", "Buchwald", "nötig (Anmeldung bis 18:00 Uhr am Vortag)")]
     assert "Abfahrten Lindenau Rathaus am Montag" in page_text(olga.get(preview + monday.isoformat()))
     for day in (holiday, monday + timedelta(days=1)):
         assert "An diesem Tag fährt hier kein Bürgerbus." in page_text(olga.get(preview + day.isoformat()))

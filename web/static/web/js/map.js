@@ -146,6 +146,7 @@
     var base = element.dataset.geojsonBase || "/karte/";
     var layers = (element.dataset.layers || "").split(/[\s,]+/).filter(Boolean);
     var map = L.map(element, { zoomControl: true, attributionControl: false, minZoom: 6, maxZoom: 18, zoomSnap: 0.25 });
+    element.webmap = map; /* for page scripts that add to the map (stop-picker.js) */
     var attribution = L.control.attribution({ prefix: "Leaflet" }).addTo(map);
     if (element.dataset.attribution) attribution.addAttribution(element.dataset.attribution);
     if (element.dataset.tileUrl) {
@@ -221,6 +222,7 @@
       }
       if (loadRoads) loadRoads();
       element.dataset.mapLoaded = "1";
+      element.dispatchEvent(new CustomEvent("webmap:loaded", { detail: { map: map } }));
     });
   }
 

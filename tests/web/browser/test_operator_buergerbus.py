@@ -1,0 +1,161 @@
+"""The Bürgerbus editor in Chromium, as the demo operator: a line edited, a stop placed on the
+map by a click and moved by dragging, the same stop moved with the keyboard through its
+coordinate fields, and a trip deleted after the confirmation page (axe on every page, no
+foreign request). Residents and staff get 403 on the new pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.browser.conftest import assert_accessible, login, screenshot
+from tests.web.browser.test_keyboard_and_zoom import tab_to
+
+OLGA = ("olga@demo.lindenau.example", "olga-demo-2026")
+ANNA = ("anna@demo.lindenau.example", "anna-demo-2026")
+STEFAN = ("stefan@demo.lindenau.example", "stefan-demo-2026")
+EDITOR = "/betrieb/buergerbus/"
+
+
+def buergerbus_version(web_server) -> int:
+    return web_server.query("SELECT active_version_id FROM gtfs_feed WHERE kind = 'community_bus' ORDER BY id LIMIT 1")[
+        0
+    ][0]
+
+
+def test_operator_edits_a_line(page, web_server, requests_seen):
+    version = buergerbus_version(web_server)
+    line_id, short_name = web_server.query(
+        "SELECT id, short_name FROM gtfs_route WHERE version_id = %s ORDER BY short_name, id LIMIT 1", (version,)
+    )[0]
+    login(page, *OLGA, next_path=EDITOR)
+    page.get_by_role("link", name=f"Bearbeiten Linie {short_name}").click()
+    page.wait_for_url(f"**/betrieb/buergerbus/linien/{line_id}/")
+    assert page.locator("h1").inner_text() == f"Linie {short_name} bearbeiten"
+    assert_accessible(page)
+    page.get_by_label("Linienname").fill("Lindenau – Buchwald (geändert)")
+    page.get_by_role("button", name="Änderungen speichern").click()
+    page.wait_for_url(f"**{EDITOR}")
+    assert page.get_by_text(f"Linie {short_name} gespeichert.").count() == 1
+    assert web_server.query("SELECT long_name FROM gtfs_route WHERE id = %s", (line_id,)) == [
+        ("Lindenau – Buchwald (geändert)",)
+    ]
+    assert requests_seen.console_errors == []
+
+
+def test_operator_places_a_stop_on_the_map_and_drags_it(page, web_server, requests_seen):
+    login(page, *OLGA, next_path=EDITOR)
+    page.get_by_role("link", name="Neue Haltestelle anlegen").click()
+    page.wait_for_url("**/betrieb/buergerbus/haltestellen/")
+    page.locator("#bb-karte[data-stop-picker='ready']").wait_for()
+    page.get_by_label("Name der Haltestelle").fill("Am Dorfbrunnen")
+    box = page.locator("#bb-karte").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5)
+    lat = float(page.get_by_label("Breite (Grad, WGS84)").input_value())
+    lon = float(page.get_by_label("Länge (Grad, WGS84)").input_value())
+    assert 45 < lat < 56 and 5 < lon < 16  # a place in the demo region, not 0/0
+    # the hint about the nearest road and stop is asked for and announced (role=status)
+    hint = page.locator("#lage-hinweis")
+    hint.filter(has_text=re.compile("Nächste Straße|nächste Straße|Kein Straßennetz")).wait_for()
+    assert re.search(r"Haltestelle", hint.inner_text())
+    # drag the marker a little to the east: the fields follow
+    marker = page.locator(".stop-picker-marker")
+    start = marker.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 60, start["y"] + start["height"] / 2, steps=8)
+    page.mouse.up()
+    dragged_lon = float(page.get_by_label("Länge (Grad, WGS84)").input_value())
+    assert dragged_lon > lon
+    lat = float(page.get_by_label("Breite (Grad, WGS84)").input_value())
+    assert_accessible(page)
+    screenshot(page, "operator-buergerbus-stop-map")
+    page.get_by_role("button", name="Haltestelle anlegen").click()
+    page.wait_for_url(f"**{EDITOR}")
+    stored = web_server.query("SELECT lat, lon FROM gtfs_stop WHERE name = %s", ("Am Dorfbrunnen",))
+    assert len(stored) == 1
+    assert stored[0][0] == pytest.approx(lat, abs=1e-6) and stored[0][1] == pytest.approx(dragged_lon, abs=1e-6)
+    assert requests_seen.console_errors == []
+
+
+def test_operator_moves_a_stop_with_the_keyboard(page, web_server, requests_seen):
+    version = buergerbus_version(web_server)
+    stop_id, name = web_server.query(
+        "SELECT id, name FROM gtfs_stop WHERE version_id = %s ORDER BY name, id LIMIT 1", (version,)
+    )[0]
+    login(page, *OLGA, next_path=EDITOR)
+    tab_to(page, f"el.tagName === 'A' && el.getAttribute('href') === '/betrieb/buergerbus/haltestellen/{stop_id}/'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.locator("#bb-karte[data-stop-picker='ready']").wait_for()
+    assert page.locator("h1").inner_text() == f"Haltestelle „{name}“ bearbeiten"
+    tab_to(page, "el.id === 'id_haltestelle-lat'")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("50.1523")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_haltestelle-lon"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("9.9044")
+    # the marker follows the typed position
+    page.wait_for_function("document.getElementById('bb-karte').dataset.stopLon === '9.904400'")
+    assert page.locator("#bb-karte").get_attribute("data-stop-lat") == "50.152300"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text(f"Haltestelle „{name}“ gespeichert.").count() == 1
+    assert web_server.query("SELECT lat, lon FROM gtfs_stop WHERE id = %s", (stop_id,)) == [(50.1523, 9.9044)]
+    assert requests_seen.console_errors == []
+
+
+def test_operator_deletes_a_trip_after_confirming(page, web_server, requests_seen):
+    version = buergerbus_version(web_server)
+    free = web_server.query(
+        "SELECT t.id FROM gtfs_trip t WHERE t.version_id = %s AND NOT EXISTS "
+        "(SELECT 1 FROM gtfs_buergerbusbooking b WHERE b.trip_id = t.id) ORDER BY t.id LIMIT 1",
+        (version,),
+    )
+    if not free:
+        pytest.skip("every demo Bürgerbus trip has a booking")
+    trip_id = free[0][0]
+    login(page, *OLGA, next_path=EDITOR)
+    page.locator(f"a[href='/betrieb/buergerbus/fahrten/{trip_id}/loeschen/']").click()
+    page.wait_for_url(f"**/betrieb/buergerbus/fahrten/{trip_id}/loeschen/")
+    assert page.locator("h1").inner_text().startswith("Fahrt ")
+    assert page.locator("h1").inner_text().endswith(" löschen?")
+    assert_accessible(page)
+    assert web_server.query("SELECT COUNT(*) FROM gtfs_trip WHERE id = %s", (trip_id,)) == [(1,)]
+    page.get_by_role("button", name="Ja, endgültig löschen").click()
+    page.wait_for_url(f"**{EDITOR}")
+    assert page.get_by_text(re.compile(r"^Fahrt .* gelöscht\.$")).count() == 1
+    assert web_server.query("SELECT COUNT(*) FROM gtfs_trip WHERE id = %s", (trip_id,)) == [(0,)]
+    assert web_server.query("SELECT COUNT(*) FROM gtfs_stoptime WHERE trip_id = %s", (trip_id,)) == [(0,)]
+    # a booked trip: the confirmation page says why it stays, and offers no delete button
+    booked = web_server.query(
+        "SELECT DISTINCT b.trip_id FROM gtfs_buergerbusbooking b JOIN gtfs_trip t ON t.id = b.trip_id "
+        "WHERE t.version_id = %s ORDER BY b.trip_id LIMIT 1",
+        (version,),
+    )
+    if booked:
+        page.goto(f"/betrieb/buergerbus/fahrten/{booked[0][0]}/loeschen/")
+        assert page.get_by_text(re.compile(r"Für diese Fahrt gibt es Buchungen \(\d+\); sie bleibt bestehen\.")).count()
+        assert page.get_by_role("button", name="Ja, endgültig löschen").count() == 0
+        assert_accessible(page)
+    assert requests_seen.console_errors == []
+
+
+@pytest.mark.parametrize("who", [ANNA, STEFAN], ids=["resident", "staff"])
+def test_residents_and_staff_get_403_on_the_editor_pages(page, web_server, who):
+    version = buergerbus_version(web_server)
+    stop_id = web_server.query("SELECT id FROM gtfs_stop WHERE version_id = %s ORDER BY id LIMIT 1", (version,))[0][0]
+    trip_id = web_server.query("SELECT id FROM gtfs_trip WHERE version_id = %s ORDER BY id LIMIT 1", (version,))[0][0]
+    login(page, *who)
+    for path in (
+        f"/betrieb/buergerbus/haltestellen/{stop_id}/",
+        f"/betrieb/buergerbus/haltestellen/{stop_id}/loeschen/",
+        f"/betrieb/buergerbus/fahrten/{trip_id}/",
+        f"/betrieb/buergerbus/fahrten/{trip_id}/loeschen/",
+    ):
+        response = page.goto(path)
+        assert response.status == 403, path
+        assert page.locator("h1").inner_text() == "Das dürfen Sie leider nicht"
