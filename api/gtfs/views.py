@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import IDEMPOTENCY_HEADER, idempotent
+from api.own_bookings import OwnBookingListView
 from api.permissions import IsOperator, IsResident, IsTownStaff
 from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
@@ -335,35 +336,32 @@ class BBTripManifestView(APIView):
 # --- bookings ---------------------------------------------------------------------------
 
 
-class BookingListView(generics.ListAPIView):
-    """A resident's own Bürgerbus bookings; POST books seats."""
-
-    permission_classes = [IsResident]
-    serializer_class = s.BookingOutput
-
-    def get_queryset(self):
-        return selectors.booking_list_for(user=self.request.user)
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=s.BookingInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.BookingOutput, **error_responses(400, 403, 404, 409, 422)},
     )
-    @idempotent
-    def post(self, request):
-        data = s.BookingInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        booking = services.bb_booking_create(
-            trip_id=v["trip"],
-            service_date=v["date"],
-            from_stop_id=v["from_stop"],
-            to_stop_id=v["to_stop"],
-            seats=v["seats"],
+)
+class BookingListView(OwnBookingListView):
+    """A resident's own Bürgerbus bookings; POST books seats."""
+
+    serializer_class = s.BookingOutput
+    input_serializer = s.BookingInput
+
+    def own_bookings(self, user):
+        return selectors.booking_list_for(user=user)
+
+    def book(self, request, values):
+        return services.bb_booking_create(
+            trip_id=values["trip"],
+            service_date=values["date"],
+            from_stop_id=values["from_stop"],
+            to_stop_id=values["to_stop"],
+            seats=values["seats"],
             passenger=request.user,
             booked_by=request.user,
         )
-        return Response(s.BookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
 
 class AssistedBookingView(APIView):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.idempotency import IDEMPOTENCY_HEADER, idempotent
+from api.idempotency import IDEMPOTENCY_HEADER
+from api.own_bookings import OwnBookingListView
 from api.permissions import IsResident, IsTownStaff
 from api.schema import error_responses
 from mobility.errors import NotFound, ValidationFailed
@@ -31,33 +32,30 @@ class ZoneListView(APIView):
         return Response(s.OnDemandZoneOutput(zones, many=True).data)
 
 
-class BookingListView(generics.ListAPIView):
-    """A resident's own Rufbus rides; POST books one (door to door inside a zone)."""
-
-    permission_classes = [IsResident]
-    serializer_class = s.OnDemandBookingOutput
-
-    def get_queryset(self):
-        return selectors.booking_list_for(user=self.request.user)
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=s.OnDemandBookingInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.OnDemandBookingOutput, **error_responses(400, 403, 409, 422, 503)},
     )
-    @idempotent
-    def post(self, request):
-        data = s.OnDemandBookingInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        booking = services.ondemand_booking_create(
+)
+class BookingListView(OwnBookingListView):
+    """A resident's own Rufbus rides; POST books one (door to door inside a zone)."""
+
+    serializer_class = s.OnDemandBookingOutput
+    input_serializer = s.OnDemandBookingInput
+
+    def own_bookings(self, user):
+        return selectors.booking_list_for(user=user)
+
+    def book(self, request, values):
+        return services.ondemand_booking_create(
             passenger=request.user,
-            pickup=services.Place(v["pickup"]["lat"], v["pickup"]["lon"]),
-            dropoff=services.Place(v["dropoff"]["lat"], v["dropoff"]["lon"]),
-            earliest_pickup=v["earliest_pickup"],
-            seats=v["seats"],
+            pickup=services.Place(values["pickup"]["lat"], values["pickup"]["lon"]),
+            dropoff=services.Place(values["dropoff"]["lat"], values["dropoff"]["lon"]),
+            earliest_pickup=values["earliest_pickup"],
+            seats=values["seats"],
         )
-        return Response(s.OnDemandBookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
 
 class BookingDetailView(APIView):
