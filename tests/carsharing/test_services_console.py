@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from carsharing import services, services_console
-from carsharing.models import BaseLoadBlock, BaseLoadOccurrence, Reservation
+from carsharing.models import BaseLoadBlock, BaseLoadOccurrence, Reservation, ReservationKind, ReservationStatus
 from carsharing.selectors_console import pool_cars_free
 from mobility.accounts.models import CostCentre
 from mobility.errors import DomainError
@@ -54,7 +54,11 @@ def test_official_trip_needs_a_car_with_a_seat_for_everyone(stella, fleet):  # n
     booked = services_console.official_trip_book(
         staff=stella, vehicle_id=car.pk, start=start, end=start + timedelta(hours=1), purpose="x", passengers=4
     )
-    assert (booked.kind, booked.status, booked.cost_centre_id) == ("official", "confirmed", stella.cost_centre_id)
+    assert (booked.kind, booked.status, booked.cost_centre_id) == (
+        ReservationKind.OFFICIAL,
+        ReservationStatus.CONFIRMED,
+        stella.cost_centre_id,
+    )
 
 
 @pytest.mark.django_db
@@ -107,7 +111,7 @@ def test_series_books_the_weekdays_and_keeps_a_taken_hour_free(stella, fleet):  
         (local(monday + timedelta(days=4), 8), local(monday + timedelta(days=4), 12)),
     ]
     held.refresh_from_db()
-    assert held.status == "held"
+    assert held.status == ReservationStatus.HELD
     assert BaseLoadOccurrence.objects.filter(block=outcome.block).count() == 3
 
 
