@@ -86,12 +86,12 @@ def _alice_drives(ctx):
 
 def _report(ctx):
     """Dave reported Alice as a no-show (written directly: the ride is over only in the future)."""
-    from rides.models import NoShowReport
+    from rides.models import NoShowReport, PartyRole
 
     _alice_rides(ctx)
     dave = ctx.offer.driver
     ctx.objects["report"] = NoShowReport.objects.create(
-        booking=ctx.booking, reporter_role="driver", reporter=dave, reported=ctx.alice
+        booking=ctx.booking, reporter_role=PartyRole.DRIVER, reporter=dave, reported=ctx.alice
     )
 
 

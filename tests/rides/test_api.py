@@ -332,7 +332,11 @@ def test_offer_cancel_cancels_bookings_with_reason(client_for, alice, bob, herre
     response = client_for(alice).post(f"/api/v1/rides/offers/{offer['id']}/cancel/", {"reason": "car broke down"})
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     booking = RideBooking.objects.get()
-    assert (booking.status, booking.cancel_reason, booking.cancelled_by) == ("cancelled", "car broke down", alice)
+    assert (booking.status, booking.cancel_reason, booking.cancelled_by) == (
+        BookingStatus.CANCELLED,
+        "car broke down",
+        alice,
+    )
     assert RideRequest.objects.get(pk=req["id"]).status == RequestStatus.OPEN
     assert Notification.objects.filter(user=bob, kind="ride_booking_cancelled").count() == 1
     # a cancelled offer is no longer matched

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mobility.errors import DomainError
 from rides import conf, services
 from rides.matching_index import load_graph, occurrence_departure, occurrence_plan
-from rides.models import SEAT_HOLDING, BookingStatus, RideBooking
+from rides.models import SEAT_HOLDING, BookingStatus, RequestStatus, RideBooking
 from rides.services import Place
 from tests.factories import UserFactory
 
@@ -80,7 +80,7 @@ def run_sequence(seed, seats, detour, ops):
             if op == "book":
                 request.refresh_from_db()
                 empty = not RideBooking.objects.filter(offer=offer, status__in=SEAT_HOLDING).exists()
-                must_fit = empty and request.seats <= seats and request.status == "open"
+                must_fit = empty and request.seats <= seats and request.status == RequestStatus.OPEN
                 try:
                     services.booking_create(rider=rider, request_id=request.pk, offer_id=offer.pk, occurrence_date=day)
                 except DomainError:

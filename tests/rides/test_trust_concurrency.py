@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from rides import services
-from rides.models import SEAT_HOLDING, BenchRequest, MeetingPoint, RideBooking
+from rides.models import SEAT_HOLDING, BenchRequest, BenchRequestStatus, MeetingPoint, RideBooking
 from rides.services import Place
 from tests.conftest import make_token
 from tests.factories import UserFactory
@@ -98,4 +98,4 @@ def test_eight_told_drivers_race_for_one_person_at_the_bench(asgi_server):
     assert len(winners) == 1, results
     assert {body["error"]["code"] for _, status, body in results if status == 409} == {"bench_request_taken"}
     item = BenchRequest.objects.get(pk=item.pk)
-    assert item.status == "accepted" and item.accepted_by_id == winners[0]
+    assert item.status == BenchRequestStatus.ACCEPTED and item.accepted_by_id == winners[0]
