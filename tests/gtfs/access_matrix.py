@@ -50,7 +50,8 @@ def _zip() -> bytes:
 def timetable(ctx) -> None:
     """A Bürgerbus line with one daily trip, a booking of alice's and a finished import."""
     from gtfs import services
-    from gtfs.models import Feed, FeedKind, GtfsImport, Service
+    from gtfs.models import Feed, FeedKind, Service
+    from tests.factories import GtfsImportFactory
 
     stops = [services.bb_stop_create(name=n, lat=48.9 + i / 100, lon=8.8) for i, n in enumerate(["Rathaus", "Kirche"])]
     line = services.bb_line_create(short_name="BB1")
@@ -67,7 +68,7 @@ def timetable(ctx) -> None:
     booking = services.bb_booking_create(
         trip_id=trip.pk, service_date=day, from_stop_id=stops[0].pk, to_stop_id=stops[1].pk, passenger=ctx.alice
     )
-    record = GtfsImport.objects.create(feed_name="x", file_path="/nonexistent", status=GtfsImport.Status.IMPORTED)
+    record = GtfsImportFactory(feed_name="x")
     unused_stop = services.bb_stop_create(name="Waldweg", lat=48.95, lon=8.8)
     spare_line = services.bb_line_create(short_name="BB8")
     ctx.objects.update(

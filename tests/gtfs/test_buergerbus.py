@@ -17,7 +17,7 @@ from gtfs.feed_import import feed_import
 from gtfs.models import BookingRule, BuergerbusBooking, Feed, FeedKind, Route, Service, Stop, StopTime, Trip
 from mobility.notifications.models import Notification
 from tests.conftest import make_token
-from tests.factories import UserFactory
+from tests.factories import StopFactory, UserFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -187,7 +187,7 @@ def test_booking_refusals_leave_nothing(client_for, stella, alice):
     ]
     for response, status, code in cases:
         assert (response.status_code, response.json()["error"]["code"]) == (status, code)
-    other_stop = Stop.objects.create(version=Trip.objects.get(pk=tt["trip"]).version, stop_id="x", name="Anderswo")
+    other_stop = StopFactory(version=Trip.objects.get(pk=tt["trip"]).version, stop_id="x", name="Anderswo")
     response = book(a, {**tt, "stops": [other_stop.pk, *tt["stops"][1:]]}, 0, 1)
     assert response.json()["error"]["code"] == "buergerbus_stop_not_on_trip"
     assert not BuergerbusBooking.objects.exists()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rides import services
-from rides.models import MeetingPoint
 from rides.services import Place
 from tests.access import (
     OPERATOR_ONLY,
@@ -22,7 +21,7 @@ from tests.access import (
     lists_only,
     pk_of,
 )
-from tests.factories import UserFactory
+from tests.factories import MeetingPointFactory, NoShowReportFactory, UserFactory
 
 from .helpers import herrenberg_row, trip
 
@@ -30,7 +29,7 @@ from .helpers import herrenberg_row, trip
 def _graph(ctx):
     herrenberg_row()
     ctx.objects["trip"] = trip()
-    MeetingPoint.objects.create(name="Mitfahrbank", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
+    MeetingPointFactory(name="Mitfahrbank", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
 
 
 def _offer(ctx, driver):
@@ -86,21 +85,14 @@ def _alice_drives(ctx):
 
 def _report(ctx):
     """Dave reported Alice as a no-show (written directly: the ride is over only in the future)."""
-    from rides.models import NoShowReport, PartyRole
-
     _alice_rides(ctx)
-    dave = ctx.offer.driver
-    ctx.objects["report"] = NoShowReport.objects.create(
-        booking=ctx.booking, reporter_role=PartyRole.DRIVER, reporter=dave, reported=ctx.alice
-    )
+    ctx.objects["report"] = NoShowReportFactory(booking=ctx.booking)
 
 
 def _benches(ctx):
     _graph(ctx)
-    ctx.objects["bench"] = MeetingPoint.objects.create(name="Bank Nord", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
-    ctx.objects["village"] = MeetingPoint.objects.create(
-        name="Bank Süd", lat=ctx.trip.dropoff[0], lon=ctx.trip.dropoff[1]
-    )
+    ctx.objects["bench"] = MeetingPointFactory(name="Bank Nord", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
+    ctx.objects["village"] = MeetingPointFactory(name="Bank Süd", lat=ctx.trip.dropoff[0], lon=ctx.trip.dropoff[1])
 
 
 def _bench_request_for_alice(ctx):

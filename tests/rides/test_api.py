@@ -9,7 +9,7 @@ import pytest
 from mobility.notifications.models import Notification
 from rides.domain.privacy import coarse_position
 from rides.models import BookingStatus, RequestStatus, RideBooking, RideOffer, RideRequest
-from tests.factories import UserFactory
+from tests.factories import MeetingPointFactory, StopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -297,11 +297,7 @@ def test_recurring_offer_matches_on_a_later_weekday(client_for, alice, bob, herr
 
 
 def test_meeting_point_pickup(client_for, alice, bob, herrenberg_trip):
-    from rides.models import MeetingPoint
-
-    bench = MeetingPoint.objects.create(
-        name="Mitfahrbank Markt", lat=herrenberg_trip.pickup[0], lon=herrenberg_trip.pickup[1]
-    )
+    bench = MeetingPointFactory(name="Mitfahrbank Markt", lat=herrenberg_trip.pickup[0], lon=herrenberg_trip.pickup[1])
     listing = client_for(None).get("/api/v1/rides/meeting-points/")
     assert listing.status_code == 200 and listing.json()["results"][0]["name"] == "Mitfahrbank Markt"
     post_offer(client_for(alice), herrenberg_trip)
@@ -384,11 +380,8 @@ def test_driver_cancels_confirmed_booking_and_request_reopens(client_for, alice,
 
 
 def test_offer_from_a_transit_stop_shows_the_stop_to_everyone(client_for, alice, bob, herrenberg_trip):
-    from gtfs.models import Feed, FeedVersion, Stop
-
-    version = FeedVersion.objects.create(feed=Feed.objects.create(name="VVS"))
-    stop = Stop.objects.create(
-        version=version,
+    stop = StopFactory(
+        version__feed__name="VVS",
         stop_id="de:8111",
         name="Herrenberg Bahnhof",
         lat=herrenberg_trip.origin[0],

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from rides import services
-from rides.models import SEAT_HOLDING, BenchRequest, BenchRequestStatus, MeetingPoint, RideBooking
+from rides.models import SEAT_HOLDING, BenchRequest, BenchRequestStatus, RideBooking
 from rides.services import Place
 from tests.conftest import make_token
-from tests.factories import UserFactory
+from tests.factories import MeetingPointFactory, UserFactory
 
 from .helpers import herrenberg_graph, herrenberg_row, trip
 
@@ -75,8 +75,8 @@ def test_riders_on_different_stretches_race_and_the_sum_stays_within_the_cap(asg
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_eight_told_drivers_race_for_one_person_at_the_bench(asgi_server):
-    bench = MeetingPoint.objects.create(name="Bank Nord", lat=48.59, lon=8.86)
-    village = MeetingPoint.objects.create(name="Bank Süd", lat=48.60, lon=8.87)
+    bench = MeetingPointFactory(name="Bank Nord", lat=48.59, lon=8.86)
+    village = MeetingPointFactory(name="Bank Süd", lat=48.60, lon=8.87)
     drivers = [UserFactory() for _ in range(8)]
     for driver in drivers:
         services.bench_opt_in(driver=driver, bench_id=bench.pk)
