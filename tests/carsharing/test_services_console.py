@@ -13,9 +13,9 @@ from django.utils import timezone
 from carsharing import services, services_console
 from carsharing.models import BaseLoadBlock, BaseLoadOccurrence, Reservation, ReservationKind, ReservationStatus
 from carsharing.selectors_console import pool_cars_free
-from mobility.accounts.models import CostCentre
 from mobility.errors import DomainError
 from tests.carsharing.conftest import aligned, fleet, make_member  # noqa: F401
+from tests.factories import CostCentreFactory
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 
@@ -69,7 +69,7 @@ def test_official_trip_refuses_residents_and_inactive_cost_centres(stella, alice
     with pytest.raises(DomainError) as exc:
         services_console.official_trip_book(staff=alice, vehicle_id=car.pk, purpose="x", passengers=1, **window)
     assert (exc.value.code, exc.value.status_code) == ("not_staff", 403)
-    closed = CostCentre.objects.create(code="KST-0", name="Alt", active=False)
+    closed = CostCentreFactory(code="KST-0", name="Alt", active=False)
     with pytest.raises(DomainError) as exc:
         services_console.official_trip_book(
             staff=stella, vehicle_id=car.pk, purpose="x", passengers=1, cost_centre_id=closed.pk, **window
@@ -146,11 +146,11 @@ def test_series_refusals_leave_nothing_behind(stella, fleet):  # noqa: F811
 
 @pytest.mark.django_db
 def test_pool_cars_free_smallest_that_fits_first_and_never_a_taken_one(stella, fleet):  # noqa: F811
-    from carsharing.models import Tariff, Vehicle, VehicleType
+    from tests.factories import TariffFactory, VehicleFactory, VehicleTypeFactory
 
-    bus = VehicleType.objects.create(name="Bus", seats=9, propulsion="diesel", range_km=600)
-    Tariff.objects.create(vehicle_type=bus, per_hour_cents=1, daily_cap_cents=1, per_km_cents=1)
-    big = Vehicle.objects.create(plate="LD-A 1", vehicle_type=bus, station=fleet["stations"][0])
+    bus = VehicleTypeFactory(name="Bus", seats=9, propulsion="diesel", range_km=600)
+    TariffFactory(vehicle_type=bus, per_hour_cents=1, daily_cap_cents=1, per_km_cents=1, included_km=0)
+    big = VehicleFactory(plate="LD-A 1", vehicle_type=bus, station=fleet["stations"][0])
     start = aligned(48)
     end = start + timedelta(hours=2)
     now = timezone.now()
