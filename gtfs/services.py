@@ -25,7 +25,7 @@ from mobility.notifications.services import notify
 from mobility.timestamps import iso_local
 
 from . import conf
-from .domain.booking import BookingRuleSpec, Occupancy, booking_deadline, max_load
+from .domain.booking import Occupancy, booking_deadline, max_load
 from .domain.names import search_key
 from .domain.times import gtfs_time_to_datetime, parse_gtfs_time
 from .models import (
@@ -42,7 +42,7 @@ from .models import (
     StopTime,
     Trip,
 )
-from .selectors import service_runs_on
+from .selectors import booking_rule_spec, service_runs_on
 
 DEFAULT_FEED_NAME = "Bürgerbus"
 
@@ -475,17 +475,6 @@ def bb_trip_delete(*, trip_id: int, user: User | None = None) -> None:
 # --- bookings ----------------------------------------------------------------------------
 
 
-def _rule_spec(rule: BookingRule | None) -> BookingRuleSpec | None:
-    if rule is None:
-        return None
-    return BookingRuleSpec(
-        booking_type=rule.booking_type,
-        prior_notice_duration_min=rule.prior_notice_duration_min,
-        prior_notice_last_day=rule.prior_notice_last_day,
-        prior_notice_last_time=rule.prior_notice_last_time,
-    )
-
-
 def booking_payload(booking: BuergerbusBooking) -> dict[str, Any]:
     return {
         "booking_id": booking.pk,
@@ -568,7 +557,9 @@ def bb_booking_create(
     departure = gtfs_time_to_datetime(service_date, board.departure_time, tz)
     if departure <= now:
         raise Conflict("This trip has already left.", code="buergerbus_trip_departed")
-    deadline = booking_deadline(_rule_spec(trip.booking_rule), departure=departure, service_date=service_date, tz=tz)
+    deadline = booking_deadline(
+        booking_rule_spec(trip.booking_rule), departure=departure, service_date=service_date, tz=tz
+    )
     if now > deadline:
         message = (trip.booking_rule.message if trip.booking_rule else "") or "The booking deadline has passed."
         raise Conflict(message, code="buergerbus_booking_too_late", fields={"deadline": [iso_local(deadline)]})

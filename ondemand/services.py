@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
-from gtfs.domain.booking import BookingRuleSpec, booking_deadline
+from gtfs.domain.booking import booking_deadline
 from gtfs.models import BookingRule, FlexStopTime
+from gtfs.selectors import booking_rule_spec
 from mobility.accounts.models import User
 from mobility.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from mobility.geo import EARTH_RADIUS_M
@@ -57,22 +58,11 @@ def road_graph() -> RoadGraph:
     return graph
 
 
-def _rule_spec(rule: BookingRule | None) -> BookingRuleSpec | None:
-    if rule is None:
-        return None
-    return BookingRuleSpec(
-        booking_type=rule.booking_type,
-        prior_notice_duration_min=rule.prior_notice_duration_min,
-        prior_notice_last_day=rule.prior_notice_last_day,
-        prior_notice_last_time=rule.prior_notice_last_time,
-    )
-
-
 def booking_deadline_for(window: selectors.ZoneWindow, pickup_from: datetime) -> datetime:
     """The last moment a ride with a pickup window opening at ``pickup_from`` can be booked."""
     tz = ZoneInfo(window.flex_stop_time.trip.version.timezone)
     return booking_deadline(
-        _rule_spec(window.booking_rule), departure=pickup_from, service_date=window.service_date, tz=tz
+        booking_rule_spec(window.booking_rule), departure=pickup_from, service_date=window.service_date, tz=tz
     )
 
 
