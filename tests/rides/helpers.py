@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
+import httpx
 from django.utils import timezone
 
 from rides import matching_index
@@ -97,3 +99,21 @@ def trip() -> Trip:
         return float(graph.lat[n]), float(graph.lon[n])
 
     return Trip(origin=at(o), destination=at(d), pickup=at(p), dropoff=at(q), departure=tomorrow_at(8))
+
+
+def book_at_once(base_url: str, offer_id: int, day: date, riders: list[tuple[str, int]]) -> list[tuple[int, dict]]:
+    """Each rider ``(app token, request id)`` books a seat on ``offer_id`` for ``day`` through the
+    API, all at the same moment (a thread and an HTTP client each); (status, body) per rider."""
+
+    def book(rider: tuple[str, int]) -> tuple[int, dict]:
+        token, request_id = rider
+        with httpx.Client(base_url=base_url, timeout=60) as client:
+            response = client.post(
+                "/api/v1/rides/bookings/",
+                json={"request": request_id, "offer": offer_id, "occurrence_date": day.isoformat()},
+                headers={"Authorization": f"Token {token}"},
+            )
+            return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=len(riders)) as pool:
+        return list(pool.map(book, riders))

@@ -16,7 +16,7 @@ from rides.services import Place
 from tests.conftest import make_token
 from tests.factories import MeetingPointFactory, UserFactory
 
-from .helpers import herrenberg_graph, herrenberg_row, trip
+from .helpers import book_at_once, herrenberg_graph, herrenberg_row, trip
 
 
 @pytest.mark.postgres
@@ -53,18 +53,7 @@ def test_riders_on_different_stretches_race_and_the_sum_stays_within_the_cap(asg
         )
         riders.append((make_token(rider), request.pk))
 
-    def book(args):
-        token, request_id = args
-        with httpx.Client(base_url=asgi_server, timeout=60) as client:
-            response = client.post(
-                "/api/v1/rides/bookings/",
-                json={"request": request_id, "offer": offer.pk, "occurrence_date": t.departure.date().isoformat()},
-                headers={"Authorization": f"Token {token}"},
-            )
-            return response.status_code, response.json()
-
-    with ThreadPoolExecutor(max_workers=len(riders)) as pool:
-        results = list(pool.map(book, riders))
+    results = book_at_once(asgi_server, offer.pk, t.departure.date(), riders)
     assert len(riders) >= 4
     assert sorted(status for status, _ in results) == [201] + [409] * (len(riders) - 1), results
     assert {body["error"]["code"] for status, body in results if status == 409} == {"cost_cap_exceeded"}
