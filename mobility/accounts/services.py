@@ -19,6 +19,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from mobility.errors import Conflict, NotFound, ValidationFailed
+from mobility.privacy.registry import app_modules
 from mobility.public_url import public_url
 
 from .models import AccountSuspension, CostCentre, SuspensionAction, User
@@ -224,19 +225,7 @@ def cost_centre_create(*, code: str, name: str, active: bool = True) -> CostCent
 def _suspension_modules() -> Iterator[tuple[str, ModuleType]]:
     """(app label, module) for every installed app with a ``suspension`` module offering
     ``withdraw_suspended_user(user, reason) -> dict`` (cancel what the person still holds)."""
-    import importlib
-
-    from django.apps import apps
-
-    for config in apps.get_app_configs():
-        name = f"{config.name}.suspension"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        yield config.label, module
+    return app_modules("suspension")
 
 
 @transaction.atomic
