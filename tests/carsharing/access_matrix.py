@@ -90,6 +90,7 @@ def _settle(ctx) -> None:
 
 def official(ctx) -> None:
     from carsharing import services
+    from carsharing.models import ReservationKind
 
     fleet(ctx)
     start = _aligned(72)
@@ -98,7 +99,7 @@ def official(ctx) -> None:
         vehicle_id=ctx.car.pk,
         start=start,
         end=start + timedelta(hours=4),
-        kind="official",
+        kind=ReservationKind.OFFICIAL,
         purpose="x",
     )
 

@@ -29,6 +29,10 @@ def book(user, vehicle, start, hours=2, **kw):
     )
 
 
+def book_official(user, vehicle, start, hours=1, **kw):
+    return book(user, vehicle, start, hours, kind=ReservationKind.OFFICIAL, **kw)
+
+
 def test_member_reservation_is_held_with_estimate(fleet, carla):
     start = aligned(24)
     r = book(carla, fleet["vehicles"][0], start, hours=2)
@@ -254,14 +258,7 @@ def test_out_of_service_preempts_and_tells_members(fleet, carla):
 
 def test_official_trip_confirmed_with_cost_centre(fleet, stella):
     start = aligned(24 * 60)  # beyond the member horizon, fine for official trips
-    r = services.reservation_create(
-        user=stella,
-        vehicle_id=fleet["vehicles"][0].pk,
-        start=start,
-        end=start + timedelta(hours=3),
-        kind=ReservationKind.OFFICIAL,
-        purpose="Bauamt Ortstermin",
-    )
+    r = book_official(stella, fleet["vehicles"][0], start, hours=3, purpose="Bauamt Ortstermin")
     assert (r.status, r.billing, r.cost_centre.code) == (ReservationStatus.CONFIRMED, Billing.COST_CENTRE, "KST-1000")
 
 
@@ -270,14 +267,7 @@ def test_official_trip_never_displaces_member(fleet, carla, stella):
     start = aligned(24)
     book(carla, car, start)
     with pytest.raises(Conflict) as info:
-        services.reservation_create(
-            user=stella,
-            vehicle_id=car.pk,
-            start=start,
-            end=start + timedelta(hours=1),
-            kind=ReservationKind.OFFICIAL,
-            purpose="x",
-        )
+        book_official(stella, car, start, hours=1, purpose="x")
     assert info.value.code == "member_reservation_conflict"
     assert Reservation.objects.filter(kind=ReservationKind.OFFICIAL).count() == 0
 
@@ -285,22 +275,9 @@ def test_official_trip_never_displaces_member(fleet, carla, stella):
 def test_official_trip_needs_staff_cost_centre_and_purpose(fleet, carla, otto):
     start = aligned(24)
     with pytest.raises(Forbidden):
-        services.reservation_create(
-            user=carla,
-            vehicle_id=fleet["vehicles"][0].pk,
-            start=start,
-            end=start + timedelta(hours=1),
-            kind=ReservationKind.OFFICIAL,
-        )
+        book_official(carla, fleet["vehicles"][0], start, hours=1)
     with pytest.raises(ValidationFailed) as info:
-        services.reservation_create(
-            user=otto,
-            vehicle_id=fleet["vehicles"][0].pk,
-            start=start,
-            end=start + timedelta(hours=1),
-            kind=ReservationKind.OFFICIAL,
-            purpose="x",
-        )
+        book_official(otto, fleet["vehicles"][0], start, hours=1, purpose="x")
     assert info.value.code == "cost_centre_required"
 
 
@@ -367,20 +344,13 @@ def test_base_load_books_around_member_reservations(fleet, stella, carla):
 def test_release_lets_members_book(fleet, stella, carla):
     car = fleet["vehicles"][0]
     start = aligned(72)
-    official = services.reservation_create(
-        user=stella,
-        vehicle_id=car.pk,
-        start=start,
-        end=start + timedelta(hours=4),
-        kind=ReservationKind.OFFICIAL,
-        purpose="Base load",
-    )
+    official = book_official(stella, car, start, hours=4, purpose="Base load")
     with pytest.raises(Conflict):
         book(carla, car, start + timedelta(hours=1), hours=1)
     released = services.reservation_release(
         user=stella, reservation_id=official.pk, start=start + timedelta(hours=1), end=start + timedelta(hours=3)
     )
-    assert (released.status, released.released) == ("released", True)
+    assert (released.status, released.released) == (ReservationStatus.RELEASED, True)
     official.refresh_from_db()
     assert official.end == start + timedelta(hours=1)
     tail = Reservation.objects.get(
@@ -393,14 +363,7 @@ def test_release_lets_members_book(fleet, stella, carla):
 
 def test_release_needs_notice(fleet, stella):
     start = aligned(10)
-    official = services.reservation_create(
-        user=stella,
-        vehicle_id=fleet["vehicles"][0].pk,
-        start=start,
-        end=start + timedelta(hours=2),
-        kind=ReservationKind.OFFICIAL,
-        purpose="x",
-    )
+    official = book_official(stella, fleet["vehicles"][0], start, hours=2, purpose="x")
     with pytest.raises(Conflict) as info:
         services.reservation_release(
             user=stella, reservation_id=official.pk, start=start, end=start + timedelta(hours=2)
@@ -416,14 +379,7 @@ def test_utilisation_report(fleet, stella, carla):
     start = aligned(1)
     r = book(carla, car, start, hours=2)
     services.reservation_confirm(user=carla, reservation_id=r.pk)
-    services.reservation_create(
-        user=stella,
-        vehicle_id=car.pk,
-        start=start + timedelta(hours=3),
-        end=start + timedelta(hours=6),
-        kind=ReservationKind.OFFICIAL,
-        purpose="x",
-    )
+    book_official(stella, car, start + timedelta(hours=3), hours=3, purpose="x")
     local = timezone.localtime(start)
     report = {row["plate"]: row for row in selectors.utilisation_month(year=local.year, month=local.month)}
     row = report[car.plate]

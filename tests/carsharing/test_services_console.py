@@ -102,7 +102,9 @@ def test_series_books_the_weekdays_and_keeps_a_taken_hour_free(stella, fleet):  
         passengers=2,
     )
     assert (outcome.days, outcome.days_partly_taken) == (3, 1)
-    official = list(Reservation.objects.filter(kind="official").order_by("start").values_list("start", "end"))
+    official = list(
+        Reservation.objects.filter(kind=ReservationKind.OFFICIAL).order_by("start").values_list("start", "end")
+    )
     wednesday = monday + timedelta(days=2)
     assert official == [
         (local(monday, 8), local(monday, 12)),
@@ -167,7 +169,7 @@ def test_pool_cars_free_smallest_that_fits_first_and_never_a_taken_one(stella, f
         vehicle_id=big.pk,
         start=start - timedelta(hours=1),
         end=start - timedelta(minutes=15),
-        kind="official",
+        kind=ReservationKind.OFFICIAL,
         purpose="x",
     )
     assert [v.plate for v in pool_cars_free(start=start, end=end, passengers=5, now=now)] == ["LD-A 1"]
