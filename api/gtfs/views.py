@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -336,21 +336,12 @@ class BBTripManifestView(APIView):
 # --- bookings ---------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    post=extend_schema(
-        request=s.BookingInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.BookingOutput, **error_responses(400, 403, 404, 409, 422)},
-    )
-)
-class BookingListView(OwnBookingListView):
+class BookingListView(OwnBookingListView, errors=(400, 403, 404, 409, 422)):
     """A resident's own Bürgerbus bookings; POST books seats."""
 
     serializer_class = s.BookingOutput
     input_serializer = s.BookingInput
-
-    def own_bookings(self, user):
-        return selectors.booking_list_for(user=user)
+    own_bookings = selectors.booking_list_for
 
     def book(self, request, values):
         return services.bb_booking_create(

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.idempotency import IDEMPOTENCY_HEADER
 from api.own_bookings import OwnBookingListView
 from api.permissions import IsResident, IsTownStaff
 from api.schema import error_responses
@@ -32,21 +31,12 @@ class ZoneListView(APIView):
         return Response(s.OnDemandZoneOutput(zones, many=True).data)
 
 
-@extend_schema_view(
-    post=extend_schema(
-        request=s.OnDemandBookingInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.OnDemandBookingOutput, **error_responses(400, 403, 409, 422, 503)},
-    )
-)
-class BookingListView(OwnBookingListView):
+class BookingListView(OwnBookingListView, errors=(400, 403, 409, 422, 503)):
     """A resident's own Rufbus rides; POST books one (door to door inside a zone)."""
 
     serializer_class = s.OnDemandBookingOutput
     input_serializer = s.OnDemandBookingInput
-
-    def own_bookings(self, user):
-        return selectors.booking_list_for(user=user)
+    own_bookings = selectors.booking_list_for
 
     def book(self, request, values):
         return services.ondemand_booking_create(

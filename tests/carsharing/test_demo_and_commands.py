@@ -6,15 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from carsharing import demo
-from carsharing.models import (
-    BaseLoadBlock,
-    Reservation,
-    ReservationKind,
-    ReservationStatus,
-    Station,
-    Tariff,
-    Vehicle,
-)
+from carsharing.models import BaseLoadBlock, Reservation, ReservationKind, ReservationStatus, Station, Tariff, Vehicle
 from mobility.demo.accounts import create_demo_accounts
 from mobility.demo.region import build_region_files
 from tests.carsharing.conftest import aligned
