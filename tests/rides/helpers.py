@@ -117,3 +117,35 @@ def book_at_once(base_url: str, offer_id: int, day: date, riders: list[tuple[str
 
     with ThreadPoolExecutor(max_workers=len(riders)) as pool:
         return list(pool.map(book, riders))
+
+
+def request_between(graph: RoadGraph, t: Trip, p: int, q: int, seats: int = 1):
+    """A new rider asking to ride from road-graph node ``p`` to node ``q`` around the departure of
+    ``t``; returns (rider, request)."""
+    from rides import services
+    from tests.factories import UserFactory
+
+    rider = UserFactory()
+    request = services.request_create(
+        rider=rider,
+        origin=services.Place(float(graph.lat[p]), float(graph.lon[p])),
+        destination=services.Place(float(graph.lat[q]), float(graph.lon[q])),
+        earliest_departure=t.departure - timedelta(minutes=30),
+        latest_arrival=t.departure + timedelta(hours=2),
+        seats=seats,
+    )
+    return rider, request
+
+
+def post_offer(client, trip: Trip, **extra) -> dict:
+    """POST a ride offer for ``trip`` through the API (201 asserted); the response body."""
+    response = client.post("/api/v1/rides/offers/", trip.offer_body(**extra), format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def post_request(client, trip: Trip, **extra) -> dict:
+    """POST a ride request for ``trip`` through the API (201 asserted); the response body."""
+    response = client.post("/api/v1/rides/requests/", trip.request_body(**extra), format="json")
+    assert response.status_code == 201, response.content
+    return response.json()

@@ -10,20 +10,9 @@ from mobility.notifications.models import Notification
 from rides.domain.privacy import coarse_position
 from rides.models import BookingStatus, RequestStatus, RideBooking, RideOffer, RideRequest
 from tests.factories import MeetingPointFactory, StopFactory, UserFactory
+from tests.rides.helpers import post_offer, post_request
 
 pytestmark = pytest.mark.django_db
-
-
-def post_offer(client, trip, **extra):
-    response = client.post("/api/v1/rides/offers/", trip.offer_body(**extra), format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def post_request(client, trip, **extra):
-    response = client.post("/api/v1/rides/requests/", trip.request_body(**extra), format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
 
 
 def test_offer_create_computes_route_and_stores_exact_places(client_for, alice, herrenberg_trip):

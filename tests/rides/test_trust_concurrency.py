@@ -5,7 +5,6 @@ of the drivers who were told takes the person."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from rides.services import Place
 from tests.conftest import make_token
 from tests.factories import MeetingPointFactory, UserFactory
 
-from .helpers import book_at_once, herrenberg_graph, herrenberg_row, trip
+from .helpers import book_at_once, herrenberg_graph, herrenberg_row, request_between, trip
 
 
 @pytest.mark.postgres
@@ -42,15 +41,7 @@ def test_riders_on_different_stretches_race_and_the_sum_stays_within_the_cap(asg
     for a, b in zip(cuts, cuts[1:], strict=False):
         if b <= a:
             continue
-        p, q = int(route[a]), int(route[b])
-        rider = UserFactory()
-        request = services.request_create(
-            rider=rider,
-            origin=Place(float(graph.lat[p]), float(graph.lon[p])),
-            destination=Place(float(graph.lat[q]), float(graph.lon[q])),
-            earliest_departure=t.departure - timedelta(minutes=30),
-            latest_arrival=t.departure + timedelta(hours=2),
-        )
+        rider, request = request_between(graph, t, int(route[a]), int(route[b]))
         riders.append((make_token(rider), request.pk))
 
     results = book_at_once(asgi_server, offer.pk, t.departure.date(), riders)
