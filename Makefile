@@ -41,7 +41,7 @@ lint: install
 typecheck: install
 	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent --strict carsharing/domain gtfs/domain rides/domain stats/domain ondemand/domain mobility/geo.py mobility/env.py
 	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent journeys/domain
-	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent --strict carsharing/services
+	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent --strict carsharing/services gtfs/services.py rides/services.py ondemand/services.py stats/services.py mobility/accounts/services.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -16,9 +16,10 @@ from django.db.models import Max, QuerySet
 from mobility.errors import NotFound, ValidationFailed
 from mobility.geo import haversine_m
 
+from .domain.booking import BookingRuleSpec
 from .domain.names import fold
 from .domain.times import gtfs_time_to_datetime, service_day_reference
-from .models import CalendarDate, Feed, FeedKind, FeedVersion, Route, Service, Stop, StopTime, Trip
+from .models import BookingRule, CalendarDate, Feed, FeedKind, FeedVersion, Route, Service, Stop, StopTime, Trip
 
 WEEKDAY_FIELDS = Service.WEEKDAYS
 
@@ -240,6 +241,18 @@ def active_service_ids(*, version_id: int, day: date) -> set[int]:
         else:
             running.discard(service_id)
     return running
+
+
+def booking_rule_spec(rule: BookingRule | None) -> BookingRuleSpec | None:
+    """A line's or trip's booking rule as the pure booking domain takes it (None: no rule)."""
+    if rule is None:
+        return None
+    return BookingRuleSpec(
+        booking_type=rule.booking_type,
+        prior_notice_duration_min=rule.prior_notice_duration_min,
+        prior_notice_last_day=rule.prior_notice_last_day,
+        prior_notice_last_time=rule.prior_notice_last_time,
+    )
 
 
 def service_runs_on(*, service: Service, day: date) -> bool:

@@ -17,10 +17,10 @@ from django.db.models import F, Q, Sum
 
 from mobility.errors import NotFound
 
-from .domain.booking import BookingRuleSpec, Occupancy, booking_deadline, max_load
+from .domain.booking import Occupancy, booking_deadline, max_load
 from .domain.times import gtfs_time_to_datetime
 from .models import BuergerbusBooking, Feed, FeedKind, Route, StopTime, Trip
-from .selectors import active_service_ids
+from .selectors import active_service_ids, booking_rule_spec
 
 CONFIRMED = BuergerbusBooking.Status.CONFIRMED
 
@@ -72,17 +72,6 @@ def line_stops(*, route_id: int | None = None, route: Route | None = None) -> li
                 seen.add(stop.pk)
                 ordered.append(stop)
     return ordered
-
-
-def _rule_spec(rule) -> BookingRuleSpec | None:
-    if rule is None:
-        return None
-    return BookingRuleSpec(
-        booking_type=rule.booking_type,
-        prior_notice_duration_min=rule.prior_notice_duration_min,
-        prior_notice_last_day=rule.prior_notice_last_day,
-        prior_notice_last_time=rule.prior_notice_last_time,
-    )
 
 
 @dataclass
@@ -187,7 +176,7 @@ def phone_desk_trips(
                     0, trip.capacity - max_load(booked, board.stop_sequence, alight.stop_sequence)
                 )
                 desk.deadline = booking_deadline(
-                    _rule_spec(trip.booking_rule), departure=desk.board_at, service_date=service_date, tz=tz
+                    booking_rule_spec(trip.booking_rule), departure=desk.board_at, service_date=service_date, tz=tz
                 )
                 if desk.board_at <= now:
                     desk.why_not = "departed"

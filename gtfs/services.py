@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -19,12 +19,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from mobility.accounts.models import User
 from mobility.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from mobility.notifications.services import notify
 from mobility.timestamps import iso_local
 
 from . import conf
-from .domain.booking import BookingRuleSpec, Occupancy, booking_deadline, max_load
+from .domain.booking import Occupancy, booking_deadline, max_load
 from .domain.names import search_key
 from .domain.times import gtfs_time_to_datetime, parse_gtfs_time
 from .models import (
@@ -41,7 +42,7 @@ from .models import (
     StopTime,
     Trip,
 )
-from .selectors import service_runs_on
+from .selectors import booking_rule_spec, service_runs_on
 
 DEFAULT_FEED_NAME = "Bürgerbus"
 
@@ -57,10 +58,11 @@ def buergerbus_feed(*, create: bool = False) -> Feed | None:
     return feed
 
 
-def _editable_version(*, user=None) -> FeedVersion:
+def _editable_version(*, user: User | None = None) -> FeedVersion:
     """The Bürgerbus feed's active version, locked; created empty (with an agency) if none."""
-    feed = buergerbus_feed(create=True)
-    feed = Feed.objects.select_for_update().get(pk=feed.pk)
+    created = buergerbus_feed(create=True)
+    assert created is not None  # create=True always returns a feed
+    feed = Feed.objects.select_for_update().get(pk=created.pk)
     if feed.active_version_id is None:
         version = FeedVersion.objects.create(
             feed=feed, timezone=conf.GTFS_DEFAULT_TIMEZONE, source_name="maintained via API", created_by=user
@@ -76,12 +78,13 @@ def _editable_version(*, user=None) -> FeedVersion:
         feed.active_version = version
         feed.save(update_fields=["active_version"])
         return version
-    version = feed.active_version
-    version.content_sha256 = ""
-    version.edited_at = timezone.now()
-    version.save(update_fields=["content_sha256", "edited_at"])
+    active = feed.active_version
+    assert active is not None  # active_version_id is set
+    active.content_sha256 = ""
+    active.edited_at = timezone.now()
+    active.save(update_fields=["content_sha256", "edited_at"])
     _precompile_timetables()
-    return version
+    return active
 
 
 def _new_id(prefix: str) -> str:
@@ -97,8 +100,11 @@ _NOT_IN_TIMETABLE = {
 }
 
 
-def _get_in_version(model, version: FeedVersion, pk: int, code: str, label: str):
-    obj = model.objects.filter(pk=pk, version=version).first()
+_InVersion = TypeVar("_InVersion", Stop, Route, Trip, BookingRule)
+
+
+def _get_in_version(model: type[_InVersion], version: FeedVersion, pk: int, code: str, label: str) -> _InVersion:
+    obj = model._default_manager.filter(pk=pk, version=version).first()
     if obj is None:
         raise NotFound(_NOT_IN_TIMETABLE[label], code=code)
     return obj
@@ -108,7 +114,7 @@ def _get_in_version(model, version: FeedVersion, pk: int, code: str, label: str)
 
 
 @transaction.atomic
-def bb_stop_create(*, name: str, lat: float, lon: float, code: str = "", user=None) -> Stop:
+def bb_stop_create(*, name: str, lat: float, lon: float, code: str = "", user: User | None = None) -> Stop:
     """Add a stop to the Bürgerbus timetable."""
     version = _editable_version(user=user)
     return Stop.objects.create(
@@ -117,7 +123,7 @@ def bb_stop_create(*, name: str, lat: float, lon: float, code: str = "", user=No
 
 
 @transaction.atomic
-def bb_stop_update(*, stop_id: int, user=None, **changes: Any) -> Stop:
+def bb_stop_update(*, stop_id: int, user: User | None = None, **changes: Any) -> Stop:
     version = _editable_version(user=user)
     stop = _get_in_version(Stop, version, stop_id, "gtfs_stop_not_found", "stop")
     for key in ("name", "lat", "lon", "code"):
@@ -129,7 +135,7 @@ def bb_stop_update(*, stop_id: int, user=None, **changes: Any) -> Stop:
 
 
 @transaction.atomic
-def bb_stop_delete(*, stop_id: int, user=None) -> None:
+def bb_stop_delete(*, stop_id: int, user: User | None = None) -> None:
     """Remove a stop that no trip serves (and no booking names)."""
     version = _editable_version(user=user)
     stop = _get_in_version(Stop, version, stop_id, "gtfs_stop_not_found", "stop")
@@ -193,7 +199,7 @@ def bb_booking_rule_create(
     message: str = "",
     phone_number: str = "",
     info_url: str = "",
-    user=None,
+    user: User | None = None,
 ) -> BookingRule:
     """A GTFS-Flex booking rule (e.g. "until 18:00 the day before", or "60 minutes before")."""
     values = _booking_rule_values(
@@ -214,7 +220,7 @@ def bb_booking_rule_create(
 
 
 @transaction.atomic
-def bb_booking_rule_update(*, rule_id: int, user=None, **changes: Any) -> BookingRule:
+def bb_booking_rule_update(*, rule_id: int, user: User | None = None, **changes: Any) -> BookingRule:
     """Change a booking rule; every line and trip that uses it follows at once.
 
     ``changes`` may hold ``booking_type``, ``prior_notice_duration_min``,
@@ -240,7 +246,7 @@ def bb_booking_rule_update(*, rule_id: int, user=None, **changes: Any) -> Bookin
 
 
 @transaction.atomic
-def bb_booking_rule_delete(*, rule_id: int, user=None) -> None:
+def bb_booking_rule_delete(*, rule_id: int, user: User | None = None) -> None:
     """Remove a booking rule that no line and no trip uses (else 409 ``gtfs_booking_rule_in_use``:
     a line without its rule would silently become bookable without notice)."""
     version = _editable_version(user=user)
@@ -252,7 +258,12 @@ def bb_booking_rule_delete(*, rule_id: int, user=None) -> None:
 
 @transaction.atomic
 def bb_line_create(
-    *, short_name: str, long_name: str = "", color: str = "", booking_rule_id: int | None = None, user=None
+    *,
+    short_name: str,
+    long_name: str = "",
+    color: str = "",
+    booking_rule_id: int | None = None,
+    user: User | None = None,
 ) -> Route:
     """A Bürgerbus line (GTFS route, type 3 bus); ``booking_rule_id`` makes it booking-only."""
     version = _editable_version(user=user)
@@ -275,7 +286,7 @@ def bb_line_create(
 
 
 @transaction.atomic
-def bb_line_update(*, line_id: int, user=None, **changes: Any) -> Route:
+def bb_line_update(*, line_id: int, user: User | None = None, **changes: Any) -> Route:
     """Change a line; a new ``booking_rule_id`` (or None) applies to all its trips too."""
     version = _editable_version(user=user)
     route = _get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
@@ -295,7 +306,7 @@ def bb_line_update(*, line_id: int, user=None, **changes: Any) -> Route:
 
 
 @transaction.atomic
-def bb_line_delete(*, line_id: int, user=None) -> None:
+def bb_line_delete(*, line_id: int, user: User | None = None) -> None:
     """Remove a line without trips."""
     version = _editable_version(user=user)
     route = _get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
@@ -328,7 +339,7 @@ def bb_trip_create(
     removed_dates: list[date] | None = None,
     headsign: str = "",
     capacity: int | None = None,
-    user=None,
+    user: User | None = None,
 ) -> Trip:
     """A trip with its own weekday pattern, validity and exception dates.
 
@@ -432,7 +443,7 @@ def _with_seconds(value: str | None) -> str:
 
 
 @transaction.atomic
-def bb_trip_update(*, trip_id: int, user=None, **changes: Any) -> Trip:
+def bb_trip_update(*, trip_id: int, user: User | None = None, **changes: Any) -> Trip:
     """Change line, headsign, capacity, stops and times, or the calendar (weekdays, validity,
     exception dates).
 
@@ -544,7 +555,7 @@ def _max_booked_per_day(trip: Trip) -> int:
 
 
 @transaction.atomic
-def bb_trip_delete(*, trip_id: int, user=None) -> None:
+def bb_trip_delete(*, trip_id: int, user: User | None = None) -> None:
     """Remove a trip; refused while it has confirmed bookings for today or later."""
     version = _editable_version(user=user)
     trip = _get_in_version(Trip, version, trip_id, "gtfs_trip_not_found", "trip")
@@ -561,17 +572,6 @@ def bb_trip_delete(*, trip_id: int, user=None) -> None:
 
 
 # --- bookings ----------------------------------------------------------------------------
-
-
-def _rule_spec(rule: BookingRule | None) -> BookingRuleSpec | None:
-    if rule is None:
-        return None
-    return BookingRuleSpec(
-        booking_type=rule.booking_type,
-        prior_notice_duration_min=rule.prior_notice_duration_min,
-        prior_notice_last_day=rule.prior_notice_last_day,
-        prior_notice_last_time=rule.prior_notice_last_time,
-    )
 
 
 def booking_payload(booking: BuergerbusBooking) -> dict[str, Any]:
@@ -594,8 +594,8 @@ def bb_booking_create(
     from_stop_id: int,
     to_stop_id: int,
     seats: int = 1,
-    passenger=None,
-    booked_by=None,
+    passenger: User | None = None,
+    booked_by: User | None = None,
     assisted: bool = False,
     passenger_name: str = "",
     passenger_phone: str = "",
@@ -641,7 +641,7 @@ def bb_booking_create(
                 "to_stop": [] if to_stop_id in on_trip else ["not on this trip"],
             },
         )
-    if alight is None:
+    if board is None or alight is None:  # board is on the trip (checked above); alight may not follow it
         raise ValidationFailed("The destination must come after the boarding stop.", code="buergerbus_wrong_direction")
     if board.pickup_type == 1 or alight.drop_off_type == 1:
         raise ValidationFailed("Boarding or alighting is not possible there.", code="buergerbus_stop_not_served")
@@ -650,10 +650,15 @@ def bb_booking_create(
             "The trip does not run on that date.", code="buergerbus_trip_not_running", fields={"date": ["not running"]}
         )
     tz = ZoneInfo(trip.version.timezone)
+    # Bürgerbus trips are written with a time at every call (bb_trip_create); an untimed call in
+    # an imported community-bus feed fails here as it always did.
+    assert board.departure_time is not None, "untimed boarding call"
     departure = gtfs_time_to_datetime(service_date, board.departure_time, tz)
     if departure <= now:
         raise Conflict("This trip has already left.", code="buergerbus_trip_departed")
-    deadline = booking_deadline(_rule_spec(trip.booking_rule), departure=departure, service_date=service_date, tz=tz)
+    deadline = booking_deadline(
+        booking_rule_spec(trip.booking_rule), departure=departure, service_date=service_date, tz=tz
+    )
     if now > deadline:
         message = (trip.booking_rule.message if trip.booking_rule else "") or "The booking deadline has passed."
         raise Conflict(message, code="buergerbus_booking_too_late", fields={"deadline": [iso_local(deadline)]})
@@ -693,7 +698,9 @@ def bb_booking_create(
 
 
 @transaction.atomic
-def bb_booking_cancel(*, booking_id: int, user, reason: str = "", now: datetime | None = None) -> BuergerbusBooking:
+def bb_booking_cancel(
+    *, booking_id: int, user: User, reason: str = "", now: datetime | None = None
+) -> BuergerbusBooking:
     """Cancel a booking: the passenger until departure, staff at any time."""
     now = now or timezone.now()
     is_staff = bool(user.is_town_staff or user.is_operator)

@@ -10,8 +10,10 @@ the lock, and each sees the seats the previous ones took.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,12 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
-from gtfs.domain.booking import BookingRuleSpec, booking_deadline
+from gtfs.domain.booking import booking_deadline
 from gtfs.models import BookingRule, FlexStopTime
+from gtfs.selectors import booking_rule_spec
+from mobility.accounts.models import User
 from mobility.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from mobility.geo import EARTH_RADIUS_M
 from mobility.notifications.services import notify
 from mobility.timestamps import iso_local
-from rides.domain.roadgraph import EARTH_RADIUS_M, RoadGraph
+from rides.domain.roadgraph import RoadGraph
 
 from . import conf, selectors
 from .domain.insertion import (
@@ -38,7 +43,7 @@ from .domain.insertion import (
     remove_booking,
     schedule,
 )
-from .models import OnDemandBooking, OnDemandRun
+from .models import OnDemandBooking, OnDemandRun, OsmPlaceSuggestion
 
 #: Coordinates are kept to 5 decimals (about a metre): enough for the driver, no more.
 COORD_DECIMALS = 5
@@ -53,22 +58,11 @@ def road_graph() -> RoadGraph:
     return graph
 
 
-def _rule_spec(rule: BookingRule | None) -> BookingRuleSpec | None:
-    if rule is None:
-        return None
-    return BookingRuleSpec(
-        booking_type=rule.booking_type,
-        prior_notice_duration_min=rule.prior_notice_duration_min,
-        prior_notice_last_day=rule.prior_notice_last_day,
-        prior_notice_last_time=rule.prior_notice_last_time,
-    )
-
-
 def booking_deadline_for(window: selectors.ZoneWindow, pickup_from: datetime) -> datetime:
     """The last moment a ride with a pickup window opening at ``pickup_from`` can be booked."""
     tz = ZoneInfo(window.flex_stop_time.trip.version.timezone)
     return booking_deadline(
-        _rule_spec(window.booking_rule), departure=pickup_from, service_date=window.service_date, tz=tz
+        booking_rule_spec(window.booking_rule), departure=pickup_from, service_date=window.service_date, tz=tz
     )
 
 
@@ -155,7 +149,7 @@ def _store_plan(run: OnDemandRun, domain_run: Run, times: TravelTimes, *, change
         raise Conflict(_("The run can no longer be planned; please call the office."), code="ondemand_run_broken")
     run.plan = [{"booking": s.booking, "pickup": s.pickup} for s in domain_run.stops]
     run.save(update_fields=["plan", "updated_at"])
-    planned: dict[int, dict[str, datetime]] = {}
+    planned: dict[Hashable, dict[str, datetime]] = {}  # by booking id
     for stop, at in zip(domain_run.stops, timing.times, strict=True):
         planned.setdefault(stop.booking, {})["pickup_at" if stop.pickup else "dropoff_at"] = from_posix(at)
     moved: list[int] = []
@@ -252,7 +246,7 @@ def windows_for(pickup: Place, dropoff: Place, earliest: datetime) -> list[tuple
 @transaction.atomic
 def ondemand_booking_create(
     *,
-    passenger,
+    passenger: User,
     pickup: Place,
     dropoff: Place,
     earliest_pickup: datetime,
@@ -362,7 +356,7 @@ def from_posix(posix_s: float) -> datetime:
 
 
 @transaction.atomic
-def ondemand_booking_cancel(*, booking_id: int, user, now: datetime | None = None) -> OnDemandBooking:
+def ondemand_booking_cancel(*, booking_id: int, user: User, now: datetime | None = None) -> OnDemandBooking:
     """Cancel a ride: the rider until the pickup window opens, staff at any time. The run is
     re-timed without it; riders whose times move are told."""
     now = now or timezone.now()
@@ -403,7 +397,7 @@ def zone_create(
     end_time: str,
     booking_rule_id: int | None = None,
     capacity: int | None = None,
-    user=None,
+    user: User | None = None,
 ) -> FlexStopTime:
     """Draw a Rufbus zone into the Bürgerbus timetable: the polygon (a Flex location), a
     trip of ``line_id`` serving it from ``start_time`` to ``end_time`` on the given days
@@ -495,10 +489,9 @@ class OsmPlacesResult:
 
 
 @transaction.atomic
-def osm_places_suggest(*, path) -> OsmPlacesResult:
+def osm_places_suggest(*, path: str | Path) -> OsmPlacesResult:
     """Read the extract's meeting points and stop positions into suggestions for staff."""
     from .domain.osm_places import places_from_osm
-    from .models import OsmPlaceSuggestion
 
     created = updated = decided = 0
     for place in places_from_osm(path):
@@ -518,13 +511,11 @@ def osm_places_suggest(*, path) -> OsmPlacesResult:
 
 
 @transaction.atomic
-def osm_place_decide(*, suggestion_id: int, user, confirm: bool, name: str = ""):
+def osm_place_decide(*, suggestion_id: int, user: User, confirm: bool, name: str = "") -> OsmPlaceSuggestion:
     """Staff confirm a suggestion (a meeting point, or a Bürgerbus stop for a stop position)
     or reject it. ``name`` names it when OSM has none (required then)."""
     from gtfs import services as bb
     from rides.models import MeetingPoint, MeetingPointKind
-
-    from .models import OsmPlaceSuggestion
 
     suggestion = OsmPlaceSuggestion.objects.select_for_update().filter(pk=suggestion_id).first()
     if suggestion is None:

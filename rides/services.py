@@ -17,18 +17,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mobility.accounts.models import User
 from mobility.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable, ValidationFailed
 from mobility.notifications.services import notify
 
 from . import conf
 from .domain import costs
-from .domain.matching import match_plan
+from .domain.matching import Match, match_plan
 from .domain.recurrence import weekday_mask
 from .domain.roadgraph import RoadGraph, RoadGraphError, encode_polyline
 from .domain.women_only import women_only_compatible
@@ -158,6 +161,7 @@ def _stop_meeting_point(stop_id: int, field: str) -> MeetingPoint:
     stop = Stop.objects.filter(pk=stop_id, lat__isnull=False, lon__isnull=False).first()
     if stop is None:
         raise ValidationFailed("Unknown stop.", code="stop_not_found", fields={field: ["Unknown stop."]})
+    assert stop.lat is not None and stop.lon is not None  # filtered above
     point, _ = MeetingPoint.objects.get_or_create(
         kind=MeetingPointKind.STOP, name=(stop.name or stop.stop_id)[:120], lat=stop.lat, lon=stop.lon
     )
@@ -169,12 +173,12 @@ def _resolve_place(place: Place, field: str) -> tuple[float, float, MeetingPoint
         point = _stop_meeting_point(place.stop_id, field)
         return point.lat, point.lon, point
     if place.meeting_point_id is not None:
-        point = MeetingPoint.objects.filter(pk=place.meeting_point_id, active=True).first()
-        if point is None:
+        chosen = MeetingPoint.objects.filter(pk=place.meeting_point_id, active=True).first()
+        if chosen is None:
             raise ValidationFailed(
                 "Unknown meeting point.", code="meeting_point_not_found", fields={field: ["Unknown meeting point."]}
             )
-        return point.lat, point.lon, point
+        return chosen.lat, chosen.lon, chosen
     if place.lat is None or place.lon is None:
         raise ValidationFailed(
             "Give coordinates or a meeting point.", code="place_missing", fields={field: ["Required."]}
@@ -206,7 +210,7 @@ def _check_horizon(moment: datetime, field: str) -> None:
 @transaction.atomic
 def offer_create(
     *,
-    driver,
+    driver: User,
     origin: Place,
     destination: Place,
     departure: datetime,
@@ -321,7 +325,7 @@ def _schedule_offer_matching(offer_id: int) -> None:
 
 
 @transaction.atomic
-def offer_cancel(*, driver, offer_id: int, reason: str) -> RideOffer:
+def offer_cancel(*, driver: User, offer_id: int, reason: str) -> RideOffer:
     """Cancel a ride (every occurrence); riders holding seats are told why."""
     offer = RideOffer.objects.select_for_update().filter(pk=offer_id, driver=driver).first()
     if offer is None:
@@ -346,7 +350,7 @@ def offer_cancel(*, driver, offer_id: int, reason: str) -> RideOffer:
 @transaction.atomic
 def request_create(
     *,
-    rider,
+    rider: User,
     origin: Place,
     destination: Place,
     earliest_departure: datetime,
@@ -398,7 +402,7 @@ def request_create(
 
 
 @transaction.atomic
-def request_cancel(*, rider, request_id: int) -> RideRequest:
+def request_cancel(*, rider: User, request_id: int) -> RideRequest:
     request = RideRequest.objects.select_for_update().filter(pk=request_id, rider=rider).first()
     if request is None:
         raise NotFound("No such request.", code="request_not_found")
@@ -423,7 +427,7 @@ def _reopen_request(booking: RideBooking) -> None:
 
 # -- bookings ---------------------------------------------------------------------------------
 @transaction.atomic
-def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: date) -> RideBooking:
+def booking_create(*, rider: User, request_id: int, offer_id: int, occurrence_date: date) -> RideBooking:
     """A rider asks for seats on one ride; the seats are held until the driver answers.
 
     The offer row is locked and the ride re-planned from the seat-holding bookings in the
@@ -520,7 +524,7 @@ def booking_create(*, rider, request_id: int, offer_id: int, occurrence_date: da
     return booking
 
 
-def _booking_for_driver(driver, booking_id: int) -> RideBooking:
+def _booking_for_driver(driver: User, booking_id: int) -> RideBooking:
     booking = (
         RideBooking.objects.select_for_update()
         .select_related("offer", "rider")
@@ -533,7 +537,7 @@ def _booking_for_driver(driver, booking_id: int) -> RideBooking:
 
 
 @transaction.atomic
-def booking_accept(*, driver, booking_id: int) -> RideBooking:
+def booking_accept(*, driver: User, booking_id: int) -> RideBooking:
     """The driver confirms; both parties now see each other's exact pickup and contact."""
     booking = _booking_for_driver(driver, booking_id)
     if booking.status != BookingStatus.REQUESTED:
@@ -550,7 +554,7 @@ def booking_accept(*, driver, booking_id: int) -> RideBooking:
 
 
 @transaction.atomic
-def booking_decline(*, driver, booking_id: int, reason: str = "") -> RideBooking:
+def booking_decline(*, driver: User, booking_id: int, reason: str = "") -> RideBooking:
     """The driver declines a pending request; its seats are free again."""
     booking = _booking_for_driver(driver, booking_id)
     if booking.status != BookingStatus.REQUESTED:
@@ -566,7 +570,7 @@ def booking_decline(*, driver, booking_id: int, reason: str = "") -> RideBooking
 
 
 @transaction.atomic
-def booking_cancel(*, user, booking_id: int, reason: str) -> RideBooking:
+def booking_cancel(*, user: User, booking_id: int, reason: str) -> RideBooking:
     """Either party cancels a pending or confirmed booking, giving a reason."""
     reason = (reason or "").strip()
     if not reason:
@@ -605,7 +609,7 @@ def booking_cancel(*, user, booking_id: int, reason: str) -> RideBooking:
     return booking
 
 
-def ensure_party(user, booking: RideBooking) -> None:
+def ensure_party(user: User, booking: RideBooking) -> None:
     if user.pk not in (booking.rider_id, booking.offer.driver_id):
         raise Forbidden("Not your booking.", code="not_a_party")
 
@@ -668,7 +672,7 @@ def offers_complete_past(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def request_and_book(
     *,
-    rider,
+    rider: User,
     origin: Place,
     destination: Place,
     earliest_departure: datetime,
@@ -697,7 +701,7 @@ def request_and_book(
 
 
 # -- trust: ratings and no-show reports --------------------------------------------------------
-def _party_booking(user, booking_id: int) -> tuple[RideBooking, str]:
+def _party_booking(user: User, booking_id: int) -> tuple[RideBooking, str]:
     """The booking ``user`` is a party of, locked, and which side they are on."""
     booking = (
         RideBooking.objects.select_for_update(of=("self",))
@@ -724,7 +728,9 @@ def _check_after_ride(booking: RideBooking, *, moment: datetime, now: datetime) 
 
 
 @transaction.atomic
-def rating_create(*, user, booking_id: int, score: int, text: str = "", now: datetime | None = None) -> RideRating:
+def rating_create(
+    *, user: User, booking_id: int, score: int, text: str = "", now: datetime | None = None
+) -> RideRating:
     """After a confirmed ride (its drop-off time has passed), rider and driver may each rate
     the other once: 1–5 and an optional text of at most 300 characters."""
     now = now or timezone.now()
@@ -746,7 +752,7 @@ def rating_create(*, user, booking_id: int, score: int, text: str = "", now: dat
 
 
 @transaction.atomic
-def no_show_report(*, user, booking_id: int, note: str = "", now: datetime | None = None) -> NoShowReport:
+def no_show_report(*, user: User, booking_id: int, note: str = "", now: datetime | None = None) -> NoShowReport:
     """Rider or driver reports that the other side did not turn up (once the pickup time has
     passed); the operator sees the report (``no_show_reports_open``) and decides."""
     now = now or timezone.now()
@@ -762,7 +768,7 @@ def no_show_report(*, user, booking_id: int, note: str = "", now: datetime | Non
 
 
 @transaction.atomic
-def no_show_report_decide(*, operator, report_id: int, upheld: bool) -> NoShowReport:
+def no_show_report_decide(*, operator: User, report_id: int, upheld: bool) -> NoShowReport:
     """The operator upholds or dismisses a no-show report (suspending is a separate step:
     ``mobility.accounts.services.account_suspend``)."""
     report = NoShowReport.objects.select_for_update().filter(pk=report_id).first()
@@ -787,9 +793,14 @@ def bench_for_code(code: str) -> MeetingPoint:
     return bench
 
 
-def bench_destinations(bench: MeetingPoint):
+def bench_destinations(bench: MeetingPoint) -> QuerySet[MeetingPoint]:
     """Where one can ask to go from a bench: the other villages' benches."""
     return MeetingPoint.objects.filter(kind=MeetingPointKind.MITFAHRBANK, active=True).exclude(pk=bench.pk)
+
+
+def _match_offer_id(match: Match) -> int:
+    """The offer a match is on: the offer index keys its occurrences ``(offer id, ISO day)``."""
+    return cast("tuple[int, str]", match.key)[0]
 
 
 def _bench_passing_drivers(
@@ -799,7 +810,7 @@ def _bench_passing_drivers(
     *,
     rider_declares_woman: bool = False,
     women_drivers_only: bool = False,
-) -> dict[int, tuple]:
+) -> dict[int, tuple[int, datetime]]:
     """Drivers whose rides can pick someone up at the bench within the window and take them to
     the destination (the matcher, with the bench as the door): {driver id: (offer id, pickup time)}.
 
@@ -829,11 +840,11 @@ def _bench_passing_drivers(
     offers = (
         RideOffer.objects.filter(status=OfferStatus.ACTIVE, driver__is_active=True)
         .select_related("driver")
-        .in_bulk({m.key[0] for m in matches})
+        .in_bulk({_match_offer_id(m) for m in matches})
     )
-    found: dict[int, tuple] = {}
+    found: dict[int, tuple[int, datetime]] = {}
     for match in sorted(matches, key=lambda m: m.pickup_time_s):
-        offer = offers.get(match.key[0])
+        offer = offers.get(_match_offer_id(match))
         pickup = datetime.fromtimestamp(match.pickup_time_s, timezone.get_current_timezone())
         if offer is None or not now <= pickup <= now + window or offer.driver_id in found:
             continue
@@ -853,7 +864,7 @@ def bench_request_create(
     code: str,
     destination_id: int,
     now: datetime | None = None,
-    requester=None,
+    requester: User | AnonymousUser | None = None,
     women_drivers_only: bool = False,
 ) -> BenchRequest:
     """Someone at a bench asks for a lift (no account needed). Drivers whose rides pass the
@@ -868,8 +879,9 @@ def bench_request_create(
     import secrets
 
     now = now or timezone.now()
-    signed_in = requester is not None and requester.is_authenticated
-    rider_declares_woman = bool(signed_in and requester.declares_woman)
+    person = requester if isinstance(requester, User) and requester.is_authenticated else None
+    signed_in = person is not None
+    rider_declares_woman = bool(person is not None and person.declares_woman)
     women_drivers_only = bool(signed_in and women_drivers_only)
     bench = bench_for_code(code)
     MeetingPoint.objects.select_for_update().filter(pk=bench.pk).first()  # serialise the limit below
@@ -897,8 +909,6 @@ def bench_request_create(
         notified_drivers=sorted(set(passing) | opted),
         expires_at=now + timedelta(minutes=conf.bench_window_minutes()),
     )
-    from mobility.accounts.models import User
-
     for driver in User.objects.filter(pk__in=request.notified_drivers):
         offer_id, pickup = passing.get(driver.pk, (None, None))
         notify(
@@ -925,7 +935,7 @@ def bench_request_status(request: BenchRequest, now: datetime | None = None) -> 
 
 
 @transaction.atomic
-def bench_request_accept(*, driver, request_id: int, eta_minutes: int = 10) -> BenchRequest:
+def bench_request_accept(*, driver: User, request_id: int, eta_minutes: int = 10) -> BenchRequest:
     """A notified driver takes the person waiting at the bench; the first one wins."""
     request = BenchRequest.objects.select_for_update().select_related("bench").filter(pk=request_id).first()
     if request is None or driver.pk not in request.notified_drivers:
@@ -968,7 +978,7 @@ def bench_request_cancel(*, token: str) -> BenchRequest:
     return request
 
 
-def bench_opt_in(*, driver, bench_id: int, destination_id: int | None = None) -> BenchPickupOptIn:
+def bench_opt_in(*, driver: User, bench_id: int, destination_id: int | None = None) -> BenchPickupOptIn:
     """A driver asks to be told about people waiting at a bench (for one destination or any)."""
     bench = MeetingPoint.objects.filter(pk=bench_id, kind=MeetingPointKind.MITFAHRBANK, active=True).first()
     if bench is None:
@@ -982,7 +992,7 @@ def bench_opt_in(*, driver, bench_id: int, destination_id: int | None = None) ->
     return opt_in
 
 
-def bench_opt_out(*, driver, opt_in_id: int) -> None:
+def bench_opt_out(*, driver: User, opt_in_id: int) -> None:
     deleted, _ = BenchPickupOptIn.objects.filter(pk=opt_in_id, driver=driver).delete()
     if not deleted:
         raise NotFound("No such opt-in.", code="opt_in_not_found")

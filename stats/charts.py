@@ -140,10 +140,10 @@ def _month_labels(inner, counts: np.ndarray, unit) -> list[str]:
     return labels
 
 
-def _hatch_hidden(ax, x, hidden: np.ndarray, height: float) -> None:
+def _hatch_hidden(ax, x, hidden: np.ndarray, height: float, width: float = 0.8) -> None:
     """Hatched placeholders where a month is hidden (never a value, only 'something is here')."""
     if hidden.any():
-        ax.bar(x[hidden], height, color="none", edgecolor=GREY, hatch="///", linewidth=0.8)
+        ax.bar(x[hidden], height, width, color="none", edgecolor=GREY, hatch="///", linewidth=0.8)
 
 
 def _frame(ax, title: str, ylabel: str, labels: list[str]) -> None:
@@ -162,6 +162,27 @@ def _footnote(ax, lines: list[str]) -> None:
     text = "\n".join(textwrap.fill(line, 110) for line in lines if line)
     if text:
         ax.text(0.0, -0.24, text, fontsize=8, va="top", ha="left", transform=ax.transAxes)
+
+
+def _finish(
+    ax, report: Report, title: str, ylabel: str, labels: list[str], *, hidden: bool, legend: bool = True
+) -> None:
+    """What every monthly chart ends with: the title (``title`` with its ``%(area)s`` and
+    ``%(range)s`` filled in), the axes and month labels, the legend beside the chart, and the
+    suppression sentence when anything is ``hidden``."""
+    q = report.query
+    _frame(ax, title % {"area": area_name(), "range": range_text(q.first, q.last)}, ylabel, labels)
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    _footnote(ax, [suppression_note() if hidden else ""])
+
+
+def _members_and_official(ax, inner, member: np.ndarray, official: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Members' and official bars stacked per month; returns (x positions, trips behind each month)."""
+    x = np.arange(len(inner))
+    ax.bar(x, np.nan_to_num(member), color=MEMBER_COLOUR, label=_("members"))
+    ax.bar(x, np.nan_to_num(official), bottom=np.nan_to_num(member), color=OFFICIAL_COLOUR, label=_("official trips"))
+    return x, _series(inner, "member_trips") + _series(inner, "official_trips")
 
 
 def _new_figure(ax):
@@ -208,23 +229,18 @@ def trend_figure(report: Report, ax=None):
     fig, ax = _new_figure(ax)
     inner = _inner(report)
     member, official = _series(inner, "member_hours"), _series(inner, "official_hours")
-    trips = _series(inner, "member_trips") + _series(inner, "official_trips")
     hidden = np.isnan(member) | np.isnan(official)
-    x = np.arange(len(inner))
-    ax.bar(x, np.nan_to_num(member), color=MEMBER_COLOUR, label=_("members"))
-    ax.bar(x, np.nan_to_num(official), bottom=np.nan_to_num(member), color=OFFICIAL_COLOUR, label=_("official trips"))
+    x, trips = _members_and_official(ax, inner, member, official)
     top = np.nanmax(np.nan_to_num(member + official)) if len(x) else 1
     _hatch_hidden(ax, x, hidden, max(top, 1) * 0.15)
-    q = report.query
-    _frame(
+    _finish(
         ax,
-        _("Car-sharing: booked hours per month – %(area)s, %(range)s")
-        % {"area": area_name(), "range": range_text(q.first, q.last)},
+        report,
+        _("Car-sharing: booked hours per month – %(area)s, %(range)s"),
         _("booked hours"),
         _month_labels(inner, trips, _trips),
+        hidden=hidden.any(),
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    _footnote(ax, [suppression_note() if hidden.any() else ""])
     return fig
 
 
@@ -233,24 +249,18 @@ def share_figure(report: Report, ax=None):
     fig, ax = _new_figure(ax)
     inner = _inner(report)
     official = _series(inner, "official_share") * 100.0
-    trips = _series(inner, "member_trips") + _series(inner, "official_trips")
     hidden = np.isnan(official)
-    member = 100.0 - official
-    x = np.arange(len(inner))
-    ax.bar(x, np.nan_to_num(member), color=MEMBER_COLOUR, label=_("members"))
-    ax.bar(x, np.nan_to_num(official), bottom=np.nan_to_num(member), color=OFFICIAL_COLOUR, label=_("official trips"))
+    x, trips = _members_and_official(ax, inner, 100.0 - official, official)
     _hatch_hidden(ax, x, hidden, 100.0)
-    q = report.query
-    _frame(
+    _finish(
         ax,
-        _("Car-sharing: share of official trips in the booked hours – %(area)s, %(range)s")
-        % {"area": area_name(), "range": range_text(q.first, q.last)},
+        report,
+        _("Car-sharing: share of official trips in the booked hours – %(area)s, %(range)s"),
         _("% of booked hours"),
         _month_labels(inner, trips, _trips),
+        hidden=hidden.any(),
     )
     ax.set_ylim(0, 100)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    _footnote(ax, [suppression_note() if hidden.any() else ""])
     return fig
 
 
@@ -276,21 +286,18 @@ def buergerbus_figure(report: Report, ax=None):
         ax.bar(
             x + offset, np.nan_to_num(seats), width, color=colours(n % 10), label=_("line %(line)s") % {"line": line}
         )
-        if hidden.any():
-            ax.bar((x + offset)[hidden], 1, width, color="none", edgecolor=GREY, hatch="///", linewidth=0.8)
+        _hatch_hidden(ax, x + offset, hidden, 1, width)
     totals = table[table["line"] == "total"].set_index("period").reindex(periods).reset_index() if lines else None
     bookings = _series(totals, "bookings") if totals is not None else np.zeros(len(periods))
-    q = report.query
-    _frame(
+    _finish(
         ax,
-        _("Bürgerbus: passengers per line and month – %(area)s, %(range)s")
-        % {"area": area_name(), "range": range_text(q.first, q.last)},
+        report,
+        _("Bürgerbus: passengers per line and month – %(area)s, %(range)s"),
         _("passengers (booked seats)"),
         _month_labels(totals if totals is not None else _inner(report), bookings, _bookings),
+        hidden=any_hidden,
+        legend=bool(lines),
     )
-    if lines:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    _footnote(ax, [suppression_note() if any_hidden else ""])
     return fig
 
 
@@ -304,16 +311,14 @@ def rides_figure(report: Report, ax=None):
     ax.bar(x - 0.2, np.nan_to_num(requests), 0.4, color=GREY, label=_("ride requests"))
     ax.bar(x + 0.2, np.nan_to_num(matches), 0.4, color=MEMBER_COLOUR, label=_("matches (confirmed rides)"))
     _hatch_hidden(ax, x, hidden, 1)
-    q = report.query
-    _frame(
+    _finish(
         ax,
-        _("Ride-sharing: requests and matches per month – %(area)s, %(range)s")
-        % {"area": area_name(), "range": range_text(q.first, q.last)},
+        report,
+        _("Ride-sharing: requests and matches per month – %(area)s, %(range)s"),
         _("number"),
         _month_labels(inner, matches, _matches),
+        hidden=hidden.any(),
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    _footnote(ax, [suppression_note() if hidden.any() else ""])
     return fig
 
 
@@ -327,16 +332,14 @@ def unmet_figure(report: Report, ax=None):
     ax.bar(x, np.nan_to_num(searches), color=GREY, label=_("searches"))
     ax.bar(x, np.nan_to_num(unmet), color="#b2182b", label=_("found nothing"))
     _hatch_hidden(ax, x, hidden, 1)
-    q = report.query
-    _frame(
+    _finish(
         ax,
-        _("Unmet demand: journey searches that found nothing – %(area)s, %(range)s")
-        % {"area": area_name(), "range": range_text(q.first, q.last)},
+        report,
+        _("Unmet demand: journey searches that found nothing – %(area)s, %(range)s"),
         _("searches"),
         _month_labels(inner, searches, _searches),
+        hidden=hidden.any(),
     )
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    _footnote(ax, [suppression_note() if hidden.any() else ""])
     return fig
 
 

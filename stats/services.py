@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -128,7 +129,7 @@ _queue_connection = None
 _queue_down_until = 0.0
 
 
-def _queue_search_log(fields: dict) -> bool:
+def _queue_search_log(fields: dict[str, Any]) -> bool:
     """Publish one entry to the Celery queue on this process's own broker connection (no
     retries: a failure is answered by a direct write, not by waiting); False when it failed."""
     global _queue_connection, _queue_down_until

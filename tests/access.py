@@ -66,3 +66,35 @@ class Endpoint:
 
 def expect(anonymous: int, owner: int, other: int, staff: int, operator: int) -> dict[str, int]:
     return {"anonymous": anonymous, "owner": owner, "other": other, "staff": staff, "operator": operator}
+
+
+# The expectations that recur across the apps' matrices, by who may do it.
+PUBLIC = expect(200, 200, 200, 200, 200)
+SIGNED_IN = expect(401, 200, 200, 200, 200)
+RESIDENTS_CREATE = expect(401, 201, 201, 201, 201)
+OWNER_ONLY = expect(401, 200, 404, 404, 404)
+OWNER_OR_STAFF = expect(401, 200, 404, 200, 200)
+OWNER_OR_OPERATOR = expect(401, 200, 404, 404, 200)
+STAFF_ONLY = expect(401, 403, 403, 200, 200)
+STAFF_CREATES = expect(401, 403, 403, 201, 201)
+OPERATOR_ONLY = expect(401, 403, 403, 403, 200)
+OPERATOR_CREATES = expect(401, 403, 403, 403, 201)
+
+
+def pk_of(name: str) -> Callable[[Ctx], dict[str, Any]]:
+    """URL kwargs ``{"pk": ctx.<name>.pk}``: the row acts on the object ``setup`` stored as ``name``."""
+    return lambda ctx: {"pk": getattr(ctx, name).pk}
+
+
+def lists_only(name: str, *personas: str) -> Callable[[Any, str, Ctx], None]:
+    """A ``check`` for list endpoints: a 200 lists exactly ``ctx.<name>`` to ``personas``
+    (default: its owner) and nothing to everyone else."""
+    seeing = personas or ("owner",)
+
+    def check(response: Any, persona: str, ctx: Ctx) -> None:
+        if response.status_code != 200:
+            return
+        ids = [row["id"] for row in response.json()["results"]]
+        assert ids == ([getattr(ctx, name).pk] if persona in seeing else [])
+
+    return check

@@ -1,5 +1,6 @@
-"""factory_boy factories for the shared core and the car-sharing models (status strings are the
-models' enum values)."""
+"""factory_boy factories for the shared core, the car-sharing, GTFS and ride-sharing models
+(status strings are the models' enum values). Life cycles go through the services; factories
+set up rows to look at."""
 
 from datetime import date, timedelta
 
@@ -21,7 +22,9 @@ from carsharing.models import (
     Vehicle,
     VehicleType,
 )
+from gtfs.models import Feed, FeedKind, FeedVersion, GtfsImport, Stop
 from mobility.accounts.models import CostCentre, User
+from rides.models import MeetingPoint, MeetingPointKind, NoShowReport, PartyRole, ReportStatus
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -145,3 +148,74 @@ class PaymentRecordFactory(factory.django.DjangoModelFactory):
     status = PaymentStatus.PENDING
     amount_cents = 800
     idempotency_key = factory.Sequence(lambda n: f"test-key-{n}")
+
+
+# --- GTFS ------------------------------------------------------------------------------------------
+
+
+class FeedFactory(factory.django.DjangoModelFactory):
+    """A transit feed without a version (``kind=FeedKind.COMMUNITY_BUS`` for the Bürgerbus)."""
+
+    class Meta:
+        model = Feed
+
+    name = factory.Sequence(lambda n: f"Feed {n}")
+    kind = FeedKind.TRANSIT
+
+
+class FeedVersionFactory(factory.django.DjangoModelFactory):
+    """An empty timetable of a feed (not made the feed's active version)."""
+
+    class Meta:
+        model = FeedVersion
+
+    feed = factory.SubFactory(FeedFactory)
+
+
+class StopFactory(factory.django.DjangoModelFactory):
+    """A stop of a version; without ``lat``/``lon`` it has no position (as GTFS allows)."""
+
+    class Meta:
+        model = Stop
+
+    version = factory.SubFactory(FeedVersionFactory)
+    stop_id = factory.Sequence(lambda n: f"stop-{n}")
+    name = factory.Sequence(lambda n: f"Stop {n}")
+
+
+class GtfsImportFactory(factory.django.DjangoModelFactory):
+    """A finished import record (its file is gone, as after a real import)."""
+
+    class Meta:
+        model = GtfsImport
+
+    feed_name = factory.Sequence(lambda n: f"Feed {n}")
+    file_path = "/nonexistent"
+    status = GtfsImport.Status.IMPORTED
+
+
+# --- ride-sharing --------------------------------------------------------------------------------
+
+
+class MeetingPointFactory(factory.django.DjangoModelFactory):
+    """A Mitfahrbank (it gets its short code on save) near Herrenberg; ``kind=`` for others."""
+
+    class Meta:
+        model = MeetingPoint
+
+    name = factory.Sequence(lambda n: f"Bank {n}")
+    lat = 48.59
+    lon = 8.86
+    kind = MeetingPointKind.MITFAHRBANK
+
+
+class NoShowReportFactory(factory.django.DjangoModelFactory):
+    """The driver of ``booking`` (required) reports its rider as a no-show; the report is open."""
+
+    class Meta:
+        model = NoShowReport
+
+    reporter_role = PartyRole.DRIVER
+    reporter = factory.LazyAttribute(lambda r: r.booking.offer.driver)
+    reported = factory.LazyAttribute(lambda r: r.booking.rider)
+    status = ReportStatus.OPEN

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import IDEMPOTENCY_HEADER, idempotent
+from api.own_bookings import OwnBookingListView
 from api.permissions import IsOperator, IsResident, IsTownStaff
 from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
@@ -335,35 +336,23 @@ class BBTripManifestView(APIView):
 # --- bookings ---------------------------------------------------------------------------
 
 
-class BookingListView(generics.ListAPIView):
+class BookingListView(OwnBookingListView, errors=(400, 403, 404, 409, 422)):
     """A resident's own Bürgerbus bookings; POST books seats."""
 
-    permission_classes = [IsResident]
     serializer_class = s.BookingOutput
+    input_serializer = s.BookingInput
+    own_bookings = selectors.booking_list_for
 
-    def get_queryset(self):
-        return selectors.booking_list_for(user=self.request.user)
-
-    @extend_schema(
-        request=s.BookingInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.BookingOutput, **error_responses(400, 403, 404, 409, 422)},
-    )
-    @idempotent
-    def post(self, request):
-        data = s.BookingInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        booking = services.bb_booking_create(
-            trip_id=v["trip"],
-            service_date=v["date"],
-            from_stop_id=v["from_stop"],
-            to_stop_id=v["to_stop"],
-            seats=v["seats"],
+    def book(self, request, values):
+        return services.bb_booking_create(
+            trip_id=values["trip"],
+            service_date=values["date"],
+            from_stop_id=values["from_stop"],
+            to_stop_id=values["to_stop"],
+            seats=values["seats"],
             passenger=request.user,
             booked_by=request.user,
         )
-        return Response(s.BookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
 
 class AssistedBookingView(APIView):

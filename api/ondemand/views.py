@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.idempotency import IDEMPOTENCY_HEADER, idempotent
+from api.own_bookings import OwnBookingListView
 from api.permissions import IsResident, IsTownStaff
 from api.privacy.audit import audit_personal_data_views
 from api.schema import error_responses
@@ -32,33 +32,21 @@ class ZoneListView(APIView):
         return Response(s.OnDemandZoneOutput(zones, many=True).data)
 
 
-class BookingListView(generics.ListAPIView):
+class BookingListView(OwnBookingListView, errors=(400, 403, 409, 422, 503)):
     """A resident's own Rufbus rides; POST books one (door to door inside a zone)."""
 
-    permission_classes = [IsResident]
     serializer_class = s.OnDemandBookingOutput
+    input_serializer = s.OnDemandBookingInput
+    own_bookings = selectors.booking_list_for
 
-    def get_queryset(self):
-        return selectors.booking_list_for(user=self.request.user)
-
-    @extend_schema(
-        request=s.OnDemandBookingInput,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.OnDemandBookingOutput, **error_responses(400, 403, 409, 422, 503)},
-    )
-    @idempotent
-    def post(self, request):
-        data = s.OnDemandBookingInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        booking = services.ondemand_booking_create(
+    def book(self, request, values):
+        return services.ondemand_booking_create(
             passenger=request.user,
-            pickup=services.Place(v["pickup"]["lat"], v["pickup"]["lon"]),
-            dropoff=services.Place(v["dropoff"]["lat"], v["dropoff"]["lon"]),
-            earliest_pickup=v["earliest_pickup"],
-            seats=v["seats"],
+            pickup=services.Place(values["pickup"]["lat"], values["pickup"]["lon"]),
+            dropoff=services.Place(values["dropoff"]["lat"], values["dropoff"]["lon"]),
+            earliest_pickup=values["earliest_pickup"],
+            seats=values["seats"],
         )
-        return Response(s.OnDemandBookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
 
 class BookingDetailView(APIView):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
@@ -15,6 +19,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from mobility.errors import Conflict, NotFound, ValidationFailed
+from mobility.privacy.registry import app_modules
 from mobility.public_url import public_url
 
 from .models import AccountSuspension, CostCentre, SuspensionAction, User
@@ -36,7 +41,7 @@ def email_verification_token(*, user: User) -> str:
     return signing.dumps({"uid": user.pk, "email": user.email}, salt=_VERIFY_SALT)
 
 
-def _send_templated_mail(user: User, template: str, context: dict) -> None:
+def _send_templated_mail(user: User, template: str, context: dict[str, Any]) -> None:
     """Send ``accounts/email/<template>_subject.txt`` and ``_body.txt`` to ``user``, in the
     user's saved language (else German: the default, never the sender's request language)."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
@@ -77,9 +82,8 @@ def user_register(*, email: str, password: str, display_name: str = "", base_url
 
 
 def user_verify_email(*, token: str) -> User:
-    max_age = settings.EMAIL_VERIFICATION_MAX_AGE.total_seconds()
     try:
-        data = signing.loads(token, salt=_VERIFY_SALT, max_age=max_age)
+        data = signing.loads(token, salt=_VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired as exc:
         raise ValidationFailed("The verification link has expired.", code="token_expired") from exc
     except signing.BadSignature as exc:
@@ -128,7 +132,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     user.email_verified = True
     user.save()
     # Every app token dies with the old password.
-    user.auth_token_set.all().delete()
+    _app_tokens(user).delete()
     return user
 
 
@@ -179,11 +183,19 @@ def user_profile_update(*, user: User, **fields: object) -> User:
     return user
 
 
+def _app_tokens(user: User) -> Any:
+    """The queryset of ``user``'s app tokens (knox's ``auth_token_set``; knox is untyped)."""
+    from knox.models import get_token_model
+
+    return get_token_model().objects.filter(user=user)
+
+
 def app_token_issue(*, user: User) -> tuple[object, str]:
     """A new app token for ``user``: (the stored token row, the secret shown once)."""
     from knox.models import get_token_model
 
-    return get_token_model().objects.create(user)
+    token, secret = get_token_model().objects.create(user)
+    return token, secret
 
 
 def app_token_revoke(*, token: object) -> None:
@@ -196,7 +208,7 @@ def app_token_revoke(*, token: object) -> None:
 
 def app_tokens_revoke_all(*, user: User) -> int:
     """Sign every device of ``user`` out; returns how many tokens were revoked."""
-    deleted, _ = user.auth_token_set.all().delete()
+    deleted: int = _app_tokens(user).delete()[0]
     return deleted
 
 
@@ -210,22 +222,10 @@ def cost_centre_create(*, code: str, name: str, active: bool = True) -> CostCent
         raise Conflict("A cost centre with this code exists.", code="duplicate_code") from exc
 
 
-def _suspension_modules():
+def _suspension_modules() -> Iterator[tuple[str, ModuleType]]:
     """(app label, module) for every installed app with a ``suspension`` module offering
     ``withdraw_suspended_user(user, reason) -> dict`` (cancel what the person still holds)."""
-    import importlib
-
-    from django.apps import apps
-
-    for config in apps.get_app_configs():
-        name = f"{config.name}.suspension"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        yield config.label, module
+    return app_modules("suspension")
 
 
 @transaction.atomic
@@ -296,12 +296,18 @@ def _revoke_tokens(user: User) -> None:
 
     from .privacy import _user_sessions
 
-    keys = list(user.auth_token_set.values_list("token_key", flat=True))
-    user.auth_token_set.all().delete()
+    tokens = _app_tokens(user)
+    keys = list(tokens.values_list("token_key", flat=True))
+    tokens.delete()
     sessions = _user_sessions(user)
     Session.objects.filter(session_key__in=sessions).delete()
     groups = [revocation_group_for_token(k) for k in keys] + [user_group_name(user.pk)]
-    transaction.on_commit(lambda: [sockets_close_for_revoked(g) for g in groups])
+
+    def close_sockets() -> None:
+        for group in groups:
+            sockets_close_for_revoked(group)
+
+    transaction.on_commit(close_sockets)
 
 
 def profile_set_declares_woman(*, user: User, value: bool) -> User:

@@ -21,10 +21,11 @@ from types import ModuleType
 from django.apps import apps
 
 
-def privacy_modules() -> Iterator[tuple[str, ModuleType]]:
-    """(app label, module) for every installed app with a ``privacy`` module."""
+def app_modules(module_name: str) -> Iterator[tuple[str, ModuleType]]:
+    """(app label, module) for every installed app with a module ``<app>.<module_name>`` (how
+    the core finds what the apps offer without importing them); an error inside one is raised."""
     for config in apps.get_app_configs():
-        name = f"{config.name}.privacy"
+        name = f"{config.name}.{module_name}"
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -32,3 +33,8 @@ def privacy_modules() -> Iterator[tuple[str, ModuleType]]:
                 continue
             raise
         yield config.label, module
+
+
+def privacy_modules() -> Iterator[tuple[str, ModuleType]]:
+    """(app label, module) for every installed app with a ``privacy`` module."""
+    return app_modules("privacy")

@@ -1,7 +1,17 @@
 """Access rows for the shared core's endpoints (accounts, notifications, schema)."""
 
 from mobility.notifications.services import notify
-from tests.access import Endpoint, expect
+from tests.access import (
+    OPERATOR_CREATES,
+    OPERATOR_ONLY,
+    OWNER_ONLY,
+    PUBLIC,
+    SIGNED_IN,
+    STAFF_ONLY,
+    Endpoint,
+    expect,
+    pk_of,
+)
 from tests.factories import UserFactory
 
 STRONG = "a-long-and-unusual-passphrase-42"
@@ -35,7 +45,7 @@ ROWS = [
     Endpoint(
         "POST",
         "auth-login",
-        expect(200, 200, 200, 200, 200),
+        PUBLIC,
         setup=lambda ctx: UserFactory(email="login@example.org", password=STRONG),
         data=lambda ctx: {"email": "login@example.org", "password": STRONG},
     ),
@@ -51,74 +61,46 @@ ROWS = [
     # Signed-in only.
     Endpoint("POST", "auth-logout", expect(401, 204, 204, 204, 204)),
     Endpoint("POST", "auth-logout-all", expect(401, 204, 204, 204, 204)),
-    Endpoint("GET", "me", expect(401, 200, 200, 200, 200)),
-    Endpoint("PATCH", "me", expect(401, 200, 200, 200, 200), data=lambda ctx: {"display_name": "X"}),
+    Endpoint("GET", "me", SIGNED_IN),
+    Endpoint("PATCH", "me", SIGNED_IN, data=lambda ctx: {"display_name": "X"}),
     # Operator only.
-    Endpoint("GET", "user-list", expect(401, 403, 403, 403, 200)),
-    Endpoint("GET", "user-detail", expect(401, 403, 403, 403, 200), kwargs=lambda ctx: {"pk": ctx.alice.pk}),
-    Endpoint(
-        "PATCH",
-        "user-roles",
-        expect(401, 403, 403, 403, 200),
-        kwargs=lambda ctx: {"pk": ctx.bob.pk},
-        data=lambda ctx: {"is_member": True},
-    ),
+    Endpoint("GET", "user-list", OPERATOR_ONLY),
+    Endpoint("GET", "user-detail", OPERATOR_ONLY, kwargs=pk_of("alice")),
+    Endpoint("PATCH", "user-roles", OPERATOR_ONLY, kwargs=pk_of("bob"), data=lambda ctx: {"is_member": True}),
     Endpoint(
         "POST",
         "user-suspend",
-        expect(401, 403, 403, 403, 200),
+        OPERATOR_ONLY,
         setup=lambda ctx: ctx.objects.update(dave=UserFactory(display_name="Dave")),
-        kwargs=lambda ctx: {"pk": ctx.dave.pk},
+        kwargs=pk_of("dave"),
         data=lambda ctx: {"reason": "repeated no-shows"},
     ),
     Endpoint(
         "POST",
         "user-reinstate",
-        expect(401, 403, 403, 403, 200),
+        OPERATOR_ONLY,
         setup=lambda ctx: ctx.objects.update(dave=UserFactory(display_name="Dave", is_active=False)),
-        kwargs=lambda ctx: {"pk": ctx.dave.pk},
+        kwargs=pk_of("dave"),
         data=lambda ctx: {"reason": "cleared up"},
     ),
-    Endpoint("GET", "cost-centre-list", expect(401, 403, 403, 200, 200)),
-    Endpoint(
-        "POST",
-        "cost-centre-list",
-        expect(401, 403, 403, 403, 201),
-        data=lambda ctx: {"code": "KST-2000", "name": "Bauamt"},
-    ),
+    Endpoint("GET", "cost-centre-list", STAFF_ONLY),
+    Endpoint("POST", "cost-centre-list", OPERATOR_CREATES, data=lambda ctx: {"code": "KST-2000", "name": "Bauamt"}),
     # Notifications: own only; another user's is 404.
-    Endpoint(
-        "GET",
-        "notification-list",
-        expect(401, 200, 200, 200, 200),
-        setup=_alice_notification,
-        check=_only_own_notifications,
-    ),
-    Endpoint(
-        "POST",
-        "notification-read",
-        expect(401, 200, 404, 404, 404),
-        setup=_alice_notification,
-        kwargs=lambda ctx: {"pk": ctx.note.pk},
-    ),
-    Endpoint("POST", "notification-read-all", expect(401, 200, 200, 200, 200)),
+    Endpoint("GET", "notification-list", SIGNED_IN, setup=_alice_notification, check=_only_own_notifications),
+    Endpoint("POST", "notification-read", OWNER_ONLY, setup=_alice_notification, kwargs=pk_of("note")),
+    Endpoint("POST", "notification-read-all", SIGNED_IN),
     # The schema is public.
-    Endpoint("GET", "schema", expect(200, 200, 200, 200, 200)),
+    Endpoint("GET", "schema", PUBLIC),
     # So is the API root (links only).
-    Endpoint("GET", "api-root", expect(200, 200, 200, 200, 200)),
+    Endpoint("GET", "api-root", PUBLIC),
 ]
 
 ROWS += [
-    Endpoint("GET", "me-data-export", expect(401, 200, 200, 200, 200)),
+    Endpoint("GET", "me-data-export", SIGNED_IN),
     # The persona's factory password is the default one.
-    Endpoint(
-        "POST",
-        "me-erasure",
-        expect(401, 200, 200, 200, 200),
-        data=lambda ctx: {"password": "correct-horse-battery-staple"},
-    ),
-    Endpoint("POST", "user-erasure", expect(401, 403, 403, 403, 200), kwargs=lambda ctx: {"pk": ctx.bob.pk}),
-    Endpoint("GET", "privacy-access-log", expect(401, 403, 403, 403, 200)),
+    Endpoint("POST", "me-erasure", SIGNED_IN, data=lambda ctx: {"password": "correct-horse-battery-staple"}),
+    Endpoint("POST", "user-erasure", OPERATOR_ONLY, kwargs=pk_of("bob")),
+    Endpoint("GET", "privacy-access-log", OPERATOR_ONLY),
     # Any other URL under /api/v1/: the JSON 404 for everyone.
     Endpoint("GET", "api-not-found", expect(404, 404, 404, 404, 404), kwargs=lambda ctx: {"rest": "no-such-thing/"}),
 ]

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from carsharing.models import BaseLoadBlock, Membership, Reservation, ReservationStatus, Vehicle
+from carsharing.models import BaseLoadBlock, Membership, Reservation, ReservationKind, ReservationStatus, Vehicle
 from tests.carsharing.conftest import aligned, make_member
 from tests.conftest import make_token
 from tests.factories import ReservationFactory
@@ -202,7 +202,9 @@ def test_base_load_block_over_http(client_for, fleet, otto, cost_centre):
     )
     assert response.status_code == 201, response.json()
     block = BaseLoadBlock.objects.get()
-    assert Reservation.objects.filter(base_load_block=block, kind="official").count() >= 5 * 7  # 8 weeks ahead
+    assert (
+        Reservation.objects.filter(base_load_block=block, kind=ReservationKind.OFFICIAL).count() >= 5 * 7
+    )  # 8 weeks ahead
     bad = client_for(otto).post(
         BASE + "base-load-blocks/",
         {

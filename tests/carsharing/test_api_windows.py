@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from carsharing.models import Membership, Reservation
+from carsharing.models import Membership, MembershipStatus, Reservation
 
 from .conftest import aligned, make_member
 
@@ -85,7 +85,7 @@ def test_a_reservation_beyond_the_horizon_is_a_horizon_error_not_an_expired_lice
         format="json",
     )
     assert (response.status_code, response.json()["error"]["code"]) == (403, "licence_expired")
-    assert Reservation.objects.count() == 0 and Membership.objects.get(user=member).status == "approved"
+    assert Reservation.objects.count() == 0 and Membership.objects.get(user=member).status == MembershipStatus.APPROVED
 
 
 def test_a_taken_car_answers_when_it_is_next_free_and_which_cars_are_free_instead(client_for, fleet, carla, dora):

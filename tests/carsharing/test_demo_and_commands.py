@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from carsharing import demo
-from carsharing.models import BaseLoadBlock, Reservation, Station, Tariff, Vehicle
+from carsharing.models import BaseLoadBlock, Reservation, ReservationKind, ReservationStatus, Station, Tariff, Vehicle
 from mobility.demo.accounts import create_demo_accounts
 from mobility.demo.region import build_region_files
 from tests.carsharing.conftest import aligned
@@ -23,9 +23,9 @@ def test_demo_loads_and_reloads(tmp_path):
     first = sorted(Reservation.objects.values_list("vehicle__plate", "kind", "status", "start"))
     assert (Station.objects.count(), Vehicle.objects.count(), Tariff.objects.count()) == (3, 4, 3)
     assert BaseLoadBlock.objects.count() == 1
-    assert Reservation.objects.filter(kind="official", base_load_block__isnull=False).count() >= 15
-    assert Reservation.objects.filter(kind="member", status="confirmed").count() == 1
-    assert Reservation.objects.filter(kind="member", status="settled").count() == 1
+    assert Reservation.objects.filter(kind=ReservationKind.OFFICIAL, base_load_block__isnull=False).count() >= 15
+    assert Reservation.objects.filter(kind=ReservationKind.MEMBER, status=ReservationStatus.CONFIRMED).count() == 1
+    assert Reservation.objects.filter(kind=ReservationKind.MEMBER, status=ReservationStatus.SETTLED).count() == 1
     assert "carsharing:" in out.getvalue()
     demo.load(files, StringIO(), now=now)
     assert sorted(Reservation.objects.values_list("vehicle__plate", "kind", "status", "start")) == first
@@ -42,7 +42,7 @@ def test_tick_command(fleet, carla):
     call_command("carsharing_tick", now=(timezone.now() + timedelta(minutes=20)).isoformat(), stdout=out)
     assert out.getvalue().strip() == "expired 1, no-shows 0"
     r.refresh_from_db()
-    assert r.status == "expired"
+    assert r.status == ReservationStatus.EXPIRED
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):

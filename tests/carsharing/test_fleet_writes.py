@@ -13,6 +13,7 @@ from carsharing import services
 from carsharing.models import Propulsion, Station, Tariff, Vehicle, VehicleType
 from mobility.errors import Conflict
 from tests.conftest import make_token
+from tests.factories import StationFactory, VehicleTypeFactory
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/carsharing/"
@@ -55,8 +56,8 @@ def test_vehicle_type_created_by_another_at_the_same_moment_is_a_conflict():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_vehicle_with_a_plate_created_at_the_same_moment_is_a_conflict():
-    station = Station.objects.create(name="Rathaus", lat=51.0, lon=12.0)
-    kind = VehicleType.objects.create(name="Kleinwagen", seats=4, propulsion=Propulsion.ELECTRIC, range_km=250)
+    station = StationFactory(name="Rathaus", lat=51.0, lon=12.0)
+    kind = VehicleTypeFactory(name="Kleinwagen", seats=4, propulsion=Propulsion.ELECTRIC, range_km=250)
     inserted = threading.Event()
     thread = _insert_elsewhere_then_commit(
         Vehicle, {"plate": "LD-X 9", "vehicle_type": kind, "station": station}, inserted
@@ -109,7 +110,7 @@ def test_vehicle_plate_is_trimmed_upper_case_and_unique(client_for, otto):
 
 def test_tariff_is_created_then_replaced(client_for, otto):
     client = client_for(otto)
-    kind = VehicleType.objects.create(name="E", seats=4, propulsion=Propulsion.ELECTRIC, range_km=200)
+    kind = VehicleTypeFactory(name="E", seats=4, propulsion=Propulsion.ELECTRIC, range_km=200)
     body = {"vehicle_type": kind.pk, "per_hour_cents": 400, "daily_cap_cents": 4000, "per_km_cents": 20}
     assert client.post(BASE + "tariffs/", body, format="json").status_code == 201
     assert client.post(BASE + "tariffs/", {**body, "per_hour_cents": 450}, format="json").status_code == 201

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import OperationalError
 
 from carsharing import payments, services
-from carsharing.models import PaymentRecord, Reservation, WebhookEvent
+from carsharing.models import PaymentKind, PaymentRecord, PaymentStatus, Reservation, ReservationStatus, WebhookEvent
 from carsharing.services import _shared
 from mobility.notifications.models import Notification
 from tests.carsharing.conftest import aligned, save_card
@@ -59,15 +59,15 @@ def test_retried_confirm_after_a_database_failure_reuses_the_authorisation(strip
     with pytest.raises(OperationalError):
         services.reservation_confirm(user=carla, reservation_id=r.pk)
     first = PaymentRecord.objects.get(reservation=r)
-    assert (first.kind, first.status) == ("authorise", "pending")
+    assert (first.kind, first.status) == (PaymentKind.AUTHORISE, PaymentStatus.PENDING)
     assert first.stripe_payment_intent
-    assert Reservation.objects.get(pk=r.pk).status == "held"
+    assert Reservation.objects.get(pk=r.pk).status == ReservationStatus.HELD
 
     confirmed = services.reservation_confirm(user=carla, reservation_id=r.pk)
-    assert confirmed.status == "confirmed"
+    assert confirmed.status == ReservationStatus.CONFIRMED
     assert calls["authorise"] == 1
     assert list(PaymentRecord.objects.filter(reservation=r).values_list("kind", "status", "stripe_payment_intent")) == [
-        ("authorise", "authorised", first.stripe_payment_intent)
+        (PaymentKind.AUTHORISE, PaymentStatus.AUTHORISED, first.stripe_payment_intent)
     ]
     assert _live_holds(carla.stripe_customer.stripe_customer_id) == [first.stripe_payment_intent]
     assert Notification.objects.filter(user=carla, kind="carsharing.reservation_confirmed").count() == 1
@@ -86,10 +86,10 @@ def test_retry_after_the_hold_expired_releases_the_orphaned_authorisation(stripe
     with pytest.raises(Conflict) as info:
         services.reservation_confirm(user=carla, reservation_id=r.pk)
     assert info.value.code == "hold_expired"
-    assert Reservation.objects.get(pk=r.pk).status == "expired"
+    assert Reservation.objects.get(pk=r.pk).status == ReservationStatus.EXPIRED
     assert list(PaymentRecord.objects.filter(reservation=r).order_by("pk").values_list("kind", "status")) == [
-        ("authorise", "cancelled"),
-        ("release", "succeeded"),
+        (PaymentKind.AUTHORISE, PaymentStatus.CANCELLED),
+        (PaymentKind.RELEASE, PaymentStatus.SUCCEEDED),
     ]
     assert stripe_client().v1.payment_intents.retrieve(pi_id).status == "canceled"
     assert _live_holds(carla.stripe_customer.stripe_customer_id) == []
@@ -106,7 +106,7 @@ def test_reservation_confirmed_by_the_webhook_notifies_the_member(api_client, st
     assert Notification.objects.filter(user=carla).count() == 0
     payload = event_for(pi_id, "payment_intent.amount_capturable_updated", "evt_capturable_1")
     assert post(api_client, payload, signed(payload)).status_code == 200
-    assert Reservation.objects.get(pk=r.pk).status == "confirmed"
+    assert Reservation.objects.get(pk=r.pk).status == ReservationStatus.CONFIRMED
     notes = list(Notification.objects.filter(user=carla).values_list("kind", "payload"))
     assert notes == [("carsharing.reservation_confirmed", {"reservation": r.pk})]
 

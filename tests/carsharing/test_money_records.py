@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carsharing import services
-from carsharing.models import Billing, PaymentKind, PaymentRecord, PaymentStatus, Reservation
+from carsharing.models import Billing, PaymentKind, PaymentRecord, PaymentStatus, Reservation, ReservationStatus
 from mobility.errors import DomainError
 
 from .conftest import aligned
@@ -41,14 +41,17 @@ def test_after_an_extension_the_open_invoice_is_the_new_estimate(client_for, fle
     booked = _book(client, fleet["vehicles"][0], start)
     assert booked["billing"] == Billing.INVOICE
     _, records = _records(client, booked["id"])
-    assert records == [("invoice", "pending", 800)]  # 2 h × 4 €
+    assert records == [(PaymentKind.INVOICE, PaymentStatus.PENDING, 800)]  # 2 h × 4 €
     extended = client.post(
         BASE + f"reservations/{booked['id']}/extend/", {"end": (start + timedelta(hours=3)).isoformat()}, format="json"
     )
     assert extended.status_code == 200, extended.content
     body, records = _records(client, booked["id"])
     assert body["estimate_cents"] == 1200
-    assert records == [("invoice", "cancelled", 800), ("invoice", "pending", 1200)]
+    assert records == [
+        (PaymentKind.INVOICE, PaymentStatus.CANCELLED, 800),
+        (PaymentKind.INVOICE, PaymentStatus.PENDING, 1200),
+    ]
 
 
 def test_a_free_cancellation_voids_the_open_invoice(client_for, fleet, carla):
@@ -57,7 +60,7 @@ def test_a_free_cancellation_voids_the_open_invoice(client_for, fleet, carla):
     cancelled = client.post(BASE + f"reservations/{booked['id']}/cancel/")
     assert cancelled.status_code == 200 and cancelled.json()["fee_cents"] == 0
     _, records = _records(client, booked["id"])
-    assert records == [("invoice", "cancelled", 800)]  # nothing open, nothing owed
+    assert records == [(PaymentKind.INVOICE, PaymentStatus.CANCELLED, 800)]  # nothing open, nothing owed
 
 
 def test_a_late_cancellation_leaves_exactly_one_fee_record(client_for, fleet, carla):
@@ -66,7 +69,10 @@ def test_a_late_cancellation_leaves_exactly_one_fee_record(client_for, fleet, ca
     cancelled = client.post(BASE + f"reservations/{booked['id']}/cancel/")
     assert cancelled.status_code == 200 and cancelled.json()["fee_cents"] == 400  # 50 % of 8 €
     _, records = _records(client, booked["id"])
-    assert records == [("invoice", "cancelled", 800), ("invoice", "succeeded", 400)]
+    assert records == [
+        (PaymentKind.INVOICE, PaymentStatus.CANCELLED, 800),
+        (PaymentKind.INVOICE, PaymentStatus.SUCCEEDED, 400),
+    ]
     again = client.post(BASE + f"reservations/{booked['id']}/cancel/")
     assert again.status_code == 409
     assert _records(client, booked["id"])[1] == records
@@ -74,9 +80,9 @@ def test_a_late_cancellation_leaves_exactly_one_fee_record(client_for, fleet, ca
 
 def owed_cents(reservation: Reservation) -> int:
     """What the member owes for the reservation in its current state."""
-    if reservation.status in ("held", "expired"):
+    if reservation.status in (ReservationStatus.HELD, ReservationStatus.EXPIRED):
         return 0
-    if reservation.status in ("confirmed", "active", "returned"):
+    if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.ACTIVE, ReservationStatus.RETURNED):
         return reservation.estimate_cents  # the estimate until the trip is settled
     return reservation.actual_cents or 0  # settled, cancelled, no-show
 
@@ -153,7 +159,12 @@ def test_open_plus_settled_records_always_equal_what_is_owed(fleet, carla, start
                 pending = PaymentRecord.objects.filter(
                     reservation=reservation, kind=PaymentKind.INVOICE, status=PaymentStatus.PENDING
                 ).count()
-                assert pending == (1 if reservation.status in ("confirmed", "active", "returned") else 0)
+                assert pending == (
+                    1
+                    if reservation.status
+                    in (ReservationStatus.CONFIRMED, ReservationStatus.ACTIVE, ReservationStatus.RETURNED)
+                    else 0
+                )
             raise _Rollback
     except _Rollback:
         pass

@@ -8,7 +8,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from carsharing import services
-from carsharing.models import PaymentRecord, Reservation, ReservationStatus, StripeCustomer
+from carsharing.models import (
+    Billing,
+    PaymentKind,
+    PaymentRecord,
+    PaymentStatus,
+    Reservation,
+    ReservationStatus,
+    StripeCustomer,
+)
 from carsharing.payments import PaymentDeclined
 from tests.carsharing.conftest import aligned, save_card
 
@@ -52,28 +60,28 @@ def test_full_ride_authorise_capture_and_extra_km_charge(stripe_on, fleet, carla
     r = services.reservation_create(
         user=carla, vehicle_id=fleet["vehicles"][0].pk, start=start, end=start + timedelta(hours=2)
     )
-    assert r.billing == "card"
+    assert r.billing == Billing.CARD
     r = services.reservation_confirm(user=carla, reservation_id=r.pk)
     assert r.status == ReservationStatus.CONFIRMED
-    auth = PaymentRecord.objects.get(reservation=r, kind="authorise")
-    assert (auth.status, auth.amount_cents) == ("authorised", 800)
+    auth = PaymentRecord.objects.get(reservation=r, kind=PaymentKind.AUTHORISE)
+    assert (auth.status, auth.amount_cents) == (PaymentStatus.AUTHORISED, 800)
     pi = stripe_client().v1.payment_intents.retrieve(auth.stripe_payment_intent)
     assert (pi.status, pi.amount, pi.capture_method) == ("requires_capture", 800, "manual")
     services.reservation_check_in(user=carla, reservation_id=r.pk, odometer_km=0, now=start)
     r = services.reservation_check_out(
         user=carla, reservation_id=r.pk, odometer_km=100, energy_level_pct=60, now=start + timedelta(hours=2)
     )
-    assert (r.status, r.actual_cents) == ("settled", 800 + 50 * 20)
+    assert (r.status, r.actual_cents) == (ReservationStatus.SETTLED, 800 + 50 * 20)
     assert records(r) == [
-        ("authorise", "succeeded", 800),
-        ("capture", "succeeded", 800),
-        ("charge", "succeeded", 1000),
+        (PaymentKind.AUTHORISE, PaymentStatus.SUCCEEDED, 800),
+        (PaymentKind.CAPTURE, PaymentStatus.SUCCEEDED, 800),
+        (PaymentKind.CHARGE, PaymentStatus.SUCCEEDED, 1000),
     ]
     auth.refresh_from_db()
     assert auth.captured_cents == 800
     pi = stripe_client().v1.payment_intents.retrieve(auth.stripe_payment_intent)
     assert pi.status == "succeeded"
-    charge = PaymentRecord.objects.get(reservation=r, kind="charge")
+    charge = PaymentRecord.objects.get(reservation=r, kind=PaymentKind.CHARGE)
     assert stripe_client().v1.payment_intents.retrieve(charge.stripe_payment_intent).amount == 1000
 
 
@@ -85,9 +93,12 @@ def test_capture_less_than_authorised_releases_the_rest(stripe_on, fleet, carla)
     )
     services.reservation_confirm(user=carla, reservation_id=r.pk)
     r = services.reservation_cancel(user=carla, reservation_id=r.pk)  # within 24 h: 50 %
-    assert (r.status, r.fee_cents) == ("cancelled", 400)
-    assert records(r) == [("authorise", "succeeded", 800), ("capture", "succeeded", 400)]
-    auth = PaymentRecord.objects.get(reservation=r, kind="authorise")
+    assert (r.status, r.fee_cents) == (ReservationStatus.CANCELLED, 400)
+    assert records(r) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.SUCCEEDED, 800),
+        (PaymentKind.CAPTURE, PaymentStatus.SUCCEEDED, 400),
+    ]
+    auth = PaymentRecord.objects.get(reservation=r, kind=PaymentKind.AUTHORISE)
     assert auth.captured_cents == 400
     charge = stripe_client().v1.payment_intents.retrieve(
         auth.stripe_payment_intent, params={"expand": ["latest_charge"]}
@@ -102,15 +113,21 @@ def test_free_cancellation_and_preemption_release_everything(stripe_on, fleet, c
     )
     services.reservation_confirm(user=carla, reservation_id=early.pk)
     services.reservation_cancel(user=carla, reservation_id=early.pk)
-    assert records(early) == [("authorise", "cancelled", 800), ("release", "succeeded", 800)]
+    assert records(early) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.CANCELLED, 800),
+        (PaymentKind.RELEASE, PaymentStatus.SUCCEEDED, 800),
+    ]
     car = fleet["vehicles"][1]
     other = services.reservation_create(user=carla, vehicle_id=car.pk, start=aligned(5), end=aligned(7))
     services.reservation_confirm(user=carla, reservation_id=other.pk)
     services.vehicle_update(vehicle_id=car.pk, in_service=False)
     other.refresh_from_db()
     assert other.status == ReservationStatus.PREEMPTED
-    assert records(other) == [("authorise", "cancelled", 800), ("release", "succeeded", 800)]
-    auth = PaymentRecord.objects.get(reservation=other, kind="authorise")
+    assert records(other) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.CANCELLED, 800),
+        (PaymentKind.RELEASE, PaymentStatus.SUCCEEDED, 800),
+    ]
+    auth = PaymentRecord.objects.get(reservation=other, kind=PaymentKind.AUTHORISE)
     assert stripe_client().v1.payment_intents.retrieve(auth.stripe_payment_intent).status == "canceled"
 
 
@@ -122,14 +139,20 @@ def test_extension_is_authorised_separately(stripe_on, fleet, carla):
     )
     services.reservation_confirm(user=carla, reservation_id=r.pk)
     services.reservation_extend(user=carla, reservation_id=r.pk, new_end=start + timedelta(hours=3))
-    assert records(r) == [("authorise", "authorised", 400), ("authorise", "authorised", 800)]
+    assert records(r) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.AUTHORISED, 400),
+        (PaymentKind.AUTHORISE, PaymentStatus.AUTHORISED, 800),
+    ]
     services.reservation_check_in(user=carla, reservation_id=r.pk, odometer_km=0, now=start)
     r = services.reservation_check_out(
         user=carla, reservation_id=r.pk, odometer_km=10, energy_level_pct=50, now=start + timedelta(hours=3)
     )
     assert r.actual_cents == 1200
-    assert records(r)[2:] == [("capture", "succeeded", 400), ("capture", "succeeded", 800)]
-    captured = sum(p.captured_cents for p in PaymentRecord.objects.filter(reservation=r, kind="authorise"))
+    assert records(r)[2:] == [
+        (PaymentKind.CAPTURE, PaymentStatus.SUCCEEDED, 400),
+        (PaymentKind.CAPTURE, PaymentStatus.SUCCEEDED, 800),
+    ]
+    captured = sum(p.captured_cents for p in PaymentRecord.objects.filter(reservation=r, kind=PaymentKind.AUTHORISE))
     assert captured == 1200
 
 
@@ -145,7 +168,7 @@ def test_declined_card_keeps_the_hold_and_records_the_attempt(stripe_on, fleet, 
     assert info.value.code == "payment_declined"
     r.refresh_from_db()
     assert r.status == ReservationStatus.HELD
-    assert records(r) == [("authorise", "failed", 800)]
+    assert records(r) == [(PaymentKind.AUTHORISE, PaymentStatus.FAILED, 800)]
     # a second attempt gets its own record and idempotency key
     with pytest.raises(PaymentDeclined):
         services.reservation_confirm(user=carla, reservation_id=r.pk)
@@ -172,7 +195,10 @@ def test_hold_expired_during_authorisation_releases_the_money(stripe_on, fleet, 
     with pytest.raises(Conflict) as info:
         services.reservation_confirm(user=carla, reservation_id=r.pk)
     assert info.value.code == "hold_expired"
-    assert records(r) == [("authorise", "cancelled", 800), ("release", "succeeded", 800)]
+    assert records(r) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.CANCELLED, 800),
+        (PaymentKind.RELEASE, PaymentStatus.SUCCEEDED, 800),
+    ]
 
 
 def test_reconcile_retries_a_capture_whose_answer_was_lost(stripe_on, fleet, carla, monkeypatch):
@@ -190,15 +216,24 @@ def test_reconcile_retries_a_capture_whose_answer_was_lost(stripe_on, fleet, car
 
     monkeypatch.setattr(payments, "payment_intent_capture", down)
     services.reservation_cancel(user=carla, reservation_id=r.pk)
-    assert records(r) == [("authorise", "authorised", 800), ("capture", "pending", 400)]
+    assert records(r) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.AUTHORISED, 800),
+        (PaymentKind.CAPTURE, PaymentStatus.PENDING, 400),
+    ]
     monkeypatch.undo()
     from django.core.management import call_command
 
     call_command("carsharing_reconcile", verbosity=0)
-    assert records(r) == [("authorise", "succeeded", 800), ("capture", "succeeded", 400)]
+    assert records(r) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.SUCCEEDED, 800),
+        (PaymentKind.CAPTURE, PaymentStatus.SUCCEEDED, 400),
+    ]
     # running it again changes nothing
     call_command("carsharing_reconcile", verbosity=0)
-    assert records(r) == [("authorise", "succeeded", 800), ("capture", "succeeded", 400)]
+    assert records(r) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.SUCCEEDED, 800),
+        (PaymentKind.CAPTURE, PaymentStatus.SUCCEEDED, 400),
+    ]
 
 
 def test_no_show_captures_estimate(stripe_on, fleet, carla):
@@ -211,7 +246,10 @@ def test_no_show_captures_estimate(stripe_on, fleet, carla):
     services.reservations_tick(now=start + timedelta(hours=1))
     r.refresh_from_db()
     assert r.status == ReservationStatus.NO_SHOW
-    assert records(r) == [("authorise", "succeeded", 400), ("capture", "succeeded", 400)]
+    assert records(r) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.SUCCEEDED, 400),
+        (PaymentKind.CAPTURE, PaymentStatus.SUCCEEDED, 400),
+    ]
     assert timezone.now()
 
 
@@ -233,14 +271,17 @@ def test_operator_refunds_at_most_what_was_collected(stripe_on, fleet, carla):
         services.reservation_refund(reservation_id=r.pk, amount_cents=601)
     assert info.value.code == "refund_exceeds_collected"
     services.reservation_refund(reservation_id=r.pk, amount_cents=500, reason="Kulanz")
-    refunds = PaymentRecord.objects.filter(reservation=r, kind="refund").order_by("pk")
-    assert [(x.status, x.amount_cents) for x in refunds] == [("succeeded", 400), ("succeeded", 100)]
+    refunds = PaymentRecord.objects.filter(reservation=r, kind=PaymentKind.REFUND).order_by("pk")
+    assert [(x.status, x.amount_cents) for x in refunds] == [
+        (PaymentStatus.SUCCEEDED, 400),
+        (PaymentStatus.SUCCEEDED, 100),
+    ]
     at_stripe = stripe_client().v1.refunds.retrieve(refunds[0].stripe_refund)
     assert (at_stripe.amount, at_stripe.status) == (400, "succeeded")
     with pytest.raises(Conflict):
         services.reservation_refund(reservation_id=r.pk, amount_cents=101)
     services.reservation_refund(reservation_id=r.pk, amount_cents=100)
-    assert PaymentRecord.objects.filter(reservation=r, kind="refund").count() == 3
+    assert PaymentRecord.objects.filter(reservation=r, kind=PaymentKind.REFUND).count() == 3
 
 
 def test_lost_authorisation_answer_is_retried_with_the_same_key(stripe_on, fleet, carla, monkeypatch):
@@ -262,13 +303,13 @@ def test_lost_authorisation_answer_is_retried_with_the_same_key(stripe_on, fleet
         services.reservation_confirm(user=carla, reservation_id=r.pk)
     # both attempts used one record and one key
     assert list(PaymentRecord.objects.filter(reservation=r).values_list("idempotency_key", "status")) == [
-        (f"res{r.pk}-authorise-1", "pending")
+        (f"res{r.pk}-authorise-1", PaymentStatus.PENDING)
     ]
     monkeypatch.undo()
     call_command("carsharing_reconcile", verbosity=0)
     r.refresh_from_db()
     assert r.status == ReservationStatus.CONFIRMED
-    assert records(r) == [("authorise", "authorised", 800)]
+    assert records(r) == [(PaymentKind.AUTHORISE, PaymentStatus.AUTHORISED, 800)]
 
 
 def test_lost_authorisation_for_an_expired_hold_is_released(stripe_on, fleet, carla, monkeypatch):
@@ -289,4 +330,7 @@ def test_lost_authorisation_for_an_expired_hold_is_released(stripe_on, fleet, ca
     call_command("carsharing_reconcile", verbosity=0)
     r.refresh_from_db()
     assert r.status == ReservationStatus.EXPIRED
-    assert records(r) == [("authorise", "cancelled", 800), ("release", "succeeded", 800)]
+    assert records(r) == [
+        (PaymentKind.AUTHORISE, PaymentStatus.CANCELLED, 800),
+        (PaymentKind.RELEASE, PaymentStatus.SUCCEEDED, 800),
+    ]

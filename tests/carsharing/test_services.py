@@ -7,6 +7,7 @@ from carsharing import selectors, services
 from carsharing.models import (
     BaseLoadBlock,
     BaseLoadOccurrence,
+    Billing,
     Membership,
     MembershipStatus,
     PaymentKind,
@@ -28,13 +29,17 @@ def book(user, vehicle, start, hours=2, **kw):
     )
 
 
+def book_official(user, vehicle, start, hours=1, **kw):
+    return book(user, vehicle, start, hours, kind=ReservationKind.OFFICIAL, **kw)
+
+
 def test_member_reservation_is_held_with_estimate(fleet, carla):
     start = aligned(24)
     r = book(carla, fleet["vehicles"][0], start, hours=2)
     r.refresh_from_db()
     assert r.status == ReservationStatus.HELD
-    assert r.kind == "member"
-    assert r.billing == "invoice"  # no Stripe key in tests: the invoice fallback
+    assert r.kind == ReservationKind.MEMBER
+    assert r.billing == Billing.INVOICE  # no Stripe key in tests: the invoice fallback
     assert r.blocked_until == r.end + timedelta(minutes=15)
     assert r.estimate_cents == 800
     assert r.held_until is not None
@@ -152,18 +157,18 @@ def test_no_show_after_grace(fleet, carla):
     assert services.reservations_tick(now=start + timedelta(minutes=29))["no_show"] == 0
     assert services.reservations_tick(now=start + timedelta(minutes=31))["no_show"] == 1
     r.refresh_from_db()
-    assert (r.status, r.fee_cents) == ("no_show", 800)
+    assert (r.status, r.fee_cents) == (ReservationStatus.NO_SHOW, 800)
 
 
 def test_cancellation_fee_follows_policy(fleet, carla):
     early = book(carla, fleet["vehicles"][0], aligned(48))
     services.reservation_confirm(user=carla, reservation_id=early.pk)
     early = services.reservation_cancel(user=carla, reservation_id=early.pk)
-    assert (early.status, early.fee_cents) == ("cancelled", 0)
+    assert (early.status, early.fee_cents) == (ReservationStatus.CANCELLED, 0)
     late = book(carla, fleet["vehicles"][1], aligned(5))
     services.reservation_confirm(user=carla, reservation_id=late.pk)
     late = services.reservation_cancel(user=carla, reservation_id=late.pk)
-    assert (late.status, late.fee_cents) == ("cancelled", 400)
+    assert (late.status, late.fee_cents) == (ReservationStatus.CANCELLED, 400)
     assert (
         PaymentRecord.objects.filter(reservation=late, kind="invoice").values_list("amount_cents", flat=True)[1] == 400
     )
@@ -205,7 +210,7 @@ def test_check_in_out_with_km_and_late_fee(fleet, carla):
         user=carla, reservation_id=r.pk, odometer_km=1080, energy_level_pct=70, now=start + timedelta(minutes=90)
     )
     # 1 h booked = 400, 30 km beyond the 50 included = 600, late 30 min = 1000 + 200
-    assert (r.status, r.fee_cents, r.actual_cents) == ("settled", 1200, 400 + 600 + 1200)
+    assert (r.status, r.fee_cents, r.actual_cents) == (ReservationStatus.SETTLED, 1200, 400 + 600 + 1200)
     car.refresh_from_db()
     assert car.odometer_km == 1080
     assert PaymentRecord.objects.filter(reservation=r, kind="invoice").last().amount_cents == 2200
@@ -235,7 +240,7 @@ def test_damage_report_waits_for_operator(fleet, carla):
     )
     assert r.status == ReservationStatus.RETURNED
     r = services.reservation_settle(reservation_id=r.pk, extra_cents=5000)
-    assert (r.status, r.actual_cents) == ("settled", 5400)
+    assert (r.status, r.actual_cents) == (ReservationStatus.SETTLED, 5400)
 
 
 def test_out_of_service_preempts_and_tells_members(fleet, carla):
@@ -244,7 +249,7 @@ def test_out_of_service_preempts_and_tells_members(fleet, carla):
     services.reservation_confirm(user=carla, reservation_id=r.pk)
     services.vehicle_update(vehicle_id=car.pk, in_service=False)
     r.refresh_from_db()
-    assert (r.status, r.actual_cents) == ("preempted", 0)
+    assert (r.status, r.actual_cents) == (ReservationStatus.PREEMPTED, 0)
     assert Notification.objects.filter(user=carla, kind="carsharing.reservation_preempted").count() == 1
     with pytest.raises(Conflict) as info:
         book(carla, car, aligned(48))
@@ -253,15 +258,8 @@ def test_out_of_service_preempts_and_tells_members(fleet, carla):
 
 def test_official_trip_confirmed_with_cost_centre(fleet, stella):
     start = aligned(24 * 60)  # beyond the member horizon, fine for official trips
-    r = services.reservation_create(
-        user=stella,
-        vehicle_id=fleet["vehicles"][0].pk,
-        start=start,
-        end=start + timedelta(hours=3),
-        kind=ReservationKind.OFFICIAL,
-        purpose="Bauamt Ortstermin",
-    )
-    assert (r.status, r.billing, r.cost_centre.code) == ("confirmed", "cost_centre", "KST-1000")
+    r = book_official(stella, fleet["vehicles"][0], start, hours=3, purpose="Bauamt Ortstermin")
+    assert (r.status, r.billing, r.cost_centre.code) == (ReservationStatus.CONFIRMED, Billing.COST_CENTRE, "KST-1000")
 
 
 def test_official_trip_never_displaces_member(fleet, carla, stella):
@@ -269,14 +267,7 @@ def test_official_trip_never_displaces_member(fleet, carla, stella):
     start = aligned(24)
     book(carla, car, start)
     with pytest.raises(Conflict) as info:
-        services.reservation_create(
-            user=stella,
-            vehicle_id=car.pk,
-            start=start,
-            end=start + timedelta(hours=1),
-            kind=ReservationKind.OFFICIAL,
-            purpose="x",
-        )
+        book_official(stella, car, start, hours=1, purpose="x")
     assert info.value.code == "member_reservation_conflict"
     assert Reservation.objects.filter(kind=ReservationKind.OFFICIAL).count() == 0
 
@@ -284,22 +275,9 @@ def test_official_trip_never_displaces_member(fleet, carla, stella):
 def test_official_trip_needs_staff_cost_centre_and_purpose(fleet, carla, otto):
     start = aligned(24)
     with pytest.raises(Forbidden):
-        services.reservation_create(
-            user=carla,
-            vehicle_id=fleet["vehicles"][0].pk,
-            start=start,
-            end=start + timedelta(hours=1),
-            kind=ReservationKind.OFFICIAL,
-        )
+        book_official(carla, fleet["vehicles"][0], start, hours=1)
     with pytest.raises(ValidationFailed) as info:
-        services.reservation_create(
-            user=otto,
-            vehicle_id=fleet["vehicles"][0].pk,
-            start=start,
-            end=start + timedelta(hours=1),
-            kind=ReservationKind.OFFICIAL,
-            purpose="x",
-        )
+        book_official(otto, fleet["vehicles"][0], start, hours=1, purpose="x")
     assert info.value.code == "cost_centre_required"
 
 
@@ -331,7 +309,11 @@ def test_base_load_materialises_idempotently(fleet, stella):
         local_start = timezone.localtime(r.start)
         assert local_start.isoweekday() <= 5
         assert local_start.hour >= 8 and timezone.localtime(r.end).hour == 12
-        assert (r.kind, r.status, r.billing) == ("official", "confirmed", "cost_centre")
+        assert (r.kind, r.status, r.billing) == (
+            ReservationKind.OFFICIAL,
+            ReservationStatus.CONFIRMED,
+            Billing.COST_CENTRE,
+        )
     assert BaseLoadOccurrence.objects.filter(block=block).count() == first["days"]
 
 
@@ -362,20 +344,13 @@ def test_base_load_books_around_member_reservations(fleet, stella, carla):
 def test_release_lets_members_book(fleet, stella, carla):
     car = fleet["vehicles"][0]
     start = aligned(72)
-    official = services.reservation_create(
-        user=stella,
-        vehicle_id=car.pk,
-        start=start,
-        end=start + timedelta(hours=4),
-        kind=ReservationKind.OFFICIAL,
-        purpose="Base load",
-    )
+    official = book_official(stella, car, start, hours=4, purpose="Base load")
     with pytest.raises(Conflict):
         book(carla, car, start + timedelta(hours=1), hours=1)
     released = services.reservation_release(
         user=stella, reservation_id=official.pk, start=start + timedelta(hours=1), end=start + timedelta(hours=3)
     )
-    assert (released.status, released.released) == ("released", True)
+    assert (released.status, released.released) == (ReservationStatus.RELEASED, True)
     official.refresh_from_db()
     assert official.end == start + timedelta(hours=1)
     tail = Reservation.objects.get(
@@ -388,14 +363,7 @@ def test_release_lets_members_book(fleet, stella, carla):
 
 def test_release_needs_notice(fleet, stella):
     start = aligned(10)
-    official = services.reservation_create(
-        user=stella,
-        vehicle_id=fleet["vehicles"][0].pk,
-        start=start,
-        end=start + timedelta(hours=2),
-        kind=ReservationKind.OFFICIAL,
-        purpose="x",
-    )
+    official = book_official(stella, fleet["vehicles"][0], start, hours=2, purpose="x")
     with pytest.raises(Conflict) as info:
         services.reservation_release(
             user=stella, reservation_id=official.pk, start=start, end=start + timedelta(hours=2)
@@ -411,14 +379,7 @@ def test_utilisation_report(fleet, stella, carla):
     start = aligned(1)
     r = book(carla, car, start, hours=2)
     services.reservation_confirm(user=carla, reservation_id=r.pk)
-    services.reservation_create(
-        user=stella,
-        vehicle_id=car.pk,
-        start=start + timedelta(hours=3),
-        end=start + timedelta(hours=6),
-        kind=ReservationKind.OFFICIAL,
-        purpose="x",
-    )
+    book_official(stella, car, start + timedelta(hours=3), hours=3, purpose="x")
     local = timezone.localtime(start)
     report = {row["plate"]: row for row in selectors.utilisation_month(year=local.year, month=local.month)}
     row = report[car.plate]
@@ -438,7 +399,7 @@ def test_membership_apply_and_decide(bob, stella):
     assert m.status == MembershipStatus.APPLIED
     m = services.membership_decide(staff=stella, membership_id=m.pk, approve=True)
     bob.refresh_from_db()
-    assert (m.status, m.checked_by, bob.is_member) == ("approved", stella, True)
+    assert (m.status, m.checked_by, bob.is_member) == (MembershipStatus.APPROVED, stella, True)
     with pytest.raises(Conflict):
         services.membership_decide(staff=stella, membership_id=m.pk, approve=False)
     with pytest.raises(Conflict):
@@ -471,7 +432,7 @@ def test_blocking_defect_cancels_upcoming_bookings(fleet, carla, dora):
     later.refresh_from_db()
     mine.refresh_from_db()
     car.refresh_from_db()
-    assert (later.status, mine.status, car.in_service) == ("preempted", "active", False)
+    assert (later.status, mine.status, car.in_service) == (ReservationStatus.PREEMPTED, ReservationStatus.ACTIVE, False)
     assert Notification.objects.filter(user=dora, kind="carsharing.reservation_preempted").count() == 1
     with pytest.raises(Forbidden):  # carla never used the second car
         services.vehicle_defect_report(
@@ -485,7 +446,7 @@ def test_minor_defect_keeps_the_vehicle_running(fleet, stella, carla):
     report = services.vehicle_defect_report(user=stella, vehicle_id=car.pk, description="Kratzer", blocks_use=False)
     car.refresh_from_db()
     r.refresh_from_db()
-    assert (report.preempted, car.in_service, r.status) == (0, True, "held")
+    assert (report.preempted, car.in_service, r.status) == (0, True, ReservationStatus.HELD)
 
 
 def test_defect_reports_are_exported_and_erased(fleet, stella):

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from carsharing import services, services_console
-from carsharing.models import BaseLoadBlock, BaseLoadOccurrence, Reservation
+from carsharing.models import BaseLoadBlock, BaseLoadOccurrence, Reservation, ReservationKind, ReservationStatus
 from carsharing.selectors_console import pool_cars_free
-from mobility.accounts.models import CostCentre
 from mobility.errors import DomainError
 from tests.carsharing.conftest import aligned, fleet, make_member  # noqa: F401
+from tests.factories import CostCentreFactory
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 
@@ -54,7 +54,11 @@ def test_official_trip_needs_a_car_with_a_seat_for_everyone(stella, fleet):  # n
     booked = services_console.official_trip_book(
         staff=stella, vehicle_id=car.pk, start=start, end=start + timedelta(hours=1), purpose="x", passengers=4
     )
-    assert (booked.kind, booked.status, booked.cost_centre_id) == ("official", "confirmed", stella.cost_centre_id)
+    assert (booked.kind, booked.status, booked.cost_centre_id) == (
+        ReservationKind.OFFICIAL,
+        ReservationStatus.CONFIRMED,
+        stella.cost_centre_id,
+    )
 
 
 @pytest.mark.django_db
@@ -65,7 +69,7 @@ def test_official_trip_refuses_residents_and_inactive_cost_centres(stella, alice
     with pytest.raises(DomainError) as exc:
         services_console.official_trip_book(staff=alice, vehicle_id=car.pk, purpose="x", passengers=1, **window)
     assert (exc.value.code, exc.value.status_code) == ("not_staff", 403)
-    closed = CostCentre.objects.create(code="KST-0", name="Alt", active=False)
+    closed = CostCentreFactory(code="KST-0", name="Alt", active=False)
     with pytest.raises(DomainError) as exc:
         services_console.official_trip_book(
             staff=stella, vehicle_id=car.pk, purpose="x", passengers=1, cost_centre_id=closed.pk, **window
@@ -98,7 +102,9 @@ def test_series_books_the_weekdays_and_keeps_a_taken_hour_free(stella, fleet):  
         passengers=2,
     )
     assert (outcome.days, outcome.days_partly_taken) == (3, 1)
-    official = list(Reservation.objects.filter(kind="official").order_by("start").values_list("start", "end"))
+    official = list(
+        Reservation.objects.filter(kind=ReservationKind.OFFICIAL).order_by("start").values_list("start", "end")
+    )
     wednesday = monday + timedelta(days=2)
     assert official == [
         (local(monday, 8), local(monday, 12)),
@@ -107,7 +113,7 @@ def test_series_books_the_weekdays_and_keeps_a_taken_hour_free(stella, fleet):  
         (local(monday + timedelta(days=4), 8), local(monday + timedelta(days=4), 12)),
     ]
     held.refresh_from_db()
-    assert held.status == "held"
+    assert held.status == ReservationStatus.HELD
     assert BaseLoadOccurrence.objects.filter(block=outcome.block).count() == 3
 
 
@@ -142,11 +148,11 @@ def test_series_refusals_leave_nothing_behind(stella, fleet):  # noqa: F811
 
 @pytest.mark.django_db
 def test_pool_cars_free_smallest_that_fits_first_and_never_a_taken_one(stella, fleet):  # noqa: F811
-    from carsharing.models import Tariff, Vehicle, VehicleType
+    from tests.factories import TariffFactory, VehicleFactory, VehicleTypeFactory
 
-    bus = VehicleType.objects.create(name="Bus", seats=9, propulsion="diesel", range_km=600)
-    Tariff.objects.create(vehicle_type=bus, per_hour_cents=1, daily_cap_cents=1, per_km_cents=1)
-    big = Vehicle.objects.create(plate="LD-A 1", vehicle_type=bus, station=fleet["stations"][0])
+    bus = VehicleTypeFactory(name="Bus", seats=9, propulsion="diesel", range_km=600)
+    TariffFactory(vehicle_type=bus, per_hour_cents=1, daily_cap_cents=1, per_km_cents=1, included_km=0)
+    big = VehicleFactory(plate="LD-A 1", vehicle_type=bus, station=fleet["stations"][0])
     start = aligned(48)
     end = start + timedelta(hours=2)
     now = timezone.now()
@@ -163,7 +169,7 @@ def test_pool_cars_free_smallest_that_fits_first_and_never_a_taken_one(stella, f
         vehicle_id=big.pk,
         start=start - timedelta(hours=1),
         end=start - timedelta(minutes=15),
-        kind="official",
+        kind=ReservationKind.OFFICIAL,
         purpose="x",
     )
     assert [v.plate for v in pool_cars_free(start=start, end=end, passengers=5, now=now)] == ["LD-A 1"]

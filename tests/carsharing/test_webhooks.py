@@ -13,7 +13,7 @@ import stripe
 from django.conf import settings
 
 from carsharing import services
-from carsharing.models import PaymentKind, PaymentRecord, WebhookEvent
+from carsharing.models import PaymentKind, PaymentRecord, PaymentStatus, WebhookEvent
 from tests.carsharing.conftest import WEBHOOK_SECRET, aligned, save_card
 from tests.factories import PaymentRecordFactory
 
@@ -48,7 +48,7 @@ def authorised(stripe_on, fleet, carla, db):
         user=carla, vehicle_id=fleet["vehicles"][0].pk, start=start, end=start + timedelta(hours=2)
     )
     services.reservation_confirm(user=carla, reservation_id=r.pk)
-    return PaymentRecord.objects.get(reservation=r, kind="authorise")
+    return PaymentRecord.objects.get(reservation=r, kind=PaymentKind.AUTHORISE)
 
 
 @pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_event_payload_is_not_trusted_the_object_is_re_read(api_client, authoris
     )
     assert post(api_client, payload, signed(payload)).status_code == 200
     authorised.refresh_from_db()
-    assert authorised.status == "authorised"
+    assert authorised.status == PaymentStatus.AUTHORISED
 
 
 @pytest.mark.django_db
@@ -120,7 +120,10 @@ def test_missed_capture_is_picked_up_and_late_old_events_do_not_undo_it(api_clie
     kinds = {
         p.kind: (p.status, p.captured_cents) for p in PaymentRecord.objects.filter(reservation=authorised.reservation)
     }
-    assert kinds == {"authorise": ("succeeded", 800), "capture": ("succeeded", 0)}
+    assert kinds == {
+        PaymentKind.AUTHORISE: (PaymentStatus.SUCCEEDED, 800),
+        PaymentKind.CAPTURE: (PaymentStatus.SUCCEEDED, 0),
+    }
     assert set(WebhookEvent.objects.values_list("event_id", flat=True)) == {"evt_old", "evt_new"}
 
 
@@ -169,11 +172,11 @@ def test_localstripe_delivers_real_webhooks(asgi_server, authorised):
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             authorised.refresh_from_db()
-            if authorised.status == "succeeded":
+            if authorised.status == PaymentStatus.SUCCEEDED:
                 break
             time.sleep(0.2)
         assert WebhookEvent.objects.filter(type="payment_intent.succeeded", processed_at__isnull=False).exists()
-        assert (authorised.status, authorised.captured_cents) == ("succeeded", 800)
+        assert (authorised.status, authorised.captured_cents) == (PaymentStatus.SUCCEEDED, 800)
     finally:
         httpx.post(
             f"{settings.STRIPE_API_BASE}/_config/webhooks/carsharing-tests",

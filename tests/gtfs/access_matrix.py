@@ -14,13 +14,19 @@ from datetime import date, timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.access import Endpoint, expect
-
-PUBLIC = expect(200, 200, 200, 200, 200)
-OPERATOR_ONLY = expect(401, 403, 403, 403, 200)
-STAFF_CREATES = expect(401, 403, 403, 201, 201)
-STAFF_ONLY = expect(401, 403, 403, 200, 200)
-OWNER_OR_STAFF = expect(401, 200, 404, 200, 200)
+from tests.access import (
+    OPERATOR_ONLY,
+    OWNER_OR_STAFF,
+    PUBLIC,
+    RESIDENTS_CREATE,
+    SIGNED_IN,
+    STAFF_CREATES,
+    STAFF_ONLY,
+    Endpoint,
+    expect,
+    lists_only,
+    pk_of,
+)
 
 MINI_FEED = {
     "agency.txt": "agency_name,agency_url,agency_timezone\nBus,https://example.org,Europe/Berlin\n",
@@ -44,7 +50,8 @@ def _zip() -> bytes:
 def timetable(ctx) -> None:
     """A Bürgerbus line with one daily trip, a booking of alice's and a finished import."""
     from gtfs import services
-    from gtfs.models import Feed, GtfsImport, Service
+    from gtfs.models import Feed, FeedKind, Service
+    from tests.factories import GtfsImportFactory
 
     stops = [services.bb_stop_create(name=n, lat=48.9 + i / 100, lon=8.8) for i, n in enumerate(["Rathaus", "Kirche"])]
     line = services.bb_line_create(short_name="BB1")
@@ -61,7 +68,7 @@ def timetable(ctx) -> None:
     booking = services.bb_booking_create(
         trip_id=trip.pk, service_date=day, from_stop_id=stops[0].pk, to_stop_id=stops[1].pk, passenger=ctx.alice
     )
-    record = GtfsImport.objects.create(feed_name="x", file_path="/nonexistent", status="imported")
+    record = GtfsImportFactory(feed_name="x")
     unused_stop = services.bb_stop_create(name="Waldweg", lat=48.95, lon=8.8)
     spare_line = services.bb_line_create(short_name="BB8")
     ctx.objects.update(
@@ -74,7 +81,7 @@ def timetable(ctx) -> None:
         day=day,
         booking=booking,
         record=record,
-        feed=Feed.objects.get(kind="community_bus"),
+        feed=Feed.objects.get(kind=FeedKind.COMMUNITY_BUS),
     )
 
 
@@ -89,22 +96,15 @@ def _booking_body(ctx) -> dict:
     return {"trip": ctx.trip.pk, "date": ctx.day.isoformat(), "from_stop": ctx.stops[0].pk, "to_stop": ctx.stops[1].pk}
 
 
-def _only_own_bookings(response, persona, ctx) -> None:
-    if response.status_code != 200:
-        return
-    ids = [b["id"] for b in response.json()["results"]]
-    assert ids == ([ctx.booking.pk] if persona == "owner" else [])
-
-
 ROWS: list[Endpoint] = [
     Endpoint("GET", "gtfs-feed-list", PUBLIC, setup=timetable),
-    Endpoint("GET", "gtfs-feed-versions", PUBLIC, setup=timetable, kwargs=lambda ctx: {"pk": ctx.feed.pk}),
+    Endpoint("GET", "gtfs-feed-versions", PUBLIC, setup=timetable, kwargs=pk_of("feed")),
     Endpoint(
         "POST",
         "gtfs-feed-activate",
-        expect(401, 403, 403, 403, 200),
+        OPERATOR_ONLY,
         setup=timetable,
-        kwargs=lambda ctx: {"pk": ctx.feed.pk},
+        kwargs=pk_of("feed"),
         data=lambda ctx: {"version": None},
     ),
     Endpoint("GET", "gtfs-stop-list", PUBLIC, setup=timetable, query=lambda ctx: {"q": "rat"}),
@@ -116,7 +116,7 @@ ROWS: list[Endpoint] = [
         query=lambda ctx: {"stops": str(ctx.stops[0].pk), "date": ctx.day.isoformat(), "time": "08:30"},
     ),
     Endpoint("GET", "gtfs-route-list", PUBLIC, setup=timetable),
-    Endpoint("GET", "gtfs-trip-detail", PUBLIC, setup=timetable, kwargs=lambda ctx: {"pk": ctx.trip.pk}),
+    Endpoint("GET", "gtfs-trip-detail", PUBLIC, setup=timetable, kwargs=pk_of("trip")),
     Endpoint("GET", "gtfs-buergerbus-export", PUBLIC, setup=timetable),
     Endpoint("GET", "gtfs-import-list", OPERATOR_ONLY, setup=timetable),
     Endpoint(
@@ -126,7 +126,7 @@ ROWS: list[Endpoint] = [
         format="multipart",
         data=lambda ctx: {"file": SimpleUploadedFile("feed.zip", _zip(), "application/zip"), "name": "Test"},
     ),
-    Endpoint("GET", "gtfs-import-detail", OPERATOR_ONLY, setup=timetable, kwargs=lambda ctx: {"pk": ctx.record.pk}),
+    Endpoint("GET", "gtfs-import-detail", OPERATOR_ONLY, setup=timetable, kwargs=pk_of("record")),
     Endpoint("GET", "buergerbus-driver-list", STAFF_ONLY, setup=_driver),
     Endpoint("POST", "buergerbus-driver-list", STAFF_CREATES, data=lambda ctx: {"name": "Hans Berger"}),
     Endpoint(
@@ -134,7 +134,7 @@ ROWS: list[Endpoint] = [
         "buergerbus-driver-qualifications",
         STAFF_CREATES,
         setup=_driver,
-        kwargs=lambda ctx: {"pk": ctx.driver.pk},
+        kwargs=pk_of("driver"),
         data=lambda ctx: {"kind": "passenger_licence", "valid_until": "2030-01-01"},
     ),
     Endpoint(
@@ -168,14 +168,14 @@ ROWS: list[Endpoint] = [
         "buergerbus-stop-detail",
         expect(401, 403, 403, 204, 204),
         setup=timetable,
-        kwargs=lambda ctx: {"pk": ctx.unused_stop.pk},
+        kwargs=pk_of("unused_stop"),
     ),
     Endpoint(
         "DELETE",
         "buergerbus-line-detail",
         expect(401, 403, 403, 204, 204),
         setup=timetable,
-        kwargs=lambda ctx: {"pk": ctx.spare_line.pk},
+        kwargs=pk_of("spare_line"),
     ),
     Endpoint("POST", "buergerbus-booking-rule-list", STAFF_CREATES, data=lambda ctx: {"booking_type": 0}),
     Endpoint("POST", "buergerbus-line-list", STAFF_CREATES, data=lambda ctx: {"short_name": "BB9"}),
@@ -184,7 +184,7 @@ ROWS: list[Endpoint] = [
         "buergerbus-line-detail",
         STAFF_ONLY,
         setup=timetable,
-        kwargs=lambda ctx: {"pk": ctx.line.pk},
+        kwargs=pk_of("line"),
         data=lambda ctx: {"booking_rule_id": ctx.rule.pk},
     ),
     Endpoint(
@@ -205,7 +205,7 @@ ROWS: list[Endpoint] = [
         "buergerbus-trip-detail",
         STAFF_ONLY,
         setup=timetable,
-        kwargs=lambda ctx: {"pk": ctx.trip.pk},
+        kwargs=pk_of("trip"),
         data=lambda ctx: {"capacity": 6},
     ),
     Endpoint(
@@ -213,26 +213,20 @@ ROWS: list[Endpoint] = [
         "buergerbus-trip-detail",
         expect(401, 403, 403, 409, 409),
         setup=timetable,
-        kwargs=lambda ctx: {"pk": ctx.trip.pk},
+        kwargs=pk_of("trip"),
     ),
     Endpoint(
         "GET",
         "buergerbus-trip-manifest",
         STAFF_ONLY,
         setup=timetable,
-        kwargs=lambda ctx: {"pk": ctx.trip.pk},
+        kwargs=pk_of("trip"),
         query=lambda ctx: {"date": ctx.day.isoformat()},
     ),
-    Endpoint(
-        "GET", "buergerbus-booking-list", expect(401, 200, 200, 200, 200), setup=timetable, check=_only_own_bookings
-    ),
-    Endpoint("POST", "buergerbus-booking-list", expect(401, 201, 201, 201, 201), setup=timetable, data=_booking_body),
-    Endpoint(
-        "GET", "buergerbus-booking-detail", OWNER_OR_STAFF, setup=timetable, kwargs=lambda ctx: {"pk": ctx.booking.pk}
-    ),
-    Endpoint(
-        "POST", "buergerbus-booking-cancel", OWNER_OR_STAFF, setup=timetable, kwargs=lambda ctx: {"pk": ctx.booking.pk}
-    ),
+    Endpoint("GET", "buergerbus-booking-list", SIGNED_IN, setup=timetable, check=lists_only("booking")),
+    Endpoint("POST", "buergerbus-booking-list", RESIDENTS_CREATE, setup=timetable, data=_booking_body),
+    Endpoint("GET", "buergerbus-booking-detail", OWNER_OR_STAFF, setup=timetable, kwargs=pk_of("booking")),
+    Endpoint("POST", "buergerbus-booking-cancel", OWNER_OR_STAFF, setup=timetable, kwargs=pk_of("booking")),
     Endpoint(
         "POST",
         "buergerbus-assisted-booking",

@@ -17,7 +17,7 @@ from gtfs.feed_import import feed_import
 from gtfs.models import BookingRule, BuergerbusBooking, Feed, FeedKind, Route, Service, Stop, StopTime, Trip
 from mobility.notifications.models import Notification
 from tests.conftest import make_token
-from tests.factories import UserFactory
+from tests.factories import StopFactory, UserFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -166,7 +166,7 @@ def test_booking_capacity_counts_every_segment(client_for, stella, alice, bob):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "buergerbus_trip_full"
     assert book(b, tt, 0, 1, seats=1, day=future_day(8)).status_code == 201  # another day is free
-    assert BuergerbusBooking.objects.filter(status="confirmed").count() == 3
+    assert BuergerbusBooking.objects.filter(status=BuergerbusBooking.Status.CONFIRMED).count() == 3
     assert sorted(BuergerbusBooking.objects.values_list("from_sequence", "to_sequence", "seats")) == [
         (1, 2, 1),
         (1, 2, 2),
@@ -187,7 +187,7 @@ def test_booking_refusals_leave_nothing(client_for, stella, alice):
     ]
     for response, status, code in cases:
         assert (response.status_code, response.json()["error"]["code"]) == (status, code)
-    other_stop = Stop.objects.create(version=Trip.objects.get(pk=tt["trip"]).version, stop_id="x", name="Anderswo")
+    other_stop = StopFactory(version=Trip.objects.get(pk=tt["trip"]).version, stop_id="x", name="Anderswo")
     response = book(a, {**tt, "stops": [other_stop.pk, *tt["stops"][1:]]}, 0, 1)
     assert response.json()["error"]["code"] == "buergerbus_stop_not_on_trip"
     assert not BuergerbusBooking.objects.exists()
@@ -321,7 +321,7 @@ def test_assisted_booking_cancel_manifest_and_notifications(client_for, stella, 
     ]
     # staff cancel the phone booking
     assert staff.post(f"/api/v1/gtfs/buergerbus/bookings/{assisted.pk}/cancel/").status_code == 200
-    assert set(BuergerbusBooking.objects.values_list("status", flat=True)) == {"cancelled"}
+    assert set(BuergerbusBooking.objects.values_list("status", flat=True)) == {BuergerbusBooking.Status.CANCELLED}
     # trip with a booking history cannot be deleted
     response = staff.delete(f"/api/v1/gtfs/buergerbus/trips/{tt['trip']}/")
     assert response.status_code == 409 and Trip.objects.filter(pk=tt["trip"]).exists()
@@ -516,7 +516,12 @@ def test_parallel_bookings_never_exceed_capacity(asgi_server, stella):
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(attempt, tokens))
     assert sorted(results, key=str) == sorted([(201, None)] * 8 + [(409, "buergerbus_trip_full")] * 12, key=str)
-    assert BuergerbusBooking.objects.filter(trip_id=tt["trip"], service_date=day, status="confirmed").count() == 8
+    assert (
+        BuergerbusBooking.objects.filter(
+            trip_id=tt["trip"], service_date=day, status=BuergerbusBooking.Status.CONFIRMED
+        ).count()
+        == 8
+    )
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from gtfs.domain.drivers import age_on, qualification_problems
-from gtfs.models import DriverQualification, RosterEntry
+from gtfs.models import DriverQualification, QualificationKind, RosterEntry
 from tests.gtfs.test_buergerbus import build_timetable
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_roster_warns_when_a_qualification_expires_before_the_trip(client_for, s
         {"kind": "medical_check", "valid_until": (today + timedelta(days=365)).isoformat()},
     )
     assert staff.get(BASE + "roster/warnings/").json() == []
-    assert DriverQualification.objects.filter(driver_id=did, kind="medical_check").count() == 2
+    assert DriverQualification.objects.filter(driver_id=did, kind=QualificationKind.MEDICAL_CHECK).count() == 2
     # Lena's licence ends 50 days from now; rostered on day 55 she gets a warning at once, which
     # stays on the staff's list until the trip has passed (time travel)
     lena = staff.post(BASE + "drivers/", {"name": "Lena Roth", "birth_date": "1990-06-01"}, format="json").json()["id"]

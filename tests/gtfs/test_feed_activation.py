@@ -4,6 +4,7 @@ import pytest
 
 from gtfs.feed_import import feed_import
 from gtfs.models import Feed, FeedVersion, Stop
+from tests.factories import FeedFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_rollback_to_the_previous_version_and_switch_off(client_for, otto, alice
     assert names == set()  # the rolled-back version has no "Neuer Name"
     assert Stop.objects.filter(version=second, name="Neuer Name").exists()  # still stored
 
-    other_feed = Feed.objects.create(name="Anderer")
+    other_feed = FeedFactory(name="Anderer")
     foreign = operator.post(f"/api/v1/gtfs/feeds/{other_feed.pk}/activate/", {"version": first.pk})
     assert foreign.status_code == 400
     assert foreign.json()["error"]["code"] == "feed_version_not_found"

@@ -7,14 +7,17 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from tests.access import Endpoint, expect
-
-PUBLIC = expect(200, 200, 200, 200, 200)
-RESIDENTS_CREATE = expect(401, 201, 201, 201, 201)
-RESIDENTS_READ = expect(401, 200, 200, 200, 200)
-OWNER_OR_STAFF = expect(401, 200, 404, 200, 200)
-STAFF_ONLY = expect(401, 403, 403, 200, 200)
-STAFF_CREATES = expect(401, 403, 403, 201, 201)
+from tests.access import (
+    OWNER_OR_STAFF,
+    PUBLIC,
+    RESIDENTS_CREATE,
+    SIGNED_IN,
+    STAFF_CREATES,
+    STAFF_ONLY,
+    Endpoint,
+    lists_only,
+    pk_of,
+)
 
 
 def zone(ctx) -> None:
@@ -69,19 +72,12 @@ def _zone_body(ctx) -> dict:
     }
 
 
-def _only_own(response, persona, ctx) -> None:
-    if response.status_code != 200:
-        return
-    ids = [row["id"] for row in response.json()["results"]]
-    assert ids == ([ctx.booking.pk] if persona == "owner" else [])
-
-
 ROWS = [
     Endpoint("GET", "ondemand-zone-list", PUBLIC, setup=zone),
-    Endpoint("GET", "ondemand-booking-list", RESIDENTS_READ, setup=zone, check=_only_own),
+    Endpoint("GET", "ondemand-booking-list", SIGNED_IN, setup=zone, check=lists_only("booking")),
     Endpoint("POST", "ondemand-booking-list", RESIDENTS_CREATE, setup=zone, data=lambda ctx: ctx.body),
-    Endpoint("GET", "ondemand-booking-detail", OWNER_OR_STAFF, setup=zone, kwargs=lambda ctx: {"pk": ctx.booking.pk}),
-    Endpoint("POST", "ondemand-booking-cancel", OWNER_OR_STAFF, setup=zone, kwargs=lambda ctx: {"pk": ctx.booking.pk}),
+    Endpoint("GET", "ondemand-booking-detail", OWNER_OR_STAFF, setup=zone, kwargs=pk_of("booking")),
+    Endpoint("POST", "ondemand-booking-cancel", OWNER_OR_STAFF, setup=zone, kwargs=pk_of("booking")),
     Endpoint("GET", "ondemand-run-list", STAFF_ONLY, setup=zone),
     Endpoint("GET", "ondemand-run-detail", STAFF_ONLY, setup=zone, kwargs=lambda ctx: {"pk": ctx.booking.run_id}),
     Endpoint("POST", "buergerbus-zone-list", STAFF_CREATES, setup=line, data=_zone_body),
@@ -91,7 +87,7 @@ ROWS = [
         "ondemand-osm-place-decision",
         STAFF_ONLY,
         setup=zone,
-        kwargs=lambda ctx: {"pk": ctx.place.pk},
+        kwargs=pk_of("place"),
         data=lambda ctx: {"confirm": True},
     ),
 ]

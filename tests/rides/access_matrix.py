@@ -9,10 +9,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rides import services
-from rides.models import MeetingPoint
 from rides.services import Place
-from tests.access import Endpoint, expect
-from tests.factories import UserFactory
+from tests.access import (
+    OPERATOR_ONLY,
+    OWNER_ONLY,
+    PUBLIC,
+    RESIDENTS_CREATE,
+    SIGNED_IN,
+    Endpoint,
+    expect,
+    lists_only,
+    pk_of,
+)
+from tests.factories import MeetingPointFactory, NoShowReportFactory, UserFactory
 
 from .helpers import herrenberg_row, trip
 
@@ -20,7 +29,7 @@ from .helpers import herrenberg_row, trip
 def _graph(ctx):
     herrenberg_row()
     ctx.objects["trip"] = trip()
-    MeetingPoint.objects.create(name="Mitfahrbank", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
+    MeetingPointFactory(name="Mitfahrbank", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
 
 
 def _offer(ctx, driver):
@@ -76,21 +85,14 @@ def _alice_drives(ctx):
 
 def _report(ctx):
     """Dave reported Alice as a no-show (written directly: the ride is over only in the future)."""
-    from rides.models import NoShowReport
-
     _alice_rides(ctx)
-    dave = ctx.offer.driver
-    ctx.objects["report"] = NoShowReport.objects.create(
-        booking=ctx.booking, reporter_role="driver", reporter=dave, reported=ctx.alice
-    )
+    ctx.objects["report"] = NoShowReportFactory(booking=ctx.booking)
 
 
 def _benches(ctx):
     _graph(ctx)
-    ctx.objects["bench"] = MeetingPoint.objects.create(name="Bank Nord", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
-    ctx.objects["village"] = MeetingPoint.objects.create(
-        name="Bank Süd", lat=ctx.trip.dropoff[0], lon=ctx.trip.dropoff[1]
-    )
+    ctx.objects["bench"] = MeetingPointFactory(name="Bank Nord", lat=ctx.trip.pickup[0], lon=ctx.trip.pickup[1])
+    ctx.objects["village"] = MeetingPointFactory(name="Bank Süd", lat=ctx.trip.dropoff[0], lon=ctx.trip.dropoff[1])
 
 
 def _bench_request_for_alice(ctx):
@@ -113,12 +115,6 @@ def _request_body(ctx):
     return ctx.trip.request_body()
 
 
-def _only_own(response, persona, ctx):
-    if response.status_code == 200:
-        body = response.json()
-        assert (len(body["results"]) > 0) == (persona == "owner")
-
-
 def _offer_privacy(response, persona, ctx):
     if response.status_code == 200:
         body = response.json()
@@ -127,49 +123,24 @@ def _offer_privacy(response, persona, ctx):
 
 
 ROWS = [
-    Endpoint("GET", "ride-meeting-point-list", expect(200, 200, 200, 200, 200), setup=_graph),
-    Endpoint("GET", "ride-offer-list", expect(401, 200, 200, 200, 200), setup=_alice_offer, check=_only_own),
-    Endpoint("POST", "ride-offer-list", expect(401, 201, 201, 201, 201), setup=_graph, data=_offer_body),
-    Endpoint(
-        "GET",
-        "ride-offer-detail",
-        expect(401, 200, 200, 200, 200),
-        setup=_alice_offer,
-        kwargs=lambda ctx: {"pk": ctx.offer.pk},
-        check=_offer_privacy,
-    ),
+    Endpoint("GET", "ride-meeting-point-list", PUBLIC, setup=_graph),
+    Endpoint("GET", "ride-offer-list", SIGNED_IN, setup=_alice_offer, check=lists_only("offer")),
+    Endpoint("POST", "ride-offer-list", RESIDENTS_CREATE, setup=_graph, data=_offer_body),
+    Endpoint("GET", "ride-offer-detail", SIGNED_IN, setup=_alice_offer, kwargs=pk_of("offer"), check=_offer_privacy),
     Endpoint(
         "POST",
         "ride-offer-cancel",
-        expect(401, 200, 404, 404, 404),
+        OWNER_ONLY,
         setup=_alice_offer,
-        kwargs=lambda ctx: {"pk": ctx.offer.pk},
+        kwargs=pk_of("offer"),
         data=lambda ctx: {"reason": "ill"},
     ),
-    Endpoint("GET", "ride-request-list", expect(401, 200, 200, 200, 200), setup=_alice_request, check=_only_own),
-    Endpoint("POST", "ride-request-list", expect(401, 201, 201, 201, 201), setup=_graph, data=_request_body),
-    Endpoint(
-        "GET",
-        "ride-request-detail",
-        expect(401, 200, 404, 404, 404),
-        setup=_alice_request,
-        kwargs=lambda ctx: {"pk": ctx.request.pk},
-    ),
-    Endpoint(
-        "GET",
-        "ride-request-matches",
-        expect(401, 200, 404, 404, 404),
-        setup=_alice_request,
-        kwargs=lambda ctx: {"pk": ctx.request.pk},
-    ),
-    Endpoint(
-        "POST",
-        "ride-request-cancel",
-        expect(401, 200, 404, 404, 404),
-        setup=_alice_request,
-        kwargs=lambda ctx: {"pk": ctx.request.pk},
-    ),
-    Endpoint("GET", "ride-booking-list", expect(401, 200, 200, 200, 200), setup=_alice_rides, check=_only_own),
+    Endpoint("GET", "ride-request-list", SIGNED_IN, setup=_alice_request, check=lists_only("request")),
+    Endpoint("POST", "ride-request-list", RESIDENTS_CREATE, setup=_graph, data=_request_body),
+    Endpoint("GET", "ride-request-detail", OWNER_ONLY, setup=_alice_request, kwargs=pk_of("request")),
+    Endpoint("GET", "ride-request-matches", OWNER_ONLY, setup=_alice_request, kwargs=pk_of("request")),
+    Endpoint("POST", "ride-request-cancel", OWNER_ONLY, setup=_alice_request, kwargs=pk_of("request")),
+    Endpoint("GET", "ride-booking-list", SIGNED_IN, setup=_alice_rides, check=lists_only("booking")),
     Endpoint(
         "POST",
         "ride-booking-list",
@@ -181,34 +152,22 @@ ROWS = [
             "occurrence_date": ctx.trip.departure.date().isoformat(),
         },
     ),
-    Endpoint(
-        "GET",
-        "ride-booking-detail",
-        expect(401, 200, 404, 404, 404),
-        setup=_alice_rides,
-        kwargs=lambda ctx: {"pk": ctx.booking.pk},
-    ),
-    Endpoint(
-        "POST",
-        "ride-booking-accept",
-        expect(401, 200, 404, 404, 404),
-        setup=_alice_drives,
-        kwargs=lambda ctx: {"pk": ctx.booking.pk},
-    ),
+    Endpoint("GET", "ride-booking-detail", OWNER_ONLY, setup=_alice_rides, kwargs=pk_of("booking")),
+    Endpoint("POST", "ride-booking-accept", OWNER_ONLY, setup=_alice_drives, kwargs=pk_of("booking")),
     Endpoint(
         "POST",
         "ride-booking-decline",
-        expect(401, 200, 404, 404, 404),
+        OWNER_ONLY,
         setup=_alice_drives,
-        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        kwargs=pk_of("booking"),
         data=lambda ctx: {"reason": "no room"},
     ),
     Endpoint(
         "POST",
         "ride-booking-cancel",
-        expect(401, 200, 404, 404, 404),
+        OWNER_ONLY,
         setup=_alice_rides,
-        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        kwargs=pk_of("booking"),
         data=lambda ctx: {"reason": "plans changed"},
     ),
     # Trust: ratings and no-show reports need a confirmed ride that is over (409 before), the
@@ -218,7 +177,7 @@ ROWS = [
         "ride-booking-rating",
         expect(401, 409, 404, 404, 404),
         setup=_alice_rides,
-        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        kwargs=pk_of("booking"),
         data=lambda ctx: {"score": 5},
     ),
     Endpoint(
@@ -226,18 +185,18 @@ ROWS = [
         "ride-booking-no-show",
         expect(401, 409, 404, 404, 404),
         setup=_alice_rides,
-        kwargs=lambda ctx: {"pk": ctx.booking.pk},
+        kwargs=pk_of("booking"),
         data=lambda ctx: {"note": ""},
     ),
-    Endpoint("GET", "ride-user-rating", expect(401, 200, 200, 200, 200), kwargs=lambda ctx: {"pk": ctx.alice.pk}),
-    Endpoint("GET", "ride-user-trust", expect(401, 403, 403, 403, 200), kwargs=lambda ctx: {"pk": ctx.alice.pk}),
-    Endpoint("GET", "ride-no-show-report-list", expect(401, 403, 403, 403, 200), setup=_report),
+    Endpoint("GET", "ride-user-rating", SIGNED_IN, kwargs=pk_of("alice")),
+    Endpoint("GET", "ride-user-trust", OPERATOR_ONLY, kwargs=pk_of("alice")),
+    Endpoint("GET", "ride-no-show-report-list", OPERATOR_ONLY, setup=_report),
     Endpoint(
         "POST",
         "ride-no-show-report-decide",
-        expect(401, 403, 403, 403, 200),
+        OPERATOR_ONLY,
         setup=_report,
-        kwargs=lambda ctx: {"pk": ctx.report.pk},
+        kwargs=pk_of("report"),
         data=lambda ctx: {"upheld": False},
     ),
     # The Mitfahrbank: anyone at the bench may ask and follow their request by its token;
@@ -253,22 +212,22 @@ ROWS = [
     Endpoint(
         "GET",
         "ride-bench-request-status",
-        expect(200, 200, 200, 200, 200),
+        PUBLIC,
         setup=_bench_request_for_alice,
         kwargs=lambda ctx: {"token": ctx.bench_request.token},
     ),
     Endpoint(
         "POST",
         "ride-bench-request-accept",
-        expect(401, 200, 404, 404, 404),
+        OWNER_ONLY,
         setup=_bench_request_for_alice,
-        kwargs=lambda ctx: {"pk": ctx.bench_request.pk},
+        kwargs=pk_of("bench_request"),
     ),
-    Endpoint("GET", "ride-bench-opt-in-list", expect(401, 200, 200, 200, 200), setup=_alice_opt_in, check=_only_own),
+    Endpoint("GET", "ride-bench-opt-in-list", SIGNED_IN, setup=_alice_opt_in, check=lists_only("opt_in")),
     Endpoint(
         "POST",
         "ride-bench-opt-in-list",
-        expect(401, 201, 201, 201, 201),
+        RESIDENTS_CREATE,
         setup=_benches,
         data=lambda ctx: {"bench": ctx.bench.pk, "destination": ctx.village.pk},
     ),
@@ -277,6 +236,6 @@ ROWS = [
         "ride-bench-opt-in-delete",
         expect(401, 204, 404, 404, 404),
         setup=_alice_opt_in,
-        kwargs=lambda ctx: {"pk": ctx.opt_in.pk},
+        kwargs=pk_of("opt_in"),
     ),
 ]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
+import httpx
 from django.utils import timezone
 
 from rides import matching_index
@@ -97,3 +99,53 @@ def trip() -> Trip:
         return float(graph.lat[n]), float(graph.lon[n])
 
     return Trip(origin=at(o), destination=at(d), pickup=at(p), dropoff=at(q), departure=tomorrow_at(8))
+
+
+def book_at_once(base_url: str, offer_id: int, day: date, riders: list[tuple[str, int]]) -> list[tuple[int, dict]]:
+    """Each rider ``(app token, request id)`` books a seat on ``offer_id`` for ``day`` through the
+    API, all at the same moment (a thread and an HTTP client each); (status, body) per rider."""
+
+    def book(rider: tuple[str, int]) -> tuple[int, dict]:
+        token, request_id = rider
+        with httpx.Client(base_url=base_url, timeout=60) as client:
+            response = client.post(
+                "/api/v1/rides/bookings/",
+                json={"request": request_id, "offer": offer_id, "occurrence_date": day.isoformat()},
+                headers={"Authorization": f"Token {token}"},
+            )
+            return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=len(riders)) as pool:
+        return list(pool.map(book, riders))
+
+
+def request_between(graph: RoadGraph, t: Trip, p: int, q: int, seats: int = 1):
+    """A new rider asking to ride from road-graph node ``p`` to node ``q`` around the departure of
+    ``t``; returns (rider, request)."""
+    from rides import services
+    from tests.factories import UserFactory
+
+    rider = UserFactory()
+    request = services.request_create(
+        rider=rider,
+        origin=services.Place(float(graph.lat[p]), float(graph.lon[p])),
+        destination=services.Place(float(graph.lat[q]), float(graph.lon[q])),
+        earliest_departure=t.departure - timedelta(minutes=30),
+        latest_arrival=t.departure + timedelta(hours=2),
+        seats=seats,
+    )
+    return rider, request
+
+
+def post_offer(client, trip: Trip, **extra) -> dict:
+    """POST a ride offer for ``trip`` through the API (201 asserted); the response body."""
+    response = client.post("/api/v1/rides/offers/", trip.offer_body(**extra), format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def post_request(client, trip: Trip, **extra) -> dict:
+    """POST a ride request for ``trip`` through the API (201 asserted); the response body."""
+    response = client.post("/api/v1/rides/requests/", trip.request_body(**extra), format="json")
+    assert response.status_code == 201, response.content
+    return response.json()

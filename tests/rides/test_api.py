@@ -9,21 +9,10 @@ import pytest
 from mobility.notifications.models import Notification
 from rides.domain.privacy import coarse_position
 from rides.models import BookingStatus, RequestStatus, RideBooking, RideOffer, RideRequest
-from tests.factories import UserFactory
+from tests.factories import MeetingPointFactory, StopFactory, UserFactory
+from tests.rides.helpers import post_offer, post_request
 
 pytestmark = pytest.mark.django_db
-
-
-def post_offer(client, trip, **extra):
-    response = client.post("/api/v1/rides/offers/", trip.offer_body(**extra), format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def post_request(client, trip, **extra):
-    response = client.post("/api/v1/rides/requests/", trip.request_body(**extra), format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
 
 
 def test_offer_create_computes_route_and_stores_exact_places(client_for, alice, herrenberg_trip):
@@ -297,11 +286,7 @@ def test_recurring_offer_matches_on_a_later_weekday(client_for, alice, bob, herr
 
 
 def test_meeting_point_pickup(client_for, alice, bob, herrenberg_trip):
-    from rides.models import MeetingPoint
-
-    bench = MeetingPoint.objects.create(
-        name="Mitfahrbank Markt", lat=herrenberg_trip.pickup[0], lon=herrenberg_trip.pickup[1]
-    )
+    bench = MeetingPointFactory(name="Mitfahrbank Markt", lat=herrenberg_trip.pickup[0], lon=herrenberg_trip.pickup[1])
     listing = client_for(None).get("/api/v1/rides/meeting-points/")
     assert listing.status_code == 200 and listing.json()["results"][0]["name"] == "Mitfahrbank Markt"
     post_offer(client_for(alice), herrenberg_trip)
@@ -332,7 +317,11 @@ def test_offer_cancel_cancels_bookings_with_reason(client_for, alice, bob, herre
     response = client_for(alice).post(f"/api/v1/rides/offers/{offer['id']}/cancel/", {"reason": "car broke down"})
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     booking = RideBooking.objects.get()
-    assert (booking.status, booking.cancel_reason, booking.cancelled_by) == ("cancelled", "car broke down", alice)
+    assert (booking.status, booking.cancel_reason, booking.cancelled_by) == (
+        BookingStatus.CANCELLED,
+        "car broke down",
+        alice,
+    )
     assert RideRequest.objects.get(pk=req["id"]).status == RequestStatus.OPEN
     assert Notification.objects.filter(user=bob, kind="ride_booking_cancelled").count() == 1
     # a cancelled offer is no longer matched
@@ -380,11 +369,8 @@ def test_driver_cancels_confirmed_booking_and_request_reopens(client_for, alice,
 
 
 def test_offer_from_a_transit_stop_shows_the_stop_to_everyone(client_for, alice, bob, herrenberg_trip):
-    from gtfs.models import Feed, FeedVersion, Stop
-
-    version = FeedVersion.objects.create(feed=Feed.objects.create(name="VVS"))
-    stop = Stop.objects.create(
-        version=version,
+    stop = StopFactory(
+        version__feed__name="VVS",
         stop_id="de:8111",
         name="Herrenberg Bahnhof",
         lat=herrenberg_trip.origin[0],

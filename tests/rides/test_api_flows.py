@@ -9,7 +9,7 @@ from api.rides.serializers import first_name
 from rides.domain.privacy import coarse_position
 from rides.models import RideBooking, RideOffer, RideRequest
 from tests.factories import UserFactory
-from tests.rides.test_api import post_offer, post_request
+from tests.rides.helpers import post_offer, post_request
 
 
 def test_creating_a_request_answers_with_the_request_and_its_matches_beside(client_for, alice, bob, herrenberg_trip):

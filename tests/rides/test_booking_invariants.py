@@ -8,7 +8,6 @@ promised (plus tolerance), and the driver's detour stays within the budget.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -18,11 +17,11 @@ from hypothesis import strategies as st
 from mobility.errors import DomainError
 from rides import conf, services
 from rides.matching_index import load_graph, occurrence_departure, occurrence_plan
-from rides.models import SEAT_HOLDING, BookingStatus, RideBooking
+from rides.models import SEAT_HOLDING, BookingStatus, RequestStatus, RideBooking
 from rides.services import Place
 from tests.factories import UserFactory
 
-from .helpers import herrenberg_graph, herrenberg_row, trip
+from .helpers import herrenberg_graph, herrenberg_row, request_between, trip
 
 pytestmark = pytest.mark.django_db
 
@@ -61,17 +60,7 @@ def run_sequence(seed, seats, detour, ops):
     for _ in range(6):
         a = rng.randrange(0, len(route) - 1)
         b = rng.randrange(a + 1, len(route))
-        p, q = int(route[a]), int(route[b])
-        rider = UserFactory()
-        request = services.request_create(
-            rider=rider,
-            origin=Place(float(graph.lat[p]), float(graph.lon[p])),
-            destination=Place(float(graph.lat[q]), float(graph.lon[q])),
-            earliest_departure=t.departure - timedelta(minutes=30),
-            latest_arrival=t.departure + timedelta(hours=2),
-            seats=rng.choice([1, 1, 2]),
-        )
-        riders.append((rider, request))
+        riders.append(request_between(graph, t, int(route[a]), int(route[b]), seats=rng.choice([1, 1, 2])))
     day = t.departure.date()
     for op, k in ops:
         rider, request = riders[k]
@@ -80,7 +69,7 @@ def run_sequence(seed, seats, detour, ops):
             if op == "book":
                 request.refresh_from_db()
                 empty = not RideBooking.objects.filter(offer=offer, status__in=SEAT_HOLDING).exists()
-                must_fit = empty and request.seats <= seats and request.status == "open"
+                must_fit = empty and request.seats <= seats and request.status == RequestStatus.OPEN
                 try:
                     services.booking_create(rider=rider, request_id=request.pk, offer_id=offer.pk, occurrence_date=day)
                 except DomainError:

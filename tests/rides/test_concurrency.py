@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import httpx
 import pytest
 from django.db.models import Sum
 
@@ -15,7 +13,7 @@ from rides.services import Place
 from tests.conftest import make_token
 from tests.factories import UserFactory
 
-from .helpers import herrenberg_row, trip
+from .helpers import book_at_once, herrenberg_row, trip
 
 
 @pytest.mark.postgres
@@ -45,18 +43,7 @@ def test_twelve_riders_race_for_three_seats(asgi_server):
         )
         riders.append((make_token(rider), request.pk))
 
-    def book(args):
-        token, request_id = args
-        with httpx.Client(base_url=asgi_server, timeout=60) as client:
-            response = client.post(
-                "/api/v1/rides/bookings/",
-                json={"request": request_id, "offer": offer.pk, "occurrence_date": t.departure.date().isoformat()},
-                headers={"Authorization": f"Token {token}"},
-            )
-            return response.status_code, response.json()
-
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        results = list(pool.map(book, riders))
+    results = book_at_once(asgi_server, offer.pk, t.departure.date(), riders)
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * 3 + [409] * 9, results

@@ -7,7 +7,6 @@ The Herrenberg trip's route is 3,108.9 m long: 62 cents at 20 ct/km.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -21,7 +20,7 @@ from rides.models import SEAT_HOLDING, RideBooking, RideOffer
 from rides.services import Place
 from tests.factories import UserFactory
 
-from .helpers import herrenberg_graph, herrenberg_row, trip
+from .helpers import herrenberg_graph, herrenberg_row, request_between, trip
 
 pytestmark = pytest.mark.django_db
 
@@ -87,17 +86,7 @@ def test_tolls_raise_the_cap_and_the_rate_is_a_setting(graph_row, herrenberg_tri
 # -- bookings --------------------------------------------------------------------------------
 def _rider_request(graph, t, a: int, b: int, seats: int = 1):
     route = graph.route(graph.nearest_node(*t.origin)[0], graph.nearest_node(*t.destination)[0]).nodes
-    p, q = int(route[a]), int(route[b])
-    rider = UserFactory()
-    request = services.request_create(
-        rider=rider,
-        origin=Place(float(graph.lat[p]), float(graph.lon[p])),
-        destination=Place(float(graph.lat[q]), float(graph.lon[q])),
-        earliest_departure=t.departure - timedelta(minutes=30),
-        latest_arrival=t.departure + timedelta(hours=2),
-        seats=seats,
-    )
-    return rider, request
+    return request_between(graph, t, int(route[a]), int(route[b]), seats=seats)
 
 
 def test_a_seat_sold_twice_on_one_ride_may_not_raise_the_sum_above_the_cap(graph_row, herrenberg_trip):

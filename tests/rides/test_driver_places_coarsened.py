@@ -10,7 +10,7 @@ import pytest
 from rides.domain.privacy import coarse_position
 from rides.models import RideBooking, RideOffer
 
-from .test_api import post_offer, post_request
+from .helpers import post_offer, post_request
 
 pytestmark = pytest.mark.django_db
 

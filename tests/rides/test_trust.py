@@ -14,7 +14,16 @@ from mobility.accounts.models import AccountSuspension
 from mobility.notifications.models import Notification
 from mobility.privacy.models import PersonalDataAccess
 from rides import services
-from rides.models import BookingStatus, NoShowReport, OfferStatus, RideBooking, RideOffer, RideRating
+from rides.models import (
+    BookingStatus,
+    NoShowReport,
+    OfferStatus,
+    PartyRole,
+    ReportStatus,
+    RideBooking,
+    RideOffer,
+    RideRating,
+)
 from rides.services import Place
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -61,7 +70,7 @@ def test_rating_only_after_the_ride_once_per_side(client_for, alice, bob, herren
         # a stranger cannot see or rate the booking
         assert client_for(UserFactory()).post(url, {"score": 1}, format="json").status_code == 404
     ratings = {(r.rater_role, r.ratee_id, r.score, r.text) for r in RideRating.objects.filter(booking=booking)}
-    assert ratings == {("rider", alice.pk, 5, "Pünktlich und freundlich"), ("driver", bob.pk, 4, "")}
+    assert ratings == {(PartyRole.RIDER, alice.pk, 5, "Pünktlich und freundlich"), (PartyRole.DRIVER, bob.pk, 4, "")}
     assert Notification.objects.filter(user=alice, kind="ride_rated").count() == 1
     with time_machine.travel(booking.dropoff_time + timedelta(days=30, seconds=1)):
         late = client_for(bob).post(f"/api/v1/rides/bookings/{booking.pk}/no-show/", {}, format="json")
@@ -110,8 +119,8 @@ def test_no_show_report_operator_decides_and_suspends(
         assert (report.reporter_id, report.reported_id, report.reporter_role, report.status) == (
             alice.pk,
             bob.pk,
-            "driver",
-            "open",
+            PartyRole.DRIVER,
+            ReportStatus.OPEN,
         )
         # residents never see the list; the operator does
         assert client_for(bob).get("/api/v1/rides/no-show-reports/").status_code == 403

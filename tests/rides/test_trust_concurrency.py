@@ -5,18 +5,17 @@ of the drivers who were told takes the person."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import httpx
 import pytest
 
 from rides import services
-from rides.models import SEAT_HOLDING, BenchRequest, MeetingPoint, RideBooking
+from rides.models import SEAT_HOLDING, BenchRequest, BenchRequestStatus, RideBooking
 from rides.services import Place
 from tests.conftest import make_token
-from tests.factories import UserFactory
+from tests.factories import MeetingPointFactory, UserFactory
 
-from .helpers import herrenberg_graph, herrenberg_row, trip
+from .helpers import book_at_once, herrenberg_graph, herrenberg_row, request_between, trip
 
 
 @pytest.mark.postgres
@@ -42,29 +41,10 @@ def test_riders_on_different_stretches_race_and_the_sum_stays_within_the_cap(asg
     for a, b in zip(cuts, cuts[1:], strict=False):
         if b <= a:
             continue
-        p, q = int(route[a]), int(route[b])
-        rider = UserFactory()
-        request = services.request_create(
-            rider=rider,
-            origin=Place(float(graph.lat[p]), float(graph.lon[p])),
-            destination=Place(float(graph.lat[q]), float(graph.lon[q])),
-            earliest_departure=t.departure - timedelta(minutes=30),
-            latest_arrival=t.departure + timedelta(hours=2),
-        )
+        rider, request = request_between(graph, t, int(route[a]), int(route[b]))
         riders.append((make_token(rider), request.pk))
 
-    def book(args):
-        token, request_id = args
-        with httpx.Client(base_url=asgi_server, timeout=60) as client:
-            response = client.post(
-                "/api/v1/rides/bookings/",
-                json={"request": request_id, "offer": offer.pk, "occurrence_date": t.departure.date().isoformat()},
-                headers={"Authorization": f"Token {token}"},
-            )
-            return response.status_code, response.json()
-
-    with ThreadPoolExecutor(max_workers=len(riders)) as pool:
-        results = list(pool.map(book, riders))
+    results = book_at_once(asgi_server, offer.pk, t.departure.date(), riders)
     assert len(riders) >= 4
     assert sorted(status for status, _ in results) == [201] + [409] * (len(riders) - 1), results
     assert {body["error"]["code"] for status, body in results if status == 409} == {"cost_cap_exceeded"}
@@ -75,8 +55,8 @@ def test_riders_on_different_stretches_race_and_the_sum_stays_within_the_cap(asg
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_eight_told_drivers_race_for_one_person_at_the_bench(asgi_server):
-    bench = MeetingPoint.objects.create(name="Bank Nord", lat=48.59, lon=8.86)
-    village = MeetingPoint.objects.create(name="Bank Süd", lat=48.60, lon=8.87)
+    bench = MeetingPointFactory(name="Bank Nord", lat=48.59, lon=8.86)
+    village = MeetingPointFactory(name="Bank Süd", lat=48.60, lon=8.87)
     drivers = [UserFactory() for _ in range(8)]
     for driver in drivers:
         services.bench_opt_in(driver=driver, bench_id=bench.pk)
@@ -98,4 +78,4 @@ def test_eight_told_drivers_race_for_one_person_at_the_bench(asgi_server):
     assert len(winners) == 1, results
     assert {body["error"]["code"] for _, status, body in results if status == 409} == {"bench_request_taken"}
     item = BenchRequest.objects.get(pk=item.pk)
-    assert item.status == "accepted" and item.accepted_by_id == winners[0]
+    assert item.status == BenchRequestStatus.ACCEPTED and item.accepted_by_id == winners[0]

@@ -9,20 +9,9 @@ import pytest
 from mobility.privacy.services import personal_data_export, user_erase
 from rides.models import RideBooking
 from tests.factories import UserFactory
+from tests.rides.helpers import post_offer, post_request
 
 pytestmark = pytest.mark.django_db
-
-
-def _offer(client, trip, **extra):
-    response = client.post("/api/v1/rides/offers/", trip.offer_body(**extra), format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def _ask(client, trip, **extra):
-    response = client.post("/api/v1/rides/requests/", trip.request_body(**extra), format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
 
 
 def _book(client, trip, request_id, offer_id):
@@ -54,8 +43,8 @@ def test_the_attribute_is_self_declared_own_only_and_deletable(client_for, alice
 
 def test_women_drivers_only_request_matches_and_books_only_women_drivers(client_for, herrenberg_trip):
     driver, rider = UserFactory(), UserFactory()
-    offer = _offer(client_for(driver), herrenberg_trip)
-    body = _ask(client_for(rider), herrenberg_trip, women_drivers_only=True)
+    offer = post_offer(client_for(driver), herrenberg_trip)
+    body = post_request(client_for(rider), herrenberg_trip, women_drivers_only=True)
     assert body["women_drivers_only"] is True and body["matches"] == []
     refused = _book(client_for(rider), herrenberg_trip, body["id"], offer["id"])
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "women_only"
@@ -68,13 +57,13 @@ def test_women_drivers_only_request_matches_and_books_only_women_drivers(client_
 
 def test_women_riders_only_offer_is_hidden_from_and_refuses_other_riders(client_for, herrenberg_trip):
     driver, man, woman = UserFactory(), UserFactory(), UserFactory(declares_woman=True)
-    offer = _offer(client_for(driver), herrenberg_trip, women_riders_only=True)
+    offer = post_offer(client_for(driver), herrenberg_trip, women_riders_only=True)
     assert offer["women_riders_only"] is True
-    his = _ask(client_for(man), herrenberg_trip)
+    his = post_request(client_for(man), herrenberg_trip)
     assert his["matches"] == []
     refused = _book(client_for(man), herrenberg_trip, his["id"], offer["id"])
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "women_only"
-    hers = _ask(client_for(woman), herrenberg_trip)
+    hers = post_request(client_for(woman), herrenberg_trip)
     assert [m["offer"]["id"] for m in hers["matches"]] == [offer["id"]]
     booked = _book(client_for(woman), herrenberg_trip, hers["id"], offer["id"])
     assert booked.status_code == 201
