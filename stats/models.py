@@ -8,18 +8,25 @@ Everything else in the statistics is aggregated on the fly from the other apps' 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SearchLog(models.Model):
-    origin_zone = models.CharField(max_length=32)
-    destination_zone = models.CharField(max_length=32)
-    time_bin = models.DateTimeField(help_text="Search time floored to the bin (local time bin, stored in UTC)")
-    modes = models.CharField(max_length=100, help_text="Modes asked for, sorted and comma-separated")
-    results = models.PositiveIntegerField(help_text="How many journeys were found")
+    origin_zone = models.CharField(max_length=32, verbose_name=_("origin zone"))
+    destination_zone = models.CharField(max_length=32, verbose_name=_("destination zone"))
+    time_bin = models.DateTimeField(
+        help_text=_("Search time floored to the bin (local time bin, stored in UTC)"), verbose_name=_("time bin")
+    )
+    modes = models.CharField(
+        max_length=100, help_text=_("Modes asked for, sorted and comma-separated"), verbose_name=_("modes")
+    )
+    results = models.PositiveIntegerField(help_text=_("How many journeys were found"), verbose_name=_("results"))
 
     class Meta:
         ordering = ["time_bin", "id"]
         indexes = [models.Index(fields=["time_bin", "results"], name="stats_search_bin_results")]
+        verbose_name = _("search log")
+        verbose_name_plural = _("search logs")
 
     def __str__(self) -> str:
         return f"{self.origin_zone}->{self.destination_zone} at {self.time_bin:%Y-%m-%d %H:%M} ({self.results})"
