@@ -12,9 +12,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mobility.accounts.models import CostCentre
+from mobility.l10n import format_datetime
 
 
 class Station(models.Model):
@@ -96,7 +98,7 @@ class Tariff(models.Model):
         verbose_name_plural = _("tariffs")
 
     def __str__(self) -> str:
-        return f"Tariff {self.vehicle_type}"
+        return gettext("Tariff %(type)s") % {"type": self.vehicle_type}
 
 
 class MembershipStatus(models.TextChoices):
@@ -135,7 +137,10 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
-        return f"Membership of user #{self.user_id} ({self.status})"
+        return gettext("Membership of user #%(user)s (%(status)s)") % {
+            "user": self.user_id,
+            "status": self.get_status_display(),
+        }
 
 
 class ReservationKind(models.TextChoices):
@@ -192,7 +197,11 @@ class BaseLoadBlock(models.Model):
         verbose_name_plural = _("base load blocks")
 
     def __str__(self) -> str:
-        return f"Base load {self.vehicle} {self.start_time}-{self.end_time}"
+        return gettext("Base load %(vehicle)s %(start)s–%(end)s") % {
+            "vehicle": self.vehicle,
+            "start": f"{self.start_time:%H:%M}",
+            "end": f"{self.end_time:%H:%M}",
+        }
 
 
 class BaseLoadOccurrence(models.Model):
@@ -285,7 +294,12 @@ class Reservation(models.Model):
         verbose_name_plural = _("reservations")
 
     def __str__(self) -> str:
-        return f"Reservation #{self.pk} {self.vehicle_id} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+        return gettext("Reservation #%(id)s, vehicle #%(vehicle)s, %(start)s (%(status)s)") % {
+            "id": self.pk,
+            "vehicle": self.vehicle_id,
+            "start": format_datetime(self.start),
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_blocking(self) -> bool:
@@ -313,7 +327,10 @@ class DefectReport(models.Model):
         verbose_name_plural = _("defect reports")
 
     def __str__(self) -> str:
-        return f"Defect on {self.vehicle_id}: {self.description[:40]}"
+        return gettext("Defect on vehicle #%(vehicle)s: %(description)s") % {
+            "vehicle": self.vehicle_id,
+            "description": self.description[:40],
+        }
 
 
 class StripeCustomer(models.Model):
@@ -332,7 +349,7 @@ class StripeCustomer(models.Model):
         verbose_name_plural = _("Stripe customers")
 
     def __str__(self) -> str:
-        return f"Stripe customer {self.reference}"
+        return gettext("Stripe customer %(reference)s") % {"reference": self.reference}
 
 
 class PaymentKind(models.TextChoices):

@@ -15,7 +15,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from mobility.l10n import format_date
 
 
 class FeedKind(models.TextChoices):
@@ -403,7 +406,11 @@ class GtfsImport(models.Model):
         verbose_name_plural = _("GTFS imports")
 
     def __str__(self) -> str:
-        return f"import #{self.pk} {self.feed_name} ({self.status})"
+        return gettext("GTFS import #%(id)s %(feed)s (%(status)s)") % {
+            "id": self.pk,
+            "feed": self.feed_name,
+            "status": self.get_status_display(),
+        }
 
 
 class BuergerbusBooking(models.Model):
@@ -472,7 +479,11 @@ class BuergerbusBooking(models.Model):
         verbose_name_plural = _("Bürgerbus bookings")
 
     def __str__(self) -> str:
-        return f"booking #{self.pk} trip {self.trip_id} on {self.service_date}"
+        return gettext("Booking #%(id)s, trip %(trip)s on %(date)s") % {
+            "id": self.pk,
+            "trip": self.trip_id,
+            "date": format_date(self.service_date),
+        }
 
 
 class FlexLocation(models.Model):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -185,7 +186,7 @@ class RideOffer(models.Model):
         verbose_name_plural = _("ride offers")
 
     def __str__(self) -> str:
-        return f"offer #{self.pk} by {self.driver}"
+        return gettext("Offer #%(id)s by %(driver)s") % {"id": self.pk, "driver": self.driver}
 
 
 class PickupMode(models.TextChoices):
@@ -243,7 +244,7 @@ class RideRequest(models.Model):
         verbose_name_plural = _("ride requests")
 
     def __str__(self) -> str:
-        return f"request #{self.pk} by {self.rider}"
+        return gettext("Request #%(id)s by %(rider)s") % {"id": self.pk, "rider": self.rider}
 
 
 class BookingStatus(models.TextChoices):
@@ -350,7 +351,7 @@ class RideBooking(models.Model):
         verbose_name_plural = _("ride bookings")
 
     def __str__(self) -> str:
-        return f"booking #{self.pk} ({self.status})"
+        return gettext("Booking #%(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
 
 
 class PartyRole(models.TextChoices):
@@ -515,7 +516,11 @@ class BenchRequest(models.Model):
         verbose_name_plural = _("bench requests")
 
     def __str__(self) -> str:
-        return f"bench request #{self.pk} at {self.bench_id} ({self.status})"
+        return gettext("Bench request #%(id)s at bench #%(bench)s (%(status)s)") % {
+            "id": self.pk,
+            "bench": self.bench_id,
+            "status": self.get_status_display(),
+        }
 
 
 class BenchPickupOptIn(models.Model):

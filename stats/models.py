@@ -8,7 +8,10 @@ Everything else in the statistics is aggregated on the fly from the other apps' 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from mobility.l10n import format_datetime
 
 
 class SearchLog(models.Model):
@@ -29,4 +32,9 @@ class SearchLog(models.Model):
         verbose_name_plural = _("search logs")
 
     def __str__(self) -> str:
-        return f"{self.origin_zone}->{self.destination_zone} at {self.time_bin:%Y-%m-%d %H:%M} ({self.results})"
+        return gettext("%(origin)s → %(destination)s at %(bin)s (%(results)s results)") % {
+            "origin": self.origin_zone,
+            "destination": self.destination_zone,
+            "bin": format_datetime(self.time_bin),
+            "results": self.results,
+        }

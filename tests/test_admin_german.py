@@ -187,3 +187,22 @@ def test_english_staff_still_get_english(operator_client):
     response = operator_client.get("/admin/carsharing/vehicletype/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.headers["Content-Language"] == "en"
     assert _headers(response.content.decode()) == ["Name", "Seats", "Propulsion", "Range (km)"]
+
+
+@pytest.mark.django_db
+def test_what_the_admin_calls_an_object_is_german_too():
+    """``__str__`` names rows in the admin's lists, titles and breadcrumbs."""
+    from tests.factories import MembershipFactory, ReservationFactory
+
+    user = UserFactory(display_name="")
+    reservation = ReservationFactory(user=user)
+    membership = MembershipFactory(user=user)
+    with translation.override("de"):
+        assert str(user) == f"Nutzer #{user.pk}"
+        assert str(membership) == f"Mitgliedschaft von Nutzer #{user.pk} (Genehmigt)"
+        assert str(reservation).startswith(f"Reservierung #{reservation.pk}, Fahrzeug #{reservation.vehicle_id}, ")
+        assert str(reservation).endswith(" (Bestätigt)")
+    with translation.override("en"):
+        assert str(user) == f"user #{user.pk}"
+        assert str(membership) == f"Membership of user #{user.pk} (Approved)"
+        assert str(reservation).endswith(" (Confirmed)")

@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -105,7 +106,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or f"user #{self.pk}"
+        return self.display_name or gettext("user #%(id)s") % {"id": self.pk}
 
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.lower()

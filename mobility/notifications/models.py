@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,4 +24,4 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self) -> str:
-        return f"{self.kind} → user #{self.user_id}"
+        return gettext("%(kind)s to user #%(user)s") % {"kind": self.kind, "user": self.user_id}

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,7 +34,11 @@ class PersonalDataAccess(models.Model):
         verbose_name_plural = _("personal data accesses")
 
     def __str__(self) -> str:
-        return f"{self.actor_id} viewed {self.what} of user #{self.subject_ref}"
+        return gettext("user #%(actor)s viewed %(what)s of user #%(subject)s") % {
+            "actor": self.actor_id,
+            "what": self.what,
+            "subject": self.subject_ref,
+        }
 
 
 class ErasureRecord(models.Model):
@@ -51,4 +56,4 @@ class ErasureRecord(models.Model):
         verbose_name_plural = _("erasure records")
 
     def __str__(self) -> str:
-        return f"erasure of user #{self.subject_ref}"
+        return gettext("Erasure of user #%(subject)s") % {"subject": self.subject_ref}
