@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from mobility.errors import DomainError
 from mobility.privacy.admin import AuditedPersonalDataAdmin
@@ -93,7 +95,7 @@ class MembershipAdmin(AuditedPersonalDataAdmin, ServiceActionsAdmin):
     raw_id_fields = ["user", "checked_by"]
     actions = ["approve", "reject"]
 
-    @admin.action(description="Approve the selected applications (licence checked)")
+    @admin.action(description=_("Approve the selected applications (licence checked)"))
     def approve(self, request, queryset):
         from . import services
 
@@ -101,10 +103,10 @@ class MembershipAdmin(AuditedPersonalDataAdmin, ServiceActionsAdmin):
             request,
             queryset,
             lambda m: services.membership_decide(staff=request.user, membership_id=m.pk, approve=True),
-            "Approved",
+            gettext("Approved"),
         )
 
-    @admin.action(description="Reject the selected applications")
+    @admin.action(description=_("Reject the selected applications"))
     def reject(self, request, queryset):
         from . import services
 
@@ -112,7 +114,7 @@ class MembershipAdmin(AuditedPersonalDataAdmin, ServiceActionsAdmin):
             request,
             queryset,
             lambda m: services.membership_decide(staff=request.user, membership_id=m.pk, approve=False),
-            "Rejected",
+            gettext("Rejected"),
         )
 
 
@@ -137,7 +139,7 @@ class ReservationAdmin(AuditedPersonalDataAdmin, ServiceActionsAdmin):
     inlines = [PaymentInline]
     actions = ["cancel", "settle"]
 
-    @admin.action(description="Cancel the selected reservations (members pay the policy's fee)")
+    @admin.action(description=_("Cancel the selected reservations (members pay the policy's fee)"))
     def cancel(self, request, queryset):
         from . import services
 
@@ -145,14 +147,16 @@ class ReservationAdmin(AuditedPersonalDataAdmin, ServiceActionsAdmin):
             request,
             queryset,
             lambda r: services.reservation_cancel(user=request.user, reservation_id=r.pk),
-            "Cancelled",
+            gettext("Cancelled"),
         )
 
-    @admin.action(description="Settle the selected returned reservations")
+    @admin.action(description=_("Settle the selected returned reservations"))
     def settle(self, request, queryset):
         from . import services
 
-        self.run_service(request, queryset, lambda r: services.reservation_settle(reservation_id=r.pk), "Settled")
+        self.run_service(
+            request, queryset, lambda r: services.reservation_settle(reservation_id=r.pk), gettext("Settled")
+        )
 
 
 @admin.register(BaseLoadBlock)
@@ -163,7 +167,7 @@ class BaseLoadBlockAdmin(ServiceActionsAdmin):
     list_display = ["vehicle", "weekdays", "start_time", "end_time", "valid_from", "valid_until", "cost_centre"]
     actions = ["book_ahead"]
 
-    @admin.action(description="Book the selected blocks ahead now")
+    @admin.action(description=_("Book the selected blocks ahead now"))
     def book_ahead(self, request, queryset):
         from . import services
 
@@ -171,8 +175,8 @@ class BaseLoadBlockAdmin(ServiceActionsAdmin):
         result = services.base_load_materialise(block_ids=ids)
         self.message_user(
             request,
-            f"Days booked: {result['days']}, reservations: {result['reservations']}, "
-            f"days partly taken: {result['days_partly_taken']}",
+            gettext("Days booked: %(days)s, reservations: %(reservations)s, days partly taken: %(partly)s")
+            % {"days": result["days"], "reservations": result["reservations"], "partly": result["days_partly_taken"]},
             level=messages.SUCCESS,
         )
 

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from mobility.l10n import format_number
+
 from . import conf
 from .models import BLOCKING_STATUSES, Reservation, Station, Tariff, Vehicle, VehicleType
 
@@ -76,6 +78,11 @@ def _plan_id(vehicle_type_pk: int) -> str:
 
 def _euros(cents: int) -> float:
     return round(cents / 100, 2)
+
+
+def _german_euros(cents: int) -> str:
+    """An amount in the plans' German description: ``4,50 EUR`` (German decimals in German text)."""
+    return format_number(_euros(cents), 2, "de") + " EUR"
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -245,11 +252,12 @@ def system_pricing_plans(*, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     plans = []
     for tariff in Tariff.objects.select_related("vehicle_type").order_by("vehicle_type_id"):
-        per_hour = _euros(tariff.per_hour_cents)
+        vat = format_number(tariff.vat_rate_bp / 100, 2, "de").rstrip("0").rstrip(",")  # 19,00 -> 19; 7,50 -> 7,5
         description = (
-            f"{per_hour:.2f} EUR pro Stunde (minutengenau), höchstens {_euros(tariff.daily_cap_cents):.2f} EUR "
-            f"pro 24 Stunden; {tariff.included_km} km frei, danach {_euros(tariff.per_km_cents):.2f} EUR pro km; "
-            f"inkl. {tariff.vat_rate_bp / 100:g} % MwSt."
+            f"{_german_euros(tariff.per_hour_cents)} pro Stunde (minutengenau), "
+            f"höchstens {_german_euros(tariff.daily_cap_cents)} pro 24 Stunden; "
+            f"{tariff.included_km} km frei, danach {_german_euros(tariff.per_km_cents)} pro km; "
+            f"inkl. {vat} % MwSt."
         )
         plans.append(
             {

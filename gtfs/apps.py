@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GtfsConfig(AppConfig):
     name = "gtfs"
+    verbose_name = _("Timetables and Bürgerbus")
 
     def ready(self) -> None:
         # Cache invalidation, not domain flow: every way a feed's active version changes (the

@@ -263,15 +263,15 @@ class _TransitContext:
             if not booked:
                 raise _TripDoesNotRun  # runs only when booked, nobody booked, too late to book
             out["runs_anyway"] = True  # others booked it: it runs, but this seat can no longer be booked
-            notes.append(_("Die Buchungsfrist ist abgelaufen; die Fahrt findet statt, weil andere sie gebucht haben."))
+            notes.append(_("The booking deadline has passed; the trip runs because others booked it."))
         elif too_late:
-            notes.append(_("Die Buchungsfrist ist abgelaufen; der Bus fährt nach Fahrplan."))
+            notes.append(_("The booking deadline has passed; the bus runs to the timetable."))
         elif free < self.seats:
-            notes.append(_("Der Bürgerbus ist auf dieser Fahrt voll."))
+            notes.append(_("The Bürgerbus is full on this trip."))
         if not out["bookable"]:
             return out, None, notes
         book = BookingStep(
-            what=_("Platz im Bürgerbus %(line)s") % {"line": out["line"]},
+            what=_("Seat on Bürgerbus %(line)s") % {"line": out["line"]},
             action="buergerbus-booking-list",
             body={
                 "trip": trip.pk,
@@ -531,7 +531,7 @@ def _ride_legs(match, origin: Point, destination: Point) -> list[dict[str, Any]]
             "arrival": _iso(dropoff_time),
             "driver_detour_min": round(m.added_s / 60, 1),
             "cost_share_cents": match.offer.cost_share_cents,
-            "confirmation": _("Der Fahrer bestätigt die Buchung; genaue Orte und Kontakt werden dann geteilt."),
+            "confirmation": _("The driver confirms the booking; exact places and contact details are shared then."),
         }
     )
     if m.dropoff.walk_m > 1:
@@ -568,12 +568,12 @@ def _ride_booking_steps(
 ) -> list[BookingStep]:
     return [
         BookingStep(
-            what=_("1. Ihr Mitfahrwunsch (Fahrer auf dieser Strecke werden benachrichtigt)"),
+            what=_("1. Your ride request (drivers on this route are notified)"),
             action="ride-request-list",
             body=_ride_request_body(query, origin, destination, earliest, latest),
         ),
         BookingStep(
-            what=_("2. Plätze beim Fahrer anfragen (request = die ID aus Schritt 1)"),
+            what=_("2. Ask the driver for seats (request = the id from step 1)"),
             action="ride-booking-list",
             body={"request": None, "offer": match.offer.pk, "occurrence_date": match.occurrence_date.isoformat()},
             body_ids_from_steps={"request": 1},
@@ -806,24 +806,19 @@ def carsharing_options(query: SearchQuery, user) -> list[Option]:
         )
         book = [
             BookingStep(
-                what=_("1. Auto %(plate)s von %(start)s bis %(end)s reservieren (vorgemerkt bis zur Bestätigung)")
+                what=_("1. Reserve car %(plate)s from %(start)s to %(end)s (held until confirmed)")
                 % {"plate": vehicle.plate, "start": _iso(v_start), "end": _iso(v_end)},
                 action="carsharing-reservations",
                 body={"vehicle": vehicle.pk, "start": _iso(v_start), "end": _iso(v_end)},
             ),
             BookingStep(
-                what=_(
-                    "2. Die vorgemerkte Reservierung bestätigen "
-                    "(der Schätzpreis wird bezahlt oder in Rechnung gestellt)"
-                ),
+                what=_("2. Confirm the held reservation (the estimated price is paid or invoiced)"),
                 action="carsharing-reservation-confirm",
                 body=None,
                 path_id_from_step=1,
             ),
         ]
-        notes = (
-            [] if member else [_("Für ein Carsharing-Auto brauchen Sie eine Mitgliedschaft; bitte zuerst beantragen.")]
-        )
+        notes = [] if member else [_("A car-sharing car needs a membership; please apply first.")]
         options.append(
             Option(
                 kind="carsharing",
@@ -875,27 +870,20 @@ def _suggestions(query: SearchQuery, found_kinds: set[str], signed_in: bool) -> 
             suggestions.append(
                 Suggestion(
                     kind="later_transit" if query.depart_at else "earlier_transit",
-                    message=_("Kein Bus passt zu Ihren Zeiten; dies ist der nächste (bis zu 2 km zu Fuß)."),
+                    message=_("No bus fits your times; this is the nearest one (up to 2 km on foot)."),
                     option=best,
                 )
             )
     if "ride" in query.modes and not signed_in:
-        suggestions.append(
-            Suggestion(
-                kind="sign_in", message=_("Melden Sie sich an, um Mitfahrgelegenheiten Ihrer Nachbarn zu sehen.")
-            )
-        )
+        suggestions.append(Suggestion(kind="sign_in", message=_("Sign in to see your neighbours' ride offers.")))
     elif "ride" in query.modes and "ride" not in found_kinds:
         earliest, latest = _ride_window(query)
         suggestions.append(
             Suggestion(
                 kind="post_ride_request",
-                message=_(
-                    "Stellen Sie einen Mitfahrwunsch ein: Fahrer auf Ihrer Strecke werden benachrichtigt "
-                    "und können Ihnen einen Platz anbieten."
-                ),
+                message=_("Post a ride request: drivers on your route are notified and can offer you a seat."),
                 book=BookingStep(
-                    what=_("Ihr Mitfahrwunsch (Fahrer auf dieser Strecke werden benachrichtigt)"),
+                    what=_("Your ride request (drivers on this route are notified)"),
                     action="ride-request-list",
                     body=_ride_request_body(query, query.origin, query.destination, earliest, latest),
                 ),

@@ -75,7 +75,7 @@ def _coordinates(text: str) -> ResolvedPlace | None:
     except ValueError:
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise PlaceNotFound(_("Koordinaten außerhalb des gültigen Bereichs."), code="validation_error")
+        raise PlaceNotFound(_("Coordinates out of range."), code="validation_error")
     return ResolvedPlace(lat, lon, "", "point", f"{lat},{lon}")
 
 
@@ -84,15 +84,15 @@ def _by_reference(text: str) -> ResolvedPlace | None:
     if not _sep or prefix not in {"stop", "meeting_point"}:
         return None
     if not key.isdigit():
-        raise PlaceNotFound(_("%(ref)s: Bitte nach dem Doppelpunkt eine Nummer angeben.") % {"ref": text})
+        raise PlaceNotFound(_("%(ref)s: please give a number after the colon.") % {"ref": text})
     if prefix == "stop":
         stop = _active_stops().filter(pk=int(key)).first()
         if stop is None:
-            raise PlaceNotFound(_("Keine Haltestelle %(ref)s in einem aktiven Fahrplan.") % {"ref": text})
+            raise PlaceNotFound(_("No stop %(ref)s in an active timetable.") % {"ref": text})
         return _stop_place(stop)
     point = _meeting_points().filter(pk=int(key)).first()
     if point is None:
-        raise PlaceNotFound(_("Keinen aktiven Treffpunkt %(ref)s gefunden.") % {"ref": text})
+        raise PlaceNotFound(_("No active meeting point %(ref)s found.") % {"ref": text})
     return _meeting_point_place(point)
 
 
@@ -105,7 +105,7 @@ def _one_or_ambiguous(text: str, stops: list[Stop], points: list) -> ResolvedPla
         return places[0]
     shown = places[:MAX_CANDIDATES]
     raise PlaceAmbiguous(
-        _("„%(text)s“ passt zu %(count)d Orten; bitte einen der Vorschläge wählen.")
+        _("“%(text)s” fits %(count)d places; please choose one of the suggestions.")
         % {"text": text, "count": len(places)},
         fields={"candidates": [place.as_candidate() for place in shown]},
     )
@@ -116,7 +116,7 @@ def resolve_place(text: str) -> ResolvedPlace:
     ``PlaceAmbiguous`` (whose ``fields["candidates"]`` lists the places, at most ten)."""
     text = text.strip()
     if not text:
-        raise PlaceNotFound(_("Bitte Koordinaten, eine Haltestelle oder einen Ortsnamen angeben."))
+        raise PlaceNotFound(_("Please give coordinates, a stop or a place name."))
     found = _coordinates(text) or _by_reference(text)
     if found is not None:
         return found
@@ -128,7 +128,7 @@ def resolve_place(text: str) -> ResolvedPlace:
             return result
     key = fold(text)
     if not key:
-        raise PlaceNotFound(_("Bitte Koordinaten, eine Haltestelle oder einen Ortsnamen angeben."))
+        raise PlaceNotFound(_("Please give coordinates, a stop or a place name."))
     named = list(stops.filter(name_search__contains=f" {key}").order_by("name", "id").select_related("version"))
     points = [point for point in _meeting_points() if f" {key}" in f" {fold(point.name)}"]
     exact_stops = [stop for stop in named if fold(stop.name) == key]
@@ -142,7 +142,6 @@ def resolve_place(text: str) -> ResolvedPlace:
     result = _one_or_ambiguous(text, named, points)
     if result is None:
         raise PlaceNotFound(
-            _("Keine Haltestelle, kein Ort und kein Treffpunkt heißt „%(text)s“; bitte Koordinaten angeben.")
-            % {"text": text}
+            _("No stop, place or meeting point is called “%(text)s”; please give coordinates.") % {"text": text}
         )
     return result

@@ -12,31 +12,37 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class RoadGraph(models.Model):
     """An imported road graph; its arrays live in ``path`` (a directory of ``.npy`` files)."""
 
-    name = models.SlugField(max_length=80, unique=True)
-    path = models.CharField(max_length=500)
-    source_file = models.CharField(max_length=500, blank=True)
-    node_count = models.PositiveIntegerField()
-    edge_count = models.PositiveIntegerField()
-    bbox = models.JSONField(help_text="[min_lon, min_lat, max_lon, max_lat]")
-    active = models.BooleanField(default=True, help_text="The active graph is used for new offers and requests")
-    imported_at = models.DateTimeField(auto_now=True)
+    name = models.SlugField(max_length=80, unique=True, verbose_name=_("name"))
+    path = models.CharField(max_length=500, verbose_name=_("path"))
+    source_file = models.CharField(max_length=500, blank=True, verbose_name=_("source file"))
+    node_count = models.PositiveIntegerField(verbose_name=_("node count"))
+    edge_count = models.PositiveIntegerField(verbose_name=_("edge count"))
+    bbox = models.JSONField(help_text=_("[min_lon, min_lat, max_lon, max_lat]"), verbose_name=_("bounding box"))
+    active = models.BooleanField(
+        default=True, help_text=_("The active graph is used for new offers and requests"), verbose_name=_("active")
+    )
+    imported_at = models.DateTimeField(auto_now=True, verbose_name=_("imported at"))
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("road graph")
+        verbose_name_plural = _("road graphs")
 
     def __str__(self) -> str:
         return self.name
 
 
 class MeetingPointKind(models.TextChoices):
-    MITFAHRBANK = "mitfahrbank", "Mitfahrbank"
-    STOP = "stop", "Bus stop"
-    PARKING = "parking", "Park and ride"
+    MITFAHRBANK = "mitfahrbank", _("Mitfahrbank")
+    STOP = "stop", _("Bus stop")
+    PARKING = "parking", _("Park and ride")
 
 
 #: Letters of a bench's short code: no 0/o, 1/l/i that people mistype from a sign.
@@ -55,17 +61,26 @@ class MeetingPoint(models.Model):
     A Mitfahrbank has a short ``code``: its sign's QR code and short URL ``/bank/<code>/``.
     """
 
-    name = models.CharField(max_length=120)
-    lat = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    lon = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
-    kind = models.CharField(max_length=20, choices=MeetingPointKind.choices, default=MeetingPointKind.MITFAHRBANK)
-    active = models.BooleanField(default=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    lat = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)], verbose_name=_("latitude"))
+    lon = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)], verbose_name=_("longitude"))
+    kind = models.CharField(
+        max_length=20, choices=MeetingPointKind.choices, default=MeetingPointKind.MITFAHRBANK, verbose_name=_("kind")
+    )
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     code = models.CharField(
-        max_length=12, unique=True, null=True, blank=True, help_text="Short code of a Mitfahrbank: /bank/<code>/"
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Short code of a Mitfahrbank: /bank/<code>/"),
+        verbose_name=_("code"),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("meeting point")
+        verbose_name_plural = _("meeting points")
 
     def __str__(self) -> str:
         return self.name
@@ -77,54 +92,87 @@ class MeetingPoint(models.Model):
 
 
 class OfferStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    CANCELLED = "cancelled", "Cancelled"
-    COMPLETED = "completed", "Completed"
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
 
 
 class RideOffer(models.Model):
     """A driver's ride, once or recurring on weekdays (bit 0 = Monday) until an end date."""
 
-    driver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_offers")
-    graph = models.ForeignKey(RoadGraph, on_delete=models.PROTECT, related_name="offers")
-    origin_lat = models.FloatField()
-    origin_lon = models.FloatField()
+    driver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_offers", verbose_name=_("driver")
+    )
+    graph = models.ForeignKey(RoadGraph, on_delete=models.PROTECT, related_name="offers", verbose_name=_("graph"))
+    origin_lat = models.FloatField(verbose_name=_("origin latitude"))
+    origin_lon = models.FloatField(verbose_name=_("origin longitude"))
     origin_meeting_point = models.ForeignKey(
-        MeetingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MeetingPoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("origin meeting point"),
     )
-    destination_lat = models.FloatField()
-    destination_lon = models.FloatField()
+    destination_lat = models.FloatField(verbose_name=_("destination latitude"))
+    destination_lon = models.FloatField(verbose_name=_("destination longitude"))
     destination_meeting_point = models.ForeignKey(
-        MeetingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MeetingPoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("destination meeting point"),
     )
-    origin_node = models.PositiveIntegerField()
-    destination_node = models.PositiveIntegerField()
-    departure = models.DateTimeField(help_text="First departure; recurring rides repeat its local time of day")
-    seats = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(8)])
-    cost_share_cents = models.PositiveIntegerField(default=0, help_text="What a rider pays per seat")
-    tolls_cents = models.PositiveIntegerField(default=0, help_text="Tolls on the route, stated by the driver")
+    origin_node = models.PositiveIntegerField(verbose_name=_("origin node"))
+    destination_node = models.PositiveIntegerField(verbose_name=_("destination node"))
+    departure = models.DateTimeField(
+        help_text=_("First departure; recurring rides repeat its local time of day"), verbose_name=_("departure")
+    )
+    seats = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(8)], verbose_name=_("seats")
+    )
+    cost_share_cents = models.PositiveIntegerField(
+        default=0, help_text=_("What a rider pays per seat"), verbose_name=_("cost share (cents)")
+    )
+    tolls_cents = models.PositiveIntegerField(
+        default=0, help_text=_("Tolls on the route, stated by the driver"), verbose_name=_("tolls (cents)")
+    )
     running_cost_cents = models.PositiveIntegerField(
         default=0,
-        help_text="The ride's running costs (route distance × RIDES_COST_RATE_CENTS_PER_KM + tolls) when offered: "
-        "the most all riders of one ride pay together (PBefG § 1 Abs. 2 Nr. 1)",
+        help_text=_(
+            "The ride's running costs (route distance × RIDES_COST_RATE_CENTS_PER_KM + tolls) when offered: "
+            "the most all riders of one ride pay together (PBefG § 1 Abs. 2 Nr. 1)"
+        ),
+        verbose_name=_("running costs (cents)"),
     )
     max_detour_minutes = models.PositiveSmallIntegerField(
-        default=15, validators=[MinValueValidator(0), MaxValueValidator(60)]
+        default=15, validators=[MinValueValidator(0), MaxValueValidator(60)], verbose_name=_("max detour minutes")
     )
     recurrence_weekdays = models.PositiveSmallIntegerField(
-        default=0, help_text="Bit mask, bit 0 = Monday … bit 6 = Sunday; 0 = a single ride"
+        default=0,
+        help_text=_("Bit mask, bit 0 = Monday … bit 6 = Sunday; 0 = a single ride"),
+        verbose_name=_("recurrence weekdays"),
     )
-    recurrence_until = models.DateField(null=True, blank=True)
-    recurrence_exceptions = models.JSONField(default=list, blank=True, help_text="ISO dates without a ride")
-    distance_m = models.FloatField()
-    duration_s = models.FloatField()
-    polyline = models.TextField(help_text="Google encoded polyline of the driver's own route")
+    recurrence_until = models.DateField(null=True, blank=True, verbose_name=_("recurrence until"))
+    recurrence_exceptions = models.JSONField(
+        default=list, blank=True, help_text=_("ISO dates without a ride"), verbose_name=_("recurrence exceptions")
+    )
+    distance_m = models.FloatField(verbose_name=_("distance (m)"))
+    duration_s = models.FloatField(verbose_name=_("duration (s)"))
+    polyline = models.TextField(
+        help_text=_("Google encoded polyline of the driver's own route"), verbose_name=_("polyline")
+    )
     women_riders_only = models.BooleanField(
-        default=False, help_text="Only riders who declare themselves women in their profile may book"
+        default=False,
+        help_text=_("Only riders who declare themselves women in their profile may book"),
+        verbose_name=_("women riders only"),
     )
-    status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.ACTIVE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        max_length=12, choices=OfferStatus.choices, default=OfferStatus.ACTIVE, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["departure", "id"]
@@ -134,41 +182,55 @@ class RideOffer(models.Model):
             models.CheckConstraint(condition=Q(max_detour_minutes__lte=60), name="ride_offer_detour_range"),
             models.CheckConstraint(condition=Q(recurrence_weekdays__lte=127), name="ride_offer_weekdays_mask"),
         ]
+        verbose_name = _("ride offer")
+        verbose_name_plural = _("ride offers")
 
     def __str__(self) -> str:
-        return f"offer #{self.pk} by {self.driver}"
+        return gettext("Offer #%(id)s by %(driver)s") % {"id": self.pk, "driver": self.driver}
 
 
 class PickupMode(models.TextChoices):
-    DOOR = "door", "At the door"
-    MEETING_POINT = "meeting_point", "At a meeting point"
+    DOOR = "door", _("At the door")
+    MEETING_POINT = "meeting_point", _("At a meeting point")
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    BOOKED = "booked", "Booked"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", _("Open")
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class RideRequest(models.Model):
     """A rider looking for a ride within a time window."""
 
-    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_requests")
-    graph = models.ForeignKey(RoadGraph, on_delete=models.PROTECT, related_name="requests")
-    origin_lat = models.FloatField()
-    origin_lon = models.FloatField()
-    destination_lat = models.FloatField()
-    destination_lon = models.FloatField()
-    earliest_departure = models.DateTimeField()
-    latest_arrival = models.DateTimeField()
-    seats = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(8)])
-    pickup_mode = models.CharField(max_length=20, choices=PickupMode.choices, default=PickupMode.DOOR)
-    max_walk_m = models.PositiveIntegerField(default=500, validators=[MaxValueValidator(3000)])
-    women_drivers_only = models.BooleanField(
-        default=False, help_text="Match only drivers who declare themselves women in their profile"
+    rider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_requests", verbose_name=_("rider")
     )
-    status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
+    graph = models.ForeignKey(RoadGraph, on_delete=models.PROTECT, related_name="requests", verbose_name=_("graph"))
+    origin_lat = models.FloatField(verbose_name=_("origin latitude"))
+    origin_lon = models.FloatField(verbose_name=_("origin longitude"))
+    destination_lat = models.FloatField(verbose_name=_("destination latitude"))
+    destination_lon = models.FloatField(verbose_name=_("destination longitude"))
+    earliest_departure = models.DateTimeField(verbose_name=_("earliest departure"))
+    latest_arrival = models.DateTimeField(verbose_name=_("latest arrival"))
+    seats = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(8)], verbose_name=_("seats")
+    )
+    pickup_mode = models.CharField(
+        max_length=20, choices=PickupMode.choices, default=PickupMode.DOOR, verbose_name=_("pickup mode")
+    )
+    max_walk_m = models.PositiveIntegerField(
+        default=500, validators=[MaxValueValidator(3000)], verbose_name=_("longest walk (m)")
+    )
+    women_drivers_only = models.BooleanField(
+        default=False,
+        help_text=_("Match only drivers who declare themselves women in their profile"),
+        verbose_name=_("women drivers only"),
+    )
+    status = models.CharField(
+        max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["earliest_departure", "id"]
@@ -178,16 +240,18 @@ class RideRequest(models.Model):
             ),
             models.CheckConstraint(condition=Q(seats__gte=1) & Q(seats__lte=8), name="ride_request_seats_range"),
         ]
+        verbose_name = _("ride request")
+        verbose_name_plural = _("ride requests")
 
     def __str__(self) -> str:
-        return f"request #{self.pk} by {self.rider}"
+        return gettext("Request #%(id)s by %(rider)s") % {"id": self.pk, "rider": self.rider}
 
 
 class BookingStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    CONFIRMED = "confirmed", "Confirmed"
-    DECLINED = "declined", "Declined"
-    CANCELLED = "cancelled", "Cancelled"
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 #: Bookings that hold seats: a request holds its seats until the driver answers.
@@ -197,39 +261,75 @@ SEAT_HOLDING = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 class RideBooking(models.Model):
     """A rider's seats on one occurrence of an offer, with the promised pickup and drop-off."""
 
-    offer = models.ForeignKey(RideOffer, on_delete=models.CASCADE, related_name="bookings")
-    occurrence_date = models.DateField(help_text="Local date of the ride (recurring offers)")
-    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_bookings")
-    request = models.ForeignKey(RideRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
-    seats = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(8)])
-    pickup_lat = models.FloatField()
-    pickup_lon = models.FloatField()
-    pickup_node = models.PositiveIntegerField()
+    offer = models.ForeignKey(RideOffer, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("offer"))
+    occurrence_date = models.DateField(
+        help_text=_("Local date of the ride (recurring offers)"), verbose_name=_("occurrence date")
+    )
+    rider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_bookings", verbose_name=_("rider")
+    )
+    request = models.ForeignKey(
+        RideRequest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+        verbose_name=_("request"),
+    )
+    seats = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(8)], verbose_name=_("seats")
+    )
+    pickup_lat = models.FloatField(verbose_name=_("pickup latitude"))
+    pickup_lon = models.FloatField(verbose_name=_("pickup longitude"))
+    pickup_node = models.PositiveIntegerField(verbose_name=_("pickup node"))
     pickup_meeting_point = models.ForeignKey(
-        MeetingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MeetingPoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("pickup meeting point"),
     )
-    dropoff_lat = models.FloatField()
-    dropoff_lon = models.FloatField()
-    dropoff_node = models.PositiveIntegerField()
+    dropoff_lat = models.FloatField(verbose_name=_("drop-off latitude"))
+    dropoff_lon = models.FloatField(verbose_name=_("drop-off longitude"))
+    dropoff_node = models.PositiveIntegerField(verbose_name=_("drop-off node"))
     dropoff_meeting_point = models.ForeignKey(
-        MeetingPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MeetingPoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("drop-off meeting point"),
     )
-    pickup_time = models.DateTimeField()
-    dropoff_time = models.DateTimeField()
-    walk_m = models.FloatField(default=0)
-    added_s = models.FloatField(help_text="Extra driving seconds this rider caused when booked")
-    price_cents = models.PositiveIntegerField(default=0, help_text="This rider's share: cost share × seats")
-    status = models.CharField(max_length=12, choices=BookingStatus.choices, default=BookingStatus.REQUESTED)
-    cancel_reason = models.CharField(max_length=300, blank=True)
+    pickup_time = models.DateTimeField(verbose_name=_("pickup time"))
+    dropoff_time = models.DateTimeField(verbose_name=_("drop-off time"))
+    walk_m = models.FloatField(default=0, verbose_name=_("walk (m)"))
+    added_s = models.FloatField(
+        help_text=_("Extra driving seconds this rider caused when booked"), verbose_name=_("added seconds")
+    )
+    price_cents = models.PositiveIntegerField(
+        default=0, help_text=_("This rider's share: cost share × seats"), verbose_name=_("price (cents)")
+    )
+    status = models.CharField(
+        max_length=12, choices=BookingStatus.choices, default=BookingStatus.REQUESTED, verbose_name=_("status")
+    )
+    cancel_reason = models.CharField(max_length=300, blank=True, verbose_name=_("cancel reason"))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
     late_cancellation = models.BooleanField(
-        default=False, help_text="Cancelled by the rider within RIDES_LATE_CANCEL_HOURS of the pickup, once confirmed"
+        default=False,
+        help_text=_("Cancelled by the rider within RIDES_LATE_CANCEL_HOURS of the pickup, once confirmed"),
+        verbose_name=_("late cancellation"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["pickup_time", "id"]
@@ -247,14 +347,16 @@ class RideBooking(models.Model):
                 name="ride_booking_one_live_per_rider",
             ),
         ]
+        verbose_name = _("ride booking")
+        verbose_name_plural = _("ride bookings")
 
     def __str__(self) -> str:
-        return f"booking #{self.pk} ({self.status})"
+        return gettext("Booking #%(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
 
 
 class PartyRole(models.TextChoices):
-    RIDER = "rider", "Rider"
-    DRIVER = "driver", "Driver"
+    RIDER = "rider", _("Rider")
+    DRIVER = "driver", _("Driver")
 
 
 class RideRating(models.Model):
@@ -264,15 +366,31 @@ class RideRating(models.Model):
     ratings (``rides.selectors.rating_summary``); the texts are read by the operator only.
     """
 
-    booking = models.ForeignKey(RideBooking, on_delete=models.CASCADE, related_name="ratings")
-    rater_role = models.CharField(max_length=8, choices=PartyRole.choices, help_text="Who rated: rider or driver")
-    rater = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ride_ratings_given"
+    booking = models.ForeignKey(
+        RideBooking, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("booking")
     )
-    ratee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ride_ratings_received")
-    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    text = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    rater_role = models.CharField(
+        max_length=8, choices=PartyRole.choices, help_text=_("Who rated: rider or driver"), verbose_name=_("rater role")
+    )
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ride_ratings_given",
+        verbose_name=_("rater"),
+    )
+    ratee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ride_ratings_received",
+        verbose_name=_("ratee"),
+    )
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)], verbose_name=_("score")
+    )
+    text = models.CharField(max_length=300, blank=True, verbose_name=_("text"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -280,47 +398,67 @@ class RideRating(models.Model):
             models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="ride_rating_score_range"),
             models.UniqueConstraint(fields=["booking", "rater_role"], name="ride_rating_one_per_side"),
         ]
+        verbose_name = _("ride rating")
+        verbose_name_plural = _("ride ratings")
 
     def __str__(self) -> str:
         return f"rating {self.score} on booking #{self.booking_id} by the {self.rater_role}"
 
 
 class ReportStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DISMISSED = "dismissed", "Dismissed"
-    UPHELD = "upheld", "Upheld"
+    OPEN = "open", _("Open")
+    DISMISSED = "dismissed", _("Dismissed")
+    UPHELD = "upheld", _("Upheld")
 
 
 class NoShowReport(models.Model):
     """A rider or driver reports that the other side did not turn up for a confirmed ride."""
 
-    booking = models.ForeignKey(RideBooking, on_delete=models.CASCADE, related_name="no_show_reports")
-    reporter_role = models.CharField(max_length=8, choices=PartyRole.choices)
+    booking = models.ForeignKey(
+        RideBooking, on_delete=models.CASCADE, related_name="no_show_reports", verbose_name=_("booking")
+    )
+    reporter_role = models.CharField(max_length=8, choices=PartyRole.choices, verbose_name=_("reporter role"))
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reporter"),
     )
-    reported = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="no_show_reports")
-    note = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    reported = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="no_show_reports", verbose_name=_("reported")
+    )
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN, verbose_name=_("status")
+    )
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("handled by"),
     )
-    handled_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("handled at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["booking", "reporter_role"], name="no_show_one_per_side")]
+        verbose_name = _("no-show report")
+        verbose_name_plural = _("no-show reports")
 
     def __str__(self) -> str:
         return f"no-show report on booking #{self.booking_id} by the {self.reporter_role}"
 
 
 class BenchRequestStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    ACCEPTED = "accepted", "Accepted"
-    CANCELLED = "cancelled", "Cancelled"
-    EXPIRED = "expired", "Expired"
+    WAITING = "waiting", _("Waiting")
+    ACCEPTED = "accepted", _("Accepted")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
 
 
 class BenchRequest(models.Model):
@@ -331,19 +469,39 @@ class BenchRequest(models.Model):
     ``expires_at``.
     """
 
-    bench = models.ForeignKey(MeetingPoint, on_delete=models.CASCADE, related_name="bench_requests")
-    destination = models.ForeignKey(MeetingPoint, on_delete=models.CASCADE, related_name="+")
-    token = models.CharField(max_length=43, unique=True)
-    status = models.CharField(max_length=10, choices=BenchRequestStatus.choices, default=BenchRequestStatus.WAITING)
-    notified_drivers = models.JSONField(default=list, blank=True, help_text="User ids told about this request")
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    bench = models.ForeignKey(
+        MeetingPoint, on_delete=models.CASCADE, related_name="bench_requests", verbose_name=_("bench")
     )
-    accepted_offer = models.ForeignKey(RideOffer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    pickup_eta = models.DateTimeField(null=True, blank=True, help_text="When the accepting driver expects to be there")
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    expires_at = models.DateTimeField()
+    destination = models.ForeignKey(
+        MeetingPoint, on_delete=models.CASCADE, related_name="+", verbose_name=_("destination")
+    )
+    token = models.CharField(max_length=43, unique=True, verbose_name=_("token"))
+    status = models.CharField(
+        max_length=10, choices=BenchRequestStatus.choices, default=BenchRequestStatus.WAITING, verbose_name=_("status")
+    )
+    notified_drivers = models.JSONField(
+        default=list, blank=True, help_text=_("User ids told about this request"), verbose_name=_("notified drivers")
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    accepted_offer = models.ForeignKey(
+        RideOffer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("accepted offer")
+    )
+    pickup_eta = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the accepting driver expects to be there"),
+        verbose_name=_("expected pickup"),
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("accepted at"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -354,20 +512,34 @@ class BenchRequest(models.Model):
                 name="bench_request_accepted_has_time",
             ),
         ]
+        verbose_name = _("bench request")
+        verbose_name_plural = _("bench requests")
 
     def __str__(self) -> str:
-        return f"bench request #{self.pk} at {self.bench_id} ({self.status})"
+        return gettext("Bench request #%(id)s at bench #%(bench)s (%(status)s)") % {
+            "id": self.pk,
+            "bench": self.bench_id,
+            "status": self.get_status_display(),
+        }
 
 
 class BenchPickupOptIn(models.Model):
     """A driver who wants to hear about people waiting at a bench (for one destination, or any)."""
 
-    driver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bench_opt_ins")
-    bench = models.ForeignKey(MeetingPoint, on_delete=models.CASCADE, related_name="opt_ins")
-    destination = models.ForeignKey(
-        MeetingPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Empty: any"
+    driver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bench_opt_ins", verbose_name=_("driver")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    bench = models.ForeignKey(MeetingPoint, on_delete=models.CASCADE, related_name="opt_ins", verbose_name=_("bench"))
+    destination = models.ForeignKey(
+        MeetingPoint,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: any"),
+        verbose_name=_("destination"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["bench", "id"]
@@ -378,6 +550,8 @@ class BenchPickupOptIn(models.Model):
                 nulls_distinct=False,
             )
         ]
+        verbose_name = _("bench pickup opt-in")
+        verbose_name_plural = _("bench pickup opt-ins")
 
     def __str__(self) -> str:
         return f"{self.driver_id} picks up at {self.bench_id}"

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from mobility.accounts.models import User
 from mobility.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable, ValidationFailed
+from mobility.l10n import format_money, format_number
 from mobility.notifications.services import notify
 
 from . import conf
@@ -304,9 +305,14 @@ def _euros(cents: int) -> str:
 def _refuse_offer_above_cap(*, cap: int, seats: int, distance_m: float) -> None:
     most = costs.max_share_per_seat_cents(cap_cents=cap, seats=seats)
     message = _(
-        "Riders may together pay at most the ride's running costs, %(cap)s (%(km).1f km); "
+        "Riders may together pay at most the ride's running costs, %(cap)s (%(km)s km); "
         "with %(seats)d seats that is at most %(most)s per seat."
-    ) % {"cap": _euros(cap), "km": distance_m / 1000, "seats": seats, "most": _euros(most)}
+    ) % {
+        "cap": format_money(cap),
+        "km": format_number(distance_m / 1000, 1),
+        "seats": seats,
+        "most": format_money(most),
+    }
     raise ValidationFailed(
         message,
         code="cost_share_above_cap",
@@ -487,9 +493,9 @@ def booking_create(*, rider: User, request_id: int, offer_id: int, occurrence_da
             "Riders of this ride may together pay at most its running costs, %(cap)s; "
             "%(held)s are already booked, so a further %(price)s would exceed them."
         ) % {
-            "cap": _euros(offer.running_cost_cents),
-            "held": _euros(sum(b.price_cents for b in holding)),
-            "price": _euros(price),
+            "cap": format_money(offer.running_cost_cents),
+            "held": format_money(sum(b.price_cents for b in holding)),
+            "price": format_money(price),
         }
         raise Conflict(message, code="cost_cap_exceeded", params={"cap": _euros(offer.running_cost_cents)})
     tz = timezone.get_current_timezone()

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 from django.utils.translation import gettext_lazy, ngettext  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from mobility.l10n import format_date, format_month, format_month_short, format_number  # noqa: E402
 
@@ -146,9 +147,15 @@ def _hatch_hidden(ax, x, hidden: np.ndarray, height: float, width: float = 0.8) 
         ax.bar(x[hidden], height, width, color="none", edgecolor=GREY, hatch="///", linewidth=0.8)
 
 
+def axis_number(value: float, _position: int | None = None) -> str:
+    """A y-axis tick in the active language: ``1.500``, ``2,5`` (matplotlib would print ``2.5``)."""
+    return format_number(value, 0 if float(value).is_integer() else 1)
+
+
 def _frame(ax, title: str, ylabel: str, labels: list[str]) -> None:
     ax.set_title(title, loc="left", fontsize=11, wrap=True)
     ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(FuncFormatter(axis_number))
     ax.set_xticks(np.arange(len(labels)), labels, fontsize=6.5)
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
@@ -218,7 +225,7 @@ def heatmap_figure(report: Report, ax=None):
     if not _is_na(hours):
         title += "\n" + _("(%(n)s booked car hours in total)") % {"n": format_number(float(hours))}
     ax.set_title(title, loc="left", fontsize=11)
-    fig.colorbar(image, ax=ax, label=_("utilisation in %"))
+    fig.colorbar(image, ax=ax, label=_("utilisation in %"), format=FuncFormatter(axis_number))
     hidden = int(np.isnan(grid).sum())
     _footnote(ax, [suppression_note() if hidden else ""])
     return fig

@@ -368,3 +368,47 @@ def test_german_and_english_formats_of_dates_numbers_and_money():
         assert format_money(100) == "1,00\u00a0€"
     with translation.override("en"):
         assert format_money(100) == "€1.00"
+
+
+# --- numbers inside sentences -----------------------------------------------------------------------
+
+
+def test_no_message_formats_a_decimal_number_itself():
+    """``%(km).1f`` prints ``3.1`` whatever the language; numbers go through ``mobility.l10n`` and
+    are passed as ``%(km)s`` (``3,1`` in German)."""
+    for language in ("de", "en"):
+        entries = parse_po(_po(language).read_text(encoding="utf-8"))
+        assert [e["msgid"] for e in entries if re.search(r"%\(\w+\)\.\d+f", e["msgid"])] == [], language
+
+
+@pytest.mark.django_db
+def test_a_number_in_an_api_message_has_the_languages_separators(client_for, alice):
+    # JOURNEYS_MAX_WALK_LIMIT_M is 3000 by default
+    url = "/api/v1/journeys/?from=50.1506,9.9010&to=50.16,9.92&max_walk_m=3001"
+    de = client_for(alice).get(url)
+    en = client_for(alice).get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert (de.status_code, en.status_code) == (400, 400)
+    assert de.json()["error"]["fields"]["max_walk_m"] == ["Höchstens 3.000 m."]
+    assert en.json()["error"]["fields"]["max_walk_m"] == ["At most 3,000 m."]
+
+
+def test_chart_axes_count_with_the_languages_decimal_mark():
+    import matplotlib.pyplot as plt
+
+    from stats.charts import axis_number
+
+    with translation.override("de"):
+        assert [axis_number(v) for v in (0.0, 2.5, 1500.0, 12345.0)] == ["0", "2,5", "1.500", "12.345"]
+    with translation.override("en"):
+        assert [axis_number(v) for v in (0.0, 2.5, 1500.0, 12345.0)] == ["0", "2.5", "1,500", "12,345"]
+    # and on a drawn chart: three trips at most give ticks at halves
+    from stats.charts import _frame
+
+    with translation.override("de"):
+        fig, ax = plt.subplots()
+        ax.bar([0, 1], [3, 1])
+        _frame(ax, "Titel", "Fahrten", ["Nov. 26", "Dez. 26"])
+        fig.canvas.draw()
+        ticks = [t.get_text() for t in ax.get_yticklabels()]
+        plt.close(fig)
+    assert ticks[:3] == ["0", "0,5", "1"] and "2,5" in ticks

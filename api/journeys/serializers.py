@@ -21,6 +21,7 @@ from journeys import conf
 from journeys.one_search import MODES, ROUTE_TYPES, BookingStep, Option, Point, SearchResult, Suggestion
 from journeys.places import PlaceAmbiguous, resolve_place
 from mobility.errors import ValidationFailed
+from mobility.l10n import format_number
 from mobility.timestamps import iso_local
 from rides.models import PickupMode
 
@@ -128,7 +129,9 @@ class JourneyQueryInput(serializers.Serializer):
         limit = conf.JOURNEYS_MAX_WALK_LIMIT_M
         walk = attrs.get("max_walk_m", conf.JOURNEYS_MAX_WALK_M)
         if walk > limit:
-            raise serializers.ValidationError({"max_walk_m": [_("Höchstens %(limit).0f m.") % {"limit": limit}]})
+            raise serializers.ValidationError(
+                {"max_walk_m": [_("At most %(limit)s m.") % {"limit": format_number(limit)}]}
+            )
         attrs["max_walk_m"] = walk
         longest = attrs.get("max_duration_min", conf.JOURNEYS_MAX_DURATION_MIN)
         if longest > conf.JOURNEYS_MAX_DURATION_LIMIT_MIN:

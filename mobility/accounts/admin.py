@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from mobility.privacy.admin import AuditedPersonalDataAdmin
 
@@ -17,10 +18,10 @@ class UserAdmin(AuditedPersonalDataAdmin, BaseUserAdmin):
     search_fields = ["email", "display_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "phone", "email_verified")}),
-        ("Roles", {"fields": ("is_member", "is_town_staff", "cost_centre", "is_operator")}),
-        ("Access", {"fields": ("is_active", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Profile"), {"fields": ("display_name", "phone", "email_verified")}),
+        (_("Roles"), {"fields": ("is_member", "is_town_staff", "cost_centre", "is_operator")}),
+        (_("Access"), {"fields": ("is_active", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     readonly_fields = ["last_login", "date_joined"]

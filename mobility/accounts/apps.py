@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "mobility.accounts"
     label = "accounts"
-    verbose_name = "Users and roles"
+    verbose_name = _("Users and roles")

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecord(models.Model):
@@ -9,21 +10,30 @@ class IdempotencyRecord(models.Model):
     again; ``request_hash`` detects a key reused for a different request.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=500)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty while in progress")
-    response_body = models.JSONField(null=True, blank=True)
-    lease_until = models.DateTimeField(
-        null=True, blank=True, help_text="While in progress: after this a retry may take the request over"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    method = models.CharField(max_length=8, verbose_name=_("method"))
+    path = models.CharField(max_length=500, verbose_name=_("path"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Empty while in progress"), verbose_name=_("status code")
+    )
+    response_body = models.JSONField(null=True, blank=True, verbose_name=_("response body"))
+    lease_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("While in progress: after this a retry may take the request over"),
+        verbose_name=_("lease until"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
         indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
@@ -32,8 +42,12 @@ class IdempotencyRecord(models.Model):
 class DemoLoad(models.Model):
     """Which app's demo data is in this database, so ``manage.py demo`` runs each loader once."""
 
-    app_label = models.CharField(max_length=100, unique=True)
-    loaded_at = models.DateTimeField(auto_now_add=True)
+    app_label = models.CharField(max_length=100, unique=True, verbose_name=_("app"))
+    loaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("loaded at"))
+
+    class Meta:
+        verbose_name = _("demo load")
+        verbose_name_plural = _("demo loads")
 
     def __str__(self) -> str:
         return f"demo: {self.app_label}"

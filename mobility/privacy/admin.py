@@ -27,7 +27,7 @@ class AuditedPersonalDataAdmin(admin.ModelAdmin):
                 personal_data_access_record(
                     actor=request.user,
                     subject=subject,
-                    what=self.audit_what or f"admin: {self.model._meta.verbose_name}",
+                    what=self.audit_what or f"admin: {self.model._meta.verbose_name_raw}",
                     reason=request.GET.get("reason", "administration"),
                     path=request.path,
                 )

@@ -58,7 +58,7 @@ def test_membership_status_cannot_be_edited_and_the_action_decides(client, root)
 
     response = _act(client, "membership", "approve", [membership.pk])
     assert response.status_code == 200
-    assert _messages(response) == ["Approved: 1"]
+    assert _messages(response) == ["Genehmigt: 1"]
     membership.refresh_from_db()
     applicant.refresh_from_db()
     assert (membership.status, membership.checked_by_id, applicant.is_member) == (
@@ -89,7 +89,7 @@ def test_reservation_cancel_and_settle_actions_run_the_services(client, root, fl
         user=carla, vehicle_id=fleet["vehicles"][0].pk, start=aligned(48), end=aligned(50)
     )
     response = _act(client, "reservation", "cancel", [held.pk])
-    assert _messages(response) == ["Cancelled: 1"]
+    assert _messages(response) == ["Storniert: 1"]
     held.refresh_from_db()
     assert (held.status, held.fee_cents, held.cancelled_at is not None) == (ReservationStatus.CANCELLED, 0, True)
 
@@ -120,7 +120,7 @@ def test_base_load_book_ahead_action(client, root, fleet, cost_centre):
         purpose="Bauamt",
     )
     response = _act(client, "baseloadblock", "book_ahead", [block.pk])
-    assert _messages(response) == ["Days booked: 1, reservations: 1, days partly taken: 0"]
+    assert _messages(response) == ["Gebuchte Tage: 1, Reservierungen: 1, teilweise belegte Tage: 0"]
     booked = Reservation.objects.get(base_load_block=block)
     assert (booked.kind, booked.status, booked.user_id) == (
         ReservationKind.OFFICIAL,
@@ -128,7 +128,7 @@ def test_base_load_book_ahead_action(client, root, fleet, cost_centre):
         staff.pk,
     )
     again = _act(client, "baseloadblock", "book_ahead", [block.pk])
-    assert _messages(again) == ["Days booked: 0, reservations: 0, days partly taken: 0"]
+    assert _messages(again) == ["Gebuchte Tage: 0, Reservierungen: 0, teilweise belegte Tage: 0"]
     assert Reservation.objects.filter(base_load_block=block).count() == 1
 
 

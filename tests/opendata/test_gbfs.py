@@ -214,7 +214,7 @@ def test_station_information_types_and_pricing(client_for, fleet):
     )
     assert plan["per_min_pricing"] == [{"start": 0, "rate": 0.075, "interval": 1}]  # 4.50 EUR per hour
     assert plan["per_km_pricing"] == [{"start": 50, "rate": 0.22, "interval": 1}]
-    assert "40.00 EUR" in plan["description"][0]["text"]  # the daily cap
+    assert "40,00 EUR pro 24 Stunden" in plan["description"][0]["text"]  # the daily cap, German decimals
 
     system = _get(client, "/api/v1/gbfs/system_information.json")["data"]
     assert (system["timezone"], system["languages"]) == ("Europe/Berlin", ["de"])

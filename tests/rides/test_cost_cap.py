@@ -10,6 +10,7 @@ import random
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -64,7 +65,11 @@ def test_offer_at_the_cap_is_accepted_one_cent_more_is_refused_with_the_cap(grap
     with pytest.raises(ValidationFailed) as refused:
         _offer(driver, herrenberg_trip, seats=2, cost_share_cents=32)
     assert refused.value.code == "cost_share_above_cap"
-    assert "0,62 €" in refused.value.message and "0,31 € je Platz" in refused.value.message  # German by default
+    # German by default, with German decimals; English with English ones
+    assert "0,62\u00a0€ (3,1 km)" in refused.value.message and "0,31\u00a0€ je Platz" in refused.value.message
+    with translation.override("en"), pytest.raises(ValidationFailed) as english:
+        _offer(driver, herrenberg_trip, seats=2, cost_share_cents=32)
+    assert "€0.62 (3.1 km); with 2 seats that is at most €0.31 per seat." in english.value.message
     assert refused.value.fields == {"cost_share_cents": [refused.value.message]}
     assert RideOffer.objects.filter(driver=driver).count() == 1
 
@@ -77,7 +82,7 @@ def test_tolls_raise_the_cap_and_the_rate_is_a_setting(graph_row, herrenberg_tri
     assert _offer(driver, herrenberg_trip, seats=3, cost_share_cents=31).running_cost_cents == 93
     with pytest.raises(ValidationFailed) as refused:
         _offer(driver, herrenberg_trip, seats=3, cost_share_cents=32)
-    assert refused.value.code == "cost_share_above_cap" and "0,93 €" in refused.value.message
+    assert refused.value.code == "cost_share_above_cap" and "0,93\u00a0€" in refused.value.message
     with pytest.raises(ValidationFailed) as bad_tolls:
         _offer(driver, herrenberg_trip, tolls_cents=10_001)
     assert bad_tolls.value.code == "invalid_tolls"
@@ -101,7 +106,7 @@ def test_a_seat_sold_twice_on_one_ride_may_not_raise_the_sum_above_the_cap(graph
     assert booking.price_cents == 62
     with pytest.raises(Conflict) as refused:
         services.booking_create(rider=second, request_id=second_request.pk, offer_id=offer.pk, occurrence_date=day)
-    assert refused.value.code == "cost_cap_exceeded" and "0,62 €" in refused.value.message
+    assert refused.value.code == "cost_cap_exceeded" and "0,62\u00a0€" in refused.value.message
     # the search does not offer the ride at the cap to the second rider any more
     from rides.selectors import request_matches
 

@@ -4,7 +4,7 @@ Services raise ``ValidationFailed("English message", code=...)`` without wrappin
 message in ``gettext``: the error translates it when it is read (``mobility.errors``). So
 that ``makemessages`` still finds these msgids, the error classes are passed to xgettext as
 keywords, like ``gettext`` itself (their first argument is the message; ``ArchiveRefused``
-takes the code first). ``PlaceNotFound`` is left out: its callers translate German msgids themselves.
+takes the code first). ``PlaceNotFound`` is left out: its callers translate their (English) msgids themselves.
 
 The catalogues of everything but the web app live in ``locale/`` at the project root; from
 there, run::
