@@ -105,6 +105,11 @@ def version_zones(versions: ActiveVersions) -> dict[int, str]:
     return {pk: feed_zone(versions.zones.get(pk)) for pk in versions.ids}
 
 
+def version_tz(versions: ActiveVersions, version_id: int) -> ZoneInfo:
+    """The zone of one of these versions, e.g. for a Bürgerbus trip's booking deadline."""
+    return _zone(feed_zone(versions.zones.get(version_id)))
+
+
 def _key_tokens(versions: ActiveVersions) -> list[str]:
     """The version tokens plus one for the zones: the site's and every version's, since a
     compiled timetable places each version's days by its zone against the site's."""

@@ -33,6 +33,7 @@ from journeys.domain.timetable import (
 )
 from journeys.timetable_store import from_service_time, timetable_cache_key, timetable_for, to_service_time
 from mobility.geo import haversine_m
+from tests.demo_region import demo  # noqa: F401  (fixture)
 from tests.gtfs.conftest import build_zip
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -298,3 +299,27 @@ def test_a_versions_zone_is_part_of_the_cache_key(two_zones):
     finally:
         FEEDS["N"]["zone"] = "America/New_York"
         connections.cache_clear()
+
+
+# --- the one search: a Bürgerbus feed of another zone -------------------------------------------
+
+
+def test_search_places_a_buergerbus_of_another_zone_and_its_deadline_in_that_zone(demo, monkeypatch, client_for):  # noqa: F811
+    from django.utils import timezone
+
+    from mobility.accounts.models import User
+    from tests.journeys.test_search_honesty import BB2_SEARCH, _at, _next_weekday
+
+    version = Trip.objects.filter(route__short_name="BB2").first().version
+    FeedVersion.objects.filter(pk=version.pk).update(timezone="Europe/London")  # one hour behind Berlin
+    active_versions_forget()
+    day = _next_weekday(2)
+    monkeypatch.setattr(timezone, "now", lambda: _at(day - timedelta(days=1), 12))
+    client = client_for(User.objects.get(email="anna@demo.lindenau.example"))
+    response = client.get("/api/v1/journeys/", {"depart_at": _at(day, 9, 50).isoformat(), **BB2_SEARCH})
+    assert response.status_code == 200, response.content
+    legs = [leg for o in response.json()["options"] for leg in o["legs"] if leg.get("line") == "BB2"]
+    # 09:00 in London is 10:00 in Berlin; "18:00 the day before" is 19:00 in Berlin
+    assert [(leg["departure"], leg["booking_deadline"]) for leg in legs] == [
+        (_at(day, 10).isoformat(), _at(day - timedelta(days=1), 19).isoformat())
+    ]
