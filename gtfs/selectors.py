@@ -29,11 +29,12 @@ class ActiveVersions:
     """The active version of every feed: ``ids`` sorted; ``tokens`` the ids plus the time of
     the last in-place edit (``<id>_<ms>``; the Bürgerbus timetable is edited without a new
     version), so anything compiled or cached from a version's rows is keyed by its token;
-    ``kinds`` the feed kind of each version."""
+    ``kinds`` the feed kind of each version, ``zones`` its time zone (``agency_timezone``)."""
 
     ids: tuple[int, ...]
     tokens: tuple[str, ...]
     kinds: dict[int, str] = field(default_factory=dict)
+    zones: dict[int, str] = field(default_factory=dict)
 
     def ids_of_kind(self, kind: str) -> list[int]:
         return [pk for pk in self.ids if self.kinds.get(pk) == kind]
@@ -44,7 +45,7 @@ class ActiveVersions:
 #: (``gtfs.apps``), and the switches in ``gtfs.services``/``gtfs.feed_import`` again when they
 #: commit (``journeys.tasks.schedule_timetables_precompile``); the lifetime bounds what a reader
 #: that read the old state just before a commit and stored it just after can keep.
-ACTIVE_VERSIONS_KEY = "gtfs:active-versions:v1"
+ACTIVE_VERSIONS_KEY = "gtfs:active-versions:v2"
 ACTIVE_VERSIONS_TTL_S = 10
 #: Each process also keeps what it read for this long (seconds), so the several look-ups of
 #: one search cost no round trip; a switch in this process forgets it at once, one in another
@@ -77,12 +78,15 @@ def active_versions() -> ActiveVersions:
     rows = sorted(
         FeedVersion.objects.filter(
             pk__in=Feed.objects.filter(active_version__isnull=False).values("active_version")
-        ).values_list("pk", "edited_at", "feed__kind")
+        ).values_list("pk", "edited_at", "feed__kind", "timezone")
     )
     active = ActiveVersions(
-        ids=tuple(pk for pk, _, _ in rows),
-        tokens=tuple(str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited, _ in rows),
-        kinds={pk: kind for pk, _, kind in rows},
+        ids=tuple(pk for pk, *_ in rows),
+        tokens=tuple(
+            str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited, *_ in rows
+        ),
+        kinds={pk: kind for pk, _, kind, _ in rows},
+        zones={pk: zone for pk, _, _, zone in rows},
     )
     if cacheable:
         cache.set(ACTIVE_VERSIONS_KEY, active, ACTIVE_VERSIONS_TTL_S)

@@ -33,7 +33,15 @@ from mobility.errors import DomainError, ValidationFailed
 from mobility.geo import haversine_m
 
 from .domain.raptor import Journey, Place, TransitLeg, WalkLeg, earliest_arrival, latest_departure, range_query
-from .timetable_store import SearchRows, from_service_time, local_tz, search_rows, timetable_for, to_service_time
+from .timetable_store import (
+    SearchRows,
+    from_service_time,
+    local_tz,
+    search_rows,
+    timetable_for,
+    to_service_time,
+    version_tz,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +258,7 @@ class _TransitContext:
             None if rule is None else _rule_spec(rule),
             departure=departure,
             service_date=service_day,
-            tz=local_tz(),
+            tz=version_tz(self.rows.active, trip.version_id),  # a deadline counts in the feed's zone
         )
         out["booking_deadline"] = _iso(deadline)
         too_late = timezone.now() > deadline

@@ -3,21 +3,27 @@
 Reads the active versions of every feed (the regional feed and the Bürgerbus together)
 from the database into one ``TimetableSource``, compiles a service day with
 ``timetable_for_date`` and keeps it in the ``TimetableCache`` (``.npz`` files shared by the
-workers, memoised per process). The cache key is the set of active version ids, so a feed
-version switch (an import, a Bürgerbus timetable edit) is picked up by the next query.
+workers, memoised per process). The cache key is the set of active version tokens plus the
+time zones involved (``timetable_cache_key``), so a feed version switch (an import, a
+Bürgerbus timetable edit) or another zone is picked up by the next query.
 
 Ids inside the compiled timetable are database primary keys as strings: stop ids are
 ``Stop.pk``, trip ids ``Trip.pk``, route ids ``Route.pk``, service ids ``Service.pk``.
-Times are seconds after "noon minus 12 h" of the service day in Europe/Berlin, as in GTFS.
+Times are seconds after the GTFS time zero ("noon minus 12 h") of the searched service day in
+the site's ``TIME_ZONE``. Each feed version's trips of service day d are placed at d's time
+zero in the version's own zone (``agency_timezone``; ``GTFS_DEFAULT_TIMEZONE`` when blank)
+plus their GTFS time, so feeds of several zones are planned together exactly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import logging
 import threading
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from django.conf import settings
@@ -37,6 +43,8 @@ from .domain.timetable import (
     timetable_for_date,
 )
 
+logger = logging.getLogger(__name__)
+
 _cache: TimetableCache | None = None
 _cache_lock = threading.Lock()
 
@@ -54,24 +62,80 @@ def active_version_ids() -> list[int]:
     return list(active_versions().ids)
 
 
+def versions_of(version_ids: list[int]) -> ActiveVersions:
+    """These versions (the ones that exist) with their tokens, kinds and zones, read afresh."""
+    rows = sorted(
+        FeedVersion.objects.filter(pk__in=version_ids).values_list("pk", "edited_at", "feed__kind", "timezone")
+    )
+    return ActiveVersions(
+        ids=tuple(pk for pk, *_ in rows),
+        tokens=tuple(
+            str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited, *_ in rows
+        ),
+        kinds={pk: kind for pk, _, kind, _ in rows},
+        zones={pk: zone for pk, _, _, zone in rows},
+    )
+
+
 def version_tokens(version_ids: list[int] | None = None) -> tuple[list[int], list[str]]:
     """(version ids, cache tokens) of the active versions (or of ``version_ids``). A token is
     the id, plus the time of the last in-place edit (the Bürgerbus timetable is edited without
     a new version), so an edited timetable is compiled afresh instead of read from the cache."""
-    if version_ids is None:
-        active = active_versions()
-        return list(active.ids), list(active.tokens)
-    rows = sorted(FeedVersion.objects.filter(pk__in=version_ids).values_list("pk", "edited_at"))
-    tokens = [str(pk) if edited is None else f"{pk}_{int(edited.timestamp() * 1000)}" for pk, edited in rows]
-    return [pk for pk, _ in rows], tokens
+    versions = active_versions() if version_ids is None else versions_of(version_ids)
+    return list(versions.ids), list(versions.tokens)
 
 
-def source_from_db(version_ids: list[int]) -> tuple[TimetableSource, ServiceCalendar]:
-    """All stops, trips, stop times, transfers and calendars of these versions, columnar.
+@functools.lru_cache(maxsize=64)
+def feed_zone(name: str | None) -> str:
+    """The zone a feed version's GTFS times count in: its ``agency_timezone``, or
+    ``GTFS_DEFAULT_TIMEZONE`` when blank or unknown to this system's zone database."""
+    from gtfs import conf as gtfs_conf
+
+    name = (name or "").strip()
+    if name:
+        try:
+            return ZoneInfo(name).key
+        except (ZoneInfoNotFoundError, ValueError):
+            logger.warning("feed time zone %r unknown; using %s", name, gtfs_conf.GTFS_DEFAULT_TIMEZONE)
+    return gtfs_conf.GTFS_DEFAULT_TIMEZONE
+
+
+def version_zones(versions: ActiveVersions) -> dict[int, str]:
+    """The zone of each version (``feed_zone``)."""
+    return {pk: feed_zone(versions.zones.get(pk)) for pk in versions.ids}
+
+
+def version_tz(versions: ActiveVersions, version_id: int) -> ZoneInfo:
+    """The zone of one of these versions, e.g. for a Bürgerbus trip's booking deadline."""
+    return _zone(feed_zone(versions.zones.get(version_id)))
+
+
+def _key_tokens(versions: ActiveVersions) -> list[str]:
+    """The version tokens plus one for the zones: the site's and every version's, since a
+    compiled timetable places each version's days by its zone against the site's."""
+    zones = version_zones(versions)
+    text = "|".join([settings.TIME_ZONE, *(f"{pk}={zones[pk]}" for pk in versions.ids)])
+    return [*versions.tokens, "tz" + hashlib.sha256(text.encode()).hexdigest()[:12]]
+
+
+def timetable_cache_key(version_ids: list[int] | None = None, *, active: ActiveVersions | None = None) -> str:
+    """The ``TimetableCache`` key the timetables of these versions (the active ones) are kept under."""
+    if active is None:
+        active = active_versions() if version_ids is None else versions_of(version_ids)
+    return TimetableCache.version_key(_key_tokens(active))
+
+
+def source_from_db(
+    version_ids: list[int], zones: dict[int, str] | None = None
+) -> tuple[TimetableSource, ServiceCalendar]:
+    """All stops, trips, stop times, transfers and calendars of these versions, columnar, with
+    the zone of every service (``zones``: version id → zone name; read when not given).
 
     Stop times without times (GTFS allows blanks between timepoints) are left out: a
     rider cannot be promised a boarding or alighting there.
     """
+    if zones is None:
+        zones = version_zones(versions_of(version_ids))
     stops = list(
         Stop.objects.filter(version_id__in=version_ids, lat__isnull=False, lon__isnull=False)
         .order_by("pk")
@@ -83,6 +147,10 @@ def source_from_db(version_ids: list[int]) -> tuple[TimetableSource, ServiceCale
         for pk, route, service in Trip.objects.filter(version_id__in=version_ids).values_list(
             "pk", "route_id", "service_id"
         )
+    }
+    service_zones = {
+        str(pk): zones.get(version, feed_zone(None))
+        for pk, version in Service.objects.filter(version_id__in=version_ids).values_list("pk", "version_id")
     }
     rows = (
         StopTime.objects.filter(version_id__in=version_ids, arrival_time__isnull=False, departure_time__isnull=False)
@@ -128,6 +196,7 @@ def source_from_db(version_ids: list[int]) -> tuple[TimetableSource, ServiceCale
         st_pickup=data[:, 4] != 1,  # 1 = no pickup; 2/3 (phone, coordinate) are possible
         st_dropoff=data[:, 5] != 1,
         transfers=transfers,
+        service_zones=service_zones,
     )
     return source, calendar_from_db(version_ids)
 
@@ -150,19 +219,20 @@ def timetable_for(
     day: dt.date, version_ids: list[int] | None = None, *, active: ActiveVersions | None = None
 ) -> Timetable | None:
     """The compiled timetable of service day ``day`` (``None`` when no feed is active), of
-    ``version_ids``, of the ``active`` versions a caller already read, or of the active ones."""
-    if active is not None and version_ids is None:
-        version_ids, tokens = list(active.ids), list(active.tokens)
-    else:
-        version_ids, tokens = version_tokens(version_ids)
-    if not version_ids:
+    ``version_ids``, of the ``active`` versions a caller already read, or of the active ones.
+    Its times count from the GTFS time zero of ``day`` in the site's zone; each version's
+    trips are placed by the time zeros of its own zone (``timetable_for_date``)."""
+    if active is None or version_ids is not None:
+        active = active_versions() if version_ids is None else versions_of(version_ids)
+    if not active.ids:
         return None
+    ids, zones = list(active.ids), version_zones(active)
 
     def build() -> Timetable:
-        source, calendar = source_from_db(version_ids)
+        source, calendar = source_from_db(ids, zones)
         return timetable_for_date(source, calendar, day, config=conf.timetable_config(), tz=local_tz())
 
-    return timetable_cache().get(tokens, day, build)
+    return timetable_cache().get(_key_tokens(active), day, build)
 
 
 @functools.lru_cache(maxsize=8)

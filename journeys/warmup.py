@@ -35,11 +35,10 @@ def precompile_days() -> int:
 def timetables_precompile(*, days: int | None = None, today: dt.date | None = None) -> list[dt.date]:
     """Compile (or find) the timetables of ``today`` and the following days for the active
     feed versions; returns the service days now in the cache. Prunes other versions' files."""
-    from .domain.cache import TimetableCache
-    from .timetable_store import local_tz, timetable_cache, timetable_for, version_tokens
+    from .timetable_store import local_tz, timetable_cache, timetable_cache_key, timetable_for, version_tokens
 
     days = precompile_days() if days is None else days
-    version_ids, tokens = version_tokens()
+    version_ids, _ = version_tokens()
     if days <= 0 or not version_ids:
         return []
     today = today or timezone.now().astimezone(local_tz()).date()
@@ -50,7 +49,7 @@ def timetables_precompile(*, days: int | None = None, today: dt.date | None = No
         timetable_for(day, version_ids)
         compiled.append(day)
         logger.info("timetable of %s ready in %.2f s", day, time.perf_counter() - started)
-    timetable_cache().prune([TimetableCache.version_key(tokens)])
+    timetable_cache().prune([timetable_cache_key(version_ids)])
     return compiled
 
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -121,6 +121,9 @@ class TimetableSource:
     st_pickup: np.ndarray  # bool
     st_dropoff: np.ndarray  # bool
     transfers: list[TransferInput] = field(default_factory=list)
+    #: Time zone (IANA name, the feed's ``agency_timezone``) of each service id; a service not
+    #: listed runs in the zone the timetable is compiled in (``timetable_for_date``'s ``tz``).
+    service_zones: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_inputs(
@@ -217,6 +220,7 @@ def merge_sources(sources: Sequence[TimetableSource], prefixes: Sequence[str]) -
             TransferInput(pre + t.from_stop_id, pre + t.to_stop_id, t.transfer_type, t.min_transfer_time)
             for t in src.transfers
         ]
+        merged.service_zones.update({pre + s: zone for s, zone in src.service_zones.items()})
         stop_offset += src.n_stops
         st_offset += len(src.st_stop)
     merged.stop_lat = np.concatenate(lats)
@@ -1064,13 +1068,36 @@ def load_gtfs(path: str | Path) -> tuple[TimetableSource, ServiceCalendar]:
 
 
 def service_days_for(
-    calendar: ServiceCalendar, date: dt.date, *, days: Sequence[int] = (-1, 0, 1), tz: ZoneInfo | None = None
+    calendar: ServiceCalendar,
+    date: dt.date,
+    *,
+    days: Sequence[int] = (-1, 0, 1),
+    tz: ZoneInfo | None = None,
+    service_zones: Mapping[str, str] | None = None,
 ) -> list[ServiceDay]:
     """``[(offset, active service ids of date + offset, shift seconds)]`` for ``build_timetable``.
 
-    The shift is measured between the days' GTFS time zeros in ``tz`` (``day_shift_s``).
+    The shift is measured between the days' GTFS time zeros in ``tz`` (``day_shift_s``). With
+    ``service_zones`` (service id → zone name) each zone's services of ``date + offset`` get
+    their own entry, shifted by the seconds from the time zero of ``date`` in ``tz`` (UTC when
+    ``None``) to the time zero of ``date + offset`` in their zone.
     """
-    return [(d, calendar.active_service_ids(date + dt.timedelta(days=d)), day_shift_s(date, d, tz)) for d in days]
+    if not service_zones:
+        return [(d, calendar.active_service_ids(date + dt.timedelta(days=d)), day_shift_s(date, d, tz)) for d in days]
+    zero = service_day_reference(date, tz or ZoneInfo("UTC"))
+    out: list[ServiceDay] = []
+    for d in days:
+        other = date + dt.timedelta(days=d)
+        by_zone: dict[str, set[str]] = {}
+        for service in calendar.active_service_ids(other):
+            by_zone.setdefault(service_zones.get(service, ""), set()).add(service)
+        for name in sorted(by_zone):
+            if name:
+                shift = int((service_day_reference(other, ZoneInfo(name)) - zero).total_seconds())
+            else:
+                shift = day_shift_s(date, d, tz)
+            out.append((d, by_zone[name], shift))
+    return out
 
 
 def lookback_days_for(source: TimetableSource) -> int:
@@ -1093,9 +1120,18 @@ def timetable_for_date(
     """The timetable of service day ``date``: earlier days' trips still running after midnight
     (``lookback_days`` back, enough for the feed's largest time), today's trips, and tomorrow's
     trips departing before ``window[1]`` (default 06:00 next day). All times are seconds after
-    GTFS time zero of ``date`` in ``tz`` (the agency's zone; ``None``: no clock changes).
+    GTFS time zero of ``date`` in ``tz`` (the agency's zone; ``None``: no clock changes). The
+    services of another zone (``source.service_zones``) are placed by their own zone's time
+    zeros on that axis: their day ``date + k`` starts at its zero there, minus the zero of
+    ``date`` in ``tz``.
     """
     if lookback_days is None:
         lookback_days = lookback_days_for(source)
     days = (*range(-max(1, lookback_days), 0), 0, 1)
-    return build_timetable(source, service_days_for(calendar, date, days=days, tz=tz), window=window, config=config)
+    zones = None
+    if set(source.service_zones.values()) - {getattr(tz, "key", None)}:
+        # zones are at most 26 h apart: two more days either way, the window keeps what runs
+        zones = source.service_zones
+        days = tuple(range(days[0] - 2, days[-1] + 3))
+    service_days = service_days_for(calendar, date, days=days, tz=tz, service_zones=zones)
+    return build_timetable(source, service_days, window=window, config=config)

@@ -10,8 +10,7 @@ from django.utils import timezone
 import journeys.timetable_store as store
 from gtfs.feed_import import feed_import
 from gtfs.services import feed_activate_version
-from journeys.domain.cache import TimetableCache
-from journeys.timetable_store import active_version_ids, local_tz, timetable_for
+from journeys.timetable_store import active_version_ids, local_tz, timetable_cache_key, timetable_for
 from journeys.warmup import timetables_precompile, warm_up
 from tests.gtfs.conftest import build_zip
 from tests.journeys.test_duration_limit import slow_line  # noqa: F401 (fixture)
@@ -49,7 +48,7 @@ def test_a_feed_switch_compiles_today_and_tomorrow(timetable_dir, tmp_path, djan
     }
     with django_capture_on_commit_callbacks(execute=True):
         result = feed_import(path=build_zip(tmp_path / "a.zip", files), name="bus")
-    key = TimetableCache.version_key(active_version_ids())
+    key = timetable_cache_key()
     expected = [f"{(today + timedelta(days=d)).isoformat()}.v2.npz" for d in (0, 1)]
     assert sorted(p.name for p in (timetable_dir / key).iterdir()) == expected
     # the first search of the day loads the file, it compiles nothing
@@ -83,7 +82,7 @@ def test_warm_up_loads_kernel_timetable_and_road_graphs(timetable_dir, slow_line
     spent = warm_up()
     assert set(spent) == {"kernel_s", "timetable_s", "road_graphs_s"}
     today = timezone.now().astimezone(local_tz()).date()
-    key = TimetableCache.version_key(active_version_ids())
+    key = timetable_cache_key()
     assert (timetable_dir / key / f"{today.isoformat()}.v2.npz").is_file()
     from journeys.domain import raptor
 
