@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from journeys.one_search import Option
+from mobility.l10n import format_money
 
 BOOKING_SALT = "web.booking-offer"
 BOOKING_MAX_AGE_S = 24 * 3600
@@ -43,9 +44,10 @@ def local(moment: str | datetime) -> datetime:
 
 
 def euros(cents: int | None) -> str:
+    """Money as people read it in the active language ("2,50 €" / "€2.50"); empty for none."""
     if cents is None:
         return ""
-    return f"{cents / 100:.2f} €".replace(".", ",")
+    return format_money(cents)
 
 
 def clock(moment: datetime) -> str:

@@ -29,6 +29,7 @@ from mobility.errors import DomainError, NotFound
 
 from .. import forms_carsharing as forms
 from ..errors import add_domain_error, german_message
+from ..journeys import euros as _euro
 from .base import is_htmx, personal
 
 #: German sentences for the car-sharing error codes (the services' messages are English).
@@ -82,10 +83,6 @@ def _add_error(form, exc: DomainError, field_map: dict[str, str] | None = None) 
 
 def _local_today() -> date:
     return timezone.localdate()
-
-
-def _euro(cents: int) -> str:
-    return f"{cents / 100:.2f}".replace(".", ",") + " €"
 
 
 def _membership_context(user) -> dict:

@@ -19,13 +19,8 @@ from django.views.decorators.http import require_POST
 from carsharing import selectors, services
 from mobility.errors import DomainError
 
+from ..journeys import euros as _euro
 from .operator_base import operator_page
-
-
-def _euro(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    return f"{cents / 100:.2f}".replace(".", ",") + " €"
 
 
 @operator_page
