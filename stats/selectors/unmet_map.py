@@ -5,6 +5,12 @@ One table: a row per origin zone, the columns ``unmet`` and ``met`` (searches), 
 ``searches``, with margins; ``domain.disclosure.protect`` hides every entry counting 1 to
 ``STATS_MIN_CELL - 1`` searches and the complementary entries from which a hidden one could be
 worked out. A zone is drawn grey when its ``unmet`` figure is hidden.
+
+The table is linked to the searches report by zone pair of the same range: a zone's
+``searches`` is the sum of its pairs' totals there. So a zone's total is published only where
+the report's published pair totals give it anyway (``linked_totals_mask``); the other totals
+are hidden and protected like small entries (their ``unmet`` or ``met`` hidden too). Together
+the two tables reveal no pair the report hides.
 """
 
 from __future__ import annotations
@@ -13,16 +19,18 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db.models import Count, Q
 
 from .. import conf
+from ..domain.disclosure import coarsen_mask
 from ..domain.periods import periods_between
-from ..domain.tables import TOTAL, TableSpec, anonymised_table
+from ..domain.tables import TOTAL, TableSpec, anonymised_table, protection_mask
 from ..domain.unmet import Zone, car_minutes, is_poor, parse_zone
 from ..models import SearchLog
-from .reports import _check_size, report_query
+from .reports import _check_size, report_query, searches_pair_totals_mask
 
 UNMET, MET = "unmet", "met"
 SPEC = TableSpec(counts=("searches",), weight="searches")
@@ -101,14 +109,13 @@ def unmet_map(*, first: date, last: date) -> UnmetMap:
     cells = unmet_cells(first=first, last=last)
     zones = sorted(set(cells["zone"]))
     _check_size(len(zones), 2)
-    table = anonymised_table(
-        cells,
-        spec=TableSpec(counts=SPEC.counts, weight=SPEC.weight, min_cell=min_cell),
-        row_dim="zone",
-        row_keys=zones,
-        col_dim="kind",
-        col_keys=[UNMET, MET],
+    spec = TableSpec(counts=SPEC.counts, weight=SPEC.weight, min_cell=min_cell)
+    kinds = [UNMET, MET]
+    forced = linked_totals_mask(zones, *searches_pair_totals_mask(first=first, last=last))
+    mask = protection_mask(
+        cells, spec=spec, row_dim="zone", row_keys=zones, col_dim="kind", col_keys=kinds, forced=forced
     )
+    table = anonymised_table(cells, spec=spec, row_dim="zone", row_keys=zones, col_dim="kind", col_keys=kinds, mask=mask)
     figure = {(r.zone, r.kind): (None if pd.isna(r.searches) else int(r.searches)) for r in table.itertuples()}
     return UnmetMap(
         first=first,
@@ -126,6 +133,40 @@ def unmet_map(*, first: date, last: date) -> UnmetMap:
         searches=figure.get((TOTAL, TOTAL)),
         unmet=figure.get((TOTAL, UNMET)),
     )
+
+
+def linked_totals_mask(zones: list[str], pair_keys: list[str], pair_mask: np.ndarray) -> np.ndarray:
+    """Which zone totals the searches report by zone pair of the same range does not let
+    publish (linked tables): shape ``(len(zones) + 1, 3)`` like the map's table with margins,
+    True in the ``searches`` column (the last) for a zone whose total the report's published
+    pair totals do not give (``disclosure.coarsen_mask`` of the report's totals row), and in
+    the bottom-right corner for the grand total likewise.
+
+    A zone's total is the sum of its pairs' totals; published next to them it would let a
+    reader subtract the shown pairs and recover a hidden one. ``pair_keys`` are
+    ``"origin > destination"``; pairs the map leaves off (a code that is no zone) are in no
+    group, as they are in none of the map's totals."""
+    index = {code: n for n, code in enumerate(zones)}
+    groups: list[list[int]] = [[] for _ in zones]
+    on_map: list[int] = []
+    for position, key in enumerate(pair_keys):
+        origin, _, destination = key.partition(" > ")
+        if origin in index and _is_zone(destination):
+            groups[index[origin]].append(position)
+            on_map.append(position)
+    totals_row = coarsen_mask(pair_mask, [*groups, on_map])[-1]
+    forced = np.zeros((len(zones) + 1, 3), dtype=bool)
+    forced[: len(zones), 2] = totals_row[: len(zones)]
+    forced[len(zones), 2] = totals_row[len(zones)]
+    return forced
+
+
+def _is_zone(code: str) -> bool:
+    try:
+        parse_zone(code)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
