@@ -115,7 +115,9 @@ def unmet_map(*, first: date, last: date) -> UnmetMap:
     mask = protection_mask(
         cells, spec=spec, row_dim="zone", row_keys=zones, col_dim="kind", col_keys=kinds, forced=forced
     )
-    table = anonymised_table(cells, spec=spec, row_dim="zone", row_keys=zones, col_dim="kind", col_keys=kinds, mask=mask)
+    table = anonymised_table(
+        cells, spec=spec, row_dim="zone", row_keys=zones, col_dim="kind", col_keys=kinds, mask=mask
+    )
     figure = {(r.zone, r.kind): (None if pd.isna(r.searches) else int(r.searches)) for r in table.itertuples()}
     return UnmetMap(
         first=first,
