@@ -1,7 +1,8 @@
 """Unmet demand per statistics zone for a map: searches that found nothing or only poor
-options (``domain.unmet``), by origin zone, anonymised like every other table.
+options (``domain.unmet``), by origin zone (or, ``side="destination"``, by destination zone),
+anonymised like every other table.
 
-One table: a row per origin zone, the columns ``unmet`` and ``met`` (searches), the row total
+One table: a row per zone, the columns ``unmet`` and ``met`` (searches), the row total
 ``searches``, with margins; ``domain.disclosure.protect`` hides every entry counting 1 to
 ``STATS_MIN_CELL - 1`` searches and the complementary entries from which a hidden one could be
 worked out. A zone is drawn grey when its ``unmet`` figure is hidden.
@@ -33,12 +34,15 @@ from ..models import SearchLog
 from .reports import _check_size, report_query, searches_pair_totals_mask
 
 UNMET, MET = "unmet", "met"
+#: The map counts a search in the zone it started from (``origin``, the dashboard's map) or in
+#: the zone it went to (``destination``).
+SIDES = ("origin", "destination")
 SPEC = TableSpec(counts=("searches",), weight="searches")
 
 
 @dataclass(frozen=True)
 class ZoneFigures:
-    """One origin zone's published figures; ``None`` = hidden for privacy reasons."""
+    """One zone's published figures; ``None`` = hidden for privacy reasons."""
 
     zone: Zone
     searches: int | None
@@ -64,15 +68,23 @@ class UnmetMap:
     zones: list[ZoneFigures]  # ordered by zone code
     searches: int | None  # all zones together (None: hidden)
     unmet: int | None
+    side: str = "origin"  # one of SIDES
 
     @property
     def suppressed_zones(self) -> int:
         return sum(1 for z in self.zones if z.suppressed)
 
 
-def unmet_cells(*, first: date, last: date) -> pd.DataFrame:
-    """Searches per (origin zone, unmet or met) for local dates ``first .. last``: grouped in SQL
-    by what ``domain.unmet.is_unmet`` needs, classified in Python (a few hundred groups)."""
+def _check_side(side: str) -> None:
+    if side not in SIDES:
+        raise ValueError(f"side is one of {SIDES}, not {side!r}")
+
+
+def unmet_cells(*, first: date, last: date, side: str = "origin") -> pd.DataFrame:
+    """Searches per (zone, unmet or met) for local dates ``first .. last``, the zone being the
+    search's origin or destination (``side``): grouped in SQL by what ``domain.unmet.is_unmet``
+    needs, classified in Python (a few hundred groups)."""
+    _check_side(side)
     tz = ZoneInfo(settings.TIME_ZONE)
     period = periods_between(first, last, "all", tz)[0]
     rows = (
@@ -94,24 +106,26 @@ def unmet_cells(*, first: date, last: date) -> pd.DataFrame:
         if car_min is None:
             continue
         poor = is_poor(best_minutes=row["best_minutes"], best_transfers=row["best_transfers"], car_min=car_min)
-        counts[(origin, UNMET)] = counts.get((origin, UNMET), 0) + row["found_nothing"] + (row["found"] if poor else 0)
-        counts[(origin, MET)] = counts.get((origin, MET), 0) + (0 if poor else row["found"])
+        zone = origin if side == "origin" else dest
+        counts[(zone, UNMET)] = counts.get((zone, UNMET), 0) + row["found_nothing"] + (row["found"] if poor else 0)
+        counts[(zone, MET)] = counts.get((zone, MET), 0) + (0 if poor else row["found"])
     return pd.DataFrame(
         [(zone, kind, n) for (zone, kind), n in sorted(counts.items())], columns=["zone", "kind", "searches"]
     )
 
 
-def unmet_map(*, first: date, last: date) -> UnmetMap:
-    """The anonymised unmet demand per origin zone for local dates ``first .. last``
-    (validated like a report: ``invalid_range``, ``range_too_long``)."""
+def unmet_map(*, first: date, last: date, side: str = "origin") -> UnmetMap:
+    """The anonymised unmet demand per origin (or destination, ``side``) zone for local dates
+    ``first .. last`` (validated like a report: ``invalid_range``, ``range_too_long``)."""
+    _check_side(side)
     report_query(section="searches", by="none", period="all", first=first, last=last)
     min_cell = max(2, int(conf.get("STATS_MIN_CELL")))
-    cells = unmet_cells(first=first, last=last)
+    cells = unmet_cells(first=first, last=last, side=side)
     zones = sorted(set(cells["zone"]))
     _check_size(len(zones), 2)
     spec = TableSpec(counts=SPEC.counts, weight=SPEC.weight, min_cell=min_cell)
     kinds = [UNMET, MET]
-    forced = linked_totals_mask(zones, *searches_pair_totals_mask(first=first, last=last))
+    forced = linked_totals_mask(zones, *searches_pair_totals_mask(first=first, last=last), side=side)
     mask = protection_mask(
         cells, spec=spec, row_dim="zone", row_keys=zones, col_dim="kind", col_keys=kinds, forced=forced
     )
@@ -134,10 +148,13 @@ def unmet_map(*, first: date, last: date) -> UnmetMap:
         ],
         searches=figure.get((TOTAL, TOTAL)),
         unmet=figure.get((TOTAL, UNMET)),
+        side=side,
     )
 
 
-def linked_totals_mask(zones: list[str], pair_keys: list[str], pair_mask: np.ndarray) -> np.ndarray:
+def linked_totals_mask(
+    zones: list[str], pair_keys: list[str], pair_mask: np.ndarray, *, side: str = "origin"
+) -> np.ndarray:
     """Which zone totals the searches report by zone pair of the same range does not let
     publish (linked tables): shape ``(len(zones) + 1, 3)`` like the map's table with margins,
     True in the ``searches`` column (the last) for a zone whose total the report's published
@@ -147,14 +164,16 @@ def linked_totals_mask(zones: list[str], pair_keys: list[str], pair_mask: np.nda
     A zone's total is the sum of its pairs' totals; published next to them it would let a
     reader subtract the shown pairs and recover a hidden one. ``pair_keys`` are
     ``"origin > destination"``; pairs the map leaves off (a code that is no zone) are in no
-    group, as they are in none of the map's totals."""
+    group, as they are in none of the map's totals. With ``side="destination"`` a zone's
+    pairs are those ending there."""
     index = {code: n for n, code in enumerate(zones)}
     groups: list[list[int]] = [[] for _ in zones]
     on_map: list[int] = []
     for position, key in enumerate(pair_keys):
         origin, _, destination = key.partition(" > ")
-        if origin in index and _is_zone(destination):
-            groups[index[origin]].append(position)
+        zone, other = (origin, destination) if side == "origin" else (destination, origin)
+        if zone in index and _is_zone(other):
+            groups[index[zone]].append(position)
             on_map.append(position)
     totals_row = coarsen_mask(pair_mask, [*groups, on_map])[-1]
     forced = np.zeros((len(zones) + 1, 3), dtype=bool)

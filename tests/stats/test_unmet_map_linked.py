@@ -67,7 +67,7 @@ def true_count(origin: str, dest: str) -> int:
     return SearchLog.objects.filter(origin_zone=origin, destination_zone=dest).count()
 
 
-def determined_jointly(report: dict[str, int | None], data) -> list[str]:
+def determined_jointly(report: dict[str, int | None], data, side: str = "origin") -> list[str]:
     """Hidden entries of the report's totals row or of the map whose value follows linearly
     from everything both publish. Unknowns: every pair total and the grand total of the report,
     every entry of the map (unmet, met, searches per zone and in total); equations: the report's
@@ -94,7 +94,8 @@ def determined_jointly(report: dict[str, int | None], data) -> list[str]:
     for kind in (UNMET, MET, "searches"):
         equation([("map", z, kind) for z in zones], [("map", TOTAL, kind)])
     for z in zones:
-        equation([("report", k) for k in pairs if k.split(" > ")[0] == z], [("map", z, "searches")])
+        end = 0 if side == "origin" else 1
+        equation([("report", k) for k in pairs if k.split(" > ")[end] == z], [("map", z, "searches")])
     equation([("report", k) for k in pairs], [("map", TOTAL, "searches")])  # every pair is on the map here
 
     values = {("report", k): v for k, v in report.items()}
