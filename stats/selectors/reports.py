@@ -375,14 +375,23 @@ def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataF
     return _linked_table(q, cells, SEARCHES_SPEC, labels, {}, {}, periods)
 
 
-def searches_pair_totals_mask(*, first: date, last: date) -> tuple[list[str], np.ndarray]:
+def searches_pair_totals_mask(
+    *, first: date, last: date, pairs: pd.DataFrame | None = None
+) -> tuple[list[str], np.ndarray]:
     """What the searches report by zone pair over ``first .. last`` (``period=all``) hides of
     each pair's total: the pair keys (``"origin > destination"``, in the report's column
     order) and the report's suppression pattern with margins, shape ``(2, pairs + 1)`` (the
     range's row, then the totals row; the last column is the grand total). Tables linked to
-    that report (the unmet-demand map) are cut from it (``disclosure.coarsen_mask``)."""
+    that report (the unmet-demand map) are cut from it (``disclosure.coarsen_mask``).
+
+    ``pairs`` (columns ``key``, ``searches``, ``unmet``: all searches and those that found
+    nothing per pair over the range) spares the query when the caller has counted them."""
     q = report_query(section="searches", by="zone_pair", period="all", first=first, last=last)
-    cells, periods = _search_pair_cells(q)
+    if pairs is None:
+        cells, periods = _search_pair_cells(q)
+    else:
+        periods = periods_between(q.first, q.last, q.period, _tz())
+        cells = pairs.assign(period=periods[0].label)
     labels = {k: k for k in cells["key"].dropna()}
     _cells, keys, fine = _fine_mask(cells, _with_min_cell(SEARCHES_SPEC), labels, [p.label for p in periods])
     return [str(k) for k in keys], fine

@@ -85,14 +85,34 @@ def unmet_cells(*, first: date, last: date, side: str = "origin") -> pd.DataFram
     search's origin or destination (``side``): grouped in SQL by what ``domain.unmet.is_unmet``
     needs, classified in Python (a few hundred groups)."""
     _check_side(side)
+    return _classified(_grouped_searches(first=first, last=last), side)
+
+
+def _grouped_searches(*, first: date, last: date) -> list[dict]:
+    """Searches that found nothing and that found something per (origin zone, destination
+    zone, best minutes, best transfers), local dates ``first .. last``."""
     tz = ZoneInfo(settings.TIME_ZONE)
     period = periods_between(first, last, "all", tz)[0]
-    rows = (
+    return list(
         SearchLog.objects.filter(time_bin__gte=period.start, time_bin__lt=period.end)
         .order_by()
         .values("origin_zone", "destination_zone", "best_minutes", "best_transfers")
         .annotate(found_nothing=Count("id", filter=Q(results=0)), found=Count("id", filter=Q(results__gt=0)))
     )
+
+
+def _pair_counts(rows: list[dict]) -> pd.DataFrame:
+    """All searches and those that found nothing per zone pair (``key`` ``"origin > destination"``,
+    every code, as the searches report counts them) from ``_grouped_searches``."""
+    pairs: dict[str, list[int]] = {}
+    for row in rows:
+        figures = pairs.setdefault(f"{row['origin_zone']} > {row['destination_zone']}", [0, 0])
+        figures[0] += row["found_nothing"] + row["found"]
+        figures[1] += row["found_nothing"]
+    return pd.DataFrame([(k, s, u) for k, (s, u) in sorted(pairs.items())], columns=["key", "searches", "unmet"])
+
+
+def _classified(rows: list[dict], side: str) -> pd.DataFrame:
     counts: dict[tuple[str, str], int] = {}
     car: dict[tuple[str, str], float | None] = {}
     for row in rows:
@@ -120,12 +140,15 @@ def unmet_map(*, first: date, last: date, side: str = "origin") -> UnmetMap:
     _check_side(side)
     report_query(section="searches", by="none", period="all", first=first, last=last)
     min_cell = max(2, int(conf.get("STATS_MIN_CELL")))
-    cells = unmet_cells(first=first, last=last, side=side)
+    rows = _grouped_searches(first=first, last=last)  # one query for the map and the linked pairs
+    cells = _classified(rows, side)
     zones = sorted(set(cells["zone"]))
     _check_size(len(zones), 2)
     spec = TableSpec(counts=SPEC.counts, weight=SPEC.weight, min_cell=min_cell)
     kinds = [UNMET, MET]
-    forced = linked_totals_mask(zones, *searches_pair_totals_mask(first=first, last=last), side=side)
+    forced = linked_totals_mask(
+        zones, *searches_pair_totals_mask(first=first, last=last, pairs=_pair_counts(rows)), side=side
+    )
     mask = protection_mask(
         cells, spec=spec, row_dim="zone", row_keys=zones, col_dim="kind", col_keys=kinds, forced=forced
     )

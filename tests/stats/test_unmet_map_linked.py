@@ -209,3 +209,27 @@ def test_linked_random_logs_leave_nothing_determined_jointly(db):
         for z in data.zones:  # what is shown is exact
             if z.searches is not None:
                 assert z.searches == SearchLog.objects.filter(origin_zone=z.zone.code).count()
+
+
+def test_linked_the_map_counts_the_pairs_exactly_as_the_report_does(db):
+    # The map counts the pairs from its own query (one query, not two); the pattern must be the
+    # report's, foreign codes and searches outside the range included.
+    from stats.selectors.reports import searches_pair_totals_mask
+    from stats.selectors.unmet_map import _grouped_searches, _pair_counts
+
+    searches(A, A, 12, found_nothing=4)
+    searches(A, B, 3)
+    searches(B, A, 7, found_nothing=7)
+    searches("Z2-foreign", A, 2)
+    searches(C, C, 9, day=31)
+    SearchLog.objects.create(
+        origin_zone=C, destination_zone=C, time_bin=datetime(2026, 2, 1, 0, 0, tzinfo=BERLIN), modes="bus", results=0
+    )
+    queried = searches_pair_totals_mask(first=FIRST, last=LAST)
+    counted = searches_pair_totals_mask(
+        first=FIRST, last=LAST, pairs=_pair_counts(_grouped_searches(first=FIRST, last=LAST))
+    )
+    assert queried[0] == counted[0] == sorted(report_totals().keys() - {TOTAL})
+    assert (queried[1] == counted[1]).all()
+    hidden = [k for k, h in zip(queried[0], queried[1][-1], strict=False) if h]
+    assert hidden == [k for k, v in report_totals().items() if v is None]
