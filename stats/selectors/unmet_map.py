@@ -93,12 +93,13 @@ def _grouped_searches(*, first: date, last: date) -> list[dict]:
     zone, best minutes, best transfers), local dates ``first .. last``."""
     tz = ZoneInfo(settings.TIME_ZONE)
     period = periods_between(first, last, "all", tz)[0]
-    return list(
-        SearchLog.objects.filter(time_bin__gte=period.start, time_bin__lt=period.end)
+    return [
+        dict(row)
+        for row in SearchLog.objects.filter(time_bin__gte=period.start, time_bin__lt=period.end)
         .order_by()
         .values("origin_zone", "destination_zone", "best_minutes", "best_transfers")
         .annotate(found_nothing=Count("id", filter=Q(results=0)), found=Count("id", filter=Q(results__gt=0)))
-    )
+    ]
 
 
 def _pair_counts(rows: list[dict]) -> pd.DataFrame:
