@@ -14,7 +14,7 @@ Timed, best of ``--repeat`` each, for one month and for the whole year:
 
 * ``ours``: ``stats.selectors.unmet_map.unmet_map`` as the API and the dashboard call it (the
   ORM ``GROUP BY`` by zone pair and best option, the poor-option rule per group in Python, the
-  disclosure control of the zone table);
+  disclosure control of the zone table, linked to the zone-pair report counted from the same rows);
 * ``floor``: one hand-written ``SELECT origin_zone, count(*) ... GROUP BY 1`` over the same rows
   (searches per origin zone, without telling poor options), fetched with a plain cursor.
 

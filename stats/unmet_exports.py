@@ -59,6 +59,7 @@ def unmet_geojson(data: UnmetMap) -> dict:
         "name": LAYER,
         "from": data.first.isoformat(),
         "to": data.last.isoformat(),
+        "side": data.side,
         "rule": rule_text(data.min_cell),
         "features": unmet_features(data),
     }
@@ -107,4 +108,5 @@ def render_unmet(data: UnmetMap, fmt: str) -> bytes:
 
 def unmet_filename(data: UnmetMap, fmt: str) -> str:
     ext = FORMATS[fmt][1] if fmt in FORMATS else fmt
-    return f"unerfuellte-nachfrage-{data.first:%Y%m%d}-{data.last:%Y%m%d}.{ext}"
+    side = "-ziele" if data.side == "destination" else ""
+    return f"unerfuellte-nachfrage{side}-{data.first:%Y%m%d}-{data.last:%Y%m%d}.{ext}"

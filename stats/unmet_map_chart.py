@@ -136,11 +136,12 @@ def unmet_map_figure(data: UnmetMap, backdrop: Backdrop, ax=None):
     else:
         fig = ax.figure
     edge = data.zones[0].zone.edge_km if data.zones else 2.0
-    title = (
-        _("Unmet demand: searches that found nothing or only poor options, by starting zone")
-        + "\n"
-        + (f"{area_name()}, {range_text(data.first, data.last)}")
+    what = (
+        _("Unmet demand: searches that found nothing or only poor options, by destination zone")
+        if data.side == "destination"
+        else _("Unmet demand: searches that found nothing or only poor options, by starting zone")
     )
+    title = what + "\n" + (f"{area_name()}, {range_text(data.first, data.last)}")
     if data.unmet is not None and data.searches is not None:
         title += " " + _("(%(unmet)s of %(searches)s searches)") % {
             "unmet": format_number(data.unmet),
@@ -226,9 +227,10 @@ def unmet_map_figure(data: UnmetMap, backdrop: Backdrop, ax=None):
     return fig, MapDrawn(zones=len(data.zones), hidden=hidden, roads=len(roads), places=tuple(shown))
 
 
-def unmet_map_render(*, first: date, last: date, fmt: str = "png") -> bytes:
-    """The map for local dates ``first .. last`` as PNG (or SVG) bytes."""
-    data = unmet_map(first=first, last=last)
+def unmet_map_render(*, first: date, last: date, fmt: str = "png", side: str = "origin") -> bytes:
+    """The map for local dates ``first .. last`` by origin or destination zone (``side``) as
+    PNG (or SVG) bytes."""
+    data = unmet_map(first=first, last=last, side=side)
     bounds = map_bounds(data)
     backdrop = map_backdrop(bounds=bounds) if bounds else Backdrop(roads=[], places=[])
     fig, _drawn = unmet_map_figure(data, backdrop)

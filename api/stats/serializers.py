@@ -9,6 +9,7 @@ from stats.charts import CHARTS
 from stats.domain.periods import PERIODS
 from stats.exporters import FORMATS
 from stats.selectors.reports import SECTIONS
+from stats.selectors.unmet_map import SIDES
 
 DIMENSIONS = sorted({d for dims in SECTIONS.values() for d in dims})
 
@@ -23,6 +24,14 @@ class RangeQuerySerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
         return fields
+
+
+class UnmetMapQuerySerializer(RangeQuerySerializer):
+    side = serializers.ChoiceField(
+        choices=list(SIDES),
+        default="origin",
+        help_text="Count a search in the zone it started from (origin) or the zone it went to (destination)",
+    )
 
 
 class MonthQuerySerializer(serializers.Serializer):

@@ -28,7 +28,13 @@ from stats.unmet_exports import FORMATS as MAP_FORMATS
 from stats.unmet_exports import render_unmet, unmet_filename
 from stats.unmet_map_chart import unmet_map_render
 
-from .serializers import MonthQuerySerializer, RangeQuerySerializer, ReportQuerySerializer, ReportSerializer
+from .serializers import (
+    MonthQuerySerializer,
+    RangeQuerySerializer,
+    ReportQuerySerializer,
+    ReportSerializer,
+    UnmetMapQuerySerializer,
+)
 
 
 class FirstRenderer(BaseContentNegotiation):
@@ -142,14 +148,15 @@ class UnmetMapView(APIView):
         operation_id="stats_unmet_map",
         summary="Unmet demand per statistics zone: GeoJSON (RFC 7946), GeoPackage or a PNG map",
         description=(
-            "One square per origin zone with `searches`, `unmet` (found nothing or only poor options, "
+            "One square per origin zone (`side=destination`: per destination zone) with `searches`, "
+            "`unmet` (found nothing or only poor options, "
             "see the README), `met`, `unmet_share` and `suppressed`; figures counting 1 to "
             "`STATS_MIN_CELL - 1` searches and their complements are null. The PNG draws the zones over "
             "the municipality's own road graph and village names (no map tiles)."
         ),
         parameters=[
             OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=[*MAP_FORMATS, "png"]),
-            RangeQuerySerializer,
+            UnmetMapQuerySerializer,
         ],
         responses={
             (200, MAP_FORMATS["geojson"][0]): OpenApiResponse(OpenApiTypes.OBJECT),
@@ -161,16 +168,17 @@ class UnmetMapView(APIView):
     def get(self, request, fmt: str):
         if fmt not in MAP_FORMATS and fmt != "png":
             raise NotFound("No such format.", code="unknown_format")
-        params = _validated(RangeQuerySerializer, request)
-        first, last = params["from"], params["to"]
+        params = _validated(UnmetMapQuerySerializer, request)
+        first, last, side = params["from"], params["to"], params["side"]
         if fmt == "png":
-            body = unmet_map_render(first=first, last=last, fmt="png")
+            body = unmet_map_render(first=first, last=last, fmt="png", side=side)
             response = HttpResponse(body, content_type="image/png")
             response["Content-Disposition"] = (
-                f'inline; filename="unerfuellte-nachfrage-{first:%Y%m%d}-{last:%Y%m%d}.png"'
+                f'inline; filename="unerfuellte-nachfrage{"-ziele" if side == "destination" else ""}'
+                f'-{first:%Y%m%d}-{last:%Y%m%d}.png"'
             )
         else:
-            data = unmet_map(first=first, last=last)
+            data = unmet_map(first=first, last=last, side=side)
             response = HttpResponse(render_unmet(data, fmt), content_type=MAP_FORMATS[fmt][0])
             disposition = "inline" if fmt == "geojson" else "attachment"
             response["Content-Disposition"] = f'{disposition}; filename="{unmet_filename(data, fmt)}"'

@@ -59,10 +59,15 @@ def protection_mask(
     row_keys: Sequence[object],
     col_dim: str | None = None,
     col_keys: Sequence[object] = (),
+    forced: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The suppression pattern (with margins) that ``anonymised_table`` would use."""
+    """The suppression pattern (with margins) that ``anonymised_table`` would use.
+
+    ``forced`` (the table's shape with margins, True = hide) adds entries to hide whatever
+    they count, e.g. totals a linked table does not let publish; complementary suppression
+    then protects them like small entries."""
     grids = _grids(cells, spec, row_dim, list(row_keys), col_dim, list(col_keys))
-    return _protect(grids, spec)
+    return _protect(grids, spec, forced)
 
 
 def _grids(
@@ -90,9 +95,13 @@ def _grids(
     return grids
 
 
-def _protect(grids: dict[str, np.ndarray], spec: TableSpec) -> np.ndarray:
+def _protect(grids: dict[str, np.ndarray], spec: TableSpec, forced: np.ndarray | None = None) -> np.ndarray:
     shape = next(iter(grids.values())).shape
     sensitive = np.zeros(shape, dtype=bool)
+    if forced is not None:
+        if forced.shape != shape:
+            raise ValueError(f"forced has shape {forced.shape}, the table {shape}")
+        sensitive |= forced.astype(bool)
     for name in spec.counts:
         sensitive |= sensitive_counts(grids[name], spec.min_cell)
     return protect(sensitive, grids[spec.weight or spec.counts[0]]).mask

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 
@@ -293,17 +294,7 @@ def _linked_table(
     """
     spec = _with_min_cell(spec)
     row_keys = [p.label for p in periods]
-    fine_keys = list(fine_labels) if keep_order else sorted(fine_labels, key=lambda k: fine_labels[k])
-    _check_size(len(row_keys), len(fine_keys))
-    cells = cells.assign(fine=cells["key"].map(fine_labels))
-    fine = protection_mask(
-        cells,
-        spec=spec,
-        row_dim="period",
-        row_keys=row_keys,
-        col_dim="fine",
-        col_keys=[fine_labels[k] for k in fine_keys],
-    )
+    cells, fine_keys, fine = _fine_mask(cells, spec, fine_labels, row_keys, keep_order)
     if q.by == "none":
         table = anonymised_table(cells, spec=spec, row_dim="period", row_keys=row_keys, mask=coarsen_mask(fine, None))
         return _finish(table, None)
@@ -325,6 +316,24 @@ def _linked_table(
     return _finish(table, col_dim)
 
 
+def _fine_mask(
+    cells: pd.DataFrame, spec: TableSpec, fine_labels: dict, row_keys: list, keep_order: bool = False
+) -> tuple[pd.DataFrame, list, np.ndarray]:
+    """The finest breakdown's keys (in column order) and suppression pattern (with margins)."""
+    fine_keys = list(fine_labels) if keep_order else sorted(fine_labels, key=lambda k: fine_labels[k])
+    _check_size(len(row_keys), len(fine_keys))
+    cells = cells.assign(fine=cells["key"].map(fine_labels))
+    fine = protection_mask(
+        cells,
+        spec=spec,
+        row_dim="period",
+        row_keys=row_keys,
+        col_dim="fine",
+        col_keys=[fine_labels[k] for k in fine_keys],
+    )
+    return cells, fine_keys, fine
+
+
 def _buergerbus_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
     tz = _tz()
     periods = periods_between(q.first, q.last, q.period, tz)
@@ -343,10 +352,9 @@ def _buergerbus_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.Dat
     return _linked_table(q, cells, BUERGERBUS_SPEC, trip_labels, coarse_of, coarse_labels, periods)
 
 
-def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+def _search_pair_cells(q: ReportQuery) -> tuple[pd.DataFrame, list]:
     tz = _tz()
     periods = periods_between(q.first, q.last, q.period, tz)
-    progress("aggregating searches")
     cells = searches.search_cells(
         start=periods[0].start,
         end=periods[-1].end,
@@ -356,9 +364,37 @@ def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataF
         tz=tz,
         periods=periods,
     )
+    return cells, periods
+
+
+def _searches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:
+    progress("aggregating searches")
+    cells, periods = _search_pair_cells(q)
     labels = {k: k for k in cells["key"].dropna()}
     progress("suppressing small cells")
     return _linked_table(q, cells, SEARCHES_SPEC, labels, {}, {}, periods)
+
+
+def searches_pair_totals_mask(
+    *, first: date, last: date, pairs: pd.DataFrame | None = None
+) -> tuple[list[str], np.ndarray]:
+    """What the searches report by zone pair over ``first .. last`` (``period=all``) hides of
+    each pair's total: the pair keys (``"origin > destination"``, in the report's column
+    order) and the report's suppression pattern with margins, shape ``(2, pairs + 1)`` (the
+    range's row, then the totals row; the last column is the grand total). Tables linked to
+    that report (the unmet-demand map) are cut from it (``disclosure.coarsen_mask``).
+
+    ``pairs`` (columns ``key``, ``searches``, ``unmet``: all searches and those that found
+    nothing per pair over the range) spares the query when the caller has counted them."""
+    q = report_query(section="searches", by="zone_pair", period="all", first=first, last=last)
+    if pairs is None:
+        cells, periods = _search_pair_cells(q)
+    else:
+        periods = periods_between(q.first, q.last, q.period, _tz())
+        cells = pairs.assign(period=periods[0].label)
+    labels = {k: k for k in cells["key"].dropna()}
+    _cells, keys, fine = _fine_mask(cells, _with_min_cell(SEARCHES_SPEC), labels, [p.label for p in periods])
+    return [str(k) for k in keys], fine
 
 
 def _benches_table(q: ReportQuery, progress: Callable[[str], None]) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from stats.charts import FORMATS as CHART_FORMATS
 from stats.domain.periods import PERIODS
 from stats.exporters import FORMATS, render
 from stats.selectors.reports import SECTIONS, report_build, report_query
-from stats.selectors.unmet_map import unmet_map
+from stats.selectors.unmet_map import SIDES, unmet_map
 from stats.unmet_exports import FORMATS as MAP_FORMATS
 from stats.unmet_exports import render_unmet
 from stats.unmet_map_chart import unmet_map_render
@@ -59,6 +59,12 @@ class Command(BaseCommand):
             help="table (or --chart); unmet-map: searches without a good option per zone (geojson, gpkg, png, svg)",
         )
         parser.add_argument(
+            "--side",
+            choices=SIDES,
+            default="origin",
+            help="unmet-map: count a search in the zone it started from (origin) or went to (destination)",
+        )
+        parser.add_argument(
             "--format",
             choices=sorted({*FORMATS, *CHART_FORMATS, *MAP_FORMATS}),
             help="default: from --out's extension",
@@ -83,9 +89,9 @@ class Command(BaseCommand):
                 if options["chart"]:
                     raise CommandError("--chart draws a chart; leave it out with --kind unmet-map")
                 if fmt in CHART_FORMATS:
-                    body = unmet_map_render(first=first, last=last, fmt=fmt)
+                    body = unmet_map_render(first=first, last=last, fmt=fmt, side=options["side"])
                 elif fmt in MAP_FORMATS:
-                    body = render_unmet(unmet_map(first=first, last=last), fmt)
+                    body = render_unmet(unmet_map(first=first, last=last, side=options["side"]), fmt)
                 else:
                     raise CommandError(f"the unmet-demand map is geojson, gpkg, png or svg, not {fmt!r}")
             elif options["chart"]:
