@@ -112,6 +112,7 @@ MODULES: dict[str, list[str]] = {
     "ondemand/domain/insertion.py": [
         "tests/ondemand/test_domain_insertion.py",
         "tests/ondemand/test_domain_nearest_feasible.py",
+        "tests/ondemand/test_insertion_boundaries.py",
     ],
 }
 SAMPLE_CAP: dict[str, int] = {

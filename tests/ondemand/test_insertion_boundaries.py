@@ -1,0 +1,243 @@
+"""Boundaries of the on-demand insertion, exact (pure): every time limit at the limit, one
+second below and one second above, and at the float slack ``EPS_S`` itself (accepted) and the
+next float beyond it (refused); which legs the lower bound saves asking for."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ondemand.domain.insertion import (
+    EPS_S,
+    Request,
+    Run,
+    RunStop,
+    best_insertion,
+    brute_force_insertion,
+    schedule,
+)
+
+LINE = lambda a, b: 60.0 * abs(a - b)  # noqa: E731  nodes 0-1-2-3-4, 60 s per step
+
+
+def _run(**changes) -> Run:
+    values = {"key": "bus", "capacity": 2, "start_node": 0, "end_node": 0, "start_s": 0.0, "end_s": 3600.0}
+    values.update(changes)
+    return Run(**values)
+
+
+def _at_the_slack(limit: float) -> tuple[float, float]:
+    """``(at, beyond)``: the promised time whose slack ``+ EPS_S`` is exactly ``limit`` (still
+    kept), and the next float below it (its slack ends before ``limit``: broken)."""
+    at = limit - EPS_S
+    while at + EPS_S < limit:
+        at = math.nextafter(at, math.inf)
+    while at + EPS_S > limit:
+        at = math.nextafter(at, -math.inf)
+    beyond = math.nextafter(at, -math.inf)
+    assert at + EPS_S == limit and beyond + EPS_S < limit
+    return at, beyond
+
+
+def _where(found):
+    return None if found is None else (found.i, found.j, found.pickup_s, found.dropoff_s, found.added_s)
+
+
+# -- the new rider's drop-off deadline --------------------------------------------------------
+# Picked up at 1 (the run starts there at 0), dropped at 3 at 120; the run ends at 3.
+DIRECT = _run(start_node=1, end_node=3)
+
+
+@pytest.mark.parametrize(
+    ("latest_dropoff_s", "expected"),
+    [(119.0, None), (120.0, (0, 0, 0.0, 120.0, 0.0)), (121.0, (0, 0, 0.0, 120.0, 0.0))],
+)
+def test_dropoff_deadline_next_to_the_pickup(latest_dropoff_s, expected):
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=latest_dropoff_s)
+    assert _where(best_insertion([DIRECT], request, LINE)) == expected
+    assert _where(brute_force_insertion([DIRECT], request, LINE)) == expected
+
+
+def test_dropoff_deadline_next_to_the_pickup_keeps_exactly_the_slack():
+    at, beyond = _at_the_slack(120.0)
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=at)
+    assert _where(best_insertion([DIRECT], request, LINE)) == (0, 0, 0.0, 120.0, 0.0)
+    late = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=beyond)
+    assert best_insertion([DIRECT], late, LINE) is None
+
+
+# A run 0 -> 2 (a boards at 120) -> 4 (a alights at 240), ending at 4. A rider 1 -> 3 rides
+# along without a detour: picked up at 60 before a's pickup, dropped at 180 after it (j > i).
+ALONG = _run(
+    end_node=4,
+    stops=(RunStop(2, "a", True, 1), RunStop(4, "a", False, 1)),
+)
+
+
+@pytest.mark.parametrize(
+    ("latest_dropoff_s", "expected"),
+    [(179.0, None), (180.0, (0, 1, 60.0, 180.0, 0.0)), (181.0, (0, 1, 60.0, 180.0, 0.0))],
+)
+def test_dropoff_deadline_after_an_old_stop(latest_dropoff_s, expected):
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=latest_dropoff_s)
+    assert _where(best_insertion([ALONG], request, LINE)) == expected
+    assert _where(brute_force_insertion([ALONG], request, LINE)) == expected
+
+
+def test_dropoff_deadline_after_an_old_stop_keeps_exactly_the_slack():
+    at, beyond = _at_the_slack(180.0)
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=at)
+    assert _where(best_insertion([ALONG], request, LINE)) == (0, 1, 60.0, 180.0, 0.0)
+    late = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=beyond)
+    assert best_insertion([ALONG], late, LINE) is None
+
+
+# -- the new rider's longest ride ----------------------------------------------------------------
+@pytest.mark.parametrize(("max_ride_s", "expected"), [(119.0, None), (120.0, (0, 0, 0.0, 120.0, 0.0))])
+def test_max_ride_next_to_the_pickup(max_ride_s, expected):
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=max_ride_s)
+    assert _where(best_insertion([DIRECT], request, LINE)) == expected
+    assert _where(brute_force_insertion([DIRECT], request, LINE)) == expected
+
+
+@pytest.mark.parametrize(("max_ride_s", "expected"), [(119.0, None), (120.0, (0, 1, 60.0, 180.0, 0.0))])
+def test_max_ride_after_an_old_stop(max_ride_s, expected):
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=max_ride_s)
+    assert _where(best_insertion([ALONG], request, LINE)) == expected
+    assert _where(brute_force_insertion([ALONG], request, LINE)) == expected
+
+
+def test_max_ride_keeps_exactly_the_slack():
+    # the ride 1 -> 3 takes 120 s, the direct leg too: slack at the leg, the pickup's own
+    # leg and after an old stop
+    at, beyond = _at_the_slack(120.0)
+    for run, expected in ((DIRECT, (0, 0, 0.0, 120.0, 0.0)), (ALONG, (0, 1, 60.0, 180.0, 0.0))):
+        request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=at)
+        assert _where(best_insertion([run], request, LINE)) == expected
+        assert _where(brute_force_insertion([run], request, LINE)) == expected
+        tight = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=beyond)
+        assert best_insertion([run], tight, LINE) is None
+        assert brute_force_insertion([run], tight, LINE) is None
+
+
+# -- a rider already on board keeps the longest ride promised ----------------------------------
+def _on_board(max_ride_s: float) -> Run:
+    """a boards at 1 (60) and alights at 3 (180): 120 s on board, allowed ``max_ride_s``."""
+    return _run(stops=(RunStop(1, "a", True, 1), RunStop(3, "a", False, 1, max_ride_s=max_ride_s)))
+
+
+# A rider from 4 to 3: picked up while a is on board (0 -> 1 -> 4 -> 3), a rides 60 + 180 + 60
+# = 240 s; after a is out (0 -> 1 -> 3 -> 4 -> 3) costs the same 120 s more driving, and the
+# earlier position wins the tie only while a's limit allows it.
+@pytest.mark.parametrize(
+    ("max_ride_s", "expected"),
+    [
+        (239.0, (2, 2, 240.0, 300.0, 120.0)),
+        (240.0, (1, 1, 240.0, 300.0, 120.0)),
+        (241.0, (1, 1, 240.0, 300.0, 120.0)),
+    ],
+)
+def test_rider_on_board_max_ride_at_the_limit(max_ride_s, expected):
+    request = Request("r", 4, 3, earliest_pickup_s=0, latest_pickup_s=600)
+    run = _on_board(max_ride_s)
+    assert _where(best_insertion([run], request, LINE)) == expected
+    assert _where(brute_force_insertion([run], request, LINE)) == expected
+
+
+def test_rider_on_board_max_ride_keeps_exactly_the_slack():
+    at, beyond = _at_the_slack(240.0)
+    request = Request("r", 4, 3, earliest_pickup_s=0, latest_pickup_s=600)
+    for max_ride_s, expected in ((at, (1, 1, 240.0, 300.0, 120.0)), (beyond, (2, 2, 240.0, 300.0, 120.0))):
+        run = _on_board(max_ride_s)
+        assert _where(best_insertion([run], request, LINE)) == expected
+        assert _where(brute_force_insertion([run], request, LINE)) == expected
+
+
+# -- schedule() ---------------------------------------------------------------------------------
+def test_schedule_max_ride_at_the_limit_and_the_slack():
+    def stops(max_ride_s: float) -> tuple[RunStop, ...]:
+        return (RunStop(1, "a", True, 1), RunStop(3, "a", False, 1, max_ride_s=max_ride_s))
+
+    run = _run()
+    at, beyond = _at_the_slack(120.0)
+    assert schedule(run, stops(120.0), LINE).times == (60.0, 180.0)
+    assert schedule(run, stops(at), LINE).times == (60.0, 180.0)
+    assert schedule(run, stops(beyond), LINE) is None
+    assert schedule(run, stops(119.0), LINE) is None
+
+
+def test_schedule_a_rider_on_board_from_before_the_run_rides_from_the_first_stop():
+    # a drop-off whose pickup is not in the run (on board before it started): no ride limit
+    # can be measured, the stop is served as soon as the bus is there
+    run = _run(stops=(RunStop(2, "a", False, 1, max_ride_s=0.0),))
+    timing = schedule(run, run.stops, LINE)
+    assert (timing.times, timing.end_arrival_s, timing.drive_s) == ((120.0,), 240.0, 240.0)
+
+
+# -- ties and the lower bound ----------------------------------------------------------------
+# Nodes on a line at these seconds from node 0 (t = the distance, an exact metric); 9 lies a
+# quarter second past 3, 11 a quarter second past 1, so some detours cost half a second.
+X = {0: 0.0, 1: 60.0, 2: 120.0, 3: 180.0, 4: 240.0, 9: 180.25, 11: 60.25, 12: 300.0}
+
+
+def FLOAT(a: int, b: int) -> float:
+    return abs(X[a] - X[b])
+
+
+def test_an_equal_detour_with_an_earlier_pickup_in_a_later_run_wins():
+    # run A (listed first) takes the rider 1 -> 3 on its way 0 -> 4 (pickup at 60, 0 s more);
+    # run B too, on its way 1 -> 2 (x boards) -> 3, but at once (pickup at 0, 0 s more): the
+    # bounds of B's positions equal the best found, and an equal bound must not prune
+    a = _run(key="A", end_node=4)
+    b = _run(key="B", start_node=1, end_node=3, stops=(RunStop(2, "x", True, 1), RunStop(3, "x", False, 1)))
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600)
+    for lower_bound in (None, LINE):
+        found = best_insertion([a, b], request, LINE, lower_bound=lower_bound)
+        assert (found.run_key, *_where(found)) == ("B", 0, 1, 0.0, 120.0, 0.0)
+    assert _where(best_insertion([a], request, LINE, lower_bound=LINE)) == (0, 0, 60.0, 180.0, 0.0)
+    oracle = brute_force_insertion([a, b], request, LINE)
+    assert (oracle.run_key, *_where(oracle)) == ("B", 0, 1, 0.0, 120.0, 0.0)
+
+
+def test_lower_bound_skips_every_leg_that_cannot_beat_the_best():
+    # a run 0 -> 2 (a in) -> 9 (a out) -> 4 (b in, two seats: full) -> 11 (b out) -> 12. A rider
+    # 1 -> 3 rides along with a for free (i = 0, j = 1). Dropping off after a is out (j = 2:
+    # 9 -> 3 -> 4) and picking up after b is out (i = 4: 11 -> 1 -> 12) cost 0.5 s more, the
+    # other positions much more or no seat: their legs to and from the rider's stops are
+    # never asked for when the exact times serve as lower bound.
+    asked: list[tuple[int, int]] = []
+
+    def tt(a: int, b: int) -> float:
+        asked.append((a, b))
+        return FLOAT(a, b)
+
+    run = _run(
+        end_node=12,
+        stops=(
+            RunStop(2, "a", True, 1),
+            RunStop(9, "a", False, 1),
+            RunStop(4, "b", True, 2),
+            RunStop(11, "b", False, 2),
+        ),
+    )
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600)
+    run_legs = [(0, 2), (2, 9), (9, 4), (4, 11), (11, 12)] * 2  # timed, then kept per leg
+    found = best_insertion([run], request, tt, lower_bound=FLOAT)
+    assert _where(found) == (0, 1, 60.0, 180.0, 0.0)
+    assert asked == [*run_legs, (1, 3), (0, 1), (1, 2), (3, 2), (2, 3), (3, 9)]
+    # without a lower bound (the run's timing is kept from the search before) the legs around
+    # the pickup are asked for at every position with a free seat, the drop-off's only where
+    # the pickup's own detour is no more than the best found plus a millisecond: not after
+    # i = 4 (11 -> 1 -> 12, 0.5 s more)
+    asked.clear()
+    found = best_insertion([run], request, tt)
+    assert _where(found) == (0, 1, 60.0, 180.0, 0.0)
+    assert asked == [(1, 3), (0, 1), (1, 2), (3, 2), (2, 3), (3, 9), (9, 3), (3, 4)] + [
+        (2, 1),
+        (1, 9),
+        (9, 1),
+        (1, 4),
+        (11, 1),
+        (1, 12),
+    ]
