@@ -241,3 +241,85 @@ def test_lower_bound_skips_every_leg_that_cannot_beat_the_best():
         (11, 1),
         (1, 12),
     ]
+
+
+# -- an old stop's latest time, the run's end, the window's end --------------------------------
+def _waits_at_two(latest_s: float) -> Run:
+    """a boards at 3 (by ``latest_s``) and alights at 4, where the run ends."""
+    return _run(end_node=4, stops=(RunStop(3, "a", True, 1, latest_s=latest_s), RunStop(4, "a", False, 1)))
+
+
+@pytest.mark.parametrize(
+    ("latest_s", "expected"),
+    [
+        # a rider 2 -> 4 from 200 on: the bus waits at 2 until 200 and reaches a at 3 at 260
+        (259.0, (1, 1, 240.0, 360.0, 120.0)),  # too late for a: after a's pickup, 4 -> 2 -> 4
+        (260.0, (0, 1, 200.0, 320.0, 0.0)),
+        (261.0, (0, 1, 200.0, 320.0, 0.0)),
+    ],
+)
+def test_old_stop_reached_at_its_latest_time(latest_s, expected):
+    request = Request("r", 2, 4, earliest_pickup_s=200, latest_pickup_s=600)
+    assert _where(best_insertion([_waits_at_two(latest_s)], request, LINE)) == expected
+    assert _where(brute_force_insertion([_waits_at_two(latest_s)], request, LINE)) == expected
+
+
+def test_old_stop_latest_time_keeps_exactly_the_slack():
+    at, beyond = _at_the_slack(260.0)
+    request = Request("r", 2, 4, earliest_pickup_s=200, latest_pickup_s=600)
+    for latest_s, expected in ((at, (0, 1, 200.0, 320.0, 0.0)), (beyond, (1, 1, 240.0, 360.0, 120.0))):
+        assert _where(best_insertion([_waits_at_two(latest_s)], request, LINE)) == expected
+        assert _where(brute_force_insertion([_waits_at_two(latest_s)], request, LINE)) == expected
+
+
+@pytest.mark.parametrize(("end_s", "expected"), [(119.0, None), (120.0, (0, 0, 0.0, 120.0, 0.0))])
+def test_run_end_at_the_limit(end_s, expected):
+    # 1 -> 3 straight from the run's start, which ends at 3 by end_s
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600)
+    run = _run(start_node=1, end_node=3, end_s=end_s)
+    assert _where(best_insertion([run], request, LINE)) == expected
+    assert _where(brute_force_insertion([run], request, LINE)) == expected
+
+
+def test_run_end_keeps_exactly_the_slack():
+    at, beyond = _at_the_slack(120.0)
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600)
+    for end_s, expected in ((at, (0, 0, 0.0, 120.0, 0.0)), (beyond, None)):
+        run = _run(start_node=1, end_node=3, end_s=end_s)
+        assert _where(best_insertion([run], request, LINE)) == expected
+        assert _where(brute_force_insertion([run], request, LINE)) == expected
+    # and an old run that ends exactly there keeps its timing
+    stops = (RunStop(1, "a", True, 1), RunStop(3, "a", False, 1))
+    assert schedule(_run(end_node=3, end_s=180.0, stops=stops), stops, LINE).end_arrival_s == 180.0
+    early, late = _at_the_slack(180.0)
+    assert schedule(_run(end_node=3, end_s=early, stops=stops), stops, LINE).end_arrival_s == 180.0
+    assert schedule(_run(end_node=3, end_s=late, stops=stops), stops, LINE) is None
+
+
+def test_schedule_pickup_latest_time_at_the_limit_and_the_slack():
+    def stops(latest_s: float) -> tuple[RunStop, ...]:
+        return (RunStop(2, "a", True, 1, latest_s=latest_s), RunStop(3, "a", False, 1))
+
+    at, beyond = _at_the_slack(120.0)
+    for latest_s, times in ((121.0, (120.0, 180.0)), (120.0, (120.0, 180.0)), (at, (120.0, 180.0))):
+        assert schedule(_run(), stops(latest_s), LINE).times == times
+    assert schedule(_run(), stops(beyond), LINE) is None
+    assert schedule(_run(), stops(119.0), LINE) is None
+
+
+@pytest.mark.parametrize(("start_s", "expected"), [(600.0, (0, 0, 600.0, 720.0, 0.0)), (601.0, None)])
+def test_run_starting_at_the_window_end(start_s, expected):
+    # the run starts at the pickup node exactly when the window closes (or a second later)
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600)
+    run = _run(start_node=1, end_node=3, start_s=start_s)
+    assert _where(best_insertion([run], request, LINE)) == expected
+    assert _where(brute_force_insertion([run], request, LINE)) == expected
+
+
+def test_run_starting_at_the_window_end_keeps_exactly_the_slack():
+    at, beyond = _at_the_slack(600.0)
+    run = _run(start_node=1, end_node=3, start_s=600.0)
+    for latest_pickup_s, expected in ((at, (0, 0, 600.0, 720.0, 0.0)), (beyond, None)):
+        request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=latest_pickup_s)
+        assert _where(best_insertion([run], request, LINE)) == expected
+        assert _where(brute_force_insertion([run], request, LINE)) == expected
