@@ -323,3 +323,38 @@ def test_run_starting_at_the_window_end_keeps_exactly_the_slack():
         request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=latest_pickup_s)
         assert _where(best_insertion([run], request, LINE)) == expected
         assert _where(brute_force_insertion([run], request, LINE)) == expected
+
+
+def test_runs_that_cannot_take_the_rider_cost_no_travel_time():
+    # a run with fewer seats than asked (at 5), one starting after the window (at 6) and one
+    # ending before it (at 7): none of their legs is asked for; the rider goes with the last
+    asked: list[tuple[int, int]] = []
+
+    def tt(a: int, b: int) -> float:
+        asked.append((a, b))
+        return LINE(a, b)
+
+    runs = [
+        _run(key="small", capacity=1, start_node=5, end_node=5),
+        _run(key="late", start_node=6, end_node=6, start_s=601.0),
+        _run(key="early", start_node=7, end_node=7, end_s=99.0),
+        _run(key="ok", start_node=1, end_node=3),
+    ]
+    request = Request("r", 1, 3, earliest_pickup_s=100, latest_pickup_s=600, seats=2)
+    found = best_insertion(runs, request, tt)
+    assert (found.run_key, *_where(found)) == ("ok", 0, 0, 100.0, 220.0, 0.0)
+    assert not {node for pair in asked for node in pair} & {5, 6, 7}
+
+
+@pytest.mark.parametrize(("direct_s", "max_ride_s"), [(120.0, 119.0), (math.inf, math.inf)])
+def test_a_ride_too_long_or_impossible_even_direct_asks_for_nothing_more(direct_s, max_ride_s):
+    asked: list[tuple[int, int]] = []
+
+    def tt(a: int, b: int) -> float:
+        asked.append((a, b))
+        return direct_s if (a, b) == (1, 3) else LINE(a, b)
+
+    run = _run(stops=(RunStop(2, "a", True, 1), RunStop(4, "a", False, 1)))
+    request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=max_ride_s)
+    assert best_insertion([run], request, tt) is None
+    assert asked == [(0, 2), (2, 4), (4, 0)] * 2 + [(1, 3)]  # the run's timing, then p -> q
