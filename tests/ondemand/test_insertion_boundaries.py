@@ -81,16 +81,18 @@ ALONG = _run(
 )
 def test_dropoff_deadline_after_an_old_stop(latest_dropoff_s, expected):
     request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=latest_dropoff_s)
-    assert _where(best_insertion([ALONG], request, LINE)) == expected
+    for lower_bound in (None, LINE):  # the bound's reach to q is exact here: at the limit too
+        assert _where(best_insertion([ALONG], request, LINE, lower_bound=lower_bound)) == expected
     assert _where(brute_force_insertion([ALONG], request, LINE)) == expected
 
 
 def test_dropoff_deadline_after_an_old_stop_keeps_exactly_the_slack():
     at, beyond = _at_the_slack(180.0)
     request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=at)
-    assert _where(best_insertion([ALONG], request, LINE)) == (0, 1, 60.0, 180.0, 0.0)
     late = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=beyond)
-    assert best_insertion([ALONG], late, LINE) is None
+    for lower_bound in (None, LINE):
+        assert _where(best_insertion([ALONG], request, LINE, lower_bound=lower_bound)) == (0, 1, 60.0, 180.0, 0.0)
+        assert best_insertion([ALONG], late, LINE, lower_bound=lower_bound) is None
 
 
 # -- the new rider's longest ride ----------------------------------------------------------------
@@ -104,7 +106,8 @@ def test_max_ride_next_to_the_pickup(max_ride_s, expected):
 @pytest.mark.parametrize(("max_ride_s", "expected"), [(119.0, None), (120.0, (0, 1, 60.0, 180.0, 0.0))])
 def test_max_ride_after_an_old_stop(max_ride_s, expected):
     request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=max_ride_s)
-    assert _where(best_insertion([ALONG], request, LINE)) == expected
+    for lower_bound in (None, LINE):  # the bound's reach to q is exact here: at the limit too
+        assert _where(best_insertion([ALONG], request, LINE, lower_bound=lower_bound)) == expected
     assert _where(brute_force_insertion([ALONG], request, LINE)) == expected
 
 
@@ -114,10 +117,10 @@ def test_max_ride_keeps_exactly_the_slack():
     at, beyond = _at_the_slack(120.0)
     for run, expected in ((DIRECT, (0, 0, 0.0, 120.0, 0.0)), (ALONG, (0, 1, 60.0, 180.0, 0.0))):
         request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=at)
-        assert _where(best_insertion([run], request, LINE)) == expected
+        assert _where(best_insertion([run], request, LINE, lower_bound=LINE)) == expected
         assert _where(brute_force_insertion([run], request, LINE)) == expected
         tight = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=beyond)
-        assert best_insertion([run], tight, LINE) is None
+        assert best_insertion([run], tight, LINE, lower_bound=LINE) is None
         assert brute_force_insertion([run], tight, LINE) is None
 
 
@@ -260,7 +263,8 @@ def _waits_at_two(latest_s: float) -> Run:
 )
 def test_old_stop_reached_at_its_latest_time(latest_s, expected):
     request = Request("r", 2, 4, earliest_pickup_s=200, latest_pickup_s=600)
-    assert _where(best_insertion([_waits_at_two(latest_s)], request, LINE)) == expected
+    for lower_bound in (None, LINE):
+        assert _where(best_insertion([_waits_at_two(latest_s)], request, LINE, lower_bound=lower_bound)) == expected
     assert _where(brute_force_insertion([_waits_at_two(latest_s)], request, LINE)) == expected
 
 
@@ -268,7 +272,8 @@ def test_old_stop_latest_time_keeps_exactly_the_slack():
     at, beyond = _at_the_slack(260.0)
     request = Request("r", 2, 4, earliest_pickup_s=200, latest_pickup_s=600)
     for latest_s, expected in ((at, (0, 1, 200.0, 320.0, 0.0)), (beyond, (1, 1, 240.0, 360.0, 120.0))):
-        assert _where(best_insertion([_waits_at_two(latest_s)], request, LINE)) == expected
+        for lower_bound in (None, LINE):
+            assert _where(best_insertion([_waits_at_two(latest_s)], request, LINE, lower_bound=lower_bound)) == expected
         assert _where(brute_force_insertion([_waits_at_two(latest_s)], request, LINE)) == expected
 
 
@@ -358,3 +363,53 @@ def test_a_ride_too_long_or_impossible_even_direct_asks_for_nothing_more(direct_
     request = Request("r", 1, 3, earliest_pickup_s=0, latest_pickup_s=600, max_ride_s=max_ride_s)
     assert best_insertion([run], request, tt) is None
     assert asked == [(0, 2), (2, 4), (4, 0)] * 2 + [(1, 3)]  # the run's timing, then p -> q
+
+
+# With 30 s at every stop and a boarding at 2 at 150 sharp: a rider 1 -> 2 is dropped at 2
+# right after a boards (the bus leaves 2 at 180, the run's own time, and q needs no drive);
+# dropping first would make a board at 180, after a's latest time.
+DWELL = _run(
+    end_node=4,
+    dwell_s=30.0,
+    stops=(RunStop(2, "a", True, 1, earliest_s=150.0, latest_s=150.0), RunStop(4, "a", False, 1)),
+)
+
+
+@pytest.mark.parametrize(
+    ("latest_dropoff_s", "max_ride_s", "expected"),
+    [
+        (179.0, math.inf, None),
+        (180.0, math.inf, (0, 1, 60.0, 180.0, 0.0)),
+        (math.inf, 119.0, (1, 1, 240.0, 330.0, 120.0)),  # picked up after a: 2 -> 1 -> 2
+        (math.inf, 120.0, (0, 1, 60.0, 180.0, 0.0)),
+    ],
+)
+def test_dropoff_where_an_old_stop_is_left_at_the_limit(latest_dropoff_s, max_ride_s, expected):
+    request = Request(
+        "r", 1, 2, earliest_pickup_s=0, latest_pickup_s=600, latest_dropoff_s=latest_dropoff_s, max_ride_s=max_ride_s
+    )
+    for lower_bound in (None, LINE):
+        assert _where(best_insertion([DWELL], request, LINE, lower_bound=lower_bound)) == expected
+    assert _where(brute_force_insertion([DWELL], request, LINE)) == expected
+
+
+def test_dropoff_where_an_old_stop_is_left_keeps_exactly_the_slack():
+    at, beyond = _at_the_slack(180.0)
+    ride_at, ride_beyond = _at_the_slack(120.0)
+    for latest_dropoff_s, max_ride_s, expected in (
+        (at, math.inf, (0, 1, 60.0, 180.0, 0.0)),
+        (beyond, math.inf, None),
+        (math.inf, ride_at, (0, 1, 60.0, 180.0, 0.0)),
+        (math.inf, ride_beyond, (1, 1, 240.0, 330.0, 120.0)),
+    ):
+        request = Request(
+            "r",
+            1,
+            2,
+            earliest_pickup_s=0,
+            latest_pickup_s=600,
+            latest_dropoff_s=latest_dropoff_s,
+            max_ride_s=max_ride_s,
+        )
+        for lower_bound in (None, LINE):
+            assert _where(best_insertion([DWELL], request, LINE, lower_bound=lower_bound)) == expected
