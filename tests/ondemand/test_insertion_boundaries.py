@@ -413,3 +413,24 @@ def test_dropoff_where_an_old_stop_is_left_keeps_exactly_the_slack():
         )
         for lower_bound in (None, LINE):
             assert _where(best_insertion([DWELL], request, LINE, lower_bound=lower_bound)) == expected
+
+
+@pytest.mark.parametrize(("a_end", "b_start"), [(40.3, 40.3002), (40.1998, 40.2)])
+def test_detours_equal_to_the_millisecond_go_to_the_earlier_pickup(a_end, b_start):
+    # on a line: p at 0, q at 10. Run A starts at -60 and ends at -a_end (adds 20 + 2 a_end
+    # seconds, picks up at 60); run B starts and ends at -b_start (adds 0.4 ms more, picks up
+    # at b_start). Rounded to the millisecond both add the same, so B's earlier pickup wins,
+    # whether the detour's fraction rounds up (100.6004 s) or down (100.4 s).
+    x = {1: 0.0, 2: 10.0, 10: -60.0, 11: -a_end, 12: -b_start}
+
+    def tt(a: int, b: int) -> float:
+        return abs(x[a] - x[b])
+
+    runs = [_run(key="A", start_node=10, end_node=11), _run(key="B", start_node=12, end_node=12)]
+    request = Request("r", 1, 2, earliest_pickup_s=0, latest_pickup_s=600)
+    found = best_insertion(runs, request, tt)
+    assert (found.run_key, found.i, found.j, found.pickup_s) == ("B", 0, 0, b_start)
+    assert round(found.added_s, 3) == round(20 + 2 * a_end, 3) == round(20 + 2 * b_start, 3)
+    assert found.added_s > 20 + 2 * a_end
+    oracle = brute_force_insertion(runs, request, tt)
+    assert (oracle.run_key, oracle.pickup_s) == ("B", b_start)
