@@ -434,3 +434,31 @@ def test_detours_equal_to_the_millisecond_go_to_the_earlier_pickup(a_end, b_star
     assert found.added_s > 20 + 2 * a_end
     oracle = brute_force_insertion(runs, request, tt)
     assert (oracle.run_key, oracle.pickup_s) == ("B", b_start)
+
+
+def test_lower_bound_skips_positions_that_break_a_later_stop_or_the_deadline():
+    # 30 s at every stop; a boards at 2 at 120 (by 150), is out at 5 at 330, b boards at 6 at
+    # 420 and is out at 1 at 750. A rider 3 -> 4 (pickup by 300, at 4 by 400) rides along
+    # after a boards (2 -> 3 -> 4 -> 5, no detour). Picking up before a would make a board too
+    # late (at 3 by 180, then 30 s + 60 s to 2 > 150), dropping off after a is out too late (the
+    # bus leaves 5 at 360, 4 is 60 s away): the exact bound rules both out without asking.
+    asked: list[tuple[int, int]] = []
+
+    def tt(a: int, b: int) -> float:
+        asked.append((a, b))
+        return LINE(a, b)
+
+    run = _run(
+        dwell_s=30.0,
+        stops=(
+            RunStop(2, "a", True, 1, latest_s=150.0),
+            RunStop(5, "a", False, 1),
+            RunStop(6, "b", True, 1),
+            RunStop(1, "b", False, 1),
+        ),
+    )
+    request = Request("r", 3, 4, earliest_pickup_s=0, latest_pickup_s=300, latest_dropoff_s=400)
+    found = best_insertion([run], request, tt, lower_bound=LINE)
+    assert _where(found) == (1, 1, 210.0, 300.0, 0.0)
+    assert asked[10:] == [(3, 4), (0, 3), (2, 3), (3, 5), (4, 5)]  # after the run's own legs
+    assert _where(brute_force_insertion([run], request, LINE)) == (1, 1, 210.0, 300.0, 0.0)
