@@ -5,18 +5,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Every domain/ package and the pure shared helpers, strict. journeys/domain is checked without
-# --strict until its owner's work lands (issue 11); then it joins the strict list.
+# Every domain/ package and the pure shared helpers, strict.
 STRICT = [
     "carsharing/domain",
     "gtfs/domain",
     "rides/domain",
     "stats/domain",
     "ondemand/domain",
+    "journeys/domain",
     "mobility/geo.py",
     "mobility/env.py",
 ]
-LENIENT = ["journeys/domain"]
 # The services, strict with Django's types (django-stubs, configured in pyproject.toml): every
 # actor parameter is a typed ``User``.
 STRICT_SERVICES = [
@@ -36,7 +35,7 @@ def _mypy(*args: str) -> subprocess.CompletedProcess:
 
 def test_every_domain_package_is_listed():
     domains = {p.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("*/domain/__init__.py")}
-    assert domains == {p for p in STRICT + LENIENT if p.endswith("/domain")}
+    assert domains == {p for p in STRICT if p.endswith("/domain")}
 
 
 def test_domain_modules_type_check_strictly():
@@ -49,11 +48,6 @@ def test_services_type_check_strictly():
     result = _mypy("--strict", *STRICT_SERVICES)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "Success: no issues found" in result.stdout
-
-
-def test_lenient_domain_modules_type_check():
-    result = _mypy(*LENIENT)
-    assert result.returncode == 0, result.stdout[-4000:]
 
 
 def test_the_makefile_runs_the_same_check():

@@ -201,7 +201,7 @@ class _Aux:
 
 
 def _aux(tt: Timetable) -> _Aux:
-    cached = getattr(tt, "_aux_cache", None)
+    cached: _Aux | None = getattr(tt, "_aux_cache", None)
     if cached is not None:
         return cached
     n_pos = len(tt.pos_stop)
@@ -276,7 +276,7 @@ class _KAux:
 
 
 def _kaux(tt: Timetable) -> _KAux:
-    cached = getattr(tt, "_kaux_cache", None)
+    cached: _KAux | None = getattr(tt, "_kaux_cache", None)
     if cached is not None:
         return cached
     aux = _aux(tt)

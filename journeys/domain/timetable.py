@@ -41,10 +41,11 @@ import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, overload
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from gtfs.domain.times import service_day_reference
@@ -198,7 +199,7 @@ def merge_sources(sources: Sequence[TimetableSource], prefixes: Sequence[str]) -
         raise ValueError("one prefix per source")
     stop_offset = 0
     st_offset = 0
-    parts: dict[str, list] = {k: [] for k in ("starts", "stop", "arr", "dep", "pick", "drop")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("starts", "stop", "arr", "dep", "pick", "drop")}
     placeholder = np.empty(0)  # the st_* arrays are replaced below
     merged = TimetableSource([], [], np.empty(0), np.empty(0), [], [], [], np.zeros(1, np.int64), *((placeholder,) * 5))
     lats, lons = [], []
@@ -256,12 +257,16 @@ make_monotone = _make_monotone  # public name for feeding a TimetableSource from
 # --------------------------------------------------------------------------------------------
 
 
-def walk_seconds(walk_m, speed_mps: float):
+@overload
+def walk_seconds(walk_m: float, speed_mps: float) -> np.int64: ...
+@overload
+def walk_seconds(walk_m: np.ndarray, speed_mps: float) -> np.ndarray: ...
+def walk_seconds(walk_m: float | np.ndarray, speed_mps: float) -> np.int64 | np.ndarray:
     """Walking time in whole seconds (rounded up) for a walking distance in metres."""
     return np.ceil(np.asarray(walk_m, dtype=np.float64) / speed_mps - 1e-9).astype(np.int64)
 
 
-def earth_xyz(lat, lon) -> np.ndarray:
+def earth_xyz(lat: npt.ArrayLike, lon: npt.ArrayLike) -> np.ndarray:
     """Points on the 6,371,008.8 m sphere as 3-D cartesian metres (for KD-tree candidate search).
 
     The straight 3-D chord between two points is never longer than their great-circle
@@ -445,7 +450,11 @@ class Timetable:
         """Walking metres between two points (straight line × detour factor)."""
         return float(haversine_m(lat1, lon1, lat2, lon2)) * self.config.detour_factor
 
-    def walk_seconds(self, walk_m):
+    @overload
+    def walk_seconds(self, walk_m: float) -> np.int64: ...
+    @overload
+    def walk_seconds(self, walk_m: np.ndarray) -> np.ndarray: ...
+    def walk_seconds(self, walk_m: float | np.ndarray) -> np.int64 | np.ndarray:
         """Walking seconds for walking metres with this timetable's speed."""
         return walk_seconds(walk_m, self.config.walk_speed_mps)
 
@@ -513,7 +522,7 @@ def _select_instances(
     chosen_shift: list[np.ndarray] = []
     for entry in service_days:
         day_offset, active = entry[0], entry[1]
-        shift = int(entry[2]) if len(entry) > 2 else day_offset * DAY_S  # type: ignore[misc]
+        shift = int(entry[2]) if len(entry) > 2 else day_offset * DAY_S
         is_active = np.isin(service, list(active)) if active else np.zeros(source.n_trips, bool)
         in_window = (last_arr + shift >= window[0]) & (first_dep + shift <= window[1])
         idx = np.flatnonzero(is_active & in_window)
@@ -921,7 +930,7 @@ def _npz_memmap(path: Path) -> dict[str, np.ndarray]:
 # --------------------------------------------------------------------------------------------
 
 
-def _parse_times(values) -> np.ndarray:
+def _parse_times(values: npt.ArrayLike) -> np.ndarray:
     """'HH:MM:SS' strings (hours may exceed 24) to seconds; missing → NaN (float array)."""
     import pandas as pd
 
@@ -932,7 +941,8 @@ def _parse_times(values) -> np.ndarray:
     h = pd.to_numeric(parts[0], errors="coerce")
     m = pd.to_numeric(parts[1], errors="coerce")
     sec = pd.to_numeric(parts[2], errors="coerce")
-    return (h * 3600 + m * 60 + sec).to_numpy(dtype=np.float64, na_value=np.nan)
+    seconds: np.ndarray = (h * 3600 + m * 60 + sec).to_numpy(dtype=np.float64, na_value=np.nan)
+    return seconds
 
 
 def _interpolate_missing(times: np.ndarray, trip_start: np.ndarray) -> np.ndarray:
@@ -953,7 +963,7 @@ def _interpolate_missing(times: np.ndarray, trip_start: np.ndarray) -> np.ndarra
     return out
 
 
-def source_from_gtfs_kit(feed) -> tuple[TimetableSource, ServiceCalendar]:
+def source_from_gtfs_kit(feed: Any) -> tuple[TimetableSource, ServiceCalendar]:
     """Build a ``TimetableSource`` and its ``ServiceCalendar`` from a gtfs-kit ``Feed``.
 
     Stops with ``location_type`` other than 0/empty (stations, entrances) are kept in the
@@ -990,7 +1000,8 @@ def source_from_gtfs_kit(feed) -> tuple[TimetableSource, ServiceCalendar]:
         if col not in st:
             return np.ones(len(st), dtype=bool)
         values = pd.to_numeric(st[col], errors="coerce").fillna(0).to_numpy()
-        return values != 1
+        allowed: np.ndarray = values != 1
+        return allowed
 
     pick, drop = flag("pickup_type"), flag("drop_off_type")
     # drop trips with unknown times or fewer than two stops
@@ -1033,13 +1044,13 @@ def source_from_gtfs_kit(feed) -> tuple[TimetableSource, ServiceCalendar]:
     return source, calendar_from_gtfs_kit(feed)
 
 
-def calendar_from_gtfs_kit(feed) -> ServiceCalendar:
+def calendar_from_gtfs_kit(feed: Any) -> ServiceCalendar:
     """``calendar.txt`` + ``calendar_dates.txt`` (1 = added, 2 = removed) of a gtfs-kit feed."""
     import pandas as pd
 
     cal = ServiceCalendar()
 
-    def parse(d) -> dt.date:
+    def parse(d: object) -> dt.date:
         return dt.datetime.strptime(str(d), "%Y%m%d").date()
 
     c = getattr(feed, "calendar", None)

@@ -88,7 +88,11 @@ MODULES: dict[str, list[str]] = {
         "tests/carsharing/test_domain.py",
         "tests/carsharing/test_domain_boundaries.py",
     ],
-    "stats/domain/disclosure.py": ["tests/stats/test_disclosure.py", "tests/stats/test_domain_disclosure.py"],
+    "stats/domain/disclosure.py": [
+        "tests/stats/test_disclosure.py",
+        "tests/stats/test_domain_disclosure.py",
+        "tests/stats/test_disclosure_repair_rounds.py",
+    ],
     "stats/domain/tables.py": ["tests/stats/test_disclosure.py", "tests/stats/test_domain_tables.py"],
     "stats/domain/periods.py": ["tests/stats/test_domain_periods.py"],
     "stats/domain/zones.py": ["tests/stats/test_domain_zones.py"],
@@ -112,6 +116,7 @@ MODULES: dict[str, list[str]] = {
     "ondemand/domain/insertion.py": [
         "tests/ondemand/test_domain_insertion.py",
         "tests/ondemand/test_domain_nearest_feasible.py",
+        "tests/ondemand/test_insertion_boundaries.py",
     ],
 }
 SAMPLE_CAP: dict[str, int] = {
