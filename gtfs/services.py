@@ -65,7 +65,7 @@ def _editable_version(*, user: User | None = None) -> FeedVersion:
     feed = Feed.objects.select_for_update().get(pk=created.pk)
     if feed.active_version_id is None:
         version = FeedVersion.objects.create(
-            feed=feed, timezone=conf.GTFS_DEFAULT_TIMEZONE, source_name="maintained via API", created_by=user
+            feed=feed, timezone=conf.GTFS_DEFAULT_TIMEZONE, source_name="", created_by=user
         )
         Agency.objects.create(
             version=version,

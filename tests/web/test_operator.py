@@ -258,3 +258,16 @@ def test_console_pages_in_english(operator):
             assert phrase in text, (path, phrase)
         for german in ("Hochladen", "Zugriffsprotokoll", "Fahrzeuge", "Kennzahlen", "Haltestelle"):
             assert german not in text, (path, german)
+
+
+def test_a_buergerbus_version_kept_in_the_editor_says_so_in_german_and_english(operator, operator_user):
+    from gtfs.services import bb_stop_create
+
+    bb_stop_create(name="Dorfplatz", lat=50.1, lon=8.6, user=operator_user)
+    version = FeedVersion.objects.get()
+    assert version.source_name == ""
+    path = f"/betrieb/fahrplaene/{version.feed_id}/"
+    assert "im Bürgerbus-Editor gepflegt" in page_text(operator.get(path))
+    english = page_text(operator.get(path, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "maintained in the Bürgerbus editor" in english
+    assert "maintained via API" not in english
