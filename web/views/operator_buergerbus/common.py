@@ -99,6 +99,22 @@ class PlainSelect(forms.Select):
         return format_html("<select{}{}>{}</select>", valued, flags, options)
 
 
+class PlainTextInput(forms.TextInput):
+    """A text input rendered in Python (the trip form's eight time fields), as Django's
+    ``input.html`` renders it: type, name, value, then the attributes."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html, format_html_join
+
+        final = self.build_attrs(self.attrs, attrs)
+        shown = self.format_value(value)
+        valued = format_html_join("", ' {}="{}"', ((k, v) for k, v in final.items() if v not in (None, False, True)))
+        flags = format_html_join("", " {}", ((k,) for k, v in final.items() if v is True))
+        if shown is None:
+            return format_html('<input type="{}" name="{}"{}{}>', self.input_type, name, valued, flags)
+        return format_html('<input type="{}" name="{}" value="{}"{}{}>', self.input_type, name, shown, valued, flags)
+
+
 def _german(exc: DomainError) -> str:
     from ...errors import german_message
 
@@ -132,10 +148,6 @@ def rule_text(rule) -> str:
             "days": rule.prior_notice_last_day,
         }
     return gettext("ohne Anmeldung")
-
-
-def _line_label(line) -> str:
-    return f"{line.short_name} {line.long_name}".strip()
 
 
 class RowActions:

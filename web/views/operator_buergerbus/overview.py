@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext
 
 from gtfs import selectors, selectors_editor, services
@@ -15,21 +16,7 @@ from gtfs.feed_export import version_export_zip
 from gtfs.models import Service
 
 from ..operator_base import operator_page
-from .common import WEEKDAY_NAMES, RowActions, _active_version, _trip_label, rule_text
-
-
-def _trip_row(trip) -> dict:
-    service: Service = trip.service
-    days = [str(WEEKDAY_NAMES[day]) for day in Service.WEEKDAYS if getattr(service, day)]
-    return {
-        "trip": trip,
-        "weekdays": ", ".join(days) or gettext("nur an einzelnen Tagen"),
-        "added": [d.date for d in service.dates.all() if d.exception_type == 1],
-        "removed": [d.date for d in service.dates.all() if d.exception_type == 2],
-        "calls": [(st.stop.name, format_gtfs_time(st.departure_time)[:5]) for st in trip.stop_times.all()],
-        "rule": rule_text(trip.booking_rule) if trip.booking_rule else "",
-        "label": _trip_label(trip),
-    }
+from .common import WEEKDAY_NAMES, RowActions, _active_version, rule_text
 
 
 def _preview_day(request: HttpRequest) -> date:
@@ -41,39 +28,82 @@ def _preview_day(request: HttpRequest) -> date:
     return day if 1900 <= day.year <= 2200 else timezone.localdate()
 
 
-def _empty_timetable() -> dict:
-    return {"stops": [], "rules": [], "lines": [], "trips": []}
+def _weekday_text(flags: tuple[bool, ...], cache: dict) -> str:
+    """The weekdays of a calendar in German words, built once per combination and request."""
+    if flags not in cache:
+        days = [str(WEEKDAY_NAMES[day]) for day, on in zip(Service.WEEKDAYS, flags, strict=True) if on]
+        cache[flags] = ", ".join(days) or gettext("nur an einzelnen Tagen")
+    return cache[flags]
+
+
+def _german_dates(days: list[date]) -> str:
+    return ", ".join(day.strftime("%d.%m.%Y") for day in days)
+
+
+def _trip_rows(data: dict, rule_texts: dict[int, str], actions: RowActions) -> list[dict]:
+    """The overview's trip rows with every cell ready (one string or fragment each): the page
+    lists every trip, so nothing is looked up or formatted per row in the template."""
+    weekday_cache: dict = {}
+    also, not_on = gettext("zusätzlich"), gettext("nicht am")
+    rows = []
+    for trip in data["trips"]:
+        calls = [(format_gtfs_time(departure)[:5], name) for departure, name in data["calls"].get(trip["id"], [])]
+        flags = tuple(trip[f"service__{day}"] for day in Service.WEEKDAYS)
+        start, end = trip["service__start_date"], trip["service__end_date"]
+        days = _weekday_text(flags, weekday_cache) + ", " + (start.strftime("%d.%m.%Y") if start else "")
+        days += " – " + (end.strftime("%d.%m.%Y") if end else "")
+        exceptions = data["dates"].get(trip["service_id"], [])
+        added = [day for day, kind in exceptions if kind == 1]
+        removed = [day for day, kind in exceptions if kind == 2]
+        if added:
+            days += f"; {also} {_german_dates(added)}"
+        if removed:
+            days += f"; {not_on} {_german_dates(removed)}"
+        if trip["booking_rule_id"] in rule_texts:
+            days += "; " + rule_texts[trip["booking_rule_id"]]
+        title = trip["route__short_name"] + (f" → {trip['headsign']}" if trip["headsign"] else "")
+        label = trip["route__short_name"]
+        if calls:
+            label += f" {calls[0][0]} {calls[0][1]}"
+        if trip["headsign"]:
+            label += " → " + trip["headsign"]
+        rows.append(
+            {
+                "title": title,
+                "calls": format_html_join("", "<li>{} {}</li>", calls),
+                "days": days,
+                "capacity": trip["capacity"],
+                "actions": actions("trip", trip["id"], label),
+            }
+        )
+    return rows
 
 
 def _context(request: HttpRequest) -> dict:
-    feed = services.buergerbus_feed()
-    version = feed.active_version if feed is not None else None
-    timetable = selectors.buergerbus_timetable(version_id=version.pk) if version is not None else _empty_timetable()
+    data = selectors_editor.editor_overview()
     actions = RowActions()
     line_word = gettext("Linie")
     rules = []
-    for rule in timetable["rules"]:
-        text = rule_text(rule)
+    rule_texts = {}
+    for rule in data["rules"]:
+        text = rule_texts[rule.pk] = rule_text(rule)
         rules.append({"rule": rule, "text": text, "actions": actions("rule", rule.pk, text)})
-    trips = []
-    for trip in timetable["trips"]:
-        row = _trip_row(trip)
-        row["actions"] = actions("trip", trip.pk, row["label"])
-        trips.append(row)
+    without = gettext("ohne Anmeldung")
+    feed = data["feed"]
     return {
         "feed": feed,
-        "version": version,
-        "stops": [{"stop": stop, "actions": actions("stop", stop.pk, stop.name)} for stop in timetable["stops"]],
+        "version_id": feed["active_version_id"] if feed else None,
+        "stops": [{"stop": stop, "actions": actions("stop", stop["id"], stop["name"])} for stop in data["stops"]],
         "rules": rules,
         "lines": [
             {
                 "line": line,
-                "rule": rule_text(line.booking_rule) if line.booking_rule else gettext("ohne Anmeldung"),
-                "actions": actions("line", line.pk, f"{line_word} {line.short_name}"),
+                "rule": rule_texts.get(line["booking_rule_id"], without),
+                "actions": actions("line", line["id"], f"{line_word} {line['short_name']}"),
             }
-            for line in timetable["lines"]
+            for line in data["lines"]
         ],
-        "trips": trips,
+        "trips": _trip_rows(data, rule_texts, actions),
     }
 
 

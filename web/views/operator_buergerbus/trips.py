@@ -11,16 +11,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gtfs import selectors, selectors_editor, services
+from gtfs import selectors_editor, services
 from gtfs.domain.times import format_gtfs_time
 from gtfs.models import Service
 from mobility.errors import DomainError
 
 from ..operator_base import operator_page
-from .common import MAX_TRIP_STOPS, MESSAGES, WEEKDAY_LABELS, PlainSelect, _add_error, _editor_object, _line_label
+from .common import MAX_TRIP_STOPS, MESSAGES, WEEKDAY_LABELS, PlainSelect, PlainTextInput, _add_error, _editor_object
 
 
 def _dates(value: str) -> list[date]:
@@ -40,7 +41,7 @@ def _dates(value: str) -> list[date]:
 
 
 class TripForm(forms.Form):
-    line = forms.ChoiceField(label=_("Linie"), choices=())
+    line = forms.ChoiceField(label=_("Linie"), choices=(), widget=PlainSelect)
     headsign = forms.CharField(label=_("Fahrtziel (Anzeige)"), max_length=255, required=False)
     weekdays = forms.MultipleChoiceField(
         label=_("Wochentage"), choices=WEEKDAY_LABELS, widget=forms.CheckboxSelectMultiple, required=False
@@ -58,16 +59,21 @@ class TripForm(forms.Form):
     quiet_fields = ()
 
     def __init__(self, *args, lines=(), stops=(), rows: int = MAX_TRIP_STOPS, **kwargs):
+        """``lines`` as ``(id, short name, long name)``, ``stops`` as ``(id, name)`` (the
+        selector's one list each; all stop rows share one list of choices)."""
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [(str(line.pk), _line_label(line)) for line in lines]
-        stop_choices = [("", "–")] + [(str(stop.pk), stop.name) for stop in stops]
+        self.fields["line"].choices = [(str(pk), f"{short} {long}".strip()) for pk, short, long in lines]
+        stop_choices = [("", "–")] + [(str(pk), name) for pk, name in stops]
         self.stop_rows = []
         for n in range(1, max(rows, MAX_TRIP_STOPS) + 1):
             self.fields[f"stop_{n}"] = forms.ChoiceField(
                 label=gettext("Halt %(n)s") % {"n": n}, choices=stop_choices, required=n <= 2, widget=PlainSelect
             )
             self.fields[f"time_{n}"] = forms.CharField(
-                label=gettext("Zeit an Halt %(n)s (HH:MM)") % {"n": n}, required=n <= 2, max_length=8
+                label=gettext("Zeit an Halt %(n)s (HH:MM)") % {"n": n},
+                required=n <= 2,
+                max_length=8,
+                widget=PlainTextInput,
             )
             self.stop_rows.append((f"stop_{n}", f"time_{n}"))
         self.quiet_fields = tuple(name for row in self.stop_rows[2:] for name in row) + (
@@ -105,12 +111,36 @@ class TripForm(forms.Form):
     def stop_row_fields(self):
         return [(self[stop], self[time]) for stop, time in self.stop_rows]
 
+    @property
+    def stop_rows_html(self):
+        """The stop rows as ``web/includes/field.html`` renders a field (label, errors, widget),
+        built in Python: sixteen includes were most of the trip page's time. No row field has
+        help text or the "(freiwillig)" mark (rows 1-2 are required, the rest are quiet)."""
+        rows = []
+        for stop, time in self.stop_row_fields:
+            cells = [
+                format_html(
+                    '<div class="field{}"><label for="{}">{}</label>{}{}</div>',
+                    " field-invalid" if field.errors else "",
+                    field.id_for_label,
+                    field.label,
+                    format_html(
+                        '<div class="field-error" id="{}_error">{}</div>',
+                        field.auto_id,
+                        format_html_join("", "<p>{}</p>", ((error,) for error in field.errors)),
+                    )
+                    if field.errors
+                    else "",
+                    str(field),
+                )
+                for field in (stop, time)
+            ]
+            rows.append(format_html('<div class="trip-stop-row">{}{}</div>', *cells))
+        return format_html_join("\n", "{}", ((row,) for row in rows))
 
-def _trip_choices() -> dict:
-    feed = services.buergerbus_feed()
-    if feed is None or not feed.active_version_id:
-        return {"stops": [], "lines": []}
-    return selectors.buergerbus_stops_and_lines(version_id=feed.active_version_id)
+
+def _trip_choices(version_id: int | None = None) -> dict:
+    return selectors_editor.editor_choices(version_id=version_id)
 
 
 def _trip_page(request: HttpRequest, form: TripForm, *, ready: bool, trip=None, status: int = 200) -> HttpResponse:
@@ -213,7 +243,7 @@ def trip_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a trip: line, stops and times (while it has no bookings), weekdays, validity,
     extra days and days off, seats."""
     trip = _editor_object(selectors_editor.editor_trip, trip_id=pk)
-    choices = _trip_choices()
+    choices = _trip_choices(trip.version_id)
     rows = trip.stop_times.count() if hasattr(trip, "_prefetched_objects_cache") else MAX_TRIP_STOPS
     if request.method != "POST":
         form = TripForm(lines=choices["lines"], stops=choices["stops"], rows=rows, initial=_trip_initial(trip))
