@@ -14,7 +14,7 @@ from gtfs import services
 from gtfs.models import Trip
 from tests.factories import UserFactory
 from tests.web.conftest import page_text, signed_in
-from tests.web.test_operator_buergerbus import EDITOR, build_line, next_weekday
+from tests.web.test_operator_buergerbus import EDITOR, build_line, next_weekday, post
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,40 @@ def test_a_trips_edit_page_asks_a_fixed_number_of_queries(trips):
     assert html.count('<div class="trip-stop-row">') == 8
     assert '<label for="id_fahrt-time_1">Zeit an Halt 1 (HH:MM)</label>' in html
     assert f'<input type="text" name="fahrt-time_1" value="{6 + (trips - 1) // 2:02d}:' in html
+
+
+def test_a_stop_row_with_an_error_is_marked_as_the_other_fields_are():
+    """The stop rows are built in Python; a refused row still has the error next to the field,
+    ``field-invalid`` on its box and ``aria-invalid`` / ``aria-describedby`` on the input, and
+    keeps what was typed."""
+    olga = signed_in(UserFactory(is_operator=True))
+    built = build_line(olga)
+    buchwald, rathaus = built["stops"]
+    monday = next_weekday(0)
+    response = post(
+        olga,
+        "/betrieb/buergerbus/fahrten/",
+        {
+            "fahrt-line": str(built["line"].pk),
+            "fahrt-stop_1": str(rathaus.pk),
+            "fahrt-time_1": "8:1x",
+            "fahrt-stop_2": str(buchwald.pk),
+            "fahrt-weekdays": ["monday"],
+            "fahrt-start_date": monday.isoformat(),
+            "fahrt-end_date": (monday + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        '<div class="field field-invalid"><label for="id_fahrt-time_1">Zeit an Halt 1 (HH:MM)</label>'
+        '<div class="field-error" id="id_fahrt-time_1_error"><p>Bitte geben Sie die Uhrzeit als HH:MM an '
+        "(nach Mitternacht auch 24:30).</p></div>"
+        '<input type="text" name="fahrt-time_1" value="8:1x" maxlength="8" aria-invalid="true" '
+        'aria-describedby="id_fahrt-time_1_error" id="id_fahrt-time_1" required></div>'
+    ) in html
+    assert (
+        '<div class="field-error" id="id_fahrt-time_2_error"><p>Dieses Feld ist zwingend erforderlich.</p>'
+        "<p>Bitte eine Zeit für diesen Halt angeben.</p></div>"
+    ) in html
+    assert Trip.objects.count() == 0
