@@ -87,6 +87,9 @@ def test_a_trips_edit_page_asks_a_fixed_number_of_queries(trips):
     assert html.count('<div class="trip-stop-row">') == 8
     assert '<label for="id_fahrt-time_1">Zeit an Halt 1 (HH:MM)</label>' in html
     assert f'<input type="text" name="fahrt-time_1" value="{6 + (trips - 1) // 2:02d}:' in html
+    # a type="date" input takes only ISO dates (a German one shows as empty and is sent back empty)
+    monday = next_weekday(0)
+    assert f'<input type="date" name="fahrt-start_date" value="{monday.isoformat()}" required' in html
 
 
 def test_a_stop_row_with_an_error_is_marked_as_the_other_fields_are():

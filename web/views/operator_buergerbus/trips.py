@@ -46,8 +46,11 @@ class TripForm(forms.Form):
     weekdays = forms.MultipleChoiceField(
         label=_("Wochentage"), choices=WEEKDAY_LABELS, widget=forms.CheckboxSelectMultiple, required=False
     )
-    start_date = forms.DateField(label=_("gültig ab"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("gültig bis"), widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO values: a type="date" input shows nothing for "01.01.2025" (and sent it back empty)
+    start_date = forms.DateField(
+        label=_("gültig ab"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    end_date = forms.DateField(label=_("gültig bis"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     added_dates = forms.CharField(
         label=_("Zusätzliche Fahrtage"), required=False, help_text=_("TT.MM.JJJJ, mehrere mit Komma")
     )
