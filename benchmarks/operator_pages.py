@@ -14,6 +14,8 @@ Django's full middleware stack in this process (no network: the time is the serv
 * floor = ``/healthz`` through the same stack (no template, no database).
 * peer  = ``/api/v1/stats/report/`` (JSON) for one of the dashboard's four sections: the
   dashboard builds four such tables, so its p95 against 4 x this p95 is what the page adds.
+* ``loadavg`` = the machine's 1/5/15-minute load averages at the end of the run (the figures
+  are only comparable between runs on a similarly loaded machine).
 
 ``OPERATOR_PAGES`` / ``operator_pages_setup`` are shared with ``benchmarks.console_pages``.
 Progress goes to stderr; the last stdout line is one JSON object.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -135,6 +138,7 @@ def main() -> None:
                 "peer_api_stats_report_p95_ms": round(peer_p95, 1),
                 "peer_status": peer_status,
                 "all_ok": all(r["status"] == 200 for r in results.values()) and worst["p95_ms"] <= BUDGET_MS,
+                "loadavg": [round(load, 2) for load in os.getloadavg()],
             }
         )
     )

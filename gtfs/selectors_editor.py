@@ -139,3 +139,96 @@ def preview_departures(*, version: FeedVersion, stop: Stop, day: date) -> list[d
             }
         )
     return departures
+
+
+def editor_overview() -> dict:
+    """What the editor's overview page shows of the Bürgerbus timetable, as plain values (no
+    model instances: the page lists every trip, and building objects was most of its time).
+
+    ``feed`` (``id``, ``name``, ``active_version_id``) or None; ``rules`` (model instances,
+    few); ``stops``, ``lines`` (with ``trip_count``), ``trips`` (with the line's short name and
+    the calendar's weekdays and validity), ``calls`` (``trip_id`` → ``[(departure_time,
+    stop name)]`` in order) and ``dates`` (``service_id`` → ``[(date, exception_type)]``).
+    Seven queries, however many trips there are; without a version, one.
+    """
+    from django.db.models import Count
+
+    feeds = Feed.objects.filter(kind=FeedKind.COMMUNITY_BUS)
+    if conf.GTFS_BUERGERBUS_FEED:
+        feeds = feeds.filter(name=conf.GTFS_BUERGERBUS_FEED)
+    feed = feeds.order_by("id").values("id", "name", "active_version_id").first()
+    empty: dict = {"feed": feed, "stops": [], "rules": [], "lines": [], "trips": [], "calls": {}, "dates": {}}
+    version_id = feed["active_version_id"] if feed else None
+    if version_id is None:
+        return empty
+    from .models import CalendarDate
+
+    trips = list(
+        Trip.objects.filter(version_id=version_id)
+        .order_by("route__short_name", "id")
+        .values(
+            "id",
+            "headsign",
+            "capacity",
+            "booking_rule_id",
+            "service_id",
+            "route__short_name",
+            "service__monday",
+            "service__tuesday",
+            "service__wednesday",
+            "service__thursday",
+            "service__friday",
+            "service__saturday",
+            "service__sunday",
+            "service__start_date",
+            "service__end_date",
+        )
+    )
+    calls: dict[int, list] = {}
+    for trip_id, departure, name in (
+        StopTime.objects.filter(version_id=version_id)
+        .order_by("trip_id", "stop_sequence")
+        .values_list("trip_id", "departure_time", "stop__name")
+    ):
+        calls.setdefault(trip_id, []).append((departure, name))
+    dates: dict[int, list] = {}
+    for service_id, day, kind in (
+        CalendarDate.objects.filter(service__version_id=version_id)
+        .order_by("service_id", "date")
+        .values_list("service_id", "date", "exception_type")
+    ):
+        dates.setdefault(service_id, []).append((day, kind))
+    return {
+        "feed": feed,
+        "stops": list(
+            Stop.objects.filter(version_id=version_id).order_by("name", "id").values("id", "name", "code", "lat", "lon")
+        ),
+        "rules": list(BookingRule.objects.filter(version_id=version_id).order_by("id")),
+        "lines": list(
+            Route.objects.filter(version_id=version_id)
+            .annotate(trip_count=Count("trips"))
+            .order_by("short_name", "id")
+            .values("id", "short_name", "long_name", "booking_rule_id", "trip_count")
+        ),
+        "trips": trips,
+        "calls": calls,
+        "dates": dates,
+    }
+
+
+def editor_choices(*, version_id: int | None = None) -> dict:
+    """The trip form's choices as plain tuples: ``stops`` ``(id, name)`` by name, ``lines``
+    ``(id, short name, long name)`` by number; of ``version_id`` (a trip's, saving the feed
+    query) or of the Bürgerbus timetable. Two queries (three without ``version_id``)."""
+    if version_id is None:
+        version_id = _buergerbus_version_id()
+    if version_id is None:
+        return {"stops": [], "lines": []}
+    return {
+        "stops": list(Stop.objects.filter(version_id=version_id).order_by("name", "id").values_list("id", "name")),
+        "lines": list(
+            Route.objects.filter(version_id=version_id)
+            .order_by("short_name", "id")
+            .values_list("id", "short_name", "long_name")
+        ),
+    }

@@ -144,6 +144,37 @@ def test_operator_deletes_a_trip_after_confirming(page, web_server, requests_see
     assert requests_seen.console_errors == []
 
 
+def test_operator_edits_a_trip_with_an_error_first(page, web_server, requests_seen):
+    """The trip page (its stop rows are built in Python): axe-clean as shown and with a refused
+    time next to its field; once corrected, the trip is saved (its validity dates were shown in
+    the date fields and sent back as they were)."""
+    version = buergerbus_version(web_server)
+    trip_id = web_server.query("SELECT id FROM gtfs_trip WHERE version_id = %s ORDER BY id LIMIT 1", (version,))[0][0]
+    login(page, *OLGA, next_path=f"/betrieb/buergerbus/fahrten/{trip_id}/")
+    assert page.locator("h1").inner_text() == "Bürgerbus-Fahrt bearbeiten"
+    assert_accessible(page)
+    page.get_by_label("Fahrtziel (Anzeige)").fill("Buchwald (geändert)")
+    kept = page.get_by_label("Zeit an Halt 1 (HH:MM)").input_value()
+    page.get_by_label("Zeit an Halt 1 (HH:MM)").fill("8:1x")
+    page.get_by_role("button", name="Änderungen speichern").click()
+    field = page.get_by_label("Zeit an Halt 1 (HH:MM)")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert page.locator("#id_fahrt-time_1_error").inner_text() == (
+        "Bitte geben Sie die Uhrzeit als HH:MM an (nach Mitternacht auch 24:30)."
+    )
+    assert_accessible(page)
+    assert web_server.query("SELECT headsign FROM gtfs_trip WHERE id = %s", (trip_id,)) != [("Buchwald (geändert)",)]
+    field.fill(kept)
+    page.get_by_role("button", name="Änderungen speichern").click()
+    page.wait_for_url(f"**{EDITOR}")
+    assert page.get_by_text("Fahrt gespeichert.").count() == 1
+    assert web_server.query("SELECT headsign FROM gtfs_trip WHERE id = %s", (trip_id,)) == [("Buchwald (geändert)",)]
+    # the refused form came back as a 400 page, which Chromium logs; nothing else went wrong
+    assert requests_seen.console_errors == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+
+
 @pytest.mark.parametrize("who", [ANNA, STEFAN], ids=["resident", "staff"])
 def test_residents_and_staff_get_403_on_the_editor_pages(page, web_server, who):
     version = buergerbus_version(web_server)
