@@ -675,40 +675,6 @@ def import_get(*, import_id: int):
     return record
 
 
-def buergerbus_timetable(*, version_id: int) -> dict:
-    """Everything the Bürgerbus editor shows of one version: stops, booking rules, lines
-    (with their number of trips) and trips (with service, exception dates and stop times)."""
-    from django.db.models import Count, Prefetch
-
-    from .models import BookingRule
-
-    trips = (
-        Trip.objects.filter(version_id=version_id)
-        .select_related("route", "service", "booking_rule")
-        .prefetch_related(
-            "service__dates",
-            Prefetch(
-                "stop_times",
-                queryset=StopTime.objects.filter(version_id=version_id)
-                .select_related("stop")
-                .order_by("stop_sequence"),
-            ),
-        )
-        .order_by("route__short_name", "id")
-    )
-    return {
-        "stops": list(Stop.objects.filter(version_id=version_id).order_by("name", "id")),
-        "rules": list(BookingRule.objects.filter(version_id=version_id).order_by("id")),
-        "lines": list(
-            Route.objects.filter(version_id=version_id)
-            .select_related("booking_rule")
-            .annotate(trip_count=Count("trips"))
-            .order_by("short_name", "id")
-        ),
-        "trips": list(trips),
-    }
-
-
 def buergerbus_stops_and_lines(*, version_id: int) -> dict:
     """Only the stops and lines of a Bürgerbus version (for the trip form and the preview)."""
     return {
