@@ -247,11 +247,22 @@ def test_resident_asks_for_a_carpool_seat_and_the_driver_accepts(demo):
     booking.refresh_from_db()
     assert booking.status == "confirmed"
     response = post_form(rider, cancel_url, {"reason": "Ich werde abgeholt"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == "/meine-fahrten/"
     booking.refresh_from_db()
     assert booking.status == "cancelled" and booking.cancel_reason == "Ich werde abgeholt"
     assert booking.cancelled_by == carla
     assert Notification.objects.filter(user=driver, kind="ride_booking_cancelled", payload__booking=booking.pk).exists()
+
+
+def test_driver_cancels_one_seat_and_goes_back_to_the_offer(demo):
+    booking = RideBooking.objects.filter(status="requested").select_related("offer__driver").first()
+    driving = demo_browser(booking.offer.driver.email)
+    cancel_url = f"/meine-fahrten/mitfahrt/{booking.pk}/stornieren/"
+    response = post_form(driving, cancel_url, {"reason": "Doch kein Platz"})
+    assert response.status_code == 302 and response["Location"] == f"/meine-angebote/{booking.offer_id}/"
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.cancel_reason == "Doch kein Platz"
+    assert booking.cancelled_by == booking.offer.driver
 
 
 def test_driver_declines_a_request(demo):
