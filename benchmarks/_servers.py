@@ -1,6 +1,6 @@
 """Starting and stopping the service in a subprocess, for the benchmarks and the tests that
 need a real server (the production stack, the browser tests, the soak run): one free-port
-helper, one uvicorn start-up, one stop.
+helper, one uvicorn start-up, one stop; and the benchmarks' own database, created when missing.
 
 Other sessions on the machine start servers too: a port that was free a moment ago may be
 taken by the time uvicorn binds, and a health check would then reach *their* server. So a
@@ -118,3 +118,17 @@ def stop_process(process: subprocess.Popen) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named at the end of ``url`` when it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    base, _, name = url.rpartition("/")
+    try:
+        psycopg.connect(url).close()
+    except psycopg.OperationalError:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"created database {name}", file=sys.stderr, flush=True)

@@ -20,25 +20,14 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks._servers import ensure_database
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mobility_bench"
 DEFAULT_FEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "gtfs" / "rnv-2016-11.zip"
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    base, _, name = url.rpartition("/")
-    try:
-        psycopg.connect(url).close()
-    except psycopg.OperationalError:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        log(f"created database {name}")
 
 
 def floor_seconds(path: Path, *, temporary: bool = False) -> float:

@@ -32,26 +32,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from benchmarks._servers import start_uvicorn, stop_process
+from benchmarks._servers import ensure_database, start_uvicorn, stop_process
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mobility_bench_cars"
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    base, _, name = url.rpartition("/")
-    try:
-        psycopg.connect(url).close()
-    except psycopg.OperationalError:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        log(f"created database {name}")
 
 
 def prepare(clients: int, vehicles_per_client: int) -> tuple[list[str], list[int]]:

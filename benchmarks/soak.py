@@ -57,6 +57,7 @@ from benchmarks._stack import (
     start_worker,
     stop_process,
 )
+from benchmarks.reservations import count_overlaps
 
 PORTS = (8100, 8149)
 DB_NAME = "mobility_soak"
@@ -293,21 +294,12 @@ def sample_connections(pg: ThrowawayPostgres, stop: threading.Event, peak: list[
 
 def check_database(localstripe_base: str) -> dict[str, int]:
     import httpx
-    from django.db import connection
     from django.utils import timezone
 
     from carsharing.models import PaymentRecord, Reservation
     from mobility.core.models import IdempotencyRecord
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM carsharing_reservation a JOIN carsharing_reservation b "
-            "ON a.vehicle_id = b.vehicle_id AND a.id < b.id "
-            "AND a.start < b.blocked_until AND b.start < a.blocked_until "
-            "AND a.status IN ('held','confirmed','active','returned','settled') "
-            "AND b.status IN ('held','confirmed','active','returned','settled')"
-        )
-        overlaps = cursor.fetchone()[0]
+    overlaps = count_overlaps()
     # Live holds at Stripe (localstripe), per reservation from the intents' metadata.
     live: Counter = Counter()
     starting_after = None

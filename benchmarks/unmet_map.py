@@ -30,7 +30,7 @@ import os
 import time
 from datetime import date
 
-from benchmarks.stats import log, setup_django
+from benchmarks.stats import best_of, log, setup_django
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mobility_bench_unmet"
 #: Lindenau's zone (2 km squares) is the square's corner.
@@ -61,15 +61,6 @@ def generate(n: int, zones: int) -> None:
             {"row0": ROW0, "col0": COL0, "side": side, "n": n},
         )
     log(f"generated {n:,} searches in {time.perf_counter() - started:.1f} s")
-
-
-def best_of(repeat: int, fn):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 def main() -> None:

@@ -92,20 +92,13 @@ def payment_intent_authorise(
     *, customer_id: str, payment_method: str, amount_cents: int, idempotency_key: str, metadata: dict[str, str]
 ):
     """Authorise ``amount_cents`` on the saved card (manual capture, off session)."""
-    client = _client()
-    return _call(
-        client.v1.payment_intents.create,
-        params={
-            "amount": amount_cents,
-            "currency": conf.get("CARSHARING_CURRENCY"),
-            "customer": customer_id,
-            "payment_method": payment_method,
-            "capture_method": "manual",
-            "confirm": True,
-            "off_session": True,
-            "metadata": metadata,
-        },
-        options={"idempotency_key": idempotency_key},
+    return _payment_intent_confirm(
+        customer_id=customer_id,
+        payment_method=payment_method,
+        amount_cents=amount_cents,
+        idempotency_key=idempotency_key,
+        metadata=metadata,
+        manual_capture=True,
     )
 
 
@@ -113,20 +106,36 @@ def payment_intent_charge(
     *, customer_id: str, payment_method: str, amount_cents: int, idempotency_key: str, metadata: dict[str, str]
 ):
     """Charge ``amount_cents`` at once (automatic capture, off session): extensions, extra km."""
-    client = _client()
-    return _call(
-        client.v1.payment_intents.create,
-        params={
-            "amount": amount_cents,
-            "currency": conf.get("CARSHARING_CURRENCY"),
-            "customer": customer_id,
-            "payment_method": payment_method,
-            "confirm": True,
-            "off_session": True,
-            "metadata": metadata,
-        },
-        options={"idempotency_key": idempotency_key},
+    return _payment_intent_confirm(
+        customer_id=customer_id,
+        payment_method=payment_method,
+        amount_cents=amount_cents,
+        idempotency_key=idempotency_key,
+        metadata=metadata,
+        manual_capture=False,
     )
+
+
+def _payment_intent_confirm(
+    *,
+    customer_id: str,
+    payment_method: str,
+    amount_cents: int,
+    idempotency_key: str,
+    metadata: dict[str, str],
+    manual_capture: bool,
+):
+    """One confirmed off-session PaymentIntent on the saved card; held for capture when asked."""
+    params: dict = {
+        "amount": amount_cents,
+        "currency": conf.get("CARSHARING_CURRENCY"),
+        "customer": customer_id,
+        "payment_method": payment_method,
+    }
+    if manual_capture:
+        params["capture_method"] = "manual"
+    params.update({"confirm": True, "off_session": True, "metadata": metadata})
+    return _call(_client().v1.payment_intents.create, params=params, options={"idempotency_key": idempotency_key})
 
 
 def payment_intent_capture(*, payment_intent_id: str, amount_cents: int, idempotency_key: str):

@@ -473,13 +473,9 @@ def booking_list_staff() -> QuerySet:
     return BuergerbusBooking.objects.select_related("trip__route", "from_stop", "to_stop", "passenger").order_by("-id")
 
 
-def trip_manifest(*, trip_id: int, service_date: date) -> dict:
-    """The driver's list for one trip and day: who boards and alights at each stop.
-
-    Contains names and phone numbers; staff only.
-    """
-    from .models import BuergerbusBooking
-
+def buergerbus_trip_get(*, trip_id: int) -> Trip:
+    """A Bürgerbus trip of any version (route and version loaded), for its manifests;
+    ``NotFound`` (``buergerbus_trip_not_found``) for any other id."""
     trip = (
         Trip.objects.filter(pk=trip_id, version__feed__kind=FeedKind.COMMUNITY_BUS)
         .select_related("route", "version")
@@ -487,6 +483,17 @@ def trip_manifest(*, trip_id: int, service_date: date) -> dict:
     )
     if trip is None:
         raise NotFound("No such Bürgerbus trip.", code="buergerbus_trip_not_found")
+    return trip
+
+
+def trip_manifest(*, trip_id: int, service_date: date) -> dict:
+    """The driver's list for one trip and day: who boards and alights at each stop.
+
+    Contains names and phone numbers; staff only.
+    """
+    from .models import BuergerbusBooking
+
+    trip = buergerbus_trip_get(trip_id=trip_id)
     tz = ZoneInfo(trip.version.timezone)
     bookings = list(
         BuergerbusBooking.objects.filter(

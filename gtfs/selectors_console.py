@@ -20,7 +20,7 @@ from mobility.errors import NotFound
 from .domain.booking import Occupancy, booking_deadline, max_load
 from .domain.times import gtfs_time_to_datetime
 from .models import BuergerbusBooking, Feed, FeedKind, Route, StopTime, Trip
-from .selectors import active_service_ids, booking_rule_spec
+from .selectors import active_service_ids, booking_rule_spec, buergerbus_trip_get
 
 CONFIRMED = BuergerbusBooking.Status.CONFIRMED
 
@@ -280,13 +280,7 @@ def driver_manifest(*, trip_id: int, service_date: date) -> Manifest:
     board and alight, the seats taken after it, and a first name and phone number only for
     bookings taken by phone (``assisted``: the passenger may have no app, so the driver may
     need to call them). No surnames, no e-mail addresses, nothing about other trips."""
-    trip = (
-        Trip.objects.filter(pk=trip_id, version__feed__kind=FeedKind.COMMUNITY_BUS)
-        .select_related("route", "version")
-        .first()
-    )
-    if trip is None:
-        raise NotFound("No such Bürgerbus trip.", code="buergerbus_trip_not_found")
+    trip = buergerbus_trip_get(trip_id=trip_id)
     tz = ZoneInfo(trip.version.timezone)
     bookings = list(
         BuergerbusBooking.objects.filter(trip=trip, service_date=service_date, status=CONFIRMED)

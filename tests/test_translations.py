@@ -10,7 +10,6 @@ the API answers a German request with English text.
 
 from __future__ import annotations
 
-import gettext
 import re
 import shutil
 from datetime import UTC, timedelta
@@ -24,7 +23,7 @@ from django.utils import timezone, translation
 from mobility.l10n import format_date, format_datetime, format_money, format_number, format_percent
 from mobility.notifications.models import Notification
 from mobility.notifications.services import notification_as_message, notify
-from tests.web.test_translations import _untranslated, parse_po
+from tests.web.test_translations import _untranslated, mo_catalog, parse_po, po_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "locale"
@@ -96,17 +95,8 @@ def test_every_message_of_the_code_is_translated_and_the_catalogue_is_current(fr
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_the_committed_mo_matches_the_po(language):
     po = _po(language)
-    catalog = {}
-    for e in parse_po(po.read_text(encoding="utf-8")):
-        if e["obsolete"] or "fuzzy" in e["flags"] or not e["msgid"]:
-            continue
-        key = f"{e['msgctxt']}\x04{e['msgid']}" if "msgctxt" in e else e["msgid"]
-        if "msgid_plural" in e:
-            catalog.update({(key, i): text for i, text in e["msgstr"].items()})
-        else:
-            catalog[key] = e["msgstr"][0]
-    with po.with_suffix(".mo").open("rb") as fh:
-        compiled = {k: v for k, v in gettext.GNUTranslations(fh)._catalog.items() if k != ""}  # noqa: SLF001
+    catalog = po_catalog(po)
+    compiled = mo_catalog(po.with_suffix(".mo"))
     assert len(catalog) > 250
     assert sorted(map(str, catalog.keys() - compiled.keys())) == [], "django.mo is stale: run compilemessages"
     assert sorted(map(str, compiled.keys() - catalog.keys())) == []

@@ -204,6 +204,14 @@ class CostCentreListView(generics.ListCreateAPIView):
         serializer.instance = services.cost_centre_create(**serializer.validated_data)
 
 
+def _suspension_action(request, pk: int, action) -> Response:
+    """Validate the operator's reason, run ``action`` (suspend or reinstate) and answer the record."""
+    data = s.ReasonInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    record = action(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
+    return Response(s.SuspensionOutput(record).data)
+
+
 class UserSuspendView(APIView):
     permission_classes = [IsOperator]
 
@@ -212,10 +220,7 @@ class UserSuspendView(APIView):
     )
     def post(self, request, pk: int):
         """Operator: suspend an account (sign-in blocked, rides withdrawn, person notified; audited)."""
-        data = s.ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        record = services.account_suspend(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
-        return Response(s.SuspensionOutput(record).data)
+        return _suspension_action(request, pk, services.account_suspend)
 
 
 class UserReinstateView(APIView):
@@ -226,7 +231,4 @@ class UserReinstateView(APIView):
     )
     def post(self, request, pk: int):
         """Operator: lift a suspension (audited, person notified)."""
-        data = s.ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        record = services.account_reinstate(operator=request.user, user_id=pk, reason=data.validated_data["reason"])
-        return Response(s.SuspensionOutput(record).data)
+        return _suspension_action(request, pk, services.account_reinstate)

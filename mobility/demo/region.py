@@ -210,6 +210,21 @@ STOPS: tuple[DemoStop, ...] = (
 STOP = {s.stop_id: s for s in STOPS}
 
 
+#: calendar.txt's columns, in both demo feeds.
+CALENDAR_COLUMNS = [
+    "service_id",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "start_date",
+    "end_date",
+]
+
+
 def _hms(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
@@ -368,18 +383,7 @@ def build_regional_feed() -> dict[str, str]:
         "stop_times.txt": _csv(stop_times, ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]),
         "calendar.txt": _csv(
             calendar,
-            [
-                "service_id",
-                "monday",
-                "tuesday",
-                "wednesday",
-                "thursday",
-                "friday",
-                "saturday",
-                "sunday",
-                "start_date",
-                "end_date",
-            ],
+            CALENDAR_COLUMNS,
         ),
         "calendar_dates.txt": _csv(calendar_dates, ["service_id", "date", "exception_type"]),
         "transfers.txt": _csv(
@@ -565,18 +569,7 @@ def build_buergerbus_feed() -> dict[str, str]:
                     "end_date": FEED_END,
                 }
             ],
-            [
-                "service_id",
-                "monday",
-                "tuesday",
-                "wednesday",
-                "thursday",
-                "friday",
-                "saturday",
-                "sunday",
-                "start_date",
-                "end_date",
-            ],
+            CALENDAR_COLUMNS,
         ),
         "calendar_dates.txt": _csv(
             [{"service_id": "MOFR", "date": day, "exception_type": 2} for day in HOLIDAYS],

@@ -317,6 +317,14 @@ def test_gtfs_import_command(make_feed, capsys):
         call_command("gtfs_import", str(make_feed({"stops.txt": None})), "--name", "x", "--no-progress")
 
 
+def test_gtfs_import_command_counts_every_step_feed_import_reports(make_feed):
+    from gtfs.management.commands.gtfs_import import STEPS
+
+    reported: list[str] = []
+    feed_import(path=make_feed(), name="test", progress=reported.append)
+    assert reported == list(STEPS)  # the progress bar's total is the number of updates
+
+
 def test_old_versions_are_pruned(make_feed, monkeypatch):
     from django.db import connection
 

@@ -14,9 +14,10 @@ from gtfs.models import BuergerbusBooking, Feed, Trip
 from gtfs.services import bb_booking_create
 from mobility.accounts.models import User
 from mobility.notifications.models import Notification
+from ondemand.models import OnDemandBooking
 from rides.models import RideBooking, RideOffer, RideRequest
 from tests.web.conftest import demo_browser, page_text, post_form, signed_in
-from web.journeys import unsign_booking
+from web.journeys import sign_booking, unsign_booking
 
 
 def _bookings():
@@ -246,11 +247,22 @@ def test_resident_asks_for_a_carpool_seat_and_the_driver_accepts(demo):
     booking.refresh_from_db()
     assert booking.status == "confirmed"
     response = post_form(rider, cancel_url, {"reason": "Ich werde abgeholt"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == "/meine-fahrten/"
     booking.refresh_from_db()
     assert booking.status == "cancelled" and booking.cancel_reason == "Ich werde abgeholt"
     assert booking.cancelled_by == carla
     assert Notification.objects.filter(user=driver, kind="ride_booking_cancelled", payload__booking=booking.pk).exists()
+
+
+def test_driver_cancels_one_seat_and_goes_back_to_the_offer(demo):
+    booking = RideBooking.objects.filter(status="requested").select_related("offer__driver").first()
+    driving = demo_browser(booking.offer.driver.email)
+    cancel_url = f"/meine-fahrten/mitfahrt/{booking.pk}/stornieren/"
+    response = post_form(driving, cancel_url, {"reason": "Doch kein Platz"})
+    assert response.status_code == 302 and response["Location"] == f"/meine-angebote/{booking.offer_id}/"
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.cancel_reason == "Doch kein Platz"
+    assert booking.cancelled_by == booking.offer.driver
 
 
 def test_driver_declines_a_request(demo):
@@ -290,3 +302,14 @@ def test_others_cannot_answer_or_see_a_drivers_requests(demo, alice):
     pending.refresh_from_db()
     assert pending.status == "requested"
     assert browser.get(f"/buchung/mitfahrt/{pending.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/buchen/buergerbus/", "/buchen/rufbus/", "/buchen/mitfahrt/"])
+@pytest.mark.parametrize("offer", ["kaputt", sign_booking({"seats": 1})], ids=["tampered", "other_kind"])
+def test_an_expired_or_foreign_offer_books_nothing_on_any_booking_page(alice, path, offer):
+    browser = signed_in(alice)
+    response = post_form(browser, path, {"offer": offer, "back": "/"}, form_page="/anmelden/")
+    assert response.status_code == 400
+    assert "Das Angebot ist abgelaufen. Bitte suchen Sie noch einmal." in page_text(response)
+    counts = (BuergerbusBooking.objects.count(), OnDemandBooking.objects.count(), RideBooking.objects.count())
+    assert counts == (0, 0, 0)

@@ -134,9 +134,10 @@ def test_every_string_of_the_web_app_has_an_english_translation(tmp_path, settin
     assert live(fresh) == live(committed), "web/locale/en is not up to date: run makemessages for the web app"
 
 
-def test_the_committed_mo_matches_the_po():
-    catalog = {}
-    for e in parse_po(PO.read_text(encoding="utf-8")):
+def po_catalog(po: Path) -> dict:
+    """The live, non-fuzzy messages of a .po file, keyed as gettext keys its compiled .mo."""
+    catalog: dict = {}
+    for e in parse_po(po.read_text(encoding="utf-8")):
         if e["obsolete"] or "fuzzy" in e["flags"] or not e["msgid"]:
             continue
         key = f"{e['msgctxt']}\x04{e['msgid']}" if "msgctxt" in e else e["msgid"]
@@ -144,9 +145,19 @@ def test_the_committed_mo_matches_the_po():
             catalog.update({(key, i): text for i, text in e["msgstr"].items()})
         else:
             catalog[key] = e["msgstr"][0]
-    with MO.open("rb") as fh:
+    return catalog
+
+
+def mo_catalog(mo: Path) -> dict:
+    """The messages of a compiled .mo file (without the header entry)."""
+    with mo.open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)._catalog  # noqa: SLF001 (the only way to list a .mo)
-    compiled = {k: v for k, v in compiled.items() if k != ""}
+    return {k: v for k, v in compiled.items() if k != ""}
+
+
+def test_the_committed_mo_matches_the_po():
+    catalog = po_catalog(PO)
+    compiled = mo_catalog(MO)
     assert len(catalog) > 400
     missing = sorted(str(k) for k in catalog.keys() - compiled.keys())
     extra = sorted(str(k) for k in compiled.keys() - catalog.keys())

@@ -33,13 +33,24 @@ def _refused(request: HttpRequest, message: str, back: str, status: int) -> Http
     )
 
 
+def _signed_offer(request: HttpRequest, needed: str) -> tuple[str, dict | None]:
+    """The page to go back to, and the signed offer the search posted: ``None`` when it has
+    expired, was tampered with or lacks ``needed``."""
+    back = safe_next(request, "/", field="back")
+    data = unsign_booking(request.POST.get("offer", ""))
+    return back, (data if data is not None and needed in data else None)
+
+
+def _offer_expired(request: HttpRequest, back: str) -> HttpResponse:
+    return _refused(request, _("Das Angebot ist abgelaufen. Bitte suchen Sie noch einmal."), back, 400)
+
+
 @personal
 @require_POST
 def buergerbus_book(request: HttpRequest) -> HttpResponse:
-    back = safe_next(request, "/", field="back")
-    data = unsign_booking(request.POST.get("offer", ""))
-    if data is None or "trip" not in data:
-        return _refused(request, _("Das Angebot ist abgelaufen. Bitte suchen Sie noch einmal."), back, 400)
+    back, data = _signed_offer(request, "trip")
+    if data is None:
+        return _offer_expired(request, back)
     try:
         booking = gtfs_services.bb_booking_create(
             trip_id=int(data["trip"]),
@@ -58,10 +69,9 @@ def buergerbus_book(request: HttpRequest) -> HttpResponse:
 @require_POST
 def ondemand_book(request: HttpRequest) -> HttpResponse:
     """Book the Rufbus ride the search offered (door to door, in the pickup window shown)."""
-    back = safe_next(request, "/", field="back")
-    data = unsign_booking(request.POST.get("offer", ""))
-    if data is None or "earliest_pickup" not in data:
-        return _refused(request, _("Das Angebot ist abgelaufen. Bitte suchen Sie noch einmal."), back, 400)
+    back, data = _signed_offer(request, "earliest_pickup")
+    if data is None:
+        return _offer_expired(request, back)
     try:
         booking = ondemand_services.ondemand_booking_create(
             passenger=request.user,
@@ -85,10 +95,9 @@ def ondemand_book(request: HttpRequest) -> HttpResponse:
 @personal
 @require_POST
 def ride_book(request: HttpRequest) -> HttpResponse:
-    back = safe_next(request, "/", field="back")
-    data = unsign_booking(request.POST.get("offer", ""))
-    if data is None or "offer" not in data:
-        return _refused(request, _("Das Angebot ist abgelaufen. Bitte suchen Sie noch einmal."), back, 400)
+    back, data = _signed_offer(request, "offer")
+    if data is None:
+        return _offer_expired(request, back)
     wish = data["request"]
     try:
         booking = ride_services.request_and_book(

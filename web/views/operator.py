@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -33,6 +35,8 @@ from stats.unmet_exports import render_unmet, unmet_filename
 from stats.unmet_map_chart import unmet_map_render
 
 from .operator_base import operator_page
+
+T = TypeVar("T")
 
 #: (section, column, label, kind): kind "share" is a ratio shown in percent, "count" a number.
 KEY_FIGURES = (
@@ -131,14 +135,19 @@ def key_figures(today: date) -> list[KeyFigure]:
 def key_figures_cached(today: date) -> tuple[list[KeyFigure], object]:
     """``key_figures`` for today, computed at most every ``DASHBOARD_CACHE_S`` seconds; returns
     the figures and when they were computed (aware datetime)."""
-    key = f"operator-dashboard:{today.isoformat()}"
+    return _cached(f"operator-dashboard:{today.isoformat()}", lambda: (key_figures(today), timezone.now()))
+
+
+def _cached(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the cache for ``DASHBOARD_CACHE_S`` seconds under ``key``; when the
+    cache is down, computed every time."""
     try:
         cached = cache.get(key)
     except Exception:  # the cache is down: compute every time
         cached = None
     if cached is not None:
         return cached
-    value = (key_figures(today), timezone.now())
+    value = compute()
     with contextlib.suppress(Exception):  # the cache is down: the next request computes again
         cache.set(key, value, DASHBOARD_CACHE_S)
     return value
@@ -175,17 +184,9 @@ def unmet_zone_rows(first: date, last: date) -> tuple[list[ZoneRow], int]:
 
 def unmet_zone_rows_cached(first: date, last: date) -> tuple[list[ZoneRow], int]:
     """``unmet_zone_rows``, recomputed at most every ``DASHBOARD_CACHE_S`` seconds."""
-    key = f"operator-dashboard-map:{first.isoformat()}:{last.isoformat()}"
-    try:
-        cached = cache.get(key)
-    except Exception:  # the cache is down: compute every time
-        cached = None
-    if cached is not None:
-        return cached
-    value = unmet_zone_rows(first, last)
-    with contextlib.suppress(Exception):
-        cache.set(key, value, DASHBOARD_CACHE_S)
-    return value
+    return _cached(
+        f"operator-dashboard-map:{first.isoformat()}:{last.isoformat()}", lambda: unmet_zone_rows(first, last)
+    )
 
 
 @operator_page

@@ -212,36 +212,16 @@ def buergerbus_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ride_booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """The rider cancels a seat request or a confirmed seat; the driver is told why."""
-    booking = ride_selectors.bookings_for_user(user=request.user).filter(pk=pk).first()
-    if booking is None:
-        raise Http404
+    booking = _party_booking(request, pk)
     view = ride_booking_view(booking, user=request.user)
-    form = forms.CancelForm(request.POST or None, reason_required=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ride_services.booking_cancel(user=request.user, booking_id=booking.pk, reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Die Mitfahrt ist storniert. Wir haben Bescheid gegeben."))
-            if view.role == "driver":
-                return redirect("web:offer_detail", pk=booking.offer_id)
-            return redirect("web:my_trips")
-    status = 400 if form.errors else 200
-    return render(
+    back = reverse("web:offer_detail", kwargs={"pk": booking.offer_id}) if view.role == "driver" else "web:my_trips"
+    return _cancel_page(
         request,
-        "web/trips/cancel.html",
-        {
-            "form": form,
-            "nav": "trips",
-            "what": _("Mitfahrt am %(when)s: %(a)s → %(b)s")
-            % {
-                "when": timezone.localtime(booking.pickup_time).strftime("%d.%m.%Y %H:%M"),
-                "a": view.pickup,
-                "b": view.dropoff,
-            },
-        },
-        status=status,
+        what=_ride_label(booking, request.user, view=view),
+        reason_required=True,
+        cancel=lambda reason: ride_services.booking_cancel(user=request.user, booking_id=booking.pk, reason=reason),
+        done=_("Die Mitfahrt ist storniert. Wir haben Bescheid gegeben."),
+        done_url=back,
     )
 
 
@@ -269,8 +249,8 @@ def _party_booking(request: HttpRequest, pk: int):
     return booking
 
 
-def _ride_label(booking, user) -> str:
-    view = ride_booking_view(booking, user=user)
+def _ride_label(booking, user, *, view=None) -> str:
+    view = view or ride_booking_view(booking, user=user)
     return _("Mitfahrt am %(when)s: %(a)s → %(b)s") % {
         "when": timezone.localtime(booking.pickup_time).strftime("%d.%m.%Y %H:%M"),
         "a": view.pickup,

@@ -7,21 +7,14 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from gtfs import import_progress
 from gtfs.feed_import import FeedRefused, feed_import
 from gtfs.models import FeedKind
 from mobility.errors import DomainError
 
-STEPS = (
-    "checked archive",
-    "read",
-    "validated",
-    "stops",
-    "calendar",
-    "trips",
-    "prepare stop_times",
-    "stop_times",
-    "transfers",
-)
+#: The steps ``feed_import`` itself reports: all of the import's steps but the task's own
+#: ("queued", "started" before it, "finished" after it). One list with the console's progress.
+STEPS = tuple(s for s in import_progress.STEPS if s not in ("queued", "started", "finished"))
 
 
 class Command(BaseCommand):
