@@ -21,6 +21,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from mobility.geo import haversine_m
+
 from .zones import KM_PER_DEGREE_LAT, REFERENCE_LAT_DEG
 
 #: More transfers than this make an option poor.
@@ -101,17 +103,15 @@ def parse_zone(code: str) -> Zone:
     return Zone(code=code, edge_km=edge, row=row, col=col)
 
 
-def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in km (``mobility.geo.haversine_m``; longitude first, as GeoJSON)."""
+    return haversine_m(lat1, lon1, lat2, lon2) / 1000.0
 
 
 def car_minutes(origin_zone: str, destination_zone: str) -> float:
     """Estimated minutes by car between the two zones' centres (see the module docstring)."""
     a, b = parse_zone(origin_zone).centre, parse_zone(destination_zone).centre
-    km = haversine_km(a[0], a[1], b[0], b[1]) * ROAD_DETOUR
+    km = distance_km(a[0], a[1], b[0], b[1]) * ROAD_DETOUR
     return max(CAR_MIN_MIN, km / CAR_KMH * 60.0)
 
 
@@ -158,12 +158,10 @@ def place_labels(stops: list[tuple[str, float, float]], *, radius_km: float = 1.
         return i
 
     if points:
-        # Equirectangular distances (exact enough at a village's scale), all pairs at once.
-        lons = np.radians([p[1] for p in points])
-        lats = np.radians([p[2] for p in points])
-        x = lons * np.cos(lats.mean()) * 6371.0088
-        y = lats * 6371.0088
-        close = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]) <= radius_km
+        # Great-circle distances of all pairs at once (the one haversine of mobility.geo).
+        lons = np.array([p[1] for p in points], dtype=np.float64)
+        lats = np.array([p[2] for p in points], dtype=np.float64)
+        close = haversine_m(lats[:, None], lons[:, None], lats[None, :], lons[None, :]) <= radius_km * 1000.0
         for i, j in zip(*np.nonzero(np.triu(close, k=1)), strict=True):
             parent[root(int(i))] = root(int(j))
     groups: dict[int, list[tuple[str, float, float]]] = {}
@@ -186,4 +184,4 @@ def nearest_place(zone: Zone, places: list[tuple[str, float, float]]) -> str | N
     if not places:
         return None
     lon, lat = zone.centre
-    return min(places, key=lambda p: (haversine_km(lon, lat, p[1], p[2]), p[0]))[0]
+    return min(places, key=lambda p: (distance_km(lon, lat, p[1], p[2]), p[0]))[0]

@@ -11,7 +11,7 @@ from stats.domain.unmet import (
     POOR_SLOWER_THAN_CAR,
     car_minutes,
     coarse_minutes,
-    haversine_km,
+    distance_km,
     is_poor,
     is_unmet,
     nearest_place,
@@ -55,7 +55,7 @@ def test_unmet_is_nothing_found_or_only_poor_options():
 
 def test_car_minutes_from_the_zone_centres():
     a, b = parse_zone("Z2-2790-345"), parse_zone("Z2-2790-350")
-    km = haversine_km(*a.centre, *b.centre)
+    km = distance_km(*a.centre, *b.centre)
     assert km == pytest.approx(10.0, rel=0.02)  # five squares of about 2 km
     assert car_minutes(a.code, b.code) == pytest.approx(km * 1.3 / 50 * 60)
 
