@@ -97,6 +97,7 @@ MODULES: dict[str, list[str]] = {
     "stats/domain/periods.py": ["tests/stats/test_domain_periods.py"],
     "stats/domain/zones.py": ["tests/stats/test_domain_zones.py"],
     "stats/domain/heatmap.py": ["tests/stats/test_domain_heatmap.py"],
+    "stats/domain/unmet.py": ["tests/stats/test_domain_unmet.py", "tests/stats/test_domain_unmet_boundaries.py"],
     "journeys/domain/cache.py": [
         "tests/journeys/test_cache.py",
         "tests/journeys/test_domain_cache.py",
