@@ -56,6 +56,7 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/zipguard.py": ["tests/gtfs/test_domain_zipguard.py"],
     "gtfs/domain/validation.py": ["tests/gtfs/test_domain_validation.py"],
     "gtfs/domain/flex.py": ["tests/gtfs/test_domain_flex.py", "tests/gtfs/test_domain_validation.py"],
+    "gtfs/domain/drivers.py": ["tests/gtfs/test_domain_drivers.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
     "rides/domain/costs.py": ["tests/rides/test_domain_costs_and_women_only.py"],
