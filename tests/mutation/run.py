@@ -115,6 +115,11 @@ MODULES: dict[str, list[str]] = {
         "tests/journeys/test_raptor_numpy_rounds.py",
     ],
     "journeys/domain/raptor_kernel.py": ["tests/journeys/test_raptor_unit.py"],
+    "ondemand/domain/osm_places.py": [
+        # the pure tests only (reading the Herrenberg extract with osmnx takes seconds per mutant)
+        "tests/ondemand/test_osm_places.py::test_kind_of_follows_the_osm_tags",
+        "tests/ondemand/test_osm_places_pure.py",
+    ],
     "ondemand/domain/insertion.py": [
         "tests/ondemand/test_domain_insertion.py",
         "tests/ondemand/test_domain_nearest_feasible.py",
