@@ -108,6 +108,10 @@ MODULES: dict[str, list[str]] = {
         "tests/journeys/test_timetable_unit.py",
         "tests/journeys/test_raptor_unit.py",
         "tests/journeys/test_cache.py",
+        # the pure tests of per-feed time zones (about 3 s; the database-backed ones take a minute)
+        "tests/journeys/test_feed_time_zones.py::test_two_zones_planned_like_the_oracle",
+        "tests/journeys/test_feed_time_zones.py::test_each_zones_days_are_apart_by_their_own_time_zeros",
+        "tests/journeys/test_feed_time_zones.py::test_one_zone_compiles_as_before",
     ],
     "journeys/domain/raptor.py": [
         "tests/journeys/test_raptor_unit.py",
