@@ -91,6 +91,10 @@ EXTRACT = """<?xml version='1.0' encoding='UTF-8'?>
     <nd ref="4"/><nd ref="5"/><nd ref="6"/><nd ref="7"/><nd ref="4"/>
     <tag k="amenity" v="parking"/><tag k="park_ride" v="no"/>
   </way>
+  <relation id="10" version="1">
+    <member type="node" ref="1" role=""/><member type="node" ref="8" role=""/>
+    <tag k="type" v="route"/><tag k="route" v="bus"/>
+  </relation>
 </osm>
 """
 
@@ -131,11 +135,13 @@ def test_places_from_a_pbf_file_go_through_the_conversion(tmp_path):
     xml.write_text(EXTRACT, encoding="utf-8")
     pbf = tmp_path / "tiny.osm.pbf"
     with osmium.SimpleWriter(str(pbf)) as writer:
-        for obj in osmium.FileProcessor(str(xml), osmium.osm.NODE | osmium.osm.WAY):
+        for obj in osmium.FileProcessor(str(xml)):
             if obj.is_node():
                 writer.add_node(obj)
-            else:
+            elif obj.is_way():
                 writer.add_way(obj)
+            else:  # a route relation sharing the area's id: the conversion reads nodes and ways only
+                writer.add_relation(obj)
     _check(places_from_osm(pbf))
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from stats.domain.unmet import MAX_LABELLED_STOPS, haversine_km, place_labels
+from stats.domain.unmet import MAX_LABELLED_STOPS, haversine_km, is_unmet, nearest_place, parse_zone, place_labels
 
 EARTH_KM = 6371.0088
 
@@ -75,3 +75,48 @@ def test_at_most_max_labelled_stops_are_grouped():
     labels = place_labels(far)
     assert len(labels) == MAX_LABELLED_STOPS
     assert labels[-1][0] == f"Ort{MAX_LABELLED_STOPS - 1:05d}"  # the last by name is left out
+
+
+@pytest.mark.parametrize(("results", "unmet"), [(-1, True), (0, True), (1, False), (2, False)])
+def test_a_search_with_one_good_result_is_met(results, unmet):
+    same = "Z2-2790-345"  # the car's floor of 5 minutes; 20 minutes is fine
+    got = is_unmet(results=results, best_minutes=20, best_transfers=0, origin_zone=same, destination_zone=same)
+    assert got is unmet
+
+
+def test_too_many_transfers_make_a_search_unmet_even_when_fast():
+    same = "Z2-2790-345"
+    assert is_unmet(results=1, best_minutes=5, best_transfers=3, origin_zone=same, destination_zone=same) is True
+    assert is_unmet(results=1, best_minutes=5, best_transfers=2, origin_zone=same, destination_zone=same) is False
+
+
+@pytest.mark.parametrize("bad", ["Z0-1-2", "Zx"])
+def test_a_foreign_zone_code_is_named_in_the_error(bad):
+    with pytest.raises(ValueError, match=f"^not a zone code: '{bad}'$"):
+        parse_zone(bad)
+
+
+def test_the_nearest_place_by_distance_then_by_name():
+    zone = parse_zone("Z2-2790-345")
+    lon, lat = zone.centre
+    # east-west distance decides (not the latitude alone), whatever the names
+    places = [("Adorf", lon + 0.05, lat), ("Bdorf", lon + 0.01, lat)]
+    assert nearest_place(zone, places) == "Bdorf"
+    # equal distances (one position): the first name, not the list order or the longitude
+    assert nearest_place(zone, [("Bdorf", lon + 0.01, lat), ("Adorf", lon + 0.01, lat)]) == "Adorf"
+
+
+def _north_south_km(lat1: float, lat2: float) -> float:
+    """The distance ``place_labels`` computes for two points on one meridian (same operations)."""
+    lats = np.radians([lat1, lat2])
+    y = lats * EARTH_KM
+    return float(np.hypot(0.0, y[0] - y[1]))
+
+
+@pytest.mark.parametrize(("factor", "together"), [(1.0, True), (1.0 - 1e-9, False)])
+def test_north_south_distances_at_the_radius(factor, together):
+    stops = [("Adorf Nord", 9.90, 50.150), ("Bdorf Süd", 9.90, 50.155)]
+    labels = place_labels(stops, radius_km=_north_south_km(50.150, 50.155) * factor)
+    assert [name for name, _lon, _lat in labels] == (["Adorf"] if together else ["Adorf", "Bdorf"])
+    # 1.1 km apart north-south: two places with the default radius
+    assert len(place_labels([("Adorf A", 9.90, 50.150), ("Bdorf B", 9.90, 50.160)])) == 2
