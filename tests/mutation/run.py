@@ -56,6 +56,7 @@ MODULES: dict[str, list[str]] = {
     "gtfs/domain/zipguard.py": ["tests/gtfs/test_domain_zipguard.py"],
     "gtfs/domain/validation.py": ["tests/gtfs/test_domain_validation.py"],
     "gtfs/domain/flex.py": ["tests/gtfs/test_domain_flex.py", "tests/gtfs/test_domain_validation.py"],
+    "gtfs/domain/drivers.py": ["tests/gtfs/test_domain_drivers.py"],
     "rides/domain/privacy.py": ["tests/rides/test_domain_privacy.py"],
     "rides/domain/recurrence.py": ["tests/rides/test_domain_recurrence.py"],
     "rides/domain/costs.py": ["tests/rides/test_domain_costs_and_women_only.py"],
@@ -97,6 +98,7 @@ MODULES: dict[str, list[str]] = {
     "stats/domain/periods.py": ["tests/stats/test_domain_periods.py"],
     "stats/domain/zones.py": ["tests/stats/test_domain_zones.py"],
     "stats/domain/heatmap.py": ["tests/stats/test_domain_heatmap.py"],
+    "stats/domain/unmet.py": ["tests/stats/test_domain_unmet.py", "tests/stats/test_domain_unmet_boundaries.py"],
     "journeys/domain/cache.py": [
         "tests/journeys/test_cache.py",
         "tests/journeys/test_domain_cache.py",
@@ -106,6 +108,10 @@ MODULES: dict[str, list[str]] = {
         "tests/journeys/test_timetable_unit.py",
         "tests/journeys/test_raptor_unit.py",
         "tests/journeys/test_cache.py",
+        # the pure tests of per-feed time zones (about 3 s; the database-backed ones take a minute)
+        "tests/journeys/test_feed_time_zones.py::test_two_zones_planned_like_the_oracle",
+        "tests/journeys/test_feed_time_zones.py::test_each_zones_days_are_apart_by_their_own_time_zeros",
+        "tests/journeys/test_feed_time_zones.py::test_one_zone_compiles_as_before",
     ],
     "journeys/domain/raptor.py": [
         "tests/journeys/test_raptor_unit.py",
@@ -113,6 +119,11 @@ MODULES: dict[str, list[str]] = {
         "tests/journeys/test_raptor_numpy_rounds.py",
     ],
     "journeys/domain/raptor_kernel.py": ["tests/journeys/test_raptor_unit.py"],
+    "ondemand/domain/osm_places.py": [
+        # the pure tests only (reading the Herrenberg extract with osmnx takes seconds per mutant)
+        "tests/ondemand/test_osm_places.py::test_kind_of_follows_the_osm_tags",
+        "tests/ondemand/test_osm_places_pure.py",
+    ],
     "ondemand/domain/insertion.py": [
         "tests/ondemand/test_domain_insertion.py",
         "tests/ondemand/test_domain_nearest_feasible.py",
