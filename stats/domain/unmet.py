@@ -161,7 +161,7 @@ def place_labels(stops: list[tuple[str, float, float]], *, radius_km: float = 1.
         # Great-circle distances of all pairs at once (the one haversine of mobility.geo).
         lons = np.array([p[1] for p in points], dtype=np.float64)
         lats = np.array([p[2] for p in points], dtype=np.float64)
-        close = haversine_m(lats[:, None], lons[:, None], lats[None, :], lons[None, :]) <= radius_km * 1000.0
+        close = haversine_m(lats[:, None], lons[:, None], lats[None, :], lons[None, :]) / 1000.0 <= radius_km
         for i, j in zip(*np.nonzero(np.triu(close, k=1)), strict=True):
             parent[root(int(i))] = root(int(j))
     groups: dict[int, list[tuple[str, float, float]]] = {}

@@ -7,36 +7,36 @@ import math
 import numpy as np
 import pytest
 
-from stats.domain.unmet import MAX_LABELLED_STOPS, haversine_km, is_unmet, nearest_place, parse_zone, place_labels
+from mobility.geo import haversine_m
+from stats.domain.unmet import MAX_LABELLED_STOPS, distance_km, is_unmet, nearest_place, parse_zone, place_labels
 
 EARTH_KM = 6371.0088
 
 
 def test_haversine_north_south_and_east_west_exactly():
     # one degree of latitude is R * pi / 180, in either direction
-    assert haversine_km(9.9, 50.0, 9.9, 51.0) == pytest.approx(EARTH_KM * math.pi / 180, rel=1e-12)
-    assert haversine_km(9.9, 51.0, 9.9, 50.0) == pytest.approx(EARTH_KM * math.pi / 180, rel=1e-12)
+    assert distance_km(9.9, 50.0, 9.9, 51.0) == pytest.approx(EARTH_KM * math.pi / 180, rel=1e-12)
+    assert distance_km(9.9, 51.0, 9.9, 50.0) == pytest.approx(EARTH_KM * math.pi / 180, rel=1e-12)
     # one degree of longitude on the equator, the same length
-    assert haversine_km(0.0, 0.0, 1.0, 0.0) == pytest.approx(EARTH_KM * math.pi / 180, rel=1e-12)
+    assert distance_km(0.0, 0.0, 1.0, 0.0) == pytest.approx(EARTH_KM * math.pi / 180, rel=1e-12)
     # a diagonal: the closed form with both terms
     lat1, lat2, dlon = math.radians(50.0), math.radians(50.3), math.radians(0.4)
     a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-    assert haversine_km(9.9, 50.0, 10.3, 50.3) == pytest.approx(2 * EARTH_KM * math.asin(math.sqrt(a)), rel=1e-12)
-    assert haversine_km(9.9, 50.0, 9.9, 50.0) == 0.0
+    assert distance_km(9.9, 50.0, 10.3, 50.3) == pytest.approx(2 * EARTH_KM * math.asin(math.sqrt(a)), rel=1e-12)
+    assert distance_km(9.9, 50.0, 9.9, 50.0) == 0.0
 
 
-def _equirectangular_km(lon1: float, lon2: float, lat: float) -> float:
-    """The distance ``place_labels`` computes for two points on one parallel (same operations)."""
-    lons = np.radians([lon1, lon2])
-    lats = np.radians([lat, lat])
-    x = lons * np.cos(lats.mean()) * EARTH_KM
-    return float(np.hypot(x[0] - x[1], 0.0))
+def _pair_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """The distance ``place_labels`` computes for two points (same operations: the array haversine)."""
+    one = np.array([[lat1, lon1]], dtype=np.float64)
+    two = np.array([[lat2, lon2]], dtype=np.float64)
+    return float(haversine_m(one[:, 0], one[:, 1], two[:, 0], two[:, 1])[0] / 1000.0)
 
 
 @pytest.mark.parametrize(("factor", "together"), [(1.0, True), (1.0 - 1e-9, False), (1.0 + 1e-9, True)])
 def test_stops_exactly_at_the_radius_form_one_place(factor, together):
     stops = [("Adorf Nord", 9.90, 50.15), ("Bdorf Süd", 9.92, 50.15)]
-    d = _equirectangular_km(9.90, 9.92, 50.15)
+    d = _pair_km(9.90, 50.15, 9.92, 50.15)
     labels = place_labels(stops, radius_km=d * factor)
     if together:
         # one place; the tie of one vote each goes to the first name
@@ -106,17 +106,10 @@ def test_the_nearest_place_by_distance_then_by_name():
     assert nearest_place(zone, [("Bdorf", lon + 0.01, lat), ("Adorf", lon + 0.01, lat)]) == "Adorf"
 
 
-def _north_south_km(lat1: float, lat2: float) -> float:
-    """The distance ``place_labels`` computes for two points on one meridian (same operations)."""
-    lats = np.radians([lat1, lat2])
-    y = lats * EARTH_KM
-    return float(np.hypot(0.0, y[0] - y[1]))
-
-
 @pytest.mark.parametrize(("factor", "together"), [(1.0, True), (1.0 - 1e-9, False)])
 def test_north_south_distances_at_the_radius(factor, together):
     stops = [("Adorf Nord", 9.90, 50.150), ("Bdorf Süd", 9.90, 50.155)]
-    labels = place_labels(stops, radius_km=_north_south_km(50.150, 50.155) * factor)
+    labels = place_labels(stops, radius_km=_pair_km(9.90, 50.150, 9.90, 50.155) * factor)
     assert [name for name, _lon, _lat in labels] == (["Adorf"] if together else ["Adorf", "Bdorf"])
     # 1.1 km apart north-south: two places with the default radius
     assert len(place_labels([("Adorf A", 9.90, 50.150), ("Bdorf B", 9.90, 50.160)])) == 2
