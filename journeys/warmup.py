@@ -54,18 +54,31 @@ def timetables_precompile(*, days: int | None = None, today: dt.date | None = No
 
 
 def _warm_kernel() -> None:
-    """Load (or compile) the numba kernel with one query on a two-stop timetable."""
-    from .domain.raptor import Place, earliest_arrival, latest_departure
-    from .domain.timetable import StopInput, TimetableSource, TripInput, build_timetable
+    """Load (or compile) the numba kernel with queries on a two-stop timetable, once built in
+    memory and once saved and memory-mapped as the timetable cache serves it: numba compiles
+    one variant per argument type, and a memory-mapped array (read-only) is another type than a
+    built one, so a warm-up on the built timetable alone leaves the real searches' variant to
+    be compiled by the first search (seconds on a fresh install)."""
+    import tempfile
+    from pathlib import Path
+
+    from .domain.raptor import Place, earliest_arrival, latest_departure, range_query
+    from .domain.timetable import StopInput, TimetableSource, TripInput, build_timetable, load_timetable, save_timetable
 
     source = TimetableSource.from_inputs(
         [StopInput("a", 48.0, 9.0), StopInput("b", 48.1, 9.1)],
         [TripInput("t", "r", "s", ["a", "b"], [3600, 4000], [3600, 4000])],
     )
-    tt = build_timetable(source, [(0, {"s"})])
-    earliest_arrival(tt, Place.at_stop(0), Place.at_stop(1), 0)
-    latest_departure(tt, Place.at_stop(0), Place.at_stop(1), 5000)
-    earliest_arrival(tt, Place.at(48.0, 9.0), Place.at(48.1, 9.1), 0)
+    built = build_timetable(source, [(0, {"s"})])
+    with tempfile.TemporaryDirectory(prefix="warm-up-") as folder:
+        path = Path(folder) / "warm-up.npz"
+        save_timetable(built, path)
+        for tt in (built, load_timetable(path, mmap=True)):
+            earliest_arrival(tt, Place.at_stop(0), Place.at_stop(1), 0)
+            latest_departure(tt, Place.at_stop(0), Place.at_stop(1), 5000)
+            earliest_arrival(tt, Place.at(48.0, 9.0), Place.at(48.1, 9.1), 0)
+            latest_departure(tt, Place.at(48.0, 9.0), Place.at(48.1, 9.1), 5000)
+            range_query(tt, Place.at(48.0, 9.0), Place.at(48.1, 9.1), 0, 3600)
 
 
 def warm_up() -> dict[str, float]:

@@ -101,3 +101,66 @@ def test_a_buergerbus_edit_in_place_is_compiled_afresh(timetable_dir, slow_line,
     bb_stop_update(stop_id=stop.pk, name="Dorfplatz (Kirche)")  # same version, edited in place
     names = timetable_for(today).stop_names
     assert "Dorfplatz (Kirche)" in names and "Dorfplatz" not in names
+
+
+WARM_THEN_SEARCH = """
+import os, sys, tempfile
+from pathlib import Path
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
+import django
+django.setup()
+from journeys.domain import raptor
+from journeys.domain.raptor import Place, earliest_arrival, latest_departure, range_query
+from journeys.domain.timetable import StopInput, TimetableSource, TripInput, build_timetable
+from journeys.domain.timetable import load_timetable, save_timetable
+from journeys.warmup import _warm_kernel
+
+kernel = raptor._kernel()
+if kernel is None:
+    print("no-numba")
+    sys.exit(0)
+_warm_kernel()
+warmed = len(kernel.raptor_rounds.signatures)
+# another timetable, served as the timetable cache serves it (saved, then memory-mapped)
+stops = [StopInput(f"s{i}", 49.0 + i / 100, 8.0 + i / 100) for i in range(4)]
+trips = []
+for k, t in enumerate(range(3600, 20000, 1200)):
+    times = [t, t + 300, t + 600, t + 900]
+    trips.append(TripInput(f"t{k}", "r", "s", ["s0", "s1", "s2", "s3"], times, times))
+tt = build_timetable(TimetableSource.from_inputs(stops, trips), [(0, {"s"})])
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "tt.npz"
+    save_timetable(tt, path)
+    served = load_timetable(path, mmap=True)
+    assert earliest_arrival(served, Place.at_stop(0), Place.at_stop(3), 3000)
+    assert latest_departure(served, Place.at(49.0, 8.0), Place.at(49.03, 8.03), 20000)
+    range_query(served, Place.at(49.0, 8.0), Place.at(49.03, 8.03), 3000, 9000)
+print(warmed, len(kernel.raptor_rounds.signatures))
+"""
+
+
+def test_warm_up_leaves_no_kernel_variant_for_the_first_search_to_compile():
+    """A search on a memory-mapped timetable (as the cache serves it) after the warm-up uses
+    only kernel variants the warm-up already compiled or loaded; a fresh process, so variants
+    compiled by earlier tests do not count."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_THEN_SEARCH],
+        cwd=root,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    last = done.stdout.split()
+    if last == ["no-numba"]:
+        pytest.skip("numba is not installed: the numpy rounds compile nothing")
+    warmed, after = map(int, last[-2:])
+    assert warmed >= 2
+    assert after == warmed
