@@ -39,7 +39,7 @@ lint: install
 
 # mypy --strict over every pure domain package (tests/test_types.py runs the same list).
 typecheck: install
-	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent --strict carsharing/domain gtfs/domain rides/domain stats/domain ondemand/domain journeys/domain mobility/geo.py mobility/env.py
+	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent --strict carsharing/domain gtfs/domain rides/domain stats/domain ondemand/domain journeys/domain mobility/geo.py mobility/env.py mobility/ratelimit.py
 	$(PY) -m mypy --ignore-missing-imports --follow-imports=silent --strict carsharing/services gtfs/services.py rides/services.py ondemand/services.py stats/services.py mobility/accounts/services.py
 
 format: install

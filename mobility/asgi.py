@@ -2,9 +2,11 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
+
+from mobility.asgi_handler import get_asgi_application  # noqa: E402
+
+# The middleware chain and the views run in one hop to the request's thread (see the module).
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

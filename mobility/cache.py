@@ -68,10 +68,14 @@ class ResilientRedisCache(RedisCache):
         return client
 
     def _call(self, name: str, fallback: Any, *args, **kwargs) -> Any:
+        return self._guarded(lambda: getattr(super(ResilientRedisCache, self), name)(*args, **kwargs), fallback)
+
+    def _guarded(self, operation: Any, fallback: Any) -> Any:
+        """``operation()``, or ``fallback`` while Redis is down (see the module)."""
         if time.monotonic() < self._down_until:
             return fallback
         try:
-            result = getattr(super(), name)(*args, **kwargs)
+            result = operation()
         except _UNAVAILABLE as exc:
             with self._lock:
                 first = self._down_until == 0.0
@@ -121,3 +125,29 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False)
+
+    def window_hit(self, current_key: str, previous_key: str, timeout: int) -> tuple[int, int] | None:
+        """Count one hit on ``current_key`` (expiring after ``timeout`` s) and read
+        ``previous_key``, in one round trip; (previous, current) or None while Redis is down.
+        The counters are plain Redis integers (``INCR``), like Django's own ``incr``."""
+
+        def hit() -> tuple[int, int]:
+            client = self._cache.get_client(current_key, write=True)
+            current, previous = self.make_and_validate_key(current_key), self.make_and_validate_key(previous_key)
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(current)
+            pipe.expire(current, timeout)
+            pipe.get(previous)
+            counted, _, before = pipe.execute()
+            return int(before or 0), int(counted)
+
+        return self._guarded(hit, None)
+
+    def window_unhit(self, current_key: str) -> None:
+        """Take back one hit counted by ``window_hit`` (a refused request counts nothing)."""
+
+        def unhit() -> None:
+            client = self._cache.get_client(current_key, write=True)
+            client.decr(self.make_and_validate_key(current_key))
+
+        self._guarded(unhit, None)

@@ -15,6 +15,7 @@ STRICT = [
     "journeys/domain",
     "mobility/geo.py",
     "mobility/env.py",
+    "mobility/ratelimit.py",
 ]
 # The services, strict with Django's types (django-stubs, configured in pyproject.toml): every
 # actor parameter is a typed ``User``.

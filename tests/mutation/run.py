@@ -50,6 +50,7 @@ PACKAGES = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file(
 # their unit tests and some database-backed tests, which take 10-30 s per mutant, so their
 # sample is capped lower (``SAMPLE_CAP``) to keep ``make mutate`` within about an hour on two cores.
 MODULES: dict[str, list[str]] = {
+    "mobility/ratelimit.py": ["tests/test_ratelimit.py"],
     "gtfs/domain/times.py": ["tests/gtfs/test_domain_times.py"],
     "gtfs/domain/booking.py": ["tests/gtfs/test_domain_booking.py"],
     "gtfs/domain/names.py": ["tests/gtfs/test_domain_names.py"],
