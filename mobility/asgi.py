@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mobility.settings")
 
-from mobility.asgi_handler import get_asgi_application  # noqa: E402
+from mobility.asgi_handler import freeze_startup_heap, get_asgi_application  # noqa: E402
 
 # The middleware chain and the views run in one hop to the request's thread (see the module).
 django_asgi_app = get_asgi_application()
@@ -20,6 +20,8 @@ from mobility import logfilters  # noqa: E402
 logfilters.install()
 # Load the planner kernel, today's timetable and the road graphs before the first request.
 warm_up_at_start()
+# What start-up allocated stays: keep it out of the garbage collector's full collections.
+freeze_startup_heap()
 
 application = ProtocolTypeRouter(
     {

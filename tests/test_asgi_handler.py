@@ -85,3 +85,22 @@ async def test_same_answers_and_headers_as_djangos_handler(hosts):
             assert ours[1].get(header) == django[1].get(header), (path, header)
     status, _, body = await _get(SyncStackASGIHandler(), "/api/v1/journeys/")
     assert status == 400 and json.loads(body)["error"]["code"] == "validation_error"
+
+
+def test_a_worker_freezes_its_start_up_heap():
+    """``mobility.asgi`` (what uvicorn loads) leaves the start-up objects out of the collector's
+    generations: a fresh process, so the test process's own heap does not count."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import gc, mobility.asgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    env = {**os.environ, "JOURNEYS_WARM_UP": "0", "DJANGO_SETTINGS_MODULE": "mobility.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    frozen, tracked = map(int, done.stdout.split()[-2:])
+    assert frozen > 50_000  # Django and the apps
+    assert tracked < frozen / 10  # what is left for the collector is small
