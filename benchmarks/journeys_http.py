@@ -7,7 +7,9 @@ walking profiles) and precompiles today's and tomorrow's timetables (as the post
 and Celery beat do). ``run`` then starts ``uvicorn mobility.asgi:application`` (one worker,
 ``DJANGO_DEBUG=0``), waits until it answers ``/healthz``, times the first search of that fresh
 worker (``cold_first_search_s``) and then ``--http-queries`` searches one after another from
-one client (``http_p50_ms``, ``http_p95_ms``). Database: ``BENCH_DATABASE_URL`` or
+one client (``http_p50_ms``, ``http_p95_ms``), and as many ``GET /healthz`` on the same
+server as its floor (``http_floor_p50_ms``, ``http_floor_p95_ms``: the server and Django's
+middleware without any view work). Database: ``BENCH_DATABASE_URL`` or
 ``postgres://postgres@127.0.0.1:5432/mob_data_bench`` (created if missing).
 
 The server runs as in production: with its own throw-away Redis (cache, throttle, Celery
@@ -237,6 +239,13 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
                 raise SystemExit(f"search failed: {status} {body[:300]!r}")
             answered += bool(json.loads(body)["options"])
         server_cpu_ms = (_process_cpu_s(server.pid) - cpu_before) * 1000 / len(times_ms)
+        # the floor: the same server and client answering its liveness probe (uvicorn and
+        # Django's middleware, no view work), as many times
+        floor_ms: list[float] = []
+        for _ in queries[1:]:
+            t0 = time.perf_counter()
+            _get("/healthz")
+            floor_ms.append((time.perf_counter() - t0) * 1000)
         expected = len(times_ms) + 1
         deadline = time.monotonic() + 60
         while _search_log_count(url) - logs_before < expected and time.monotonic() < deadline:
@@ -255,6 +264,8 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
         "http_search_logs_written": written,
         "http_p50_ms": round(float(np.percentile(times_ms, 50)), 2),
         "http_p95_ms": round(float(np.percentile(times_ms, 95)), 2),
+        "http_floor_p50_ms": round(float(np.percentile(floor_ms, 50)), 2),
+        "http_floor_p95_ms": round(float(np.percentile(floor_ms, 95)), 2),
         "http_queries": len(times_ms),
         # the server process's CPU time per search: robust when other jobs share the cores
         "http_server_cpu_ms": round(server_cpu_ms, 2),
