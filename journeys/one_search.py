@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from gtfs.domain.booking import Occupancy, booking_deadline, max_load
 from gtfs.models import BuergerbusBooking, Trip
-from gtfs.selectors import active_versions
+from gtfs.selectors import active_versions, booking_rule_spec
 from mobility.errors import DomainError, ValidationFailed
 from mobility.geo import haversine_m
 
@@ -255,7 +255,7 @@ class _TransitContext:
         out["free_seats"] = free
         rule = None if trip.booking_rule_id is None else self.rows.booking_rules.get(trip.booking_rule_id)
         deadline = booking_deadline(
-            None if rule is None else _rule_spec(rule),
+            booking_rule_spec(rule),
             departure=departure,
             service_date=service_day,
             tz=version_tz(self.rows.active, trip.version_id),  # a deadline counts in the feed's zone
@@ -294,17 +294,6 @@ class _TransitContext:
 
 class _TripDoesNotRun(Exception):
     """A journey's on-demand Bürgerbus trip will not run: nobody booked it in time."""
-
-
-def _rule_spec(rule):
-    from gtfs.domain.booking import BookingRuleSpec
-
-    return BookingRuleSpec(
-        booking_type=rule.booking_type,
-        prior_notice_duration_min=rule.prior_notice_duration_min,
-        prior_notice_last_day=rule.prior_notice_last_day,
-        prior_notice_last_time=rule.prior_notice_last_time,
-    )
 
 
 def _transit_option(journey: Journey, ctx: _TransitContext, query: SearchQuery, origin: Point) -> Option | None:
