@@ -37,7 +37,8 @@ class RuleForm(forms.Form):
     prefix = "regel"
 
 
-def _rule_arguments(data: dict) -> dict:
+def _rule_values(data: dict) -> dict:
+    """The rule form's cleaned data as the arguments of ``bb_booking_rule_create`` and ``_update``."""
     return {
         "booking_type": int(data["booking_type"]),
         "prior_notice_duration_min": data["prior_notice_duration_min"],
@@ -55,7 +56,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
     form = RuleForm(request.POST)
     if form.is_valid():
         try:
-            rule = services.bb_booking_rule_create(**_rule_arguments(form.cleaned_data), user=request.user)
+            rule = services.bb_booking_rule_create(**_rule_values(form.cleaned_data), user=request.user)
         except DomainError as exc:
             _add_error(form, exc)
         else:
@@ -85,7 +86,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             rule = services.bb_booking_rule_update(
-                rule_id=rule.pk, **_rule_arguments(form.cleaned_data), user=request.user
+                rule_id=rule.pk, **_rule_values(form.cleaned_data), user=request.user
             )
         except DomainError as exc:
             _add_error(form, exc)

@@ -162,6 +162,21 @@ def _trip_page(request: HttpRequest, form: TripForm, *, ready: bool, trip=None, 
     )
 
 
+def _trip_values(data: dict) -> dict:
+    """The trip form's cleaned data as the arguments ``bb_trip_create`` and ``bb_trip_update``
+    share: line, headsign, weekdays, validity and exception dates. The calls and the seats
+    differ (the update changes them only when given), so each view adds those itself."""
+    return {
+        "line_id": int(data["line"]),
+        "weekdays": list(data["weekdays"]),
+        "start_date": data["start_date"],
+        "end_date": data["end_date"],
+        "added_dates": data["added_dates"],
+        "removed_dates": data["removed_dates"],
+        "headsign": data["headsign"],
+    }
+
+
 @operator_page
 def trip_create(request: HttpRequest) -> HttpResponse:
     """A new trip (its own page: eight stop rows with every stop to choose from)."""
@@ -175,16 +190,7 @@ def trip_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             trip = services.bb_trip_create(
-                line_id=int(data["line"]),
-                stops=data["stops"],
-                weekdays=list(data["weekdays"]),
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                added_dates=data["added_dates"],
-                removed_dates=data["removed_dates"],
-                headsign=data["headsign"],
-                capacity=data["capacity"],
-                user=request.user,
+                **_trip_values(data), stops=data["stops"], capacity=data["capacity"], user=request.user
             )
         except DomainError as exc:
             _add_error(form, exc)
@@ -254,15 +260,7 @@ def trip_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TripForm(request.POST, lines=choices["lines"], stops=choices["stops"], rows=rows)
     if form.is_valid():
         data = form.cleaned_data
-        changes = {
-            "line_id": int(data["line"]),
-            "weekdays": list(data["weekdays"]),
-            "start_date": data["start_date"],
-            "end_date": data["end_date"],
-            "added_dates": data["added_dates"],
-            "removed_dates": data["removed_dates"],
-            "headsign": data["headsign"],
-        }
+        changes = _trip_values(data)
         if data["capacity"] is not None:
             changes["capacity"] = data["capacity"]
         if not _same_calls(_calls_of(trip), data["stops"]):
