@@ -70,6 +70,9 @@ def test_operator_places_a_stop_on_the_map_and_drags_it(page, web_server, reques
     page.mouse.up()
     dragged_lon = float(page.get_by_label("Länge (Grad, WGS84)").input_value())
     assert dragged_lon > lon
+    # the map's zoom buttons speak German (Leaflet's own names are English)
+    assert page.locator("#bb-karte").get_by_role("button", name="Vergrößern").count() == 1
+    assert page.locator("#bb-karte").get_by_role("button", name="Verkleinern").count() == 1
     lat = float(page.get_by_label("Breite (Grad, WGS84)").input_value())
     assert_accessible(page)
     screenshot(page, "operator-buergerbus-stop-map")

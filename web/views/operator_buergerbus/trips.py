@@ -79,6 +79,8 @@ class TripForm(forms.Form):
                 widget=PlainTextInput,
             )
             self.stop_rows.append((f"stop_{n}", f"time_{n}"))
+        # in the page's order, so the error summary lists the problems as the form shows them
+        self.order_fields(["line", "headsign", *(name for row in self.stop_rows for name in row)])
         self.quiet_fields = tuple(name for row in self.stop_rows[2:] for name in row) + (
             "headsign",
             "added_dates",
@@ -108,6 +110,10 @@ class TripForm(forms.Form):
                 else:
                     stops.append({"stop": int(stop), "arrival": at, "departure": at})
         data["stops"] = stops
+        if "weekdays" in data and "added_dates" in data and not data["weekdays"] and not data["added_dates"]:
+            # the service stores such a calendar (GTFS allows it), but the trip would never run
+            never = gettext("Bitte wählen Sie Wochentage oder geben Sie zusätzliche Fahrtage an; sonst fährt sie nie.")
+            self.add_error("weekdays", never)
         return data
 
     @property
