@@ -141,29 +141,39 @@ def preview_departures(*, version: FeedVersion, stop: Stop, day: date) -> list[d
     return departures
 
 
-def editor_overview() -> dict:
+#: Trips per page of the editor's overview: a real Bürgerbus has a few hundred trips a
+#: timetable; a page of them stays quick to read, to tab through and to render.
+TRIPS_PER_PAGE = 50
+
+
+def editor_overview(*, trip_page: object = None, trips_per_page: int = TRIPS_PER_PAGE) -> dict:
     """What the editor's overview page shows of the Bürgerbus timetable, as plain values (no
-    model instances: the page lists every trip, and building objects was most of its time).
+    model instances: building objects was most of the page's time).
 
     ``feed`` (``id``, ``name``, ``active_version_id``) or None; ``rules`` (model instances,
-    few); ``stops``, ``lines`` (with ``trip_count``), ``trips`` (with the line's short name and
-    the calendar's weekdays and validity), ``calls`` (``trip_id`` → ``[(departure_time,
-    stop name)]`` in order) and ``dates`` (``service_id`` → ``[(date, exception_type)]``).
-    Seven queries, however many trips there are; without a version, one.
+    few); ``stops``, ``lines`` (with ``trip_count``); ``trips``, one page of them (by line
+    number, then id) as a :class:`~django.core.paginator.Page` of dicts with the line's short
+    name and the calendar's weekdays and validity: ``trip_page`` is the page number as asked
+    for (anything that is not one gives the first page, one beyond the last the last page);
+    ``calls`` (``trip_id`` → ``[(departure_time, stop name)]`` in order) and ``dates``
+    (``service_id`` → ``[(date, exception_type)]``) of that page's trips only.
+    Eight queries, however many trips there are (feed, trip count, the page's trips, their
+    calls, their exception dates, stops, rules, lines); without a version, one.
     """
+    from django.core.paginator import Paginator
     from django.db.models import Count
 
     feeds = Feed.objects.filter(kind=FeedKind.COMMUNITY_BUS)
     if conf.GTFS_BUERGERBUS_FEED:
         feeds = feeds.filter(name=conf.GTFS_BUERGERBUS_FEED)
     feed = feeds.order_by("id").values("id", "name", "active_version_id").first()
-    empty: dict = {"feed": feed, "stops": [], "rules": [], "lines": [], "trips": [], "calls": {}, "dates": {}}
     version_id = feed["active_version_id"] if feed else None
     if version_id is None:
-        return empty
+        empty_page = Paginator([], trips_per_page).get_page(1)
+        return {"feed": feed, "stops": [], "rules": [], "lines": [], "trips": empty_page, "calls": {}, "dates": {}}
     from .models import CalendarDate
 
-    trips = list(
+    all_trips = (
         Trip.objects.filter(version_id=version_id)
         .order_by("route__short_name", "id")
         .values(
@@ -184,16 +194,20 @@ def editor_overview() -> dict:
             "service__end_date",
         )
     )
+    trips = Paginator(all_trips, trips_per_page).get_page(trip_page)
+    trips.object_list = list(trips.object_list)
+    trip_ids = [trip["id"] for trip in trips.object_list]
+    service_ids = {trip["service_id"] for trip in trips.object_list}
     calls: dict[int, list] = {}
     for trip_id, departure, name in (
-        StopTime.objects.filter(version_id=version_id)
+        StopTime.objects.filter(trip_id__in=trip_ids)
         .order_by("trip_id", "stop_sequence")
         .values_list("trip_id", "departure_time", "stop__name")
     ):
         calls.setdefault(trip_id, []).append((departure, name))
     dates: dict[int, list] = {}
     for service_id, day, kind in (
-        CalendarDate.objects.filter(service__version_id=version_id)
+        CalendarDate.objects.filter(service_id__in=service_ids)
         .order_by("service_id", "date")
         .values_list("service_id", "date", "exception_type")
     ):

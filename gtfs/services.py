@@ -256,6 +256,19 @@ def bb_booking_rule_delete(*, rule_id: int, user: User | None = None) -> None:
     rule.delete()
 
 
+def _check_line_number_free(version: FeedVersion, short_name: str, *, line_id: int | None = None) -> None:
+    """Two lines with one number would be told apart nowhere (search results, departures,
+    the editor's lists): refused with 409 ``gtfs_line_number_taken``, compared without case
+    and surrounding blanks."""
+    taken = Route.objects.filter(version=version, short_name__iexact=short_name.strip()).exclude(pk=line_id)
+    if short_name.strip() and taken.exists():
+        raise Conflict(
+            "Another line already has this number.",
+            code="gtfs_line_number_taken",
+            fields={"short_name": ["Another line already has this number."]},
+        )
+
+
 @transaction.atomic
 def bb_line_create(
     *,
@@ -272,6 +285,7 @@ def bb_line_create(
         if booking_rule_id
         else None
     )
+    _check_line_number_free(version, short_name)
     agency = version.agencies.order_by("id").first()
     return Route.objects.create(
         version=version,
@@ -290,6 +304,8 @@ def bb_line_update(*, line_id: int, user: User | None = None, **changes: Any) ->
     """Change a line; a new ``booking_rule_id`` (or None) applies to all its trips too."""
     version = _editable_version(user=user)
     route = _get_in_version(Route, version, line_id, "gtfs_line_not_found", "line")
+    if "short_name" in changes:
+        _check_line_number_free(version, changes["short_name"], line_id=route.pk)
     for key in ("short_name", "long_name", "color"):
         if key in changes:
             setattr(route, key, changes[key])

@@ -132,6 +132,12 @@ def test_timetable_maintained_through_the_api(client_for, stella, alice):
     assert response.status_code == 409 and response.json()["error"]["code"] == "gtfs_stop_in_use"
     response = staff.delete(f"/api/v1/gtfs/buergerbus/lines/{tt['line']}/")
     assert response.status_code == 409 and response.json()["error"]["code"] == "gtfs_line_has_trips"
+    # a second line with the same number: 409, nothing stored
+    lines_before = Route.objects.count()
+    response = staff.post("/api/v1/gtfs/buergerbus/lines/", {"short_name": "BB1"})
+    assert response.status_code == 409 and response.json()["error"]["code"] == "gtfs_line_number_taken"
+    assert response.json()["error"]["fields"] == {"short_name": ["Another line already has this number."]}
+    assert Route.objects.count() == lines_before
     assert Stop.objects.filter(pk=tt["stops"][0]).exists() and Route.objects.filter(pk=tt["line"]).exists()
     # capacity edits
     response = staff.patch(f"/api/v1/gtfs/buergerbus/trips/{tt['trip']}/", {"capacity": 6}, format="json")

@@ -180,3 +180,20 @@ def test_preview_departures_of_one_stop_on_one_day(timetable):
     assert found[0]["booking_rule"].pk == timetable["rule"].pk
     assert selectors_editor.preview_departures(version=version, stop=kirche, day=monday) == []  # the last stop
     assert selectors_editor.preview_departures(version=version, stop=rathaus, day=monday + timedelta(days=1)) == []
+
+
+def test_a_line_number_is_used_once_per_timetable(timetable):
+    """Compared without case and blanks; a line keeps its own number on update."""
+    with pytest.raises(Conflict) as raised:
+        services.bb_line_create(short_name=" bb1 ")
+    assert raised.value.code == "gtfs_line_number_taken" and raised.value.fields == {
+        "short_name": ["Another line already has this number."]
+    }
+    assert list(Route.objects.values_list("short_name", flat=True)) == ["BB1"]
+    other = services.bb_line_create(short_name="BB2")
+    with pytest.raises(Conflict) as raised:
+        services.bb_line_update(line_id=other.pk, short_name="BB1")
+    assert raised.value.code == "gtfs_line_number_taken"
+    assert Route.objects.get(pk=other.pk).short_name == "BB2"
+    services.bb_line_update(line_id=timetable["line"].pk, short_name="BB1", long_name="Dorfrunde")
+    assert sorted(Route.objects.values_list("short_name", "long_name")) == [("BB1", "Dorfrunde"), ("BB2", "")]

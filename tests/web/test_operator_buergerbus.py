@@ -150,6 +150,82 @@ def test_trip_errors_stay_on_the_form_and_store_nothing(olga):
     assert not Trip.objects.exists() and not StopTime.objects.exists()
 
 
+def test_the_overview_names_each_table_region_and_the_maps_zoom_buttons_in_german(olga):
+    build_line(olga)
+    html = olga.get(EDITOR).content.decode()
+    labels = re.findall(r'<div class="console-table-wrap" tabindex="0" role="region" aria-label="([^"]+)">', html)
+    assert labels == [
+        "Haltestellen (Tabelle, seitlich verschiebbar)",
+        "Linien (Tabelle, seitlich verschiebbar)",
+        "Fahrten (Tabelle, seitlich verschiebbar)",
+    ]
+    assert 'data-zoom-in="Vergrößern" data-zoom-out="Verkleinern"' in html
+
+
+def test_a_trip_without_weekdays_or_extra_days_is_refused(olga):
+    """A forgotten weekday tick would store a trip that never runs: the form says so, next to
+    the weekdays; extra days of service alone are enough."""
+    built = build_line(olga)
+    buchwald, rathaus = built["stops"]
+    data = {
+        "fahrt-line": str(built["line"].pk),
+        "fahrt-stop_1": str(rathaus.pk),
+        "fahrt-time_1": "09:00",
+        "fahrt-stop_2": str(buchwald.pk),
+        "fahrt-time_2": "09:20",
+        "fahrt-start_date": "2027-01-04",
+        "fahrt-end_date": "2027-02-04",
+    }
+    response = post(olga, "/betrieb/buergerbus/fahrten/", data)
+    assert response.status_code == 400
+    assert (
+        '<div class="field-error" id="id_fahrt-weekdays_error"><p>Bitte wählen Sie Wochentage oder geben Sie '
+        "zusätzliche Fahrtage an; sonst fährt sie nie.</p></div>"
+    ) in response.content.decode()
+    assert not Trip.objects.exists()
+    response = post(olga, "/betrieb/buergerbus/fahrten/", {**data, "fahrt-added_dates": "09.01.2027"})
+    assert response.status_code == 302
+    trip = Trip.objects.get()
+    assert [(d.date, d.exception_type) for d in CalendarDate.objects.filter(service=trip.service)] == [
+        (date(2027, 1, 9), 1)
+    ]
+
+
+def test_the_trip_forms_error_summary_follows_the_page_order(olga):
+    """The stop rows come right after line and headsign on the page, so the summary lists their
+    errors before those of the validity dates."""
+    built = build_line(olga)
+    response = post(olga, "/betrieb/buergerbus/fahrten/", {"fahrt-line": str(built["line"].pk)})
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html[html.index("data-error-summary") : html.index("</div>", html.index("data-error-summary"))]
+    order = [summary.index(label) for label in ("Halt 1:", "Zeit an Halt 1", "Halt 2:", "gültig ab", "gültig bis")]
+    assert order == sorted(order)
+
+
+def test_a_second_line_with_the_same_number_is_refused(olga):
+    built = build_line(olga)
+    response = post(olga, "/betrieb/buergerbus/linien/", {"linie-short_name": " bb9 ", "linie-long_name": "Zweite"})
+    assert response.status_code == 400
+    assert (
+        '<div class="field-error" id="id_linie-short_name_error"><p>Eine andere Linie hat schon diese Nummer; '
+        "bitte wählen Sie eine andere.</p></div>"
+    ) in response.content.decode()
+    assert list(Route.objects.values_list("short_name", flat=True)) == ["BB9"]
+    # renaming another line to the number is refused too; keeping its own number is not
+    other = post(olga, "/betrieb/buergerbus/linien/", {"linie-short_name": "BB10"})
+    assert other.status_code == 302
+    bb10 = Route.objects.get(short_name="BB10")
+    response = post(olga, f"/betrieb/buergerbus/linien/{bb10.pk}/", {"linie-short_name": "BB9"})
+    assert response.status_code == 400
+    assert "Eine andere Linie hat schon diese Nummer" in page_text(response)
+    response = post(
+        olga, f"/betrieb/buergerbus/linien/{built['line'].pk}/", {"linie-short_name": "BB9", "linie-long_name": "Neu"}
+    )
+    assert response.status_code == 302
+    assert sorted(Route.objects.values_list("short_name", "long_name")) == [("BB10", ""), ("BB9", "Neu")]
+
+
 def test_each_editor_form_has_its_own_page(olga):
     for path, heading in (
         ("/betrieb/buergerbus/haltestellen/", "Neue Haltestelle"),
@@ -168,7 +244,27 @@ def test_rule_and_stop_errors(olga):
         olga, "/betrieb/buergerbus/regeln/", {"regel-booking_type": "2", "regel-prior_notice_last_day": "1"}
     )
     assert response.status_code == 400
-    assert "Für diese Art der Anmeldung fehlen Angaben" in page_text(response)
+    # each missing field of the chosen kind of booking is named next to it, not one sentence for all
+    html = response.content.decode()
+    assert (
+        '<div class="field-error" id="id_regel-prior_notice_last_time_error"><p>Bitte geben Sie die Uhrzeit an '
+        "(HH:MM).</p></div>"
+    ) in html
+    assert "id_regel-prior_notice_last_day_error" not in html
+    response = post(olga, "/betrieb/buergerbus/regeln/", {"regel-booking_type": "2"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        '<div class="field-error" id="id_regel-prior_notice_last_day_error"><p>Bitte geben Sie an, wie viele Tage '
+        "vorher (1 = am Vortag).</p></div>"
+    ) in html
+    assert 'id="id_regel-prior_notice_last_time_error"' in html
+    response = post(olga, "/betrieb/buergerbus/regeln/", {"regel-booking_type": "1"})
+    assert response.status_code == 400
+    assert (
+        '<div class="field-error" id="id_regel-prior_notice_duration_min_error"><p>Bitte geben Sie den Vorlauf in '
+        "Minuten an.</p></div>"
+    ) in response.content.decode()
     response = post(
         olga,
         "/betrieb/buergerbus/haltestellen/",

@@ -120,7 +120,10 @@ def test_rule_edit_applies_to_the_line(olga, built):
     assert (rule.booking_type, rule.prior_notice_duration_min, rule.prior_notice_last_time) == (1, 60, None)
     assert "BB9 Lindenau – Buchwald Anmeldung bis 60 Minuten vor der Abfahrt" in page_text(olga.get(EDITOR))
     response = post(olga, path, {"regel-booking_type": "2"})
-    assert response.status_code == 400 and "Für diese Art der Anmeldung fehlen Angaben" in page_text(response)
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "Spätestens so viele Tage vorher: Bitte geben Sie an, wie viele Tage vorher (1 = am Vortag)." in text
+    assert "bis Uhrzeit (HH:MM): Bitte geben Sie die Uhrzeit an (HH:MM)." in text
     assert BookingRule.objects.get().booking_type == 1
 
 

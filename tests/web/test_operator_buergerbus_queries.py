@@ -1,6 +1,7 @@
 """The Bürgerbus editor's two busiest pages ask the database a fixed number of times: the
 overview (every stop, rule, line and trip) and a trip's edit page (every stop and line to
-choose from). Measured with 1 and with 20 trips: the count must not grow with the trips."""
+choose from). Measured with 1, 20 and 120 trips (the overview shows 50 trips a page): the
+count must not grow with the trips or the page."""
 
 from __future__ import annotations
 
@@ -19,8 +20,16 @@ from tests.web.test_operator_buergerbus import EDITOR, build_line, next_weekday,
 pytestmark = pytest.mark.django_db
 
 # session, user, unread notifications (the console's frame) + the page's own reads
-OVERVIEW_QUERIES = 3 + 7  # feed, trips (with line and calendar), calls, exception dates, stops, rules, lines
+# feed, trip count, the page's trips (with line and calendar), their calls and exception dates, stops, rules, lines
+OVERVIEW_QUERIES = 3 + 8
 TRIP_EDIT_QUERIES = 3 + 6  # version, trip, its exception dates, its calls, the stops and lines to choose from
+
+
+def departure_of(n: int, *, later_min: int = 0) -> str:
+    """Trip ``n``'s (0-based) time at Lindenau Rathaus as ``add_trips`` sets it (06:00, then
+    every 7 minutes: 120 trips end before 20:00), plus ``later_min`` minutes."""
+    minutes = 6 * 60 + 7 * n + later_min
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def add_trips(built: dict, count: int) -> list[Trip]:
@@ -32,8 +41,8 @@ def add_trips(built: dict, count: int) -> list[Trip]:
             services.bb_trip_create(
                 line_id=built["line"].pk,
                 stops=[
-                    {"stop": rathaus.pk, "arrival": f"{6 + n // 2:02d}:{(n % 2) * 30:02d}"},
-                    {"stop": buchwald.pk, "arrival": f"{6 + n // 2:02d}:{(n % 2) * 30 + 15:02d}"},
+                    {"stop": rathaus.pk, "arrival": departure_of(n)},
+                    {"stop": buchwald.pk, "arrival": departure_of(n, later_min=15)},
                 ],
                 weekdays=["monday", "friday"] if n % 2 else ["saturday"],
                 start_date=monday,
@@ -54,6 +63,11 @@ def queries_of(client, path: str) -> tuple[int, object]:
     return len(captured), response
 
 
+def trip_label(n: int) -> str:
+    """The row label of trip ``n`` (0-based) as ``add_trips`` builds it."""
+    return f"BB9 {departure_of(n)} Lindenau Rathaus → Buchwald {n + 1}"
+
+
 @pytest.mark.parametrize("trips", [1, 20])
 def test_the_overview_asks_a_fixed_number_of_queries(trips):
     olga = signed_in(UserFactory(is_operator=True))
@@ -62,16 +76,55 @@ def test_the_overview_asks_a_fixed_number_of_queries(trips):
     assert count == OVERVIEW_QUERIES
     html, text = response.content.decode(), page_text(response)
     monday = next_weekday(0)
-    # every trip is listed with its calls, days, exceptions and rule
+    # every trip is listed with its calls, days, exceptions and rule; one page needs no page links
     assert html.count('<ol class="calls">') == trips
-    assert f"Bearbeiten BB9 {6 + (trips - 1) // 2:02d}:{((trips - 1) % 2) * 30:02d} Lindenau Rathaus" in text
+    assert f"Bearbeiten {trip_label(trips - 1)}" in text
     first = (
         f"BB9 → Buchwald 1 06:00 Lindenau Rathaus 06:15 Buchwald Kirche Samstag, {monday:%d.%m.%Y} – "
         f"{monday + timedelta(days=90):%d.%m.%Y}; zusätzlich {monday + timedelta(days=1):%d.%m.%Y}; "
         f"nicht am {monday + timedelta(days=7):%d.%m.%Y}; Anmeldung bis 18:00 Uhr am Vortag 8"
     )
     assert first in text
+    assert 'aria-label="Seiten der Fahrten"' not in html
+    assert "Seite 1 von" not in text
     assert Trip.objects.count() == trips
+
+
+@pytest.mark.parametrize(("asked", "shown"), [("1", 1), ("2", 2), ("3", 3), (None, 1), ("x", 1), ("99", 3)])
+def test_the_overview_shows_120_trips_on_three_pages_with_the_same_queries(asked, shown):
+    """50 trips a page: page 3 holds trips 101-120. A page number that is none gives the first
+    page, one beyond the end the last; the query count is that of one trip."""
+    olga = signed_in(UserFactory(is_operator=True))
+    add_trips(build_line(olga), 120)
+    count, response = queries_of(olga, EDITOR + (f"?seite={asked}" if asked is not None else ""))
+    assert count == OVERVIEW_QUERIES
+    html, text = response.content.decode(), page_text(response)
+    first, last = 50 * (shown - 1), min(50 * shown, 120) - 1
+    assert html.count('<ol class="calls">') == last - first + 1
+    assert f"Bearbeiten {trip_label(first)}" in text
+    assert f"Bearbeiten {trip_label(last)}" in text
+    if first:
+        assert f"Bearbeiten {trip_label(first - 1)}" not in text
+    assert f"Bearbeiten {trip_label(last + 1)}" not in text
+    assert f"Fahrten {first + 1} bis {last + 1} von 120" in text
+    assert f"Fahrten, Seite {shown} von 3" in text  # the table's caption
+    # the page links: a labelled nav, the current page marked, previous and next where they exist
+    start = html.index('<nav aria-label="Seiten der Fahrten" class="pagination">')
+    nav = html[start : html.index("</nav>", start)]
+    assert f"<p>Seite {shown} von 3</p>" in nav
+    assert nav.count('aria-current="page"') == 1
+    assert (
+        f'<a class="button" href="?seite={shown}#fahrten" aria-current="page">'
+        f'<span class="visually-hidden">Seite </span>{shown}</a>'
+    ) in nav
+    for number in {1, 2, 3} - {shown}:
+        link = f'<a class="button" href="?seite={number}#fahrten">'
+        link += f'<span class="visually-hidden">Seite </span>{number}</a>'
+        assert link in nav
+    assert (f'href="?seite={shown - 1}#fahrten">Vorherige Seite</a>' in nav) is (shown > 1)
+    assert (f'href="?seite={shown + 1}#fahrten">Nächste Seite</a>' in nav) is (shown < 3)
+    # the lines table still counts every trip, not the page's
+    assert "BB9 Lindenau – Buchwald Anmeldung bis 18:00 Uhr am Vortag 120" in text
 
 
 @pytest.mark.parametrize("trips", [1, 20])
@@ -86,7 +139,7 @@ def test_a_trips_edit_page_asks_a_fixed_number_of_queries(trips):
     assert f'<option value="{rathaus.pk}" selected>Lindenau Rathaus</option>' in html
     assert html.count('<div class="trip-stop-row">') == 8
     assert '<label for="id_fahrt-time_1">Zeit an Halt 1 (HH:MM)</label>' in html
-    assert f'<input type="text" name="fahrt-time_1" value="{6 + (trips - 1) // 2:02d}:' in html
+    assert f'<input type="text" name="fahrt-time_1" value="{departure_of(trips - 1)}"' in html
     # a type="date" input takes only ISO dates (a German one shows as empty and is sent back empty)
     monday = next_weekday(0)
     assert f'<input type="date" name="fahrt-start_date" value="{monday.isoformat()}" required' in html

@@ -58,6 +58,7 @@ MESSAGES = {
         "Diese Haltestelle wird noch angefahren oder in Buchungen genannt; sie bleibt. Ändern Sie zuerst die Fahrten."
     ),
     "gtfs_line_has_trips": _("Diese Linie hat noch Fahrten; löschen Sie zuerst die Fahrten."),
+    "gtfs_line_number_taken": _("Eine andere Linie hat schon diese Nummer; bitte wählen Sie eine andere."),
     "gtfs_booking_rule_in_use": _("Linien nutzen diese Anmelderegel noch; wählen Sie dort zuerst eine andere."),
     "gtfs_trip_has_bookings": _(
         "Für diese Fahrt gibt es Buchungen; sie bleibt bestehen. Halte und Zeiten lassen sich nicht mehr ändern."
@@ -77,6 +78,7 @@ FIELD_MAP = {
     "booking_type": "booking_type",
     "start_date": "start_date",
     "capacity": "capacity",
+    "short_name": "short_name",
 }
 
 

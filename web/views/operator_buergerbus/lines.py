@@ -29,6 +29,15 @@ class LineForm(forms.Form):
         ]
 
 
+def _line_values(data: dict) -> dict:
+    """The line form's cleaned data as the arguments of ``bb_line_create`` and ``bb_line_update``."""
+    return {
+        "short_name": data["short_name"],
+        "long_name": data["long_name"],
+        "booking_rule_id": int(data["booking_rule"]) if data["booking_rule"] else None,
+    }
+
+
 def _rules_now() -> list:
     return selectors_editor.editor_rules()
 
@@ -40,14 +49,8 @@ def line_create(request: HttpRequest) -> HttpResponse:
         return _form_page(request, "line", LineForm(rules=rules))
     form = LineForm(request.POST, rules=rules)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            line = services.bb_line_create(
-                short_name=data["short_name"],
-                long_name=data["long_name"],
-                booking_rule_id=int(data["booking_rule"]) if data["booking_rule"] else None,
-                user=request.user,
-            )
+            line = services.bb_line_create(**_line_values(form.cleaned_data), user=request.user)
         except DomainError as exc:
             _add_error(form, exc)
         else:
@@ -73,15 +76,8 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_page(request, "line", form, obj=line, name=line.short_name)
     form = LineForm(request.POST, rules=rules)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            line = services.bb_line_update(
-                line_id=line.pk,
-                short_name=data["short_name"],
-                long_name=data["long_name"],
-                booking_rule_id=int(data["booking_rule"]) if data["booking_rule"] else None,
-                user=request.user,
-            )
+            line = services.bb_line_update(line_id=line.pk, **_line_values(form.cleaned_data), user=request.user)
         except DomainError as exc:
             _add_error(form, exc)
         else:

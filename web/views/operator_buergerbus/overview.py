@@ -79,8 +79,24 @@ def _trip_rows(data: dict, rule_texts: dict[int, str], actions: RowActions) -> l
     return rows
 
 
+def _trip_pages(page) -> list[dict]:
+    """The page links below the trip table: ``number`` (None for the "…" of a gap), ``url``
+    (to the trip table on that page) and ``current``. Django's elided range: the first and
+    last pages and two either side of the current one."""
+    if not page.has_other_pages():
+        return []
+    return [
+        {
+            "number": None if number == page.paginator.ELLIPSIS else number,
+            "url": f"?seite={number}#fahrten",
+            "current": number == page.number,
+        }
+        for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    ]
+
+
 def _context(request: HttpRequest) -> dict:
-    data = selectors_editor.editor_overview()
+    data = selectors_editor.editor_overview(trip_page=request.GET.get("seite"))
     actions = RowActions()
     line_word = gettext("Linie")
     rules = []
@@ -104,6 +120,8 @@ def _context(request: HttpRequest) -> dict:
             for line in data["lines"]
         ],
         "trips": _trip_rows(data, rule_texts, actions),
+        "trip_page": data["trips"],
+        "trip_pages": _trip_pages(data["trips"]),
     }
 
 

@@ -36,8 +36,27 @@ class RuleForm(forms.Form):
     phone_number = forms.CharField(label=_("Telefon für die Anmeldung"), required=False, max_length=64)
     prefix = "regel"
 
+    def clean(self):
+        """What the chosen kind of booking needs, each missing field named (the service would
+        refuse the rule with one sentence for all of them)."""
+        data = super().clean()
 
-def _rule_arguments(data: dict) -> dict:
+        def missing(name: str) -> bool:
+            return data.get(name) in (None, "") and name not in self.errors
+
+        kind = data.get("booking_type")
+        if kind == "1" and missing("prior_notice_duration_min"):
+            self.add_error("prior_notice_duration_min", gettext("Bitte geben Sie den Vorlauf in Minuten an."))
+        if kind == "2" and missing("prior_notice_last_day"):
+            days_missing = gettext("Bitte geben Sie an, wie viele Tage vorher (1 = am Vortag).")
+            self.add_error("prior_notice_last_day", days_missing)
+        if kind == "2" and missing("prior_notice_last_time"):
+            self.add_error("prior_notice_last_time", gettext("Bitte geben Sie die Uhrzeit an (HH:MM)."))
+        return data
+
+
+def _rule_values(data: dict) -> dict:
+    """The rule form's cleaned data as the arguments of ``bb_booking_rule_create`` and ``_update``."""
     return {
         "booking_type": int(data["booking_type"]),
         "prior_notice_duration_min": data["prior_notice_duration_min"],
@@ -55,7 +74,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
     form = RuleForm(request.POST)
     if form.is_valid():
         try:
-            rule = services.bb_booking_rule_create(**_rule_arguments(form.cleaned_data), user=request.user)
+            rule = services.bb_booking_rule_create(**_rule_values(form.cleaned_data), user=request.user)
         except DomainError as exc:
             _add_error(form, exc)
         else:
@@ -85,7 +104,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             rule = services.bb_booking_rule_update(
-                rule_id=rule.pk, **_rule_arguments(form.cleaned_data), user=request.user
+                rule_id=rule.pk, **_rule_values(form.cleaned_data), user=request.user
             )
         except DomainError as exc:
             _add_error(form, exc)

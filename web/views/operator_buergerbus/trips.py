@@ -79,6 +79,8 @@ class TripForm(forms.Form):
                 widget=PlainTextInput,
             )
             self.stop_rows.append((f"stop_{n}", f"time_{n}"))
+        # in the page's order, so the error summary lists the problems as the form shows them
+        self.order_fields(["line", "headsign", *(name for row in self.stop_rows for name in row)])
         self.quiet_fields = tuple(name for row in self.stop_rows[2:] for name in row) + (
             "headsign",
             "added_dates",
@@ -108,6 +110,10 @@ class TripForm(forms.Form):
                 else:
                     stops.append({"stop": int(stop), "arrival": at, "departure": at})
         data["stops"] = stops
+        if "weekdays" in data and "added_dates" in data and not data["weekdays"] and not data["added_dates"]:
+            # the service stores such a calendar (GTFS allows it), but the trip would never run
+            never = gettext("Bitte wählen Sie Wochentage oder geben Sie zusätzliche Fahrtage an; sonst fährt sie nie.")
+            self.add_error("weekdays", never)
         return data
 
     @property
@@ -162,6 +168,21 @@ def _trip_page(request: HttpRequest, form: TripForm, *, ready: bool, trip=None, 
     )
 
 
+def _trip_values(data: dict) -> dict:
+    """The trip form's cleaned data as the arguments ``bb_trip_create`` and ``bb_trip_update``
+    share: line, headsign, weekdays, validity and exception dates. The calls and the seats
+    differ (the update changes them only when given), so each view adds those itself."""
+    return {
+        "line_id": int(data["line"]),
+        "weekdays": list(data["weekdays"]),
+        "start_date": data["start_date"],
+        "end_date": data["end_date"],
+        "added_dates": data["added_dates"],
+        "removed_dates": data["removed_dates"],
+        "headsign": data["headsign"],
+    }
+
+
 @operator_page
 def trip_create(request: HttpRequest) -> HttpResponse:
     """A new trip (its own page: eight stop rows with every stop to choose from)."""
@@ -175,16 +196,7 @@ def trip_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             trip = services.bb_trip_create(
-                line_id=int(data["line"]),
-                stops=data["stops"],
-                weekdays=list(data["weekdays"]),
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                added_dates=data["added_dates"],
-                removed_dates=data["removed_dates"],
-                headsign=data["headsign"],
-                capacity=data["capacity"],
-                user=request.user,
+                **_trip_values(data), stops=data["stops"], capacity=data["capacity"], user=request.user
             )
         except DomainError as exc:
             _add_error(form, exc)
@@ -254,15 +266,7 @@ def trip_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TripForm(request.POST, lines=choices["lines"], stops=choices["stops"], rows=rows)
     if form.is_valid():
         data = form.cleaned_data
-        changes = {
-            "line_id": int(data["line"]),
-            "weekdays": list(data["weekdays"]),
-            "start_date": data["start_date"],
-            "end_date": data["end_date"],
-            "added_dates": data["added_dates"],
-            "removed_dates": data["removed_dates"],
-            "headsign": data["headsign"],
-        }
+        changes = _trip_values(data)
         if data["capacity"] is not None:
             changes["capacity"] = data["capacity"]
         if not _same_calls(_calls_of(trip), data["stops"]):

@@ -11,6 +11,7 @@
  *        data-attribution="…"                     attribution of the road data (OSM, ODbL)
  *        data-journey-geojson="{…}"              optional: a GeoJSON journey to draw and fit
  *        data-focus="station-3"                   optional: feature id to centre on
+ *        data-zoom-in="…" data-zoom-out="…"      the zoom buttons' names, translated
  *        aria-label="…"></div>
  *
  * The map is a supplement: every feature it shows is also listed as text on the page, and a
@@ -145,7 +146,11 @@
     element.hidden = false;
     var base = element.dataset.geojsonBase || "/karte/";
     var layers = (element.dataset.layers || "").split(/[\s,]+/).filter(Boolean);
-    var map = L.map(element, { zoomControl: true, attributionControl: false, minZoom: 6, maxZoom: 18, zoomSnap: 0.25 });
+    var map = L.map(element, { zoomControl: false, attributionControl: false, minZoom: 6, maxZoom: 18, zoomSnap: 0.25 });
+    /* the zoom buttons in the page's language (Leaflet's own titles are English) */
+    L.control
+      .zoom({ zoomInTitle: element.dataset.zoomIn || "Zoom in", zoomOutTitle: element.dataset.zoomOut || "Zoom out" })
+      .addTo(map);
     element.webmap = map; /* for page scripts that add to the map (stop-picker.js) */
     var attribution = L.control.attribution({ prefix: "Leaflet" }).addTo(map);
     if (element.dataset.attribution) attribution.addAttribution(element.dataset.attribution);
