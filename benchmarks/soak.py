@@ -314,6 +314,17 @@ def check_database(localstripe_base: str) -> dict[str, int]:
             break
         starting_after = items[-1]["id"]
     double_holds = sum(1 for count in live.values() if count > 1)
+    for reservation_id, count in live.items():
+        if count > 1:  # what our side recorded for it, for whoever has to find out why
+            records = PaymentRecord.objects.filter(reservation_id=reservation_id).order_by("pk")
+            print(
+                f"double hold: reservation {reservation_id} has {count} live holds; records: "
+                + "; ".join(
+                    f"{r.kind}/{r.status} key={r.idempotency_key} intent={r.stripe_payment_intent or '-'}"
+                    for r in records
+                ),
+                file=sys.stderr,
+            )
     confirmed_card = Reservation.objects.filter(status="confirmed", billing="card")
     unheld = confirmed_card.exclude(payments__kind="authorise", payments__status="authorised").count()
     pending = PaymentRecord.objects.filter(kind="authorise", status="pending").count()
