@@ -300,9 +300,10 @@ def _decoded(raw: bytes | str) -> dict[str, Any] | None:
     return fields if isinstance(fields, dict) else None
 
 
-def search_log_drain(*, batch_size: int = DRAIN_BATCH_SIZE, max_batches: int = DRAIN_MAX_BATCHES) -> SearchLogDrained:
-    """Write the queued search-log entries: pop up to ``batch_size`` (LPOP with a count) and
-    store them with one ``bulk_create``, at most ``max_batches`` times.
+def search_log_drain(*, batch_size: int | None = None, max_batches: int | None = None) -> SearchLogDrained:
+    """Write the queued search-log entries: pop up to ``batch_size`` (LPOP with a count;
+    default ``DRAIN_BATCH_SIZE``) and store them with one ``bulk_create``, at most
+    ``max_batches`` (default ``DRAIN_MAX_BATCHES``) times.
 
     The drain flag is cleared first, so a search from now on schedules the next drain itself
     (entries it appends before this drain's last pop are written by this one). When the
@@ -314,6 +315,8 @@ def search_log_drain(*, batch_size: int = DRAIN_BATCH_SIZE, max_batches: int = D
     client = _search_log_redis()
     if client is None:
         return SearchLogDrained(written=0, dropped=0, more_left=False)
+    batch_size = DRAIN_BATCH_SIZE if batch_size is None else batch_size
+    max_batches = DRAIN_MAX_BATCHES if max_batches is None else max_batches
     client.delete(SEARCH_LOG_DRAIN_FLAG_KEY)
     written = dropped = 0
     for _ in range(max_batches):
