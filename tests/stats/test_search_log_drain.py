@@ -211,9 +211,7 @@ def test_the_per_entry_task_of_older_workers_still_writes():
         best_minutes=25,
         best_transfers=1,
     )
-    assert _stored() == [
-        ("Z2-2791-346", "Z2-2793-348", datetime(2027, 3, 2, 9, tzinfo=BERLIN), "transit", 2, 25, 1)
-    ]
+    assert _stored() == [("Z2-2791-346", "Z2-2793-348", datetime(2027, 3, 2, 9, tzinfo=BERLIN), "transit", 2, 25, 1)]
 
 
 def test_beat_drains_every_minute():
