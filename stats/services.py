@@ -126,21 +126,24 @@ def search_log_write(
     )
 
 
+def _search_log_row(fields: Mapping[str, Any]) -> SearchLog:
+    """The unsaved row for queued fields; ValueError, TypeError or KeyError when they are not
+    what ``search_log_queue`` queues."""
+    return SearchLog(
+        origin_zone=str(fields["origin_zone"]),
+        destination_zone=str(fields["destination_zone"]),
+        time_bin=datetime.fromisoformat(fields["time_bin"]),
+        modes=str(fields["modes"]),
+        results=int(fields["results"]),
+        best_minutes=None if fields.get("best_minutes") is None else int(fields["best_minutes"]),
+        best_transfers=None if fields.get("best_transfers") is None else int(fields["best_transfers"]),
+    )
+
+
 def search_log_write_batch(*, entries: Sequence[Mapping[str, Any]]) -> int:
     """Store already coarsened entries (the fields ``search_log_queue`` queued, ``time_bin``
     as ISO text) with one ``bulk_create``, all or none; returns how many were written."""
-    rows = [
-        SearchLog(
-            origin_zone=str(fields["origin_zone"]),
-            destination_zone=str(fields["destination_zone"]),
-            time_bin=datetime.fromisoformat(str(fields["time_bin"])),
-            modes=str(fields["modes"]),
-            results=int(fields["results"]),
-            best_minutes=None if fields.get("best_minutes") is None else int(fields["best_minutes"]),
-            best_transfers=None if fields.get("best_transfers") is None else int(fields["best_transfers"]),
-        )
-        for fields in entries
-    ]
+    rows = [_search_log_row(fields) for fields in entries]
     with transaction.atomic():
         SearchLog.objects.bulk_create(rows)
     return len(rows)
@@ -291,10 +294,10 @@ class SearchLogDrained:
 
 
 def _decoded(raw: bytes | str) -> dict[str, Any] | None:
+    """The fields of one queued entry, or None when they cannot become a row."""
     try:
         fields = json.loads(raw)
-        datetime.fromisoformat(fields["time_bin"])
-        int(fields["results"])
+        _search_log_row(fields)
     except (ValueError, TypeError, KeyError):
         return None
     return fields if isinstance(fields, dict) else None

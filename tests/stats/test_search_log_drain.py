@@ -182,10 +182,14 @@ def test_a_failed_database_write_gives_the_batch_back(not_eager, redis_client):
 @pytest.mark.django_db
 def test_an_unreadable_entry_is_dropped_and_the_rest_written(not_eager, redis_client):
     search_log_queue(**_search(1))
-    redis_client.rpush(services.SEARCH_LOG_LIST_KEY, b"not json", json.dumps({"results": 1}))
+    unreadable = [b"not json", json.dumps({"results": 1}), json.dumps(["a", "list"])]
+    unreadable.append(
+        json.dumps({**json.loads(redis_client.lindex(services.SEARCH_LOG_LIST_KEY, 0)), "best_minutes": "x"})
+    )
+    redis_client.rpush(services.SEARCH_LOG_LIST_KEY, *unreadable)
     search_log_queue(**_search(2))
     drained = search_log_drain()
-    assert (drained.written, drained.dropped) == (2, 2)
+    assert (drained.written, drained.dropped) == (2, 4)
     assert _stored() == sorted(_row(search_log_entry(**_search(i))) for i in (1, 2))
     assert redis_client.llen(services.SEARCH_LOG_LIST_KEY) == 0
 
