@@ -20,8 +20,6 @@ from stats.models import SearchLog
 from stats.services import search_log_drain, search_log_entry, search_log_queue
 from stats.tasks import search_log_drain_task, search_log_write_task
 
-pytestmark = pytest.mark.redis
-
 BERLIN = ZoneInfo("Europe/Berlin")
 WHEN = datetime(2027, 3, 2, 9, 7, tzinfo=BERLIN)
 
@@ -80,6 +78,7 @@ def _drain_messages(redis_client) -> list[dict]:
     return [json.loads(raw)["headers"] for raw in redis_client.lrange("celery", 0, -1)]
 
 
+@pytest.mark.redis
 @pytest.mark.django_db
 def test_many_searches_publish_one_drain_while_the_flag_lives(not_eager, redis_client):
     for i in range(200):
@@ -109,6 +108,7 @@ def test_many_searches_publish_one_drain_while_the_flag_lives(not_eager, redis_c
     assert redis_client.llen(services.SEARCH_LOG_LIST_KEY) == 1
 
 
+@pytest.mark.redis
 @pytest.mark.django_db
 def test_a_thousand_entries_are_drained_in_two_inserts(not_eager, redis_client):
     for i in range(1000):
@@ -124,6 +124,7 @@ def test_a_thousand_entries_are_drained_in_two_inserts(not_eager, redis_client):
     assert SearchLog.objects.count() == 1000
 
 
+@pytest.mark.redis
 @pytest.mark.django_db
 def test_a_drain_that_stops_after_its_batches_schedules_the_next(not_eager, redis_client, monkeypatch):
     monkeypatch.setattr(services, "DRAIN_BATCH_SIZE", 100)
@@ -143,6 +144,7 @@ def test_a_drain_that_stops_after_its_batches_schedules_the_next(not_eager, redi
     assert redis_client.llen(services.SEARCH_LOG_LIST_KEY) == 0
 
 
+@pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_database_write_gives_the_batch_back(not_eager, redis_client):
@@ -179,6 +181,7 @@ def test_a_failed_database_write_gives_the_batch_back(not_eager, redis_client):
     assert _stored() == _expected(31)
 
 
+@pytest.mark.redis
 @pytest.mark.django_db
 def test_an_unreadable_entry_is_dropped_and_the_rest_written(not_eager, redis_client):
     search_log_queue(**_search(1))
@@ -194,6 +197,7 @@ def test_an_unreadable_entry_is_dropped_and_the_rest_written(not_eager, redis_cl
     assert redis_client.llen(services.SEARCH_LOG_LIST_KEY) == 0
 
 
+@pytest.mark.redis
 @pytest.mark.django_db
 def test_in_eager_mode_the_entry_is_written_at_once(redis_client):
     assert app.conf.task_always_eager  # the test settings, like `make run` without Redis
