@@ -17,6 +17,7 @@ broker) and a Celery worker, which writes the search log the searches queue;
 ``http_search_logs_written`` counts the entries that arrived (it must equal
 ``http_search_logs_expected``: none lost). Without ``redis-server`` on the PATH the server runs
 without Redis (eager tasks, the log written inside each search) and says so in ``http_redis``.
+That Redis listens on the first free port in 8150-8199, or on ``BENCH_REDIS_PORT``.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def run(feed: Path, osm: Path, queries: list[tuple[float, float, float, float, i
 
     from benchmarks._stack import ThrowawayRedis, free_port, start_worker, stop_process
 
-    redis_port = free_port(8150, 8199)
+    redis_port = int(os.environ.get("BENCH_REDIS_PORT") or 0) or free_port(8150, 8199)
     if redis_port == PORT:  # the server's own port is free too, until it starts
         redis_port = free_port(PORT + 1, 8199) if PORT < 8199 else free_port(8150, PORT - 1)
     redis = ThrowawayRedis(redis_port) if shutil.which("redis-server") else None

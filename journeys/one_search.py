@@ -968,9 +968,9 @@ def _best_minutes(option: Option, query: SearchQuery) -> float:
 
 def _log_search(query: SearchQuery, results: int, best: Option | None = None) -> None:
     """Coarsened (zones, 15-minute bins, no user; of the option ranked first only its minutes,
-    rounded up to 5, and transfers) for the unmet-demand statistics; written by a Celery worker
-    (directly when the queue is down). Never fails the search: a problem is logged (this may
-    run after the answer was sent)."""
+    rounded up to 5, and transfers) for the unmet-demand statistics; queued in Redis and written
+    in batches by a Celery worker (directly when the queue is down). Never fails the search: a
+    problem is logged (this may run after the answer was sent)."""
     try:
         from stats.services import search_log_queue
 

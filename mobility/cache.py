@@ -67,6 +67,12 @@ class ResilientRedisCache(RedisCache):
                 client = _clients[key] = self._class(self._servers, **self._options)
         return client
 
+    def raw_client(self) -> Any:
+        """The process's shared ``redis.Redis`` (this cache's pool and socket timeouts) for
+        commands the cache API lacks, such as lists. Keys are not prefixed and nothing
+        degrades: the caller handles Redis errors."""
+        return self._cache.get_client(write=True)
+
     def _call(self, name: str, fallback: Any, *args, **kwargs) -> Any:
         return self._guarded(lambda: getattr(super(ResilientRedisCache, self), name)(*args, **kwargs), fallback)
 

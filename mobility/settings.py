@@ -189,6 +189,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "carsharing-licence-reminders": {"task": "carsharing.licence_reminders", "schedule": 24 * 60 * 60},
     # Journeys: today's and tomorrow's timetables compiled ahead (a no-op when already there).
     "journeys-precompile-timetables": {"task": "journeys.precompile_timetables", "schedule": 60 * 60},
+    # The search log waits in a Redis list; searches schedule its drain, this catches a lost one.
+    "stats-search-log-drain": {"task": "stats.search_log_drain", "schedule": 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
