@@ -150,7 +150,8 @@ class ThrowawayRedis:
 
 def start_localstripe(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        [sys.executable, "-m", "benchmarks.localstripe_server", "--port", str(port), "--from-scratch"],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
