@@ -260,7 +260,9 @@ def _check_line_number_free(version: FeedVersion, short_name: str, *, line_id: i
     """Two lines with one number would be told apart nowhere (search results, departures,
     the editor's lists): refused with 409 ``gtfs_line_number_taken``, compared without case
     and surrounding blanks."""
-    taken = Route.objects.filter(version=version, short_name__iexact=short_name.strip()).exclude(pk=line_id)
+    taken = Route.objects.filter(version=version, short_name__iexact=short_name.strip())
+    if line_id is not None:
+        taken = taken.exclude(pk=line_id)
     if short_name.strip() and taken.exists():
         raise Conflict(
             "Another line already has this number.",
