@@ -5,7 +5,7 @@ server with one addition: a ``POST`` carrying an ``Idempotency-Key`` header is e
 a later request with the same key gets the first one's saved status and body again (with
 ``Idempotent-Replayed: true``), the same key with other parameters gets 400
 ``idempotency_error``, and a request while the first one with its key still runs gets 409, as
-Stripe documents (https://docs.stripe.com/api/idempotent_requests). localstripe itself ignores
+Stripe documents it (API reference, "Idempotent requests"). localstripe itself ignores
 the header, so a retry of a call whose answer was lost made a second PaymentIntent there, where
 Stripe returns the first: the soak's database restart counted such retries as double holds.
 
