@@ -49,6 +49,18 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request leaves the language it asked for
+    active in the thread (Django's LocaleMiddleware does not undo it), so an English request
+    in one test made the next one's German-by-default command answer in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     _forget_active_road_graph()
