@@ -180,3 +180,54 @@ def test_a_stop_row_with_an_error_is_marked_as_the_other_fields_are():
         "<p>Bitte eine Zeit für diesen Halt angeben.</p></div>"
     ) in html
     assert Trip.objects.count() == 0
+
+
+def test_edit_and_delete_from_a_later_page_return_to_that_page():
+    """From page 2 of the trip table, a trip's edit and delete pages, their back links, and the
+    redirect after saving or deleting lead back to page 2; from page 1 (or a page number that
+    is none) to the plain overview, as before."""
+    olga = signed_in(UserFactory(is_operator=True))
+    built = build_line(olga)
+    trips = add_trips(built, 60)
+    on_page_two = trips[55]
+    edit = f"/betrieb/buergerbus/fahrten/{on_page_two.pk}/"
+    delete = f"/betrieb/buergerbus/fahrten/{on_page_two.pk}/loeschen/"
+    page_two = olga.get(EDITOR + "?seite=2").content.decode()
+    assert f'href="{edit}?seite=2"' in page_two and f'href="{delete}?seite=2"' in page_two
+    page_one = olga.get(EDITOR).content.decode()
+    first_edit = f"/betrieb/buergerbus/fahrten/{trips[0].pk}/"
+    assert f'href="{first_edit}"' in page_one and f'href="{first_edit}?seite=' not in page_one
+
+    form = olga.get(edit + "?seite=2").content.decode()
+    assert f'action="{edit}?seite=2"' in form
+    assert f'href="{delete}?seite=2"' in form
+    assert f'href="{EDITOR}?seite=2#fahrten"' in form  # "Zurück zum Bürgerbus-Editor"
+    buchwald, rathaus = built["stops"]
+    monday = next_weekday(0)
+    fields = {
+        "fahrt-line": str(built["line"].pk),
+        "fahrt-headsign": "Buchwald 56",
+        "fahrt-stop_1": str(rathaus.pk),
+        "fahrt-time_1": departure_of(55),
+        "fahrt-stop_2": str(buchwald.pk),
+        "fahrt-time_2": departure_of(55, later_min=15),
+        "fahrt-weekdays": ["saturday"],
+        "fahrt-start_date": monday.isoformat(),
+        "fahrt-end_date": (monday + timedelta(days=90)).isoformat(),
+        "fahrt-capacity": "6",
+    }
+    saved = post(olga, edit + "?seite=2", fields)
+    assert saved.status_code == 302, page_text(saved)
+    assert saved["Location"] == f"{EDITOR}?seite=2#fahrten"
+    assert Trip.objects.get(pk=on_page_two.pk).capacity == 6
+
+    confirm = olga.get(delete + "?seite=2").content.decode()
+    assert f'action="{delete}?seite=2"' in confirm and f'href="{EDITOR}?seite=2#fahrten"' in confirm
+    deleted = post(olga, delete + "?seite=2", {})
+    assert deleted.status_code == 302 and deleted["Location"] == f"{EDITOR}?seite=2#fahrten"
+    assert not Trip.objects.filter(pk=on_page_two.pk).exists()
+
+    for nothing in ("", "?seite=1", "?seite=abc", "?seite=%C2%B2", "?seite=-2"):
+        back = post(olga, f"/betrieb/buergerbus/fahrten/{trips[1].pk}/loeschen/{nothing}", {})
+        assert back["Location"] == EDITOR, nothing
+        trips = trips[:1] + trips[2:]  # that one is gone; the next round deletes the next

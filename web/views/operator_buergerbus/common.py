@@ -7,7 +7,7 @@ import re
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -152,6 +152,23 @@ def rule_text(rule) -> str:
     return gettext("ohne Anmeldung")
 
 
+def page_query(request: HttpRequest) -> str:
+    """``?seite=N`` when the operator came from page N (> 1) of the overview's trip table, so
+    that saving, deleting or going back returns there; otherwise empty."""
+    raw = request.GET.get("seite", "")
+    return f"?seite={int(raw)}" if re.fullmatch(r"[0-9]{1,6}", raw) and int(raw) > 1 else ""
+
+
+def overview_url(request: HttpRequest) -> str:
+    """The overview, at the trip table's page the operator came from."""
+    query = page_query(request)
+    return reverse("web:operator_buergerbus") + (f"{query}#fahrten" if query else "")
+
+
+def back_to_overview(request: HttpRequest) -> HttpResponse:
+    return redirect(overview_url(request))
+
+
 class RowActions:
     """The "Bearbeiten" and "Löschen" links of the editor's rows, built in Python: the overview
     lists every trip, and two ``{% url %}`` and ``{% trans %}`` tags per row were a fifth of its
@@ -159,12 +176,13 @@ class RowActions:
 
     PLACEHOLDER = "987654321"
 
-    def __init__(self) -> None:
+    def __init__(self, query: str = "") -> None:
+        """``query``: appended to every link (the overview's page, see ``page_query``)."""
         self.edit, self.delete = gettext("Bearbeiten"), gettext("Löschen")
         self.patterns = {
             kind: (
-                reverse(f"web:operator_buergerbus_{kind}_edit", args=[self.PLACEHOLDER]),
-                reverse(f"web:operator_buergerbus_{kind}_delete", args=[self.PLACEHOLDER]),
+                reverse(f"web:operator_buergerbus_{kind}_edit", args=[self.PLACEHOLDER]) + query,
+                reverse(f"web:operator_buergerbus_{kind}_delete", args=[self.PLACEHOLDER]) + query,
             )
             for kind in ("stop", "rule", "line", "trip")
         }
@@ -228,8 +246,8 @@ def _form_page(
     else:
         title_pattern, button = EDIT_PAGES[kind]
         title = str(title_pattern) % {"name": name}  # a dict leaves a text without placeholders as it is
-        action = reverse(f"{CREATE_URLS[kind]}_edit", args=[obj.pk])
-        delete_url = reverse(f"{CREATE_URLS[kind]}_delete", args=[obj.pk])
+        action = reverse(f"{CREATE_URLS[kind]}_edit", args=[obj.pk]) + page_query(request)
+        delete_url = reverse(f"{CREATE_URLS[kind]}_delete", args=[obj.pk]) + page_query(request)
     return render(
         request,
         "web/operator/buergerbus_form.html",
@@ -240,6 +258,7 @@ def _form_page(
             "button": button,
             "action": action,
             "delete_url": delete_url,
+            "overview_url": overview_url(request),
             "position_hint": hint,
             "stop_id": obj.pk if kind == "stop" and obj is not None else "",
             "hint_url": reverse("web:operator_buergerbus_stop_hint"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +13,16 @@ from gtfs import selectors_editor, services
 from mobility.errors import DomainError
 
 from ..operator_base import operator_page
-from .common import MESSAGES, _editor_object, _german, _trip_label, rule_text
+from .common import (
+    MESSAGES,
+    _editor_object,
+    _german,
+    _trip_label,
+    back_to_overview,
+    overview_url,
+    page_query,
+    rule_text,
+)
 
 
 def _delete_refusal(kind: str, usage: dict[str, int]) -> str:
@@ -91,14 +100,15 @@ def _delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             refusal, status = _german(exc), exc.status_code
         else:
             messages.success(request, str(done) % {"name": name})
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return render(
         request,
         "web/operator/buergerbus_delete.html",
         {
             "title": str(title) % {"name": name},
             "refusal": refusal,
-            "action": reverse(f"web:operator_buergerbus_{kind}_delete", args=[obj.pk]),
+            "action": reverse(f"web:operator_buergerbus_{kind}_delete", args=[obj.pk]) + page_query(request),
+            "overview_url": overview_url(request),
         },
         status=status,
     )

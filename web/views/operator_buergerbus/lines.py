@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +12,7 @@ from gtfs import selectors_editor, services
 from mobility.errors import DomainError
 
 from ..operator_base import operator_page
-from .common import _add_error, _editor_object, _form_page, rule_text
+from .common import _add_error, _editor_object, _form_page, back_to_overview, rule_text
 
 
 class LineForm(forms.Form):
@@ -55,7 +54,7 @@ def line_create(request: HttpRequest) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, gettext("Linie %(name)s angelegt.") % {"name": line.short_name})
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return _form_page(request, "line", form, status=400)
 
 
@@ -82,5 +81,5 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, gettext("Linie %(name)s gespeichert.") % {"name": line.short_name})
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return _form_page(request, "line", form, status=400, obj=line, name=line.short_name)

@@ -97,7 +97,8 @@ def _trip_pages(page) -> list[dict]:
 
 def _context(request: HttpRequest) -> dict:
     data = selectors_editor.editor_overview(trip_page=request.GET.get("seite"))
-    actions = RowActions()
+    number = data["trips"].number
+    actions = RowActions(query=f"?seite={number}" if number > 1 else "")  # back to this page afterwards
     line_word = gettext("Linie")
     rules = []
     rule_texts = {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +13,7 @@ from gtfs.domain.times import format_gtfs_time
 from mobility.errors import DomainError
 
 from ..operator_base import operator_page
-from .common import _add_error, _editor_object, _form_page, rule_text
+from .common import _add_error, _editor_object, _form_page, back_to_overview, rule_text
 
 BOOKING_TYPES = (
     ("0", _("ohne Voranmeldung (jederzeit)")),
@@ -79,7 +78,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, gettext("Anmelderegel angelegt: %(text)s.") % {"text": rule_text(rule)})
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return _form_page(request, "rule", form, status=400)
 
 
@@ -110,5 +109,5 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, gettext("Anmelderegel gespeichert: %(text)s.") % {"text": rule_text(rule)})
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return _form_page(request, "rule", form, status=400, obj=rule)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +14,7 @@ from mobility.l10n import format_number
 from rides import selectors as rides_selectors
 
 from ..operator_base import operator_page
-from .common import _add_error, _editor_object, _form_page
+from .common import _add_error, _editor_object, _form_page, back_to_overview
 
 
 class StopForm(forms.Form):
@@ -98,7 +97,7 @@ def stop_create(request: HttpRequest) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, gettext("Haltestelle „%(name)s“ angelegt.") % {"name": stop.name})
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return _form_page(request, "stop", form, status=400, hint=_posted_hint(form))
 
 
@@ -118,5 +117,5 @@ def stop_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, gettext("Haltestelle „%(name)s“ gespeichert.") % {"name": stop.name})
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return _form_page(request, "stop", form, status=400, obj=stop, name=stop.name, hint=_posted_hint(form, stop.pk))

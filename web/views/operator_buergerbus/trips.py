@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -21,7 +21,18 @@ from gtfs.models import Service
 from mobility.errors import DomainError
 
 from ..operator_base import operator_page
-from .common import MAX_TRIP_STOPS, MESSAGES, WEEKDAY_LABELS, PlainSelect, PlainTextInput, _add_error, _editor_object
+from .common import (
+    MAX_TRIP_STOPS,
+    MESSAGES,
+    WEEKDAY_LABELS,
+    PlainSelect,
+    PlainTextInput,
+    _add_error,
+    _editor_object,
+    back_to_overview,
+    overview_url,
+    page_query,
+)
 
 
 def _dates(value: str) -> list[date]:
@@ -160,9 +171,11 @@ def _trip_page(request: HttpRequest, form: TripForm, *, ready: bool, trip=None, 
             "trip_form": form,
             "ready": ready,
             "trip": trip,
-            "action": reverse("web:operator_buergerbus_trip_edit", args=[trip.pk])
+            "action": reverse("web:operator_buergerbus_trip_edit", args=[trip.pk]) + page_query(request)
             if trip is not None
             else reverse("web:operator_buergerbus_trip"),
+            "page_query": page_query(request),
+            "overview_url": overview_url(request),
         },
         status=status,
     )
@@ -202,7 +215,7 @@ def trip_create(request: HttpRequest) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, gettext("Fahrt angelegt (%(n)s Halte).") % {"n": trip.stop_times.count()})
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return _trip_page(request, form, ready=ready, status=400)
 
 
@@ -277,5 +290,5 @@ def trip_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, gettext("Fahrt gespeichert."))
-            return redirect("web:operator_buergerbus")
+            return back_to_overview(request)
     return _trip_page(request, form, ready=True, trip=trip, status=400)
