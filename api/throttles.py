@@ -21,9 +21,9 @@ def _window_hit(cache, current_key: str, previous_key: str, timeout: int) -> tup
     return int(cache.get(previous_key, 0)), int(current)
 
 
-def _window_unhit(cache, current_key: str) -> None:
+def _window_unhit(cache, current_key: str, timeout: int) -> None:
     if hasattr(cache, "window_unhit"):
-        cache.window_unhit(current_key)
+        cache.window_unhit(current_key, timeout)
         return
     with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
         cache.decr(current_key)
@@ -53,13 +53,14 @@ class SettingsRateThrottle(SimpleRateThrottle):
         self.now = self.timer()
         index, elapsed = ratelimit.window_of(self.now, self.duration)
         current_key, previous_key = f"{self.key}:w{index}", f"{self.key}:w{index - 1}"
-        counted = _window_hit(self.cache, current_key, previous_key, 2 * self.duration + 1)
+        timeout = 2 * self.duration + 1  # a counter is read as "previous" during the next window
+        counted = _window_hit(self.cache, current_key, previous_key, timeout)
         if counted is None:
             return True
         previous, current = counted
         if ratelimit.allowed(previous, current, elapsed, self.duration, self.num_requests):
             return True
-        _window_unhit(self.cache, current_key)
+        _window_unhit(self.cache, current_key, timeout)
         self._refused = (previous, current - 1, elapsed)
         return False
 

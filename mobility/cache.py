@@ -149,11 +149,16 @@ class ResilientRedisCache(RedisCache):
 
         return self._guarded(hit, None)
 
-    def window_unhit(self, current_key: str) -> None:
-        """Take back one hit counted by ``window_hit`` (a refused request counts nothing)."""
+    def window_unhit(self, current_key: str, timeout: int) -> None:
+        """Take back one hit counted by ``window_hit`` (a refused request counts nothing); the
+        expiry is set again, so a counter that expired meanwhile does not stay forever at -1."""
 
         def unhit() -> None:
             client = self._cache.get_client(current_key, write=True)
-            client.decr(self.make_and_validate_key(current_key))
+            key = self.make_and_validate_key(current_key)
+            pipe = client.pipeline(transaction=False)
+            pipe.decr(key)
+            pipe.expire(key, timeout)
+            pipe.execute()
 
         self._guarded(unhit, None)

@@ -48,6 +48,17 @@ def pytest_terminal_summary(terminalreporter):
                 terminalreporter.write_line(f"  {nodeid}")
 
 
+@pytest.fixture
+def not_eager():
+    """Celery tasks are queued (to the broker) instead of run at once, for this test."""
+    from mobility.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = saved
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a request leaves the language it asked for

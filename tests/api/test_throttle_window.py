@@ -102,3 +102,16 @@ def test_one_round_trip_to_redis_per_allowed_request(counting_cache, clock, api_
     assert throttle.allow_request(request, None)
     assert calls == {"pipelines": 1, "commands": []}
     assert cache.get(f"{throttle.key}:w100") == 1  # 6000 s / 60 s: window 100 holds one hit
+
+
+@pytest.mark.django_db
+def test_a_refused_request_leaves_its_counter_expiring(counting_cache, clock, api_client, settings):
+    if counting_cache != "redis":
+        pytest.skip("expiry is read from Redis")
+    settings.SEARCH_THROTTLE_RATE = "1/min"
+    assert [api_client.get(SEARCH).status_code for _ in range(2)] == [200, 429]
+    client = cache._cache.get_client(write=True)
+    keys = [k for k in client.keys("*throttle_search*:w100")]
+    assert len(keys) == 1
+    assert int(client.get(keys[0])) == 1  # the refused request was taken back
+    assert 0 < client.ttl(keys[0]) <= 121

@@ -36,14 +36,6 @@ QUEUED_FIELDS = {
 }
 
 
-@pytest.fixture
-def not_eager():
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = saved
-
-
 def _redis():
     return caches["default"].raw_client()
 

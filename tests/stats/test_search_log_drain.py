@@ -25,14 +25,6 @@ WHEN = datetime(2027, 3, 2, 9, 7, tzinfo=BERLIN)
 
 
 @pytest.fixture
-def not_eager():
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = saved
-
-
-@pytest.fixture
 def redis_client():
     client = caches["default"].raw_client()
     client.delete(services.SEARCH_LOG_LIST_KEY, services.SEARCH_LOG_DRAIN_FLAG_KEY, "celery")

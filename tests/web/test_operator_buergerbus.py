@@ -120,19 +120,26 @@ def test_stops_rule_line_and_trip_through_the_editor(olga):
     assert Feed.objects.get().kind == "community_bus"
 
 
-def test_trip_errors_stay_on_the_form_and_store_nothing(olga):
-    built = build_line(olga)
+def trip_form_data(built: dict, **changes) -> dict:
+    """The editor's trip form for ``build_line``'s line: Lindenau Rathaus 09:00 → Buchwald
+    Kirche 09:20 on Mondays in January 2027, with ``changes`` (form field names) on top."""
     buchwald, rathaus = built["stops"]
-    base = {
+    data = {
         "fahrt-line": str(built["line"].pk),
         "fahrt-stop_1": str(rathaus.pk),
         "fahrt-time_1": "09:00",
         "fahrt-stop_2": str(buchwald.pk),
-        "fahrt-time_2": "08:50",
+        "fahrt-time_2": "09:20",
         "fahrt-weekdays": ["monday"],
         "fahrt-start_date": "2027-01-04",
         "fahrt-end_date": "2027-02-04",
     }
+    data.update(changes)
+    return data
+
+
+def test_trip_errors_stay_on_the_form_and_store_nothing(olga):
+    base = trip_form_data(build_line(olga), **{"fahrt-time_2": "08:50"})
     response = post(olga, "/betrieb/buergerbus/fahrten/", base)
     assert response.status_code == 400
     html = response.content.decode()
@@ -165,17 +172,7 @@ def test_the_overview_names_each_table_region_and_the_maps_zoom_buttons_in_germa
 def test_a_trip_without_weekdays_or_extra_days_is_refused(olga):
     """A forgotten weekday tick would store a trip that never runs: the form says so, next to
     the weekdays; extra days of service alone are enough."""
-    built = build_line(olga)
-    buchwald, rathaus = built["stops"]
-    data = {
-        "fahrt-line": str(built["line"].pk),
-        "fahrt-stop_1": str(rathaus.pk),
-        "fahrt-time_1": "09:00",
-        "fahrt-stop_2": str(buchwald.pk),
-        "fahrt-time_2": "09:20",
-        "fahrt-start_date": "2027-01-04",
-        "fahrt-end_date": "2027-02-04",
-    }
+    data = trip_form_data(build_line(olga), **{"fahrt-weekdays": []})
     response = post(olga, "/betrieb/buergerbus/fahrten/", data)
     assert response.status_code == 400
     assert (
