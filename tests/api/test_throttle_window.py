@@ -111,7 +111,7 @@ def test_a_refused_request_leaves_its_counter_expiring(counting_cache, clock, ap
     settings.SEARCH_THROTTLE_RATE = "1/min"
     assert [api_client.get(SEARCH).status_code for _ in range(2)] == [200, 429]
     client = cache._cache.get_client(write=True)
-    keys = [k for k in client.keys("*throttle_search*:w100")]
+    keys = list(client.keys("*throttle_search*:w100"))
     assert len(keys) == 1
     assert int(client.get(keys[0])) == 1  # the refused request was taken back
     assert 0 < client.ttl(keys[0]) <= 121
